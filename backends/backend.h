@@ -1,0 +1,109 @@
+/* The backend interface: how a kernel (or a recording) feeds the core.
+ * Backends turn OS messages into normalized events and never touch the
+ * model; the core never includes an OS header. */
+#ifndef RTW_BACKEND_H
+#define RTW_BACKEND_H
+
+#include "routewatch.h"
+
+enum rtw_event_type {
+	RTW_EV_ROUTE_ADD, /* also "replace": an ADD of an existing key replaces it */
+	RTW_EV_ROUTE_DEL,
+	RTW_EV_LINK_UP,	  /* link.admin_up / link.carrier_up carry the state */
+	RTW_EV_LINK_DOWN, /* same payload as LINK_UP; either may be sent for any change */
+	RTW_EV_LINK_GONE, /* interface removed */
+	RTW_EV_ADDR_ADD,
+	RTW_EV_ADDR_DEL,
+	RTW_EV_NEXTHOP_ADD, /* Linux nexthop object created or replaced */
+	RTW_EV_NEXTHOP_DEL, /* removed: the kernel drops the routes using it silently */
+	RTW_EV_DUMP_BEGIN,  /* a full snapshot follows */
+	RTW_EV_DUMP_END,    /* snapshot complete: what it did not mention is gone */
+	RTW_EV_OVERFLOW,    /* events were lost: the core must ask for a new dump */
+};
+
+/* Event flags. */
+#define RTW_EVF_REPLACE 0x01 /* ROUTE_ADD: NLM_F_REPLACE (replace the route with the same key) */
+#define RTW_EVF_APPEND                                                                             \
+	0x02 /* ROUTE_ADD: add these next hops to the route with the same key
+				(IPv6 multipath append); ROUTE_DEL: remove only these next hops */
+#define RTW_EVF_FLUSH_V4                                                                           \
+	0x04 /* LINK_DOWN/ADDR_DEL: the kernel silently flushed IPv4 routes;
+				 the backend follows with RTW_EV_OVERFLOW to resync */
+
+/* A nexthop object (Linux `ip nexthop`): either one hop, a blackhole, or a
+ * group of other objects with weights. */
+struct rtw_nhobj_member {
+	uint32_t id;
+	uint16_t weight;
+};
+
+struct rtw_nhobj {
+	uint32_t id;
+	int family; /* AF_INET, AF_INET6, or AF_UNSPEC for groups/blackhole */
+	bool blackhole;
+	struct rtw_nexthop hop; /* when n_group == 0 and !blackhole */
+	unsigned n_group;
+	const struct rtw_nhobj_member *group; /* owned by the backend, valid during the sink call */
+};
+
+/* One normalized event. Only the member that matches type is set. Pointers
+ * inside (route.nexthops, nhobj.group) belong to the backend and are valid
+ * during the sink call only. For ROUTE_* the route's nhid, when non-zero,
+ * names a nexthop object and n_nexthops may be 0. */
+struct rtw_event {
+	enum rtw_event_type type;
+	unsigned flags; /* RTW_EVF_* */
+	union {
+		struct rtw_route route;
+		struct rtw_link link;
+		struct rtw_address addr;
+		struct rtw_nhobj nhobj;
+	} u;
+};
+
+/* Where a backend delivers events. Returns 0 to go on, or a negative errno
+ * that the backend returns at once (the event was not applied). */
+typedef int rtw_sink(void *arg, const struct rtw_event *ev);
+
+struct rtw_backend; /* each backend defines its own */
+
+/* Options the core passes down; a copy of what the user gave, with defaults
+ * filled in. */
+struct rtw_backend_options {
+	const char *replay_path;
+	unsigned rcvbuf;
+	unsigned flags; /* RTW_OPT_* */
+	int fib;
+	const struct rtw_allocator *allocator; /* may be NULL: libc */
+};
+
+struct rtw_backend_ops {
+	const char *name; /* "netlink", "pfroute", "replay" */
+	/* Open sockets and subscribe (before any dump, so nothing falls between
+	 * dump and events). Returns 0 or -errno; *ret_b only on success. */
+	int (*open)(struct rtw_backend **ret_b, const struct rtw_backend_options *opt);
+	int (*fd)(struct rtw_backend *b); /* pollable, level-triggered */
+	/* Full snapshot: DUMP_BEGIN, links, addresses, nexthops, routes,
+	 * DUMP_END. Blocking is allowed here (kernel dumps are fast). */
+	int (*dump)(struct rtw_backend *b, rtw_sink *sink, void *arg);
+	/* Drain what is pending without blocking. Returns the number of events
+	 * delivered (>= 0), -ENODATA at the end of a replay, or -errno. A lost
+	 * event is delivered as RTW_EV_OVERFLOW, never as an error. */
+	int (*read)(struct rtw_backend *b, rtw_sink *sink, void *arg);
+	/* Messages dropped because they did not come from the kernel. */
+	uint64_t (*foreign_dropped)(struct rtw_backend *b);
+	void (*close)(struct rtw_backend *b); /* accepts NULL */
+	/* Lookup behaviour of this kernel when a route's links are down. */
+	enum rtw_linkdown_policy linkdown;
+	/* Default lookup order of tables, terminated by UINT32_MAX. */
+	const uint32_t *default_tables;
+};
+
+/* Each backend defines its ops; backends/native.c points rtw_backend_native
+ * at the one chosen at build time. The replay backend is always built. */
+extern const struct rtw_backend_ops rtw_backend_netlink;
+extern const struct rtw_backend_ops rtw_backend_pfroute;
+extern const struct rtw_backend_ops rtw_backend_replay;
+extern const struct rtw_backend_ops *const rtw_backend_native;
+
+#endif

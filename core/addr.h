@@ -1,0 +1,29 @@
+/* Addresses and prefixes: parse, format, mask, compare (IPv4 and IPv6). */
+#ifndef RTW_ADDR_H
+#define RTW_ADDR_H
+
+#include <stdbool.h>
+
+#include "routewatch.h"
+
+/* Bits in an address of that family: 32, 128, or 0 for anything else. */
+unsigned addr_bits(int family);
+/* Bytes that matter: 4, 16, or 0. */
+unsigned addr_len(int family);
+
+/* Address from a sockaddr. A v4-mapped IPv6 address becomes IPv4.
+ * Returns 0, -EINVAL (NULL) or -EAFNOSUPPORT. */
+int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret);
+
+/* Zero the bits of p beyond p->len. */
+void prefix_mask(struct rtw_prefix *p);
+/* true when a lies inside p (same family). */
+bool prefix_contains(const struct rtw_prefix *p, const struct rtw_addr *a);
+/* Total order: family, then address bytes, then length. */
+int prefix_cmp(const struct rtw_prefix *a, const struct rtw_prefix *b);
+int addr_cmp(const struct rtw_addr *a, const struct rtw_addr *b);
+bool addr_eq(const struct rtw_addr *a, const struct rtw_addr *b);
+/* The first and last address of p. */
+void prefix_range(const struct rtw_prefix *p, struct rtw_addr *lo, struct rtw_addr *hi);
+
+#endif

@@ -1,0 +1,22 @@
+/* Allocation through the user's rtw_allocator (or libc), with a byte count
+ * so that rtw_get_stats() can report the model's memory. */
+#ifndef RTW_MEM_H
+#define RTW_MEM_H
+
+#include <stddef.h>
+
+#include "routewatch.h"
+
+struct rtw_mem {
+	const struct rtw_allocator *a; /* NULL: libc */
+	size_t bytes;		       /* currently held, as requested */
+};
+
+/* Each returns NULL on failure and leaves *m unchanged. Sizes are tracked by
+ * the caller passing the old size back, so there is no hidden header. */
+void *mem_alloc(struct rtw_mem *m, size_t size);
+void *mem_calloc(struct rtw_mem *m, size_t n, size_t size);
+void *mem_realloc(struct rtw_mem *m, void *p, size_t old_size, size_t new_size);
+void mem_free(struct rtw_mem *m, void *p, size_t size);
+
+#endif
