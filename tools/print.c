@@ -1,0 +1,374 @@
+/* tools/print.c: the routewatch tool's output formats: iproute2-style text and
+ * JSON using the field names of `ip -j route`, so that existing jq scripts
+ * carry over. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "print.h"
+
+const char *family_name(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "inet";
+	case AF_INET6:
+		return "inet6";
+	default:
+		return NULL;
+	}
+}
+
+/* The reserved entries of iproute2's rt_protos file. */
+const char *protocol_name(unsigned protocol)
+{
+	static const struct {
+		unsigned number;
+		const char *name;
+	} names[] = {
+		{ 0, "unspec" }, { 1, "redirect" }, { 2, "kernel" },	  { 3, "boot" },
+		{ 4, "static" }, { 8, "gated" },    { 9, "ra" },	  { 10, "mrt" },
+		{ 11, "zebra" }, { 12, "bird" },    { 13, "dnrouted" },	  { 14, "xorp" },
+		{ 15, "ntk" },	 { 16, "dhcp" },    { 18, "keepalived" }, { 42, "babel" },
+		{ 99, "openr" }, { 186, "bgp" },    { 187, "isis" },	  { 188, "ospf" },
+		{ 189, "rip" },	 { 192, "eigrp" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].number == protocol)
+			return names[i].name;
+	return NULL;
+}
+
+const char *scope_name(unsigned scope)
+{
+	switch (scope) {
+	case 0:
+		return "global";
+	case 200:
+		return "site";
+	case 253:
+		return "link";
+	case 254:
+		return "host";
+	case 255:
+		return "nowhere";
+	default:
+		return NULL;
+	}
+}
+
+const char *table_name(uint32_t table)
+{
+	switch (table) {
+	case RTW_TABLE_DEFAULT:
+		return "default";
+	case RTW_TABLE_MAIN:
+		return "main";
+	case RTW_TABLE_LOCAL:
+		return "local";
+	default:
+		return NULL;
+	}
+}
+
+/* Length of the valid UTF-8 sequence starting at s, or 0 if there is none:
+ * interface names are bytes, and a JSON reader must not choke on them. */
+static size_t utf8_sequence(const unsigned char *s, size_t left)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void json_string_n(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	fputc('"', f);
+	while (i < len) {
+		size_t n;
+
+		if (u[i] == '"' || u[i] == '\\') {
+			fprintf(f, "\\%c", u[i]);
+			i++;
+			continue;
+		}
+		if (u[i] < 0x20 || u[i] == 0x7f) {
+			fprintf(f, "\\u%04x", u[i]);
+			i++;
+			continue;
+		}
+		n = utf8_sequence(u + i, len - i);
+		if (n == 0) {
+			/* Not UTF-8: show the byte as the Latin-1 character of that
+			 * number rather than emit invalid JSON. */
+			fprintf(f, "\\u%04x", u[i]);
+			i++;
+			continue;
+		}
+		fwrite(u + i, 1, n, f);
+		i += n;
+	}
+	fputc('"', f);
+}
+
+void json_string(FILE *f, const char *s)
+{
+	json_string_n(f, s, strlen(s));
+}
+
+void json_addr(FILE *f, const struct rtw_addr *a)
+{
+	char buf[64];
+
+	if (a->family == AF_UNSPEC || rtw_addr_format(a, buf, sizeof(buf)) < 0) {
+		fputs("null", f);
+		return;
+	}
+	json_string(f, buf);
+}
+
+void json_prefix(FILE *f, const struct rtw_prefix *p)
+{
+	char buf[64];
+
+	if (rtw_prefix_format(p, buf, sizeof(buf)) < 0) {
+		fputs("null", f);
+		return;
+	}
+	json_string(f, buf);
+}
+
+/* The interface name, or NULL when the model does not know the index. */
+static const char *link_name(const struct printer *p, int ifindex, struct rtw_link *storage)
+{
+	if (p->ctx == NULL || ifindex <= 0 || rtw_get_link(p->ctx, ifindex, storage) < 0)
+		return NULL;
+	storage->name[sizeof(storage->name) - 1] = '\0';
+	return storage->name;
+}
+
+static void json_name_or_number(FILE *f, const char *name, unsigned number)
+{
+	if (name != NULL)
+		json_string(f, name);
+	else
+		fprintf(f, "%u", number);
+}
+
+static void json_dev(const struct printer *p, int ifindex)
+{
+	struct rtw_link link;
+	const char *name = link_name(p, ifindex, &link);
+
+	if (name != NULL)
+		json_string(p->f, name);
+	else
+		fputs("null", p->f);
+}
+
+static void json_nexthop_flags(FILE *f, unsigned flags)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ RTW_NH_ONLINK, "onlink" },
+		{ RTW_NH_LINKDOWN, "linkdown" },
+		{ RTW_NH_DEAD, "dead" },
+		{ RTW_NH_PERVASIVE, "pervasive" },
+	};
+	const char *sep = "";
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & names[i].bit) {
+			fprintf(f, "%s\"%s\"", sep, names[i].name);
+			sep = ",";
+		}
+	}
+	fputc(']', f);
+}
+
+void json_route_fields(const struct printer *p, const struct rtw_route *r)
+{
+	FILE *f = p->f;
+	const struct rtw_nexthop *first = r->n_nexthops > 0 ? &r->nexthops[0] : NULL;
+	const char *family = family_name(r->dst.addr.family);
+	unsigned i;
+
+	fputs("\"family\":", f);
+	json_name_or_number(f, family, r->dst.addr.family);
+	fprintf(f, ",\"table\":%lu,\"type\":", (unsigned long)r->table);
+	json_string(f, rtw_route_type_str(r->type));
+	fputs(",\"dst\":", f);
+	json_prefix(f, &r->dst);
+	fprintf(f, ",\"metric\":%lu,\"protocol\":", (unsigned long)r->metric);
+	json_name_or_number(f, protocol_name(r->protocol), r->protocol);
+	fputs(",\"scope\":", f);
+	json_name_or_number(f, scope_name(r->scope), r->scope);
+	fputs(",\"prefsrc\":", f);
+	json_addr(f, &r->prefsrc);
+	fputs(",\"gateway\":", f);
+	if (first != NULL)
+		json_addr(f, &first->gateway);
+	else
+		fputs("null", f);
+	fputs(",\"dev\":", f);
+	if (first != NULL)
+		json_dev(p, first->ifindex);
+	else
+		fputs("null", f);
+	fputs(",\"nexthops\":[", f);
+	for (i = 0; i < r->n_nexthops; i++) {
+		const struct rtw_nexthop *nh = &r->nexthops[i];
+
+		fputs(i > 0 ? ",{\"gateway\":" : "{\"gateway\":", f);
+		json_addr(f, &nh->gateway);
+		fputs(",\"dev\":", f);
+		json_dev(p, nh->ifindex);
+		fprintf(f, ",\"ifindex\":%d,\"weight\":%u,\"flags\":", nh->ifindex,
+			(unsigned)nh->weight);
+		json_nexthop_flags(f, nh->flags);
+		fputc('}', f);
+	}
+	fputs("],\"flags\":[", f);
+	if (r->flags & RTW_ROUTE_F_LINKDOWN)
+		fputs("\"linkdown\"", f);
+	fputc(']', f);
+}
+
+static void text_addr(FILE *f, const struct rtw_addr *a)
+{
+	char buf[64];
+
+	if (rtw_addr_format(a, buf, sizeof(buf)) < 0)
+		fputs("?", f);
+	else
+		fputs(buf, f);
+}
+
+static void text_hop(const struct printer *p, const struct rtw_nexthop *nh)
+{
+	struct rtw_link link;
+	const char *name = link_name(p, nh->ifindex, &link);
+
+	if (nh->gateway.family != AF_UNSPEC) {
+		fputs(" via ", p->f);
+		text_addr(p->f, &nh->gateway);
+	}
+	if (name != NULL)
+		fprintf(p->f, " dev %s", name);
+	else if (nh->ifindex > 0)
+		fprintf(p->f, " dev if%d", nh->ifindex);
+	if (nh->flags & RTW_NH_ONLINK)
+		fputs(" onlink", p->f);
+	if (nh->flags & RTW_NH_LINKDOWN)
+		fputs(" linkdown", p->f);
+	if (nh->flags & RTW_NH_DEAD)
+		fputs(" dead", p->f);
+}
+
+/* Follows `ip route`: the type only when not unicast, the table only when
+ * not main, proto unless boot, scope unless global. */
+void text_route(const struct printer *p, const struct rtw_route *r)
+{
+	FILE *f = p->f;
+	const char *name;
+	unsigned i;
+
+	if (r->type != RTW_ROUTE_UNICAST)
+		fprintf(f, "%s ", rtw_route_type_str(r->type));
+	if (r->dst.len == 0) {
+		fputs("default", f);
+	} else {
+		char buf[64];
+		bool host = r->dst.len == (r->dst.addr.family == AF_INET ? 32 : 128);
+
+		if (host)
+			text_addr(f, &r->dst.addr);
+		else if (rtw_prefix_format(&r->dst, buf, sizeof(buf)) >= 0)
+			fputs(buf, f);
+		else
+			fputs("?", f);
+	}
+	if (r->n_nexthops == 1)
+		text_hop(p, &r->nexthops[0]);
+	if (r->table != RTW_TABLE_MAIN) {
+		name = table_name(r->table);
+		if (name != NULL)
+			fprintf(f, " table %s", name);
+		else
+			fprintf(f, " table %lu", (unsigned long)r->table);
+	}
+	if (r->protocol != 3) {
+		name = protocol_name(r->protocol);
+		if (name != NULL)
+			fprintf(f, " proto %s", name);
+		else
+			fprintf(f, " proto %u", (unsigned)r->protocol);
+	}
+	if (r->scope != 0) {
+		name = scope_name(r->scope);
+		if (name != NULL)
+			fprintf(f, " scope %s", name);
+		else
+			fprintf(f, " scope %u", (unsigned)r->scope);
+	}
+	if (r->prefsrc.family != AF_UNSPEC) {
+		fputs(" src ", f);
+		text_addr(f, &r->prefsrc);
+	}
+	if (r->metric != 0)
+		fprintf(f, " metric %lu", (unsigned long)r->metric);
+	if (r->flags & RTW_ROUTE_F_LINKDOWN)
+		fputs(" linkdown", f);
+	/* ip(8) puts each hop of a multipath route on its own line; one line
+	 * per route keeps the output greppable. */
+	if (r->n_nexthops > 1) {
+		for (i = 0; i < r->n_nexthops; i++) {
+			fputs(" nexthop", f);
+			text_hop(p, &r->nexthops[i]);
+			fprintf(f, " weight %u", (unsigned)r->nexthops[i].weight);
+		}
+	}
+}
+
+int end_line(const struct printer *p)
+{
+	fputc('\n', p->f);
+	if (fflush(p->f) != 0 || ferror(p->f))
+		return errno > 0 ? -errno : -EIO;
+	return 0;
+}

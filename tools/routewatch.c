@@ -1,0 +1,730 @@
+/* tools/routewatch.c: the routewatch command: show, get, monitor, watch and
+ * record over the public API, with a portable poll loop that a self-pipe
+ * wakes on SIGINT and SIGTERM (no signalfd, so it builds on the BSDs). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "print.h"
+#include "routewatch.h"
+
+#define EXIT_RUNTIME 1
+
+static int signal_pipe[2] = { -1, -1 };
+
+/* Set by callbacks, which cannot return an error to rtw_dispatch(). */
+static int output_error;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char byte = (unsigned char)sig;
+	ssize_t n = write(signal_pipe[1], &byte, 1);
+
+	(void)n; /* a full pipe already holds a wake-up */
+	errno = saved;
+}
+
+static int set_flags(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+static int signals_install(void)
+{
+	struct sigaction sa;
+
+	if (pipe(signal_pipe) < 0)
+		return -errno;
+	if (set_flags(signal_pipe[0]) < 0 || set_flags(signal_pipe[1]) < 0)
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll() must return EINTR, not sleep on. */
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static void note_output(int r)
+{
+	if (r < 0 && output_error == 0)
+		output_error = r;
+}
+
+/* Polls the context until a signal arrives or a replay ends.
+ * Returns 0 then, or -errno. */
+static int run_until_stopped(struct rtw_ctx *ctx)
+{
+	for (;;) {
+		struct pollfd pfd[2];
+		int r;
+
+		if (output_error < 0)
+			return output_error;
+		pfd[0].fd = rtw_fd(ctx);
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = signal_pipe[0];
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (pfd[0].fd < 0)
+			return pfd[0].fd;
+		r = poll(pfd, 2, -1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[0].revents & POLLNVAL)
+			return -EBADF;
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			r = rtw_dispatch(ctx);
+			if (r == -ENODATA)
+				return 0;
+			if (r < 0)
+				return r;
+		}
+		if (pfd[1].revents & POLLIN)
+			return output_error;
+	}
+}
+
+static int to_sockaddr(const struct rtw_addr *a, struct sockaddr_storage *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ret;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		return 0;
+	}
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+static int parse_address(const char *s, struct rtw_addr *ret)
+{
+	if (rtw_addr_parse(s, ret) < 0) {
+		fprintf(stderr, "routewatch: not an IP address: '%s'\n", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_errno(const char *what, int r)
+{
+	fprintf(stderr, "routewatch: %s: %s\n", what, strerror(-r));
+}
+
+/* Creates and starts the context; prints the cause on failure. */
+static struct rtw_ctx *open_context(const struct args *a)
+{
+	struct rtw_options opt;
+	struct rtw_ctx *ctx;
+	int r;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.replay_path = a->replay;
+	opt.rcvbuf = a->rcvbuf;
+	ctx = rtw_new(&opt);
+	if (ctx == NULL) {
+		print_errno("cannot create a context", -errno);
+		return NULL;
+	}
+	r = rtw_start(ctx);
+	if (r < 0) {
+		if (a->replay != NULL)
+			fprintf(stderr, "routewatch: cannot replay '%s': %s%s\n", a->replay,
+				strerror(-r),
+				r == -EPROTO
+				    ? " (not a routewatch recording, or of a newer version)"
+				    : "");
+		else if (r == -EPERM || r == -EACCES)
+			fprintf(stderr,
+				"routewatch: no permission to open the routing socket (%s "
+				"backend): %s\n",
+				rtw_backend_name(), strerror(-r));
+		else
+			fprintf(stderr,
+				"routewatch: cannot read the routing table (%s backend): %s\n",
+				rtw_backend_name(), strerror(-r));
+		rtw_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct route_filter {
+	const struct printer *p;
+	int family;
+	bool all_tables;
+	uint32_t table;
+	unsigned count;
+};
+
+static int print_one_route(const struct rtw_route *r, void *user)
+{
+	struct route_filter *flt = user;
+	const struct printer *p = flt->p;
+
+	if (flt->family != AF_UNSPEC && r->dst.addr.family != flt->family)
+		return 0;
+	if (!flt->all_tables && r->table != flt->table)
+		return 0;
+	if (p->json) {
+		fputs(flt->count > 0 ? ",{" : "{", p->f);
+		json_route_fields(p, r);
+		fputc('}', p->f);
+	} else {
+		text_route(p, r);
+		fputc('\n', p->f);
+	}
+	flt->count++;
+	return 0;
+}
+
+static int print_routes(const struct printer *p, struct route_filter *flt)
+{
+	if (p->json)
+		fputs("{\"routes\":[", p->f);
+	rtw_foreach_route(p->ctx, print_one_route, flt);
+	if (p->json) {
+		fputs("]}", p->f);
+		return end_line(p);
+	}
+	return fflush(p->f) == 0 ? 0 : -errno;
+}
+
+/* Table ids name FIBs on the BSDs, where "main" means nothing. */
+static bool default_all_tables(void)
+{
+	return strcmp(rtw_backend_name(), "pfroute") == 0;
+}
+
+static int cmd_show(struct rtw_ctx *ctx, const struct args *a)
+{
+	struct printer p = { stdout, a->json, ctx };
+	struct route_filter flt = { &p, a->family, a->all_tables, a->table, 0 };
+
+	if (!a->table_given)
+		flt.all_tables = default_all_tables();
+	return print_routes(&p, &flt);
+}
+
+static const char *lookup_reason(int r, const struct rtw_route *route, bool have_route)
+{
+	if (r == -ENETUNREACH)
+		return rtw_reason_str(RTW_REASON_NO_ROUTE);
+	if (have_route && (route->flags & RTW_ROUTE_F_LINKDOWN))
+		return rtw_reason_str(RTW_REASON_LINK_DOWN);
+	return rtw_reason_str(RTW_REASON_UNREACHABLE);
+}
+
+static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_addr *addrs)
+{
+	struct printer p = { stdout, a->json, ctx };
+	int i;
+
+	for (i = 0; i < a->n_operands; i++) {
+		struct rtw_route route;
+		char text[64];
+		int r;
+
+		memset(&route, 0, sizeof(route));
+		route.dst.addr.family = AF_UNSPEC;
+		r = rtw_lookup_addr(ctx, &addrs[i], &route);
+		if (r < 0 && r != -ENETUNREACH && r != -EHOSTUNREACH) {
+			fprintf(stderr, "routewatch: lookup of '%s' failed: %s\n", a->operands[i],
+				strerror(-r));
+			return r;
+		}
+		if (rtw_addr_format(&addrs[i], text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "%s", a->operands[i]);
+		if (a->json) {
+			fputs("{\"addr\":", p.f);
+			json_string(p.f, text);
+			if (r == 0) {
+				fputs(",\"routable\":true,", p.f);
+				json_route_fields(&p, &route);
+			} else {
+				fputs(",\"routable\":false,\"reason\":", p.f);
+				json_string(p.f, lookup_reason(r, &route,
+							       route.dst.addr.family != AF_UNSPEC));
+			}
+			fputc('}', p.f);
+		} else if (r == 0) {
+			fprintf(p.f, "%s routable: ", text);
+			text_route(&p, &route);
+		} else {
+			fprintf(p.f, "%s unroutable: %s", text,
+				lookup_reason(r, &route, route.dst.addr.family != AF_UNSPEC));
+		}
+		r = end_line(&p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const char *notice_event_name(enum rtw_notice_type t)
+{
+	switch (t) {
+	case RTW_NOTICE_ROUTE_ADD:
+		return "route-add";
+	case RTW_NOTICE_ROUTE_DEL:
+		return "route-del";
+	case RTW_NOTICE_LINK_UP:
+		return "link-up";
+	case RTW_NOTICE_LINK_DOWN:
+		return "link-down";
+	case RTW_NOTICE_LINK_GONE:
+		return "link-gone";
+	case RTW_NOTICE_ADDR_ADD:
+		return "addr-add";
+	case RTW_NOTICE_ADDR_DEL:
+		return "addr-del";
+	case RTW_NOTICE_RESYNC:
+		return "resync";
+	case RTW_NOTICE_CPDCHECK:
+		break;
+	}
+	return NULL;
+}
+
+static void print_link_event(const struct printer *p, const char *event, const struct rtw_link *l)
+{
+	size_t len = strnlen(l->name, sizeof(l->name));
+
+	if (p->json) {
+		fprintf(p->f, "{\"event\":\"%s\",\"ifindex\":%d,\"ifname\":", event, l->ifindex);
+		json_string_n(p->f, l->name, len);
+		fprintf(p->f, ",\"admin_up\":%s,\"carrier_up\":%s}", l->admin_up ? "true" : "false",
+			l->carrier_up ? "true" : "false");
+	} else {
+		fprintf(p->f, "%s %.*s ifindex %d admin %s carrier %s", event, (int)len, l->name,
+			l->ifindex, l->admin_up ? "up" : "down", l->carrier_up ? "up" : "down");
+	}
+}
+
+static void print_address_event(const struct printer *p, const char *event,
+				const struct rtw_address *ad)
+{
+	struct rtw_link link;
+	bool named = rtw_get_link(p->ctx, ad->ifindex, &link) == 0;
+	char text[64];
+
+	link.name[sizeof(link.name) - 1] = '\0';
+	if (p->json) {
+		fprintf(p->f, "{\"event\":\"%s\",\"family\":", event);
+		json_string(p->f, family_name(ad->prefix.addr.family) != NULL
+				      ? family_name(ad->prefix.addr.family)
+				      : "unknown");
+		fputs(",\"address\":", p->f);
+		json_prefix(p->f, &ad->prefix);
+		fprintf(p->f, ",\"ifindex\":%d,\"dev\":", ad->ifindex);
+		if (named)
+			json_string(p->f, link.name);
+		else
+			fputs("null", p->f);
+		fputs(",\"flags\":[", p->f);
+		fputs((ad->flags & RTW_ADDR_F_TEMPORARY) ? "\"temporary\"" : "", p->f);
+		if ((ad->flags & RTW_ADDR_F_DEPRECATED))
+			fputs((ad->flags & RTW_ADDR_F_TEMPORARY) ? ",\"deprecated\""
+								 : "\"deprecated\"",
+			      p->f);
+		if ((ad->flags & RTW_ADDR_F_TENTATIVE))
+			fputs((ad->flags & (RTW_ADDR_F_TEMPORARY | RTW_ADDR_F_DEPRECATED))
+				  ? ",\"tentative\""
+				  : "\"tentative\"",
+			      p->f);
+		fputs("]}", p->f);
+	} else {
+		if (rtw_prefix_format(&ad->prefix, text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "?");
+		if (named)
+			fprintf(p->f, "%s %s dev %s", event, text, link.name);
+		else
+			fprintf(p->f, "%s %s dev if%d", event, text, ad->ifindex);
+	}
+}
+
+/* monitor: the normalized event first, then the notice as the library wrote
+ * it, so that scripts can key on either. */
+static void on_monitor_notice(const struct rtw_notice *n, const char *json, void *user)
+{
+	const struct printer *p = user;
+	const char *event = notice_event_name(n->type);
+
+	if (event != NULL) {
+		if (n->route != NULL &&
+		    (n->type == RTW_NOTICE_ROUTE_ADD || n->type == RTW_NOTICE_ROUTE_DEL)) {
+			if (p->json) {
+				fprintf(p->f, "{\"event\":\"%s\",", event);
+				json_route_fields(p, n->route);
+				fputc('}', p->f);
+			} else {
+				fprintf(p->f, "%s ", event);
+				text_route(p, n->route);
+			}
+		} else if (n->link != NULL) {
+			print_link_event(p, event, n->link);
+		} else if (n->address != NULL) {
+			print_address_event(p, event, n->address);
+		} else if (p->json) {
+			fprintf(p->f, "{\"event\":\"%s\"}", event);
+		} else {
+			fputs(event, p->f);
+		}
+		note_output(end_line(p));
+	}
+	fputs(p->json ? "" : "notice ", p->f);
+	fputs(json, p->f);
+	note_output(end_line(p));
+}
+
+static int cmd_monitor(struct rtw_ctx *ctx, const struct args *a)
+{
+	struct printer p = { stdout, a->json, ctx };
+	int r;
+
+	rtw_set_notice_cb(ctx, on_monitor_notice, &p);
+	r = run_until_stopped(ctx);
+	rtw_set_notice_cb(ctx, NULL, NULL);
+	if (r < 0) {
+		print_errno("monitoring failed", r);
+		return r;
+	}
+	if (a->show_on_exit) {
+		struct route_filter flt = { &p, AF_UNSPEC, true, 0, 0 };
+
+		r = print_routes(&p, &flt);
+	}
+	return r;
+}
+
+struct watched {
+	struct printer *p;
+	const char *peer_text; /* the operand, as the user wrote it */
+	struct rtw_addr peer;
+	struct rtw_addr local; /* AF_UNSPEC when not given */
+	struct rtw_watch *watch;
+};
+
+static void print_peer(const struct watched *w)
+{
+	FILE *f = w->p->f;
+
+	fputs("\"peer\":", f);
+	json_addr(f, &w->peer);
+	fputs(",\"local\":", f);
+	json_addr(f, &w->local);
+}
+
+static void text_peer(const struct watched *w)
+{
+	char peer[64], local[64];
+
+	if (rtw_addr_format(&w->peer, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "?");
+	if (w->local.family == AF_UNSPEC || rtw_addr_format(&w->local, local, sizeof(local)) < 0)
+		fputs(peer, w->p->f);
+	else
+		fprintf(w->p->f, "%s from %s", peer, local);
+}
+
+static void on_invalidated(struct rtw_watch *watch, enum rtw_reason reason, void *user)
+{
+	struct watched *w = user;
+
+	(void)watch;
+	if (w->p->json) {
+		fputs("{\"event\":\"invalidated\",", w->p->f);
+		print_peer(w);
+		fputs(",\"reason\":", w->p->f);
+		json_string(w->p->f, rtw_reason_str(reason));
+		fputc('}', w->p->f);
+	} else {
+		fputs("invalidated ", w->p->f);
+		text_peer(w);
+		fprintf(w->p->f, ": %s", rtw_reason_str(reason));
+	}
+	note_output(end_line(w->p));
+}
+
+static void on_watch_notice(const struct rtw_notice *n, const char *json, void *user)
+{
+	const struct printer *p = user;
+
+	(void)n;
+	fputs(p->json ? "" : "notice ", p->f);
+	fputs(json, p->f);
+	note_output(end_line(p));
+}
+
+static int print_watch_status(const struct watched *w)
+{
+	struct rtw_route route;
+	enum rtw_reason reason = rtw_watch_status(w->watch, &route);
+	const struct printer *p = w->p;
+
+	if (p->json) {
+		fputs("{\"event\":\"watch\",", p->f);
+		print_peer(w);
+		fprintf(p->f, ",\"routable\":%s,", reason == RTW_REASON_NONE ? "true" : "false");
+		if (reason == RTW_REASON_NONE) {
+			json_route_fields(p, &route);
+		} else {
+			fputs("\"reason\":", p->f);
+			json_string(p->f, rtw_reason_str(reason));
+		}
+		fputc('}', p->f);
+	} else {
+		fputs("watch ", p->f);
+		text_peer(w);
+		if (reason == RTW_REASON_NONE) {
+			fputs(" routable: ", p->f);
+			text_route(p, &route);
+		} else {
+			fprintf(p->f, " unroutable: %s", rtw_reason_str(reason));
+		}
+	}
+	return end_line(p);
+}
+
+/* Checks every PEER[,LOCAL] before anything is opened. */
+static int parse_watch_operands(const struct args *a, struct printer *p, struct watched *ret)
+{
+	int i;
+
+	for (i = 0; i < a->n_operands; i++) {
+		char *op = a->operands[i];
+		char *comma = strchr(op, ',');
+		int r;
+
+		ret[i].p = p;
+		ret[i].peer_text = op;
+		ret[i].local.family = AF_UNSPEC;
+		if (comma != NULL)
+			*comma = '\0';
+		r = parse_address(op, &ret[i].peer);
+		if (r == 0 && comma != NULL)
+			r = parse_address(comma + 1, &ret[i].local);
+		if (comma != NULL)
+			*comma = ',';
+		if (r < 0)
+			return r;
+		if (comma != NULL && ret[i].local.family != ret[i].peer.family) {
+			fprintf(stderr,
+				"routewatch: peer and local address are of different "
+				"families: '%s'\n",
+				op);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *ws)
+{
+	unsigned flags = a->path_change ? RTW_WATCH_PATH_CHANGE : 0;
+	int i, r;
+
+	for (i = 0; i < a->n_operands; i++) {
+		struct sockaddr_storage peer, local;
+		bool with_local = ws[i].local.family != AF_UNSPEC;
+
+		if (to_sockaddr(&ws[i].peer, &peer) < 0 ||
+		    (with_local && to_sockaddr(&ws[i].local, &local) < 0))
+			return -EAFNOSUPPORT;
+		ws[i].watch = rtw_watch_add(ctx, (struct sockaddr *)&peer,
+					    with_local ? (struct sockaddr *)&local : NULL, flags,
+					    on_invalidated, &ws[i]);
+		if (ws[i].watch == NULL) {
+			r = -errno;
+			fprintf(stderr, "routewatch: cannot watch '%s': %s\n", ws[i].peer_text,
+				strerror(-r));
+			return r;
+		}
+	}
+	for (i = 0; i < a->n_operands; i++) {
+		r = print_watch_status(&ws[i]);
+		if (r < 0)
+			return r;
+	}
+	rtw_set_notice_cb(ctx, on_watch_notice, ws[0].p);
+	r = run_until_stopped(ctx);
+	rtw_set_notice_cb(ctx, NULL, NULL);
+	if (r < 0)
+		print_errno("watching failed", r);
+	return r;
+}
+
+static int open_record_file(const char *path)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return STDOUT_FILENO;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int r = -errno;
+
+		fprintf(stderr, "routewatch: cannot write '%s': %s\n", path, strerror(errno));
+		return r;
+	}
+	return fd;
+}
+
+static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
+{
+	int r = rtw_record(ctx, fd);
+
+	if (r < 0) {
+		print_errno("cannot start recording", r);
+		return r;
+	}
+	r = run_until_stopped(ctx);
+	if (r < 0)
+		print_errno("recording failed", r);
+	/* Stop before the caller closes fd, so nothing is written after. */
+	rtw_record(ctx, -1);
+	(void)a;
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct rtw_addr *addrs = NULL;
+	struct watched *ws = NULL;
+	struct printer watch_printer;
+	struct rtw_ctx *ctx = NULL;
+	int record_fd = -1;
+	int r, status = EXIT_SUCCESS;
+
+	r = args_parse(argc, argv, &a, stderr);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			print_errno("cannot parse the command line", r);
+		args_free(&a);
+		return r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	if (a.help) {
+		usage(stdout);
+		args_free(&a);
+		return EXIT_SUCCESS;
+	}
+	if (a.version) {
+		printf("routewatch %s (backend %s)\n", rtw_version(), rtw_backend_name());
+		args_free(&a);
+		return EXIT_SUCCESS;
+	}
+
+	/* Bad operands are usage errors: check them all before opening. */
+	if (a.command == CMD_GET) {
+		int i;
+
+		addrs = calloc((size_t)a.n_operands, sizeof(*addrs));
+		if (addrs == NULL) {
+			status = EXIT_RUNTIME;
+			print_errno("out of memory", -ENOMEM);
+			goto out;
+		}
+		for (i = 0; i < a.n_operands; i++) {
+			if (parse_address(a.operands[i], &addrs[i]) < 0) {
+				status = EXIT_USAGE;
+				goto out;
+			}
+		}
+	} else if (a.command == CMD_WATCH) {
+		watch_printer.f = stdout;
+		watch_printer.json = a.json;
+		watch_printer.ctx = NULL;
+		ws = calloc((size_t)a.n_operands, sizeof(*ws));
+		if (ws == NULL) {
+			status = EXIT_RUNTIME;
+			print_errno("out of memory", -ENOMEM);
+			goto out;
+		}
+		if (parse_watch_operands(&a, &watch_printer, ws) < 0) {
+			status = EXIT_USAGE;
+			goto out;
+		}
+	} else if (a.command == CMD_RECORD) {
+		record_fd = open_record_file(a.operands[0]);
+		if (record_fd < 0) {
+			status = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+
+	if (a.command == CMD_MONITOR || a.command == CMD_WATCH || a.command == CMD_RECORD) {
+		r = signals_install();
+		if (r < 0) {
+			print_errno("cannot set up signal handling", r);
+			status = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+
+	ctx = open_context(&a);
+	if (ctx == NULL) {
+		status = EXIT_RUNTIME;
+		goto out;
+	}
+	watch_printer.ctx = ctx;
+
+	switch (a.command) {
+	case CMD_SHOW:
+		r = cmd_show(ctx, &a);
+		break;
+	case CMD_GET:
+		r = cmd_get(ctx, &a, addrs);
+		break;
+	case CMD_MONITOR:
+		r = cmd_monitor(ctx, &a);
+		break;
+	case CMD_WATCH:
+		r = cmd_watch(ctx, &a, ws);
+		break;
+	case CMD_RECORD:
+		r = cmd_record(ctx, &a, record_fd);
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	if (r < 0)
+		status = EXIT_RUNTIME;
+
+out:
+	rtw_free(ctx);
+	if (record_fd > STDOUT_FILENO && close(record_fd) < 0 && status == EXIT_SUCCESS) {
+		fprintf(stderr, "routewatch: cannot write '%s': %s\n", a.operands[0],
+			strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	free(addrs);
+	free(ws);
+	args_free(&a);
+	return status;
+}
