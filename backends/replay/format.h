@@ -1,0 +1,81 @@
+/* The record format (docs/record-format.md): one normalized event per line of
+ * text. Formatting and parsing are pure; the write helpers are the only I/O.
+ * The replay backend (replay.c) and rtw_record() (core/ctx.c) share it. */
+#ifndef RTW_REPLAY_FORMAT_H
+#define RTW_REPLAY_FORMAT_H
+
+#include <stddef.h>
+
+#include "backend.h"
+
+#define REPLAY_VERSION	1
+#define REPLAY_MAGIC	"routewatch-record"
+#define REPLAY_MAX_HOPS 256	    /* next hops per route, members per group */
+#define REPLAY_LINE_MAX (64 * 1024) /* bytes in one line, without the newline */
+
+/* What a line held, besides its return value. */
+enum replay_kind {
+	REPLAY_NOTHING, /* blank line or comment */
+	REPLAY_HEADER,	/* "routewatch-record 1 ..."; header fields below are set */
+	REPLAY_EVENT,	/* event is set */
+};
+
+/* One parsed line. event's pointers point into hops/members, so the struct
+ * must not be copied while the event is in use. It is large (about 9 KiB):
+ * allocate it, do not put it on a small stack. */
+struct replay_line {
+	enum replay_kind kind;
+	struct rtw_event event;
+	/* REPLAY_HEADER: the version (always REPLAY_VERSION when parsing
+	 * succeeded) and the lookup policy the recording asks for
+	 * (RTW_LINKDOWN_DEFAULT when it says nothing). */
+	unsigned version;
+	enum rtw_linkdown_policy linkdown;
+	/* On failure: a static text naming the problem ("unknown event word",
+	 * "bad value for metric", ...). */
+	const char *why;
+	struct rtw_nexthop hops[REPLAY_MAX_HOPS];
+	struct rtw_nhobj_member members[REPLAY_MAX_HOPS];
+};
+
+/* Format ev as one line, without the newline, NUL-terminated. Returns the
+ * length, -ENOSPC when size is too small, or -EINVAL when the event cannot
+ * be represented (unknown type or family, more than REPLAY_MAX_HOPS hops, a
+ * link name without NUL, a negative ifindex, host bits in a route's dst). */
+int replay_format_event(const struct rtw_event *ev, char *buf, size_t size);
+
+/* Write "routewatch-record 1\n". Returns 0 or -errno. */
+int replay_write_header(int fd);
+
+/* Write ev as one line with its newline. The line is checked first, so a
+ * recording never holds half an event because of -EINVAL. Waits (poll) when
+ * fd is non-blocking and full. Returns 0 or -errno. */
+int replay_write_event(int fd, const struct rtw_event *ev);
+
+/* Parse one line of len bytes (no newline needed; a trailing "\r" is
+ * ignored). Never reads line[len] or beyond; NUL bytes are errors.
+ * Returns 1 when an event was parsed (ret->event), 0 for a blank line, a
+ * comment or a header (ret->kind says which), -EINVAL for a malformed line
+ * (unknown event word, bad or out-of-range value, missing key, too many
+ * hops), or -EPROTO for a header of another version. *ret is a work area:
+ * on failure only ret->why is meaningful. */
+int replay_parse_line(const char *line, size_t len, struct replay_line *ret);
+
+/* The replay backend's extras, for the core and the CLI. */
+struct rtw_backend;
+
+/* rtw_backend_replay.open, with the reason for a failure written to why
+ * (size bytes, NUL-terminated; why may be NULL): "missing header", "line 1:
+ * unsupported record version", ... */
+int replay_open(struct rtw_backend **ret_b, const struct rtw_backend_options *opt, char *why,
+		size_t size);
+
+/* "line 12: bad value for metric" after a failed open/dump/read; "" when
+ * there was none. Never NULL; valid until the next call on b. */
+const char *replay_error(const struct rtw_backend *b);
+
+/* The link-down policy the recording's header asked for
+ * (RTW_LINKDOWN_DEFAULT when it said nothing). */
+enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b);
+
+#endif
