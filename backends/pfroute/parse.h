@@ -1,0 +1,38 @@
+/* Routing-socket messages (bytes) to normalized events: pure functions,
+ * built and tested on every OS. */
+#ifndef RTW_PFROUTE_PARSE_H
+#define RTW_PFROUTE_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"
+#include "backend.h"
+
+struct pfroute_parser {
+	const struct pfroute_abi *abi;
+	int32_t own_pid;      /* messages with this rtm_pid are skipped; 0 skips none */
+	uint32_t table;	      /* reported table (FIB) when the message names none */
+	uint64_t skipped_own; /* messages skipped because own_pid sent them */
+};
+
+/* Length of the message at buf (its msglen), after checking that the
+ * common header fits and that msglen fits in len. Returns the length or
+ * -EBADMSG. */
+int pfroute_msg_len(const void *buf, size_t len);
+
+/* Parse the one message at buf (len bytes available; only its msglen bytes
+ * are read) and hand its events to sink. Messages that carry no state for
+ * the model (unknown types, ARP entries, failed requests, our own) give no
+ * event. Returns the number of events delivered (>= 0), -EBADMSG for a
+ * malformed or short message, -EPROTO for a wrong rtm_version, or the
+ * sink's error. */
+int pfroute_parse_msg(struct pfroute_parser *p, const void *buf, size_t len, rtw_sink *sink,
+		      void *arg);
+
+/* Every message of a sysctl(NET_RT_DUMP / NET_RT_IFLIST) buffer, in order.
+ * Stops at the first error and returns it; else the number of events. */
+int pfroute_parse_buf(struct pfroute_parser *p, const void *buf, size_t len, rtw_sink *sink,
+		      void *arg);
+
+#endif
