@@ -1,0 +1,132 @@
+/* examples/kqueue.c (FreeBSD, macOS, OpenBSD, NetBSD): connects to HOST PORT
+ * and watches the connection from a kqueue(2) loop, with a watch callback as
+ * in epoll.c. Exit status: 0 the peer closed, 3 the route went, 1 an error. */
+#include <sys/types.h>
+
+#include <sys/event.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <routewatch.h>
+
+static int connect_to(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res, *ai;
+	int fd = -1, rc;
+
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		fprintf(stderr, "%s %s: %s\n", host, port, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "%s %s: cannot connect\n", host, port);
+	return fd;
+}
+
+/* Called from rtw_dispatch(), once, when the route under the socket goes. */
+static void on_lost(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	enum rtw_reason *lost = user;
+
+	(void)w;
+	*lost = reason;
+}
+
+/* 0 when the peer closed, 1 when the route went, -errno on errors. */
+static int watch_loop(struct rtw_ctx *ctx, int fd)
+{
+	enum rtw_reason lost = RTW_REASON_NONE;
+	struct kevent changes[2], evs[2];
+	struct rtw_watch *w;
+	char buf[4096];
+	int kq, n, i, rc = 0;
+	ssize_t len;
+
+	w = rtw_watch_socket(ctx, fd, 0, on_lost, &lost);
+	if (!w)
+		return -errno;
+	kq = kqueue();
+	if (kq < 0)
+		return -errno;
+	EV_SET(&changes[0], rtw_fd(ctx), EVFILT_READ, EV_ADD, 0, 0, NULL);
+	EV_SET(&changes[1], fd, EVFILT_READ, EV_ADD, 0, 0, NULL);
+	if (kevent(kq, changes, 2, NULL, 0, NULL) < 0)
+		rc = -errno;
+	while (rc == 0) {
+		n = kevent(kq, NULL, 0, evs, 2, NULL);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		for (i = 0; i < n && rc == 0; i++) {
+			if ((int)evs[i].ident != fd) {
+				rc = rtw_dispatch(ctx);
+				rc = rc < 0 ? rc : 0;
+				continue;
+			}
+			len = read(fd, buf, sizeof(buf));
+			if (len > 0)
+				fwrite(buf, 1, (size_t)len, stdout);
+			else
+				rc = len < 0 ? -errno : 2;
+		}
+		if (rc == 0 && lost != RTW_REASON_NONE) {
+			printf("route lost: %s\n", rtw_reason_str(lost));
+			rc = 1;
+		}
+	}
+	if (rc == 2) {
+		printf("connection ended: closed by the peer\n");
+		rc = 0;
+	}
+	rtw_watch_del(w);
+	close(kq);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct rtw_ctx *ctx;
+	int fd, rc;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
+		return 2;
+	}
+	fd = connect_to(argv[1], argv[2]);
+	if (fd < 0)
+		return 1;
+	ctx = rtw_new(NULL);
+	if (!ctx) {
+		fprintf(stderr, "rtw_new: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	rc = rtw_start(ctx);
+	if (rc < 0) {
+		fprintf(stderr, "rtw_start: %s\n", strerror(-rc));
+	} else {
+		rc = watch_loop(ctx, fd);
+		if (rc < 0)
+			fprintf(stderr, "%s\n", strerror(-rc));
+	}
+	rtw_free(ctx);
+	close(fd);
+	return rc < 0 ? 1 : rc == 1 ? 3 : 0;
+}
