@@ -1,0 +1,455 @@
+/* backends/netlink/socket.c: the Linux backend's I/O. Owns two NETLINK_ROUTE
+ * sockets (one subscribed to change notifications, one for dump requests),
+ * the receive buffer and the parser's scratch space; parse.c does the rest. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+
+#include "backend.h"
+#include "mem.h"
+#include "parse.h"
+
+#define DEFAULT_RCVBUF (8u << 20)
+/* The kernel sizes dump datagrams to at most 32 KiB; a single larger
+ * message (a route with thousands of hops) grows the buffer on MSG_TRUNC. */
+#define BUF_INITIAL (32u << 10)
+#define BUF_MAX	    (4u << 20)
+/* Dump restarts after NLM_F_DUMP_INTR or truncation before giving up. */
+#define DUMP_RETRIES 64
+
+struct rtw_backend {
+	struct rtw_mem mem;
+	struct mnl_socket *events; /* multicast groups: notifications */
+	struct mnl_socket *dumps;  /* requests and their replies */
+	uint32_t dump_portid;
+	uint32_t seq;
+	uint8_t *buf;
+	size_t buf_len;
+	struct nl_parser parser;
+	uint64_t foreign;
+};
+
+static int errno_or(int fallback)
+{
+	return errno > 0 ? -errno : -fallback;
+}
+
+/* Buffer and scratch arrays grow together: the scratch must hold every hop
+ * of any message the buffer can hold. State is unchanged on failure. */
+static int grow_buffer(struct rtw_backend *b, size_t len)
+{
+	size_t hops = nl_parse_max_hops(len);
+	struct rtw_nexthop *h;
+	struct rtw_nhobj_member *m;
+	uint8_t *buf;
+
+	h = mem_realloc(&b->mem, b->parser.hops, b->parser.hops_cap * sizeof(*h),
+			hops * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	b->parser.hops = h;
+	b->parser.hops_cap = (unsigned)hops;
+	m = mem_realloc(&b->mem, b->parser.members, b->parser.members_cap * sizeof(*m),
+			hops * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	b->parser.members = m;
+	b->parser.members_cap = (unsigned)hops;
+	buf = mem_realloc(&b->mem, b->buf, b->buf_len, len);
+	if (!buf)
+		return -ENOMEM;
+	b->buf = buf;
+	b->buf_len = len;
+	return 0;
+}
+
+static int grow_after_trunc(struct rtw_backend *b)
+{
+	if (b->buf_len >= BUF_MAX)
+		return -EMSGSIZE;
+	return grow_buffer(b, b->buf_len * 2);
+}
+
+static void netlink_close(struct rtw_backend *b)
+{
+	struct rtw_mem mem;
+
+	if (!b)
+		return;
+	if (b->events)
+		mnl_socket_close(b->events);
+	if (b->dumps)
+		mnl_socket_close(b->dumps);
+	mem_free(&b->mem, b->parser.hops, b->parser.hops_cap * sizeof(struct rtw_nexthop));
+	mem_free(&b->mem, b->parser.members,
+		 b->parser.members_cap * sizeof(struct rtw_nhobj_member));
+	mem_free(&b->mem, b->buf, b->buf_len);
+	mem = b->mem;
+	mem_free(&mem, b, sizeof(*b));
+}
+
+/* A burst of notifications (a route flap, a full BGP table) must fit while
+ * the application is busy; SO_RCVBUFFORCE passes rmem_max when we may. */
+static void set_rcvbuf(struct mnl_socket *nl, unsigned size)
+{
+	int v = size > INT32_MAX / 2 ? INT32_MAX / 2 : (int)size;
+
+	int fd = mnl_socket_get_fd(nl);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+}
+
+static int subscribe(struct mnl_socket *nl)
+{
+	static const unsigned groups[] = { RTNLGRP_LINK,	RTNLGRP_IPV4_IFADDR,
+					   RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+					   RTNLGRP_IPV6_ROUTE,	RTNLGRP_NEXTHOP };
+	size_t i;
+
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		int g = (int)groups[i];
+
+		if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0) {
+			/* kernels before 5.3 have no nexthop objects */
+			if (groups[i] == RTNLGRP_NEXTHOP && errno == EINVAL)
+				continue;
+			return errno_or(EINVAL);
+		}
+	}
+	return 0;
+}
+
+static int netlink_open(struct rtw_backend **ret_b, const struct rtw_backend_options *opt)
+{
+	struct rtw_mem mem = { opt ? opt->allocator : NULL, 0 };
+	struct rtw_backend *b;
+	int err;
+
+	b = mem_calloc(&mem, 1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->mem = mem;
+	err = grow_buffer(b, BUF_INITIAL);
+	if (err < 0)
+		goto fail;
+
+	/* Subscribed before anything is dumped, so a change made while the
+	 * dump runs waits on this socket instead of falling between the two. */
+	b->events = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!b->events) {
+		err = errno_or(ENOMEM);
+		goto fail;
+	}
+	set_rcvbuf(b->events, opt && opt->rcvbuf ? opt->rcvbuf : DEFAULT_RCVBUF);
+	if (mnl_socket_bind(b->events, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = errno_or(EINVAL);
+		goto fail;
+	}
+	err = subscribe(b->events);
+	if (err < 0)
+		goto fail;
+
+	b->dumps = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!b->dumps) {
+		err = errno_or(ENOMEM);
+		goto fail;
+	}
+	if (mnl_socket_bind(b->dumps, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = errno_or(EINVAL);
+		goto fail;
+	}
+	b->dump_portid = mnl_socket_get_portid(b->dumps);
+	b->parser.notification = true;
+	*ret_b = b;
+	return 0;
+fail:
+	netlink_close(b);
+	return err;
+}
+
+static int netlink_fd(struct rtw_backend *b)
+{
+	return b ? mnl_socket_get_fd(b->events) : -EBADF;
+}
+
+static uint64_t netlink_foreign_dropped(struct rtw_backend *b)
+{
+	return b ? b->foreign : 0;
+}
+
+/* One datagram. Returns its length, 0 for a datagram to ignore (not from the
+ * kernel: counted), -EMSGSIZE for a truncated one, or -errno. */
+static ssize_t receive(struct rtw_backend *b, struct mnl_socket *nl, int flags)
+{
+	struct sockaddr_nl from;
+	struct iovec iov = { b->buf, b->buf_len };
+	struct msghdr msg = { 0 };
+	ssize_t n;
+
+	msg.msg_name = &from;
+	msg.msg_namelen = sizeof(from);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	do {
+		n = recvmsg(mnl_socket_get_fd(nl), &msg, flags);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno_or(EIO);
+	/* Only the kernel (port 0) speaks for the routing table; any process
+	 * can unicast to our port id. */
+	if (msg.msg_namelen != sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0) {
+		b->foreign++;
+		return 0;
+	}
+	if (msg.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	return n;
+}
+
+static int deliver_overflow(rtw_sink *sink, void *arg)
+{
+	struct rtw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_OVERFLOW;
+	return sink(arg, &ev);
+}
+
+/* The messages still queued when the kernel reports a loss are partly older
+ * than the lost one; applied after the coming re-dump they would resurrect
+ * stale state. Everything queued now predates the dump, so it goes. */
+static void discard_queue(struct rtw_backend *b)
+{
+	unsigned long i;
+
+	for (i = 0; i < 1000000; i++) {
+		ssize_t n = recv(mnl_socket_get_fd(b->events), b->buf, b->buf_len,
+				 MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && errno != EINTR && errno != ENOBUFS)
+			break;
+	}
+}
+
+static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	int events = 0;
+
+	for (;;) {
+		ssize_t n = receive(b, b->events, MSG_DONTWAIT);
+		int r;
+
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return events;
+		if (n == -ENOBUFS) {
+			discard_queue(b);
+			r = deliver_overflow(sink, arg);
+			return r < 0 ? r : events + 1;
+		}
+		if (n == -EMSGSIZE) {
+			/* Only the truncated message is lost; what follows is
+			 * complete, so no discarding. A failed grow shows up
+			 * again as an error of the re-dump. */
+			(void)grow_after_trunc(b);
+			r = deliver_overflow(sink, arg);
+			return r < 0 ? r : events + 1;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			continue;
+
+		b->parser.notification = true;
+		b->parser.need_resync = false;
+		r = nl_parse_buf(&b->parser, b->buf, (size_t)n, sink, arg);
+		if (r == -EBADMSG || r == -ENOSPC) {
+			/* A kernel message we cannot read is a lost event. */
+			r = deliver_overflow(sink, arg);
+			return r < 0 ? r : events + 1;
+		}
+		if (r < 0)
+			return r;
+		events += r;
+		if (b->parser.need_resync) {
+			r = deliver_overflow(sink, arg);
+			return r < 0 ? r : events + 1;
+		}
+	}
+}
+
+static int send_dump_request(struct rtw_backend *b, uint16_t type, uint8_t family)
+{
+	char req[NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(sizeof(struct rtmsg))];
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+
+	memset(req, 0, sizeof(req));
+	nlh = mnl_nlmsg_put_header(req);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++b->seq;
+	/* Every rtnetlink dump starts its header with the family byte; a
+	 * full-size header keeps strict-checking kernels content. */
+	switch (type) {
+	case RTM_GETLINK:
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+		break;
+	case RTM_GETADDR:
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifaddrmsg));
+		break;
+	case RTM_GETNEXTHOP:
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct nhmsg));
+		break;
+	default:
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
+		break;
+	}
+	g = mnl_nlmsg_get_payload(nlh);
+	g->rtgen_family = family;
+	if (mnl_socket_sendto(b->dumps, nlh, nlh->nlmsg_len) < 0)
+		return errno_or(EIO);
+	return 0;
+}
+
+/* One request and its reply. Returns the number of events, -EAGAIN when the
+ * reply must be asked for again (interrupted or truncated), or -errno. The
+ * reply is always read to its end: the kernel refuses a new dump on this
+ * socket while one is unfinished. */
+static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_sink *sink, void *arg)
+{
+	int events = 0, err, fail = 0;
+
+	err = send_dump_request(b, type, family);
+	if (err < 0)
+		return err;
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		ssize_t n = receive(b, b->dumps, 0);
+		int left;
+
+		if (n == -EMSGSIZE) {
+			/* That datagram is gone; read the reply to its end
+			 * with a larger buffer, then ask again. */
+			err = grow_after_trunc(b);
+			if (!fail)
+				fail = err < 0 ? err : -EAGAIN;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		nlh = (const struct nlmsghdr *)b->buf;
+		left = (int)n;
+		for (; left > 0; nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (!mnl_nlmsg_ok(nlh, left)) {
+				/* the rest of this datagram is unreadable */
+				if (!fail)
+					fail = -EBADMSG;
+				break;
+			}
+			/* a late reply to an earlier request */
+			if (!mnl_nlmsg_portid_ok(nlh, b->dump_portid) ||
+			    !mnl_nlmsg_seq_ok(nlh, b->seq))
+				continue;
+			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && !fail)
+				fail = -EAGAIN;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				const int *status = mnl_nlmsg_get_payload(nlh);
+
+				if (!fail && mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) &&
+				    *status < 0)
+					fail = *status;
+				return fail ? fail : events;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				/* a failed request gets this instead of DONE */
+				if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+					return fail ? fail : -EBADMSG;
+				if (e->error < 0)
+					return fail ? fail : e->error;
+				continue;
+			}
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE || fail)
+				continue;
+			err = nl_parse_msg(&b->parser, nlh, (size_t)left, sink, arg);
+			if (err < 0)
+				fail = err;
+			else
+				events += err;
+		}
+	}
+}
+
+static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	/* Links and addresses first, so routes and nexthops name known links;
+	 * nexthop objects before the routes that use them. */
+	static const struct {
+		uint16_t type;
+		uint8_t family;
+	} steps[] = {
+		{ RTM_GETLINK, AF_UNSPEC },    { RTM_GETADDR, AF_UNSPEC },
+		{ RTM_GETNEXTHOP, AF_UNSPEC }, { RTM_GETROUTE, AF_INET },
+		{ RTM_GETROUTE, AF_INET6 },
+	};
+	struct rtw_event ev;
+	int events = 0, err;
+	size_t i;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_DUMP_BEGIN;
+	err = sink(arg, &ev);
+	if (err < 0)
+		return err;
+	events++;
+	b->parser.notification = false;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		int tries = 0;
+
+		/* A step that was interrupted is asked for again within the
+		 * same snapshot: what it reported twice is marked twice, what
+		 * changed meanwhile also waits as a notification. */
+		do {
+			err = dump_one(b, steps[i].type, steps[i].family, sink, arg);
+		} while (err == -EAGAIN && ++tries < DUMP_RETRIES);
+		if (err == -EAGAIN)
+			err = -EBUSY;
+		/* no nexthop objects in this kernel: nothing to dump */
+		if (err < 0 && steps[i].type == RTM_GETNEXTHOP &&
+		    (err == -EINVAL || err == -EOPNOTSUPP))
+			err = 0;
+		if (err < 0) {
+			b->parser.notification = true;
+			return err;
+		}
+		events += err;
+	}
+	b->parser.notification = true;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_DUMP_END;
+	err = sink(arg, &ev);
+	if (err < 0)
+		return err;
+	return events + 1;
+}
+
+const struct rtw_backend_ops rtw_backend_netlink = {
+	.name = "netlink",
+	.open = netlink_open,
+	.fd = netlink_fd,
+	.dump = netlink_dump,
+	.read = netlink_read,
+	.foreign_dropped = netlink_foreign_dropped,
+	.close = netlink_close,
+	.linkdown = RTW_LINKDOWN_FALLBACK,
+	.default_tables =
+	    (const uint32_t[]){ RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT, UINT32_MAX },
+};
