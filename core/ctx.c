@@ -1,0 +1,449 @@
+/* core/ctx.c: the public API glue. Owns the context's life cycle, the
+ * choice of backend, dispatching, lookups, iteration, recording and stats. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "ctx.h"
+#include "replay/format.h"
+
+#ifndef RTW_VERSION
+#define RTW_VERSION "0.1.0"
+#endif
+
+static const uint32_t fallback_tables[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT };
+
+struct rtw_ctx *rtw_new(const struct rtw_options *opt)
+{
+	struct rtw_options o;
+	struct rtw_ctx *c;
+	struct rtw_mem mem = { 0 };
+	const uint32_t *tables;
+	size_t n_tables = 0;
+	enum rtw_linkdown_policy ld;
+
+	memset(&o, 0, sizeof(o));
+	if (opt)
+		o = *opt;
+	if ((o.tables && !o.n_tables) || (!o.tables && o.n_tables) || o.n_tables > 1024 ||
+	    (o.flags & ~(unsigned)(RTW_OPT_DUMP_NOTICES | RTW_OPT_FIB)) ||
+	    (unsigned)o.linkdown > RTW_LINKDOWN_FAIL ||
+	    (o.allocator &&
+	     (!o.allocator->malloc || !o.allocator->realloc || !o.allocator->free))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mem.a = o.allocator;
+	c = mem_calloc(&mem, 1, sizeof(*c));
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->mem = mem;
+	c->ops = o.replay_path ? &rtw_backend_replay : rtw_backend_native;
+	c->record_fd = -1;
+	c->flags = o.flags;
+	c->rng = 0x9e3779b9u;
+	if (o.replay_path) {
+		size_t n = strlen(o.replay_path) + 1;
+
+		c->replay_path = mem_alloc(&c->mem, n);
+		if (!c->replay_path)
+			goto nomem;
+		memcpy(c->replay_path, o.replay_path, n);
+	}
+	c->bopt.replay_path = c->replay_path;
+	c->bopt.rcvbuf = o.rcvbuf ? o.rcvbuf : 8u << 20;
+	c->bopt.flags = o.flags;
+	c->bopt.fib = o.fib;
+	c->bopt.allocator = o.allocator;
+
+	if (o.tables) {
+		tables = o.tables;
+		n_tables = o.n_tables;
+	} else if (c->ops->default_tables) {
+		tables = c->ops->default_tables;
+		while (tables[n_tables] != UINT32_MAX)
+			n_tables++;
+	} else {
+		tables = fallback_tables;
+		n_tables = 3;
+	}
+	ld = o.linkdown != RTW_LINKDOWN_DEFAULT ? o.linkdown : c->ops->linkdown;
+	if (model_init(&c->model, &c->mem, tables, n_tables, ld) < 0)
+		goto nomem;
+	c->model.on_change = engine_on_change;
+	c->model.on_change_arg = c;
+	return c;
+nomem:
+	mem_free(&c->mem, c->replay_path, c->replay_path ? strlen(c->replay_path) + 1 : 0);
+	mem = c->mem;
+	mem_free(&mem, c, sizeof(*c));
+	errno = ENOMEM;
+	return NULL;
+}
+
+int rtw_start(struct rtw_ctx *c)
+{
+	int r;
+
+	if (!c)
+		return -EINVAL;
+	if (c->started)
+		return -EALREADY;
+	r = c->ops->open(&c->b, &c->bopt);
+	if (r < 0)
+		return r;
+	c->started = true;
+	c->coldplug = true;
+	c->in_dispatch = true;
+	r = c->ops->dump(c->b, engine_sink, c);
+	c->in_dispatch = false;
+	watch_reap(c);
+	if (r < 0 || c->coldplug) {
+		/* back to the state before the call: no backend, empty model */
+		struct rtw_watch *w;
+
+		c->ops->close(c->b);
+		c->b = NULL;
+		c->started = false;
+		c->coldplug = false;
+		c->need_resync = false;
+		c->model.on_change = NULL; /* undoing a start is not news */
+		model_mark_begin(&c->model);
+		model_sweep(&c->model, NULL);
+		c->model.on_change = engine_on_change;
+		for (w = c->watches; w; w = w->next) {
+			w->state = RTW_REASON_NO_ROUTE;
+			w->slot = SLOT_NONE;
+		}
+		return r < 0 ? r : -EPROTO;
+	}
+	return 0;
+}
+
+int rtw_fd(const struct rtw_ctx *c)
+{
+	if (!c || !c->started)
+		return -EBADF;
+	return c->ops->fd(c->b);
+}
+
+int rtw_dispatch(struct rtw_ctx *c)
+{
+	int r = 0, n = 0;
+
+	if (!c)
+		return -EINVAL;
+	if (!c->started)
+		return -ENOTCONN;
+	if (c->in_dispatch)
+		return -EBUSY; /* called from a callback */
+	c->in_dispatch = true;
+	c->gw_changed = false;
+	if (!c->need_resync) {
+		r = c->ops->read(c->b, engine_sink, c);
+		if (r > 0)
+			n = r;
+	}
+	/* A resync after an overflow: the new dump is reconciled by generation
+	 * mark-and-sweep, with the same notices and invalidations as the lost
+	 * events would have given. */
+	while (c->need_resync && (r >= 0 || r == -ENOMEM)) {
+		c->need_resync = false;
+		r = c->ops->dump(c->b, engine_sink, c);
+	}
+	if (c->gw_changed)
+		notice_simple(c, RTW_NOTICE_CPDCHECK);
+	c->gw_changed = false;
+	c->in_dispatch = false;
+	watch_reap(c);
+	if (c->freeing) {
+		rtw_free(c);
+		return -ECANCELED;
+	}
+	return r < 0 ? r : n;
+}
+
+int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
+		    struct rtw_route *ret_route)
+{
+	uint32_t slot;
+	int r;
+
+	if (!c || !dst)
+		return -EINVAL;
+	if (dst->family != AF_INET && dst->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	r = model_lookup(&c->model, dst, &slot);
+	if (ret_route && slot != SLOT_NONE)
+		model_route_fill(&c->model, slot, ret_route);
+	return r;
+}
+
+int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_route *ret_route)
+{
+	struct rtw_addr a;
+	int r;
+
+	if (!c)
+		return -EINVAL;
+	r = addr_from_sockaddr(dst, &a);
+	if (r < 0)
+		return r;
+	return rtw_lookup_addr(c, &a, ret_route);
+}
+
+bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst)
+{
+	return rtw_lookup(c, dst, NULL) == 0;
+}
+
+void rtw_set_notice_cb(struct rtw_ctx *c, rtw_notice_cb *cb, void *user)
+{
+	if (!c)
+		return;
+	c->notice_cb = cb;
+	c->notice_user = cb ? user : NULL;
+}
+
+struct foreach_arg {
+	const struct rtw_ctx *c;
+	rtw_route_cb *cb;
+	void *user;
+};
+
+static int foreach_one(void *arg, uint32_t slot)
+{
+	struct foreach_arg *a = arg;
+	struct rtw_route r;
+
+	model_route_fill(&a->c->model, slot, &r);
+	return a->cb(&r, a->user);
+}
+
+int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *user)
+{
+	struct foreach_arg a = { c, cb, user };
+
+	if (!c || !cb)
+		return -EINVAL;
+	return model_foreach_route(&c->model, foreach_one, &a);
+}
+
+int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user)
+{
+	size_t i;
+	int r;
+
+	if (!c || !cb)
+		return -EINVAL;
+	for (i = 0; i < c->model.n_links; i++) {
+		r = cb(&c->model.links[i].link, user);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user)
+{
+	size_t i;
+	int r;
+
+	if (!c || !cb)
+		return -EINVAL;
+	for (i = 0; i < c->model.n_addrs; i++) {
+		r = cb(&c->model.addrs[i].addr, user);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *ret_link)
+{
+	const struct link_rec *l;
+
+	if (!c || !ret_link)
+		return -EINVAL;
+	l = model_link_get(&c->model, ifindex);
+	if (!l)
+		return -ENOENT;
+	*ret_link = l->link;
+	return 0;
+}
+
+/* ---- recording ---------------------------------------------------------- */
+
+struct snap {
+	struct rtw_ctx *c;
+	int fd;
+};
+
+static int snap_route(void *arg, uint32_t slot)
+{
+	struct snap *s = arg;
+	struct rtw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_ROUTE_ADD;
+	model_route_fill(&s->c->model, slot, &ev.u.route);
+	if (ev.u.route.nhid)
+		ev.u.route.n_nexthops = 0; /* the nexthop object carries them */
+	return replay_write_event(s->fd, &ev);
+}
+
+/* Write the model as a dump block, so that a recording started at any time
+ * replays to the same state. */
+static int record_snapshot(struct rtw_ctx *c, int fd)
+{
+	struct snap s = { c, fd };
+	struct rtw_event ev;
+	size_t i;
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_DUMP_BEGIN;
+	if ((r = replay_write_event(fd, &ev)) < 0)
+		return r;
+	for (i = 0; i < c->model.n_links; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.u.link = c->model.links[i].link;
+		ev.type =
+		    ev.u.link.admin_up && ev.u.link.carrier_up ? RTW_EV_LINK_UP : RTW_EV_LINK_DOWN;
+		if ((r = replay_write_event(fd, &ev)) < 0)
+			return r;
+	}
+	for (i = 0; i < c->model.n_addrs; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = RTW_EV_ADDR_ADD;
+		ev.u.addr = c->model.addrs[i].addr;
+		if ((r = replay_write_event(fd, &ev)) < 0)
+			return r;
+	}
+	for (i = 0; i < c->model.n_nhobjs; i++) {
+		const struct nhobj_rec *o = &c->model.nhobjs[i];
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = RTW_EV_NEXTHOP_ADD;
+		ev.u.nhobj.id = o->id;
+		ev.u.nhobj.family = o->family;
+		ev.u.nhobj.blackhole = o->blackhole;
+		ev.u.nhobj.hop = o->hop;
+		ev.u.nhobj.n_group = o->n_group;
+		ev.u.nhobj.group = o->group;
+		if ((r = replay_write_event(fd, &ev)) < 0)
+			return r;
+	}
+	r = model_foreach_route(&c->model, snap_route, &s);
+	if (r < 0)
+		return r;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_DUMP_END;
+	return replay_write_event(fd, &ev);
+}
+
+int rtw_record(struct rtw_ctx *c, int fd)
+{
+	int r;
+
+	if (!c)
+		return -EINVAL;
+	if (fd < 0) {
+		c->record_fd = -1;
+		return 0;
+	}
+	r = replay_write_header(fd);
+	if (r < 0)
+		return r;
+	/* Before rtw_start the initial dump itself is recorded as it comes. */
+	if (c->started) {
+		r = record_snapshot(c, fd);
+		if (r < 0)
+			return r;
+	}
+	c->record_fd = fd;
+	return 0;
+}
+
+int rtw_get_stats(const struct rtw_ctx *c, struct rtw_stats *ret_stats)
+{
+	struct rtw_stats s;
+
+	if (!c || !ret_stats)
+		return -EINVAL;
+	s = c->stats;
+	if (c->b && c->ops->foreign_dropped)
+		s.foreign_dropped = c->ops->foreign_dropped(c->b);
+	s.routes = c->model.n_routes;
+	s.links = c->model.n_links;
+	s.addresses = c->model.n_addrs;
+	s.watches = c->n_watches;
+	s.memory = c->mem.bytes;
+	*ret_stats = s;
+	return 0;
+}
+
+void rtw_free(struct rtw_ctx *c)
+{
+	struct rtw_mem mem;
+
+	if (!c)
+		return;
+	if (c->in_dispatch) {
+		/* from a callback: finish the dispatch first */
+		c->freeing = true;
+		return;
+	}
+	if (c->b)
+		c->ops->close(c->b);
+	watch_free_all(c);
+	model_fini(&c->model);
+	mem_free(&c->mem, c->replay_path, c->replay_path ? strlen(c->replay_path) + 1 : 0);
+	mem = c->mem;
+	mem_free(&mem, c, sizeof(*c));
+}
+
+const char *rtw_backend_name(void)
+{
+	return rtw_backend_native->name;
+}
+
+const char *rtw_version(void)
+{
+	return RTW_VERSION;
+}
+
+const char *rtw_reason_str(enum rtw_reason r)
+{
+	switch (r) {
+	case RTW_REASON_NONE:
+		return "none";
+	case RTW_REASON_NO_ROUTE:
+		return "no-route";
+	case RTW_REASON_UNREACHABLE:
+		return "unreachable";
+	case RTW_REASON_ROUTE_REMOVED:
+		return "route-removed";
+	case RTW_REASON_LINK_DOWN:
+		return "link-down";
+	case RTW_REASON_LOCAL_ADDRESS_REMOVED:
+		return "local-address-removed";
+	case RTW_REASON_PATH_CHANGED:
+		return "path-changed";
+	}
+	return "unknown";
+}
+
+const char *rtw_route_type_str(enum rtw_route_type t)
+{
+	static const char *const names[] = { "unspec",	 "unicast",   "local",	   "broadcast",
+					     "anycast",	 "multicast", "blackhole", "unreachable",
+					     "prohibit", "throw",     "nat",	   "xresolve" };
+
+	if ((unsigned)t < sizeof(names) / sizeof(names[0]))
+		return names[t];
+	return "unknown";
+}

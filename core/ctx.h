@@ -1,0 +1,90 @@
+/* The context: what rtw_ctx holds, shared by ctx.c (public API), engine.c
+ * (applying events) and watch.c (the watch registry). */
+#ifndef RTW_CTX_H
+#define RTW_CTX_H
+
+#include "backend.h"
+#include "mem.h"
+#include "table.h"
+
+/* A node of a watch index: a treap keyed by 17 bytes (family + address, or
+ * a big-endian number), ties broken by the watch's address. */
+struct wnode {
+	struct wnode *l, *r;
+	uint32_t prio;
+	uint8_t key[17];
+	bool linked;
+};
+
+enum windex { WI_PEER, WI_LOCAL, WI_ROUTE, WI_LINK, WI_MAX };
+
+struct rtw_watch {
+	struct wnode node[WI_MAX];
+	struct rtw_ctx *ctx;
+	struct rtw_addr peer, local;
+	bool has_local;
+	unsigned flags;
+	rtw_watch_cb *cb;
+	void *user;
+	int fd;
+
+	enum rtw_reason state; /* RTW_REASON_NONE while valid */
+	bool fired, deleted;
+	/* the path it resolved to */
+	uint32_t slot;
+	int egress;
+	struct rtw_addr gateway;
+
+	/* marks gathered while one event is applied */
+	bool cand, cand_removed, cand_link;
+	struct rtw_watch *cand_next, *fire_next;
+	struct rtw_watch *prev, *next; /* all watches */
+};
+
+struct rtw_ctx {
+	struct rtw_mem mem;
+	const struct rtw_backend_ops *ops;
+	struct rtw_backend *b;
+	struct rtw_backend_options bopt;
+	char *replay_path;
+	struct model model;
+	unsigned flags;
+
+	bool started, coldplug, in_dispatch, need_resync, gw_changed, freeing;
+	struct wnode *root[WI_MAX];
+	uint32_t rng;
+	struct rtw_watch *watches; /* all live watches */
+	struct rtw_watch *cands;   /* candidates of the event being applied */
+	struct rtw_watch *graveyard;
+	size_t n_watches;
+
+	rtw_notice_cb *notice_cb;
+	void *notice_user;
+	int record_fd;
+	struct rtw_stats stats;
+};
+
+/* watch.c */
+void windex_key_addr(uint8_t key[17], const struct rtw_addr *a);
+void windex_key_num(uint8_t key[17], uint32_t v);
+void windex_insert(struct rtw_ctx *c, enum windex i, struct rtw_watch *w, const uint8_t key[17]);
+void windex_remove(struct rtw_ctx *c, enum windex i, struct rtw_watch *w);
+/* Mark every watch of index i with lo <= key <= hi as a candidate. */
+void windex_mark_range(struct rtw_ctx *c, enum windex i, const uint8_t lo[17], const uint8_t hi[17],
+		       bool removed, bool link);
+void watch_resolve(struct rtw_ctx *c, struct rtw_watch *w);
+void watch_free_all(struct rtw_ctx *c);
+void watch_reap(struct rtw_ctx *c);
+
+/* engine.c */
+int engine_sink(void *arg, const struct rtw_event *ev);
+void engine_on_change(void *arg, const struct route_change *ch);
+void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why);
+
+/* notice.c */
+void notice_route(struct rtw_ctx *c, enum rtw_notice_type t, uint32_t slot);
+void notice_link(struct rtw_ctx *c, enum rtw_notice_type t, const struct rtw_link *l);
+void notice_addr(struct rtw_ctx *c, enum rtw_notice_type t, const struct rtw_address *a);
+void notice_simple(struct rtw_ctx *c, enum rtw_notice_type t);
+
+#endif

@@ -1,0 +1,190 @@
+/* core/engine.c: applies one normalized event. Owns the order of things:
+ * record it, update the model, gather the affected watches from what the
+ * model reports, evaluate them, emit notices. */
+#include <errno.h>
+#include <string.h>
+
+#include "addr.h"
+#include "ctx.h"
+#include "replay/format.h"
+
+static bool quiet(const struct rtw_ctx *c)
+{
+	return c->coldplug && !(c->flags & RTW_OPT_DUMP_NOTICES);
+}
+
+static void mark_slot(struct rtw_ctx *c, uint32_t slot, bool removed)
+{
+	uint8_t key[17];
+
+	windex_key_num(key, slot);
+	windex_mark_range(c, WI_ROUTE, key, key, removed, false);
+}
+
+static void mark_prefix(struct rtw_ctx *c, const struct rtw_prefix *p)
+{
+	struct rtw_addr lo, hi;
+	uint8_t klo[17], khi[17];
+
+	prefix_range(p, &lo, &hi);
+	windex_key_addr(klo, &lo);
+	windex_key_addr(khi, &hi);
+	windex_mark_range(c, WI_PEER, klo, khi, false, false);
+}
+
+/* Called by the model for each route it changes, while the old route still
+ * exists. Only watches that could resolve differently are gathered: the
+ * users of the routes that lost their place (the route index), and, when a
+ * route took a prefix over, the peers inside that prefix (a range query). */
+void engine_on_change(void *arg, const struct route_change *ch)
+{
+	struct rtw_ctx *c = arg;
+
+	if (!c->coldplug) {
+		if (ch->kind == CHANGE_DEL || ch->kind == CHANGE_REPLACE)
+			mark_slot(c, ch->slot, ch->kind == CHANGE_DEL);
+		if (ch->old_best != SLOT_NONE && ch->old_best != ch->new_best)
+			mark_slot(c, ch->old_best, false);
+		if ((ch->new_best != SLOT_NONE && ch->new_best != ch->old_best) || ch->old_throw)
+			mark_prefix(c, &ch->dst);
+	}
+	if (ch->kind == CHANGE_BEST || quiet(c))
+		return;
+	if (ch->gateway)
+		c->gw_changed = true;
+	notice_route(c, ch->kind == CHANGE_DEL ? RTW_NOTICE_ROUTE_DEL : RTW_NOTICE_ROUTE_ADD,
+		     ch->slot);
+}
+
+static void on_link_gone(void *arg, const struct rtw_link *l)
+{
+	struct rtw_ctx *c = arg;
+
+	if (!quiet(c))
+		notice_link(c, RTW_NOTICE_LINK_GONE, l);
+}
+
+static void on_addr_gone(void *arg, const struct rtw_address *a)
+{
+	struct rtw_ctx *c = arg;
+	uint8_t key[17];
+
+	if (c->coldplug)
+		return;
+	if (!model_has_local(&c->model, &a->prefix.addr)) {
+		windex_key_addr(key, &a->prefix.addr);
+		windex_mark_range(c, WI_LOCAL, key, key, false, false);
+	}
+	notice_addr(c, RTW_NOTICE_ADDR_DEL, a);
+}
+
+static void mark_link(struct rtw_ctx *c, int ifindex)
+{
+	uint8_t key[17];
+
+	if (c->coldplug || ifindex <= 0)
+		return;
+	windex_key_num(key, (uint32_t)ifindex);
+	windex_mark_range(c, WI_LINK, key, key, false, true);
+}
+
+/* Resolve every watch once the initial dump is complete. */
+static void resolve_all(struct rtw_ctx *c)
+{
+	struct rtw_watch *w;
+
+	for (w = c->watches; w; w = w->next)
+		watch_resolve(c, w);
+}
+
+static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
+{
+	const struct sweep_ops sweep = { on_link_gone, on_addr_gone, c };
+	const struct link_rec *lr;
+	bool was_up;
+	int r = 0;
+
+	switch (ev->type) {
+	case RTW_EV_ROUTE_ADD:
+		return model_route_add(&c->model, &ev->u.route, ev->flags);
+	case RTW_EV_ROUTE_DEL:
+		return model_route_del(&c->model, &ev->u.route, ev->flags);
+	case RTW_EV_LINK_UP:
+	case RTW_EV_LINK_DOWN:
+		lr = model_link_get(&c->model, ev->u.link.ifindex);
+		was_up = !lr || (lr->link.admin_up && lr->link.carrier_up);
+		if (was_up && !(ev->u.link.admin_up && ev->u.link.carrier_up))
+			mark_link(c, ev->u.link.ifindex);
+		r = model_link_set(&c->model, &ev->u.link);
+		if (r > 0 && !quiet(c))
+			notice_link(c,
+				    ev->u.link.admin_up && ev->u.link.carrier_up
+					? RTW_NOTICE_LINK_UP
+					: RTW_NOTICE_LINK_DOWN,
+				    &ev->u.link);
+		return r;
+	case RTW_EV_LINK_GONE: {
+		struct rtw_link l = { 0 };
+
+		lr = model_link_get(&c->model, ev->u.link.ifindex);
+		l = lr ? lr->link : ev->u.link;
+		mark_link(c, ev->u.link.ifindex);
+		r = model_link_gone(&c->model, ev->u.link.ifindex);
+		if (r > 0)
+			on_link_gone(c, &l);
+		return r;
+	}
+	case RTW_EV_ADDR_ADD:
+		r = model_addr_add(&c->model, &ev->u.addr);
+		if (r > 0 && !quiet(c))
+			notice_addr(c, RTW_NOTICE_ADDR_ADD, &ev->u.addr);
+		return r;
+	case RTW_EV_ADDR_DEL:
+		r = model_addr_del(&c->model, &ev->u.addr);
+		if (r > 0)
+			on_addr_gone(c, &ev->u.addr);
+		return r;
+	case RTW_EV_NEXTHOP_ADD:
+		return model_nhobj_add(&c->model, &ev->u.nhobj);
+	case RTW_EV_NEXTHOP_DEL:
+		return model_nhobj_del(&c->model, ev->u.nhobj.id);
+	case RTW_EV_DUMP_BEGIN:
+		model_mark_begin(&c->model);
+		return 0;
+	case RTW_EV_DUMP_END:
+		r = model_sweep(&c->model, &sweep);
+		if (c->coldplug) {
+			c->coldplug = false;
+			resolve_all(c);
+		} else if (r >= 0) {
+			c->stats.resyncs++;
+			notice_simple(c, RTW_NOTICE_RESYNC);
+		}
+		return r;
+	case RTW_EV_OVERFLOW:
+		c->stats.overflows++;
+		c->need_resync = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The sink every backend delivers to. */
+int engine_sink(void *arg, const struct rtw_event *ev)
+{
+	struct rtw_ctx *c = arg;
+	int r;
+
+	if (c->record_fd >= 0 && replay_write_event(c->record_fd, ev) < 0)
+		c->record_fd = -1; /* a broken recording must not stop monitoring */
+	r = apply(c, ev);
+	c->stats.events++;
+	engine_evaluate(c, ev->type);
+	if (r < 0) {
+		/* The event is gone from the kernel's queue: ask for a resync so
+		 * that the failure is reported but nothing is lost for good. */
+		c->need_resync = true;
+		return r;
+	}
+	return 0;
+}

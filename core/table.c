@@ -1,0 +1,1552 @@
+/* core/table.c: the route model. Owns routes (keyed as the kernel keys them:
+ * family, table, prefix, TOS, metric), interned attributes, links, local
+ * addresses, nexthop objects and the per-table LPM indexes kept in step. */
+#include "table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint32_t mix32(uint32_t h)
+{
+	h ^= h >> 16;
+	h *= 0x7feb352dU;
+	h ^= h >> 15;
+	h *= 0x846ca68bU;
+	h ^= h >> 16;
+	return h;
+}
+
+static uint32_t hash_bytes(uint32_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619U;
+	return h;
+}
+
+static uint32_t key_hash(int family, uint32_t table, const uint8_t *addr, unsigned len)
+{
+	uint32_t h = 2166136261U;
+
+	h = hash_bytes(h, addr, addr_len(family));
+	h ^= (uint32_t)len << 24 ^ (uint32_t)family << 16;
+	return mix32(h ^ mix32(table));
+}
+
+static bool is_unroutable_type(uint8_t t)
+{
+	return t == RTW_ROUTE_BLACKHOLE || t == RTW_ROUTE_UNREACHABLE || t == RTW_ROUTE_PROHIBIT;
+}
+
+static bool type_has_hops(uint8_t t)
+{
+	return !is_unroutable_type(t) && t != RTW_ROUTE_THROW;
+}
+
+static int table_index(const struct model *m, uint32_t table)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_tables; i++)
+		if (m->tables[i] == table)
+			return (int)i;
+	return -1;
+}
+
+static struct lpm *lpm_of(const struct model *m, int family, uint32_t table)
+{
+	int i = table_index(m, table);
+
+	if (i < 0)
+		return NULL;
+	return family == AF_INET ? m->lpm4[i] : m->lpm6[i];
+}
+
+/* ---- links, nexthop objects ------------------------------------------- */
+
+static struct link_rec *link_find(const struct model *m, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_links; i++)
+		if (m->links[i].link.ifindex == ifindex)
+			return &m->links[i];
+	return NULL;
+}
+
+const struct link_rec *model_link_get(const struct model *m, int ifindex)
+{
+	return link_find(m, ifindex);
+}
+
+/* A link the model has not heard of is taken as up: the kernel only gives
+ * routes through links it has, and a missing link message must not make
+ * the whole table look dead. */
+bool model_link_up(const struct model *m, int ifindex)
+{
+	const struct link_rec *l = link_find(m, ifindex);
+
+	return !l || (l->link.admin_up && l->link.carrier_up);
+}
+
+static struct nhobj_rec *nhobj_find(const struct model *m, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_nhobjs; i++)
+		if (m->nhobjs[i].id == id)
+			return &m->nhobjs[i];
+	return NULL;
+}
+
+/* Hops of an attribute set: its own, or its nexthop object's. */
+static const struct rtw_nexthop *attr_hops(const struct model *m, const struct attr *a,
+					   unsigned *ret_n)
+{
+	if (a->nhid) {
+		const struct nhobj_rec *o = nhobj_find(m, a->nhid);
+
+		*ret_n = o ? o->n_hops : 0;
+		return o ? o->hops : NULL;
+	}
+	*ret_n = a->n_nh;
+	return a->nh;
+}
+
+static void hops_refresh_flags(const struct model *m, struct rtw_nexthop *h, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (h[i].ifindex && !model_link_up(m, h[i].ifindex))
+			h[i].flags |= RTW_NH_LINKDOWN;
+		else
+			h[i].flags &= ~(unsigned)RTW_NH_LINKDOWN;
+	}
+}
+
+/* Recompute usable for one attribute set from the current links. */
+static void attr_refresh(const struct model *m, struct attr *a)
+{
+	const struct rtw_nexthop *h;
+	unsigned n, i;
+
+	hops_refresh_flags(m, a->nh, a->n_nh);
+	if (!type_has_hops(a->type)) {
+		a->usable = true;
+		return;
+	}
+	if (a->nhid) {
+		const struct nhobj_rec *o = nhobj_find(m, a->nhid);
+
+		if (!o || o->blackhole) {
+			a->usable = false;
+			return;
+		}
+	}
+	h = attr_hops(m, a, &n);
+	if (n == 0) {
+		/* local, broadcast, ... routes without an interface */
+		a->usable = a->nhid == 0;
+		return;
+	}
+	a->usable = false;
+	for (i = 0; i < n; i++)
+		if (!(h[i].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
+			a->usable = true;
+}
+
+/* ---- attributes (interned) -------------------------------------------- */
+
+#define NH_KEY_FLAGS (~(unsigned)RTW_NH_LINKDOWN)
+
+static uint32_t attr_hash_of(uint8_t type, uint8_t protocol, uint8_t scope,
+			     const struct rtw_addr *prefsrc, uint32_t nhid,
+			     const struct rtw_nexthop *nh, unsigned n)
+{
+	uint32_t h = 2166136261U;
+	unsigned i;
+
+	h = hash_bytes(h, &type, 1);
+	h = hash_bytes(h, &protocol, 1);
+	h = hash_bytes(h, &scope, 1);
+	h = hash_bytes(h, &prefsrc->family, sizeof(prefsrc->family));
+	h = hash_bytes(h, prefsrc->bytes, 16);
+	h = hash_bytes(h, &nhid, 4);
+	for (i = 0; i < n; i++) {
+		unsigned f = nh[i].flags & NH_KEY_FLAGS;
+
+		h = hash_bytes(h, &nh[i].ifindex, sizeof(int));
+		h = hash_bytes(h, &nh[i].gateway.family, sizeof(nh[i].gateway.family));
+		h = hash_bytes(h, nh[i].gateway.bytes, 16);
+		h = hash_bytes(h, &nh[i].weight, 2);
+		h = hash_bytes(h, &f, sizeof(f));
+	}
+	return mix32(h);
+}
+
+static bool hop_eq(const struct rtw_nexthop *a, const struct rtw_nexthop *b)
+{
+	return a->ifindex == b->ifindex && addr_eq(&a->gateway, &b->gateway) &&
+	       a->weight == b->weight && (a->flags & NH_KEY_FLAGS) == (b->flags & NH_KEY_FLAGS);
+}
+
+static bool attr_matches(const struct attr *a, uint32_t hash, uint8_t type, uint8_t protocol,
+			 uint8_t scope, const struct rtw_addr *prefsrc, uint32_t nhid,
+			 const struct rtw_nexthop *nh, unsigned n)
+{
+	unsigned i;
+
+	if (a->hash != hash || a->type != type || a->protocol != protocol || a->scope != scope ||
+	    a->nhid != nhid || a->n_nh != n || !addr_eq(&a->prefsrc, prefsrc))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!hop_eq(&a->nh[i], &nh[i]))
+			return false;
+	return true;
+}
+
+static int attr_index_grow(struct model *m)
+{
+	uint32_t n = m->n_attr_index ? m->n_attr_index * 2 : 64, i;
+	uint32_t *idx = mem_alloc(m->mem, (size_t)n * sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		idx[i] = SLOT_NONE;
+	for (i = 0; i < m->n_attrs; i++) {
+		uint32_t p;
+
+		if (!m->attrs[i])
+			continue;
+		for (p = m->attrs[i]->hash & (n - 1); idx[p] != SLOT_NONE; p = (p + 1) & (n - 1))
+			;
+		idx[p] = i;
+	}
+	mem_free(m->mem, m->attr_index, (size_t)m->n_attr_index * sizeof(*idx));
+	m->attr_index = idx;
+	m->n_attr_index = n;
+	return 0;
+}
+
+/* Remove id from the open-addressing index (backward-shift deletion). */
+static void attr_index_remove(struct model *m, uint32_t id)
+{
+	uint32_t mask = m->n_attr_index - 1, p, q;
+
+	for (p = m->attrs[id]->hash & mask; m->attr_index[p] != id; p = (p + 1) & mask)
+		;
+	m->attr_index[p] = SLOT_NONE;
+	for (q = (p + 1) & mask; m->attr_index[q] != SLOT_NONE; q = (q + 1) & mask) {
+		uint32_t home = m->attrs[m->attr_index[q]]->hash & mask;
+
+		/* move q back to p if p lies on q's probe path */
+		if (((q - home) & mask) >= ((q - p) & mask)) {
+			m->attr_index[p] = m->attr_index[q];
+			m->attr_index[q] = SLOT_NONE;
+			p = q;
+		}
+	}
+}
+
+/* Find or create the attribute set; takes a reference. Returns the id or
+ * -ENOMEM with nothing changed. */
+static int64_t attr_intern(struct model *m, uint8_t type, uint8_t protocol, uint8_t scope,
+			   const struct rtw_addr *prefsrc, uint32_t nhid,
+			   const struct rtw_nexthop *nh, unsigned n)
+{
+	uint32_t hash = attr_hash_of(type, protocol, scope, prefsrc, nhid, nh, n), p, id;
+	struct attr *a;
+
+	if (m->n_attr_index) {
+		uint32_t mask = m->n_attr_index - 1;
+
+		for (p = hash & mask; m->attr_index[p] != SLOT_NONE; p = (p + 1) & mask) {
+			a = m->attrs[m->attr_index[p]];
+			if (attr_matches(a, hash, type, protocol, scope, prefsrc, nhid, nh, n)) {
+				a->refs++;
+				return m->attr_index[p];
+			}
+		}
+	}
+	/* Reserve everything first so that a failure changes nothing. */
+	if ((m->n_live_attrs + 1) * 2 > m->n_attr_index && attr_index_grow(m) < 0)
+		return -ENOMEM;
+	if (m->free_attr == SLOT_NONE && m->n_attrs == m->cap_attrs) {
+		uint32_t cap = m->cap_attrs ? m->cap_attrs * 2 : 16;
+		struct attr **v = mem_realloc(m->mem, m->attrs, (size_t)m->cap_attrs * sizeof(*v),
+					      (size_t)cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->attrs = v;
+		m->cap_attrs = cap;
+	}
+	a = mem_alloc(m->mem, sizeof(*a) + (size_t)n * sizeof(a->nh[0]));
+	if (!a)
+		return -ENOMEM;
+	memset(a, 0, sizeof(*a));
+	a->hash = hash;
+	a->refs = 1;
+	a->type = type;
+	a->protocol = protocol;
+	a->scope = scope;
+	a->prefsrc = *prefsrc;
+	a->nhid = nhid;
+	a->n_nh = n;
+	if (n)
+		memcpy(a->nh, nh, (size_t)n * sizeof(*nh));
+	for (p = 0; p < n; p++)
+		if (nh[p].gateway.family != AF_UNSPEC)
+			a->gateway = true;
+	attr_refresh(m, a);
+	if (m->free_attr != SLOT_NONE) {
+		id = m->free_attr;
+		m->free_attr = (uint32_t)(uintptr_t)m->attrs[id] >> 1;
+	} else {
+		id = m->n_attrs++;
+	}
+	m->attrs[id] = a;
+	{
+		uint32_t mask = m->n_attr_index - 1;
+
+		for (p = hash & mask; m->attr_index[p] != SLOT_NONE; p = (p + 1) & mask)
+			;
+		m->attr_index[p] = id;
+	}
+	m->n_live_attrs++;
+	return id;
+}
+
+static void attr_release(struct model *m, uint32_t id)
+{
+	struct attr *a = m->attrs[id];
+
+	if (--a->refs)
+		return;
+	attr_index_remove(m, id);
+	mem_free(m->mem, a, sizeof(*a) + (size_t)a->n_nh * sizeof(a->nh[0]));
+	/* free list threaded through the pointer array (odd values are links) */
+	m->attrs[id] = (struct attr *)(uintptr_t)(((uintptr_t)m->free_attr << 1) | 1);
+	m->free_attr = id;
+	m->n_live_attrs--;
+}
+
+static bool attr_live(const struct model *m, uint32_t id)
+{
+	return id < m->n_attrs && !((uintptr_t)m->attrs[id] & 1);
+}
+
+static int64_t attr_intern_route(struct model *m, const struct rtw_route *r)
+{
+	unsigned n = type_has_hops((uint8_t)r->type) ? r->n_nexthops : 0;
+
+	if (r->nhid)
+		n = 0; /* the nexthop object owns the hops */
+	return attr_intern(m, (uint8_t)r->type, r->protocol, r->scope, &r->prefsrc, r->nhid,
+			   r->nexthops, n);
+}
+
+/* ---- prefix heads (hash of chains) ------------------------------------ */
+
+static bool rec_same_prefix(const struct route_rec *r, int family, uint32_t table,
+			    const uint8_t *addr, unsigned len)
+{
+	return r->family == family && r->table == table && r->len == len &&
+	       memcmp(r->addr, addr, addr_len(family)) == 0;
+}
+
+static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			  unsigned len)
+{
+	uint32_t s;
+
+	if (!m->n_buckets)
+		return SLOT_NONE;
+	s = m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)];
+	for (; s != SLOT_NONE; s = m->routes[s].hnext)
+		if (rec_same_prefix(&m->routes[s], family, table, addr, len))
+			return s;
+	return SLOT_NONE;
+}
+
+static uint32_t *bucket_of(const struct model *m, uint32_t slot)
+{
+	const struct route_rec *r = &m->routes[slot];
+
+	return &m->buckets[key_hash(r->family, r->table, r->addr, r->len) & (m->n_buckets - 1)];
+}
+
+static void head_link(struct model *m, uint32_t slot)
+{
+	uint32_t *b = bucket_of(m, slot);
+
+	m->routes[slot].hnext = *b;
+	*b = slot;
+}
+
+/* Replace head old by new (SLOT_NONE removes it) in its hash chain. */
+static void head_replace(struct model *m, uint32_t old, uint32_t new)
+{
+	uint32_t *p = bucket_of(m, old);
+
+	while (*p != old)
+		p = &m->routes[*p].hnext;
+	if (new == SLOT_NONE) {
+		*p = m->routes[old].hnext;
+	} else {
+		m->routes[new].hnext = m->routes[old].hnext;
+		*p = new;
+	}
+}
+
+static int buckets_reserve(struct model *m, size_t heads)
+{
+	uint32_t n = m->n_buckets ? m->n_buckets : 256, i, *b;
+
+	if (heads * 4 <= (size_t)n * 3 && m->n_buckets)
+		return 0;
+	while (heads * 4 > (size_t)n * 3)
+		n *= 2;
+	b = mem_alloc(m->mem, (size_t)n * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		b[i] = SLOT_NONE;
+	for (i = 0; i < m->n_buckets; i++) {
+		uint32_t s = m->buckets[i];
+
+		while (s != SLOT_NONE) {
+			struct route_rec *r = &m->routes[s];
+			uint32_t nx = r->hnext,
+				 *d = &b[key_hash(r->family, r->table, r->addr, r->len) & (n - 1)];
+
+			r->hnext = *d;
+			*d = s;
+			s = nx;
+		}
+	}
+	mem_free(m->mem, m->buckets, (size_t)m->n_buckets * sizeof(*b));
+	m->buckets = b;
+	m->n_buckets = n;
+	return 0;
+}
+
+static int slots_reserve(struct model *m)
+{
+	uint32_t cap;
+	struct route_rec *v;
+
+	if (m->free_slot != SLOT_NONE || m->n_slots < m->cap_slots)
+		return 0;
+	cap = m->cap_slots ? m->cap_slots + m->cap_slots / 2 : 64;
+	v = mem_realloc(m->mem, m->routes, (size_t)m->cap_slots * sizeof(*v),
+			(size_t)cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	m->routes = v;
+	m->cap_slots = cap;
+	return 0;
+}
+
+static uint32_t slot_take(struct model *m)
+{
+	uint32_t s;
+
+	if (m->free_slot != SLOT_NONE) {
+		s = m->free_slot;
+		m->free_slot = m->routes[s].next;
+	} else {
+		s = m->n_slots++;
+	}
+	return s;
+}
+
+static void slot_put(struct model *m, uint32_t s)
+{
+	m->routes[s].family = 0;
+	m->routes[s].next = m->free_slot;
+	m->free_slot = s;
+}
+
+/* ---- best route of a prefix and the LPM ------------------------------- */
+
+static uint32_t chain_best(const struct model *m, uint32_t head)
+{
+	uint32_t s;
+
+	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct route_rec *r = &m->routes[s];
+		const struct attr *a = m->attrs[r->attr];
+
+		/* A lookup without TOS only matches TOS-0 routes (fib_table_lookup). */
+		if (r->tos)
+			continue;
+		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !a->usable)
+			continue;
+		return s;
+	}
+	return SLOT_NONE;
+}
+
+/* Bring the LPM entry of one prefix from old to new best. */
+static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old,
+		   uint32_t new)
+{
+	int r;
+
+	if (!t || old == new)
+		return 0;
+	if (new == SLOT_NONE)
+		r = lpm_delete(t, addr, len);
+	else
+		r = lpm_insert(t, addr, len, new);
+	(void)m;
+	return r < 0 ? r : 0;
+}
+
+static void report(struct model *m, enum change_kind kind, uint32_t slot, const uint8_t *addr,
+		   int family, uint32_t table, unsigned len, uint32_t old_best, uint32_t new_best,
+		   bool gateway)
+{
+	struct route_change ch;
+
+	if (!m->on_change)
+		return;
+	memset(&ch, 0, sizeof(ch));
+	ch.kind = kind;
+	ch.slot = slot;
+	ch.family = family;
+	ch.table = table;
+	ch.dst.addr.family = (sa_family_t)family;
+	memcpy(ch.dst.addr.bytes, addr, addr_len(family));
+	ch.dst.len = (uint8_t)len;
+	ch.old_best = old_best;
+	ch.new_best = new_best;
+	ch.old_throw =
+	    old_best != SLOT_NONE && m->attrs[m->routes[old_best].attr]->type == RTW_ROUTE_THROW;
+	ch.gateway = gateway;
+	m->on_change(m->on_change_arg, &ch);
+}
+
+/* ---- routes -------------------------------------------------------------- */
+
+static int route_check(const struct rtw_route *r, uint8_t *addr)
+{
+	struct rtw_prefix p;
+
+	if (r->dst.addr.family != AF_INET && r->dst.addr.family != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (r->dst.len > addr_bits(r->dst.addr.family))
+		return -EINVAL;
+	if (r->n_nexthops && !r->nexthops)
+		return -EINVAL;
+	p = r->dst;
+	prefix_mask(&p);
+	memcpy(addr, p.addr.bytes, 16);
+	return 0;
+}
+
+/* Find the route with exactly this key; *ret_head gets the prefix head. */
+static uint32_t route_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			   unsigned len, uint8_t tos, uint32_t metric, uint32_t *ret_head)
+{
+	uint32_t s = head_find(m, family, table, addr, len);
+
+	*ret_head = s;
+	for (; s != SLOT_NONE; s = m->routes[s].next)
+		if (m->routes[s].tos == tos && m->routes[s].metric == metric)
+			return s;
+	return SLOT_NONE;
+}
+
+/* Replace the attributes of an existing route. */
+static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_t new_attr)
+{
+	struct route_rec *r = &m->routes[slot];
+	struct lpm *t = lpm_of(m, r->family, r->table);
+	uint32_t old_attr = r->attr, old_best = chain_best(m, head), new_best;
+	bool gw;
+	int e;
+
+	r->attr = new_attr;
+	new_best = chain_best(m, head);
+	e = lpm_set(m, t, r->addr, r->len, old_best, new_best);
+	if (e < 0) {
+		r->attr = old_attr;
+		return e;
+	}
+	gw = m->attrs[old_attr]->gateway || m->attrs[new_attr]->gateway;
+	report(m, CHANGE_REPLACE, slot, r->addr, r->family, r->table, r->len,
+	       t ? old_best : SLOT_NONE, t ? new_best : SLOT_NONE, gw);
+	attr_release(m, old_attr);
+	return 1;
+}
+
+/* Merge or remove next hops for IPv6-style multipath append/delete. */
+static int hops_combine(struct model *m, const struct attr *old, const struct rtw_route *r,
+			bool add, struct rtw_nexthop **ret, unsigned *ret_n)
+{
+	unsigned i, j, n = 0;
+	struct rtw_nexthop *v = mem_alloc(m->mem, (old->n_nh + r->n_nexthops + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < old->n_nh; i++) {
+		bool listed = false;
+
+		for (j = 0; j < r->n_nexthops; j++)
+			if (old->nh[i].ifindex == r->nexthops[j].ifindex &&
+			    addr_eq(&old->nh[i].gateway, &r->nexthops[j].gateway))
+				listed = true;
+		if (add || !listed)
+			v[n++] = old->nh[i];
+	}
+	if (add)
+		for (j = 0; j < r->n_nexthops; j++) {
+			bool dup = false;
+
+			for (i = 0; i < old->n_nh; i++)
+				if (old->nh[i].ifindex == r->nexthops[j].ifindex &&
+				    addr_eq(&old->nh[i].gateway, &r->nexthops[j].gateway))
+					dup = true;
+			if (!dup)
+				v[n++] = r->nexthops[j];
+		}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head);
+
+static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
+{
+	struct route_rec *r = &m->routes[slot];
+	struct lpm *t = lpm_of(m, r->family, r->table);
+	uint32_t old_best = chain_best(m, head), new_best = SLOT_NONE, s;
+	int e;
+
+	/* best of the chain without this route */
+	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct route_rec *x = &m->routes[s];
+
+		if (s == slot || x->tos)
+			continue;
+		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !m->attrs[x->attr]->usable)
+			continue;
+		new_best = s;
+		break;
+	}
+	e = lpm_set(m, t, r->addr, r->len, old_best, new_best);
+	if (e < 0)
+		return e;
+	report(m, CHANGE_DEL, slot, r->addr, r->family, r->table, r->len, t ? old_best : SLOT_NONE,
+	       t ? new_best : SLOT_NONE, m->attrs[r->attr]->gateway);
+	route_unlink_free(m, slot, head);
+	return 1;
+}
+
+static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head)
+{
+	struct route_rec *r = &m->routes[slot];
+
+	if (slot == head) {
+		if (r->next != SLOT_NONE) {
+			head_replace(m, slot, r->next);
+		} else {
+			head_replace(m, slot, SLOT_NONE);
+			m->n_heads--;
+		}
+	} else {
+		uint32_t p = head;
+
+		while (m->routes[p].next != slot)
+			p = m->routes[p].next;
+		m->routes[p].next = r->next;
+	}
+	attr_release(m, r->attr);
+	slot_put(m, slot);
+	m->n_routes--;
+}
+
+int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
+{
+	uint8_t addr[16];
+	uint32_t head, slot, old_best, new_best, *pp;
+	struct lpm *t;
+	struct route_rec *rec;
+	int64_t id;
+	int e, family;
+
+	e = route_check(r, addr);
+	if (e < 0)
+		return e;
+	family = r->dst.addr.family;
+	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, &head);
+	if (slot != SLOT_NONE) {
+		if (evflags & RTW_EVF_APPEND && !r->nhid && !m->attrs[m->routes[slot].attr]->nhid) {
+			struct rtw_route merged = *r;
+			struct rtw_nexthop *v;
+			unsigned n;
+
+			e = hops_combine(m, m->attrs[m->routes[slot].attr], r, true, &v, &n);
+			if (e < 0)
+				return e;
+			merged.nexthops = v;
+			merged.n_nexthops = n;
+			id = attr_intern_route(m, &merged);
+			mem_free(m->mem, v,
+				 (m->attrs[m->routes[slot].attr]->n_nh + r->n_nexthops + 1) *
+				     sizeof(*v));
+		} else {
+			id = attr_intern_route(m, r);
+		}
+		if (id < 0)
+			return (int)id;
+		m->routes[slot].gen = m->gen;
+		if ((uint32_t)id == m->routes[slot].attr) {
+			attr_release(m, (uint32_t)id);
+			return 0;
+		}
+		e = route_set_attr(m, slot, head, (uint32_t)id);
+		if (e < 0)
+			attr_release(m, (uint32_t)id);
+		return e;
+	}
+
+	/* A new route: reserve everything, then link it in. */
+	id = attr_intern_route(m, r);
+	if (id < 0)
+		return (int)id;
+	if (slots_reserve(m) < 0 || (head == SLOT_NONE && buckets_reserve(m, m->n_heads + 1) < 0)) {
+		attr_release(m, (uint32_t)id);
+		return -ENOMEM;
+	}
+	slot = slot_take(m);
+	rec = &m->routes[slot];
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->addr, addr, 16);
+	rec->len = r->dst.len;
+	rec->family = (uint8_t)family;
+	rec->tos = r->tos;
+	rec->gen = m->gen;
+	rec->table = r->table;
+	rec->metric = r->metric;
+	rec->attr = (uint32_t)id;
+	rec->next = SLOT_NONE;
+	rec->hnext = SLOT_NONE;
+
+	old_best = head == SLOT_NONE ? SLOT_NONE : chain_best(m, head);
+	/* insert in (tos descending as Linux orders aliases, then metric) order */
+	if (head == SLOT_NONE) {
+		head_link(m, slot);
+		m->n_heads++;
+	} else {
+		uint32_t *link = &head, prev_head = head;
+
+		pp = link;
+		while (*pp != SLOT_NONE &&
+		       (m->routes[*pp].tos > rec->tos ||
+			(m->routes[*pp].tos == rec->tos && m->routes[*pp].metric < rec->metric)))
+			pp = &m->routes[*pp].next;
+		rec->next = *pp;
+		*pp = slot;
+		if (head != prev_head)
+			head_replace(m, prev_head, slot);
+	}
+	head = head_find(m, family, r->table, addr, r->dst.len);
+	new_best = chain_best(m, head);
+	t = lpm_of(m, family, r->table);
+	e = lpm_set(m, t, addr, r->dst.len, old_best, new_best);
+	if (e < 0) {
+		/* undo: unlink without reporting */
+		route_unlink_free(m, slot, head);
+		m->n_routes++; /* route_unlink_free counted a route that never was */
+		return e;
+	}
+	m->n_routes++;
+	report(m, CHANGE_ADD, slot, addr, family, r->table, r->dst.len, t ? old_best : SLOT_NONE,
+	       t ? new_best : SLOT_NONE, m->attrs[(uint32_t)id]->gateway);
+	return 1;
+}
+
+int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags)
+{
+	uint8_t addr[16];
+	uint32_t head, slot;
+	int e;
+
+	e = route_check(r, addr);
+	if (e < 0)
+		return e;
+	slot =
+	    route_find(m, r->dst.addr.family, r->table, addr, r->dst.len, r->tos, r->metric, &head);
+	if (slot == SLOT_NONE)
+		return 0;
+	if (evflags & RTW_EVF_APPEND && r->n_nexthops && !m->attrs[m->routes[slot].attr]->nhid) {
+		const struct attr *old = m->attrs[m->routes[slot].attr];
+		size_t vsz = (old->n_nh + r->n_nexthops + 1) * sizeof(struct rtw_nexthop);
+		struct rtw_route rest = *r;
+		struct rtw_nexthop *v;
+		unsigned n;
+		int64_t id;
+
+		rest.type = (enum rtw_route_type)old->type;
+		rest.protocol = old->protocol;
+		rest.scope = old->scope;
+		rest.prefsrc = old->prefsrc;
+		e = hops_combine(m, old, r, false, &v, &n);
+		if (e < 0)
+			return e;
+		if (n > 0) {
+			rest.nexthops = v;
+			rest.n_nexthops = n;
+			id = attr_intern_route(m, &rest);
+			mem_free(m->mem, v, vsz);
+			if (id < 0)
+				return (int)id;
+			if ((uint32_t)id == m->routes[slot].attr) {
+				attr_release(m, (uint32_t)id);
+				return 0;
+			}
+			e = route_set_attr(m, slot, head, (uint32_t)id);
+			if (e < 0)
+				attr_release(m, (uint32_t)id);
+			return e;
+		}
+		mem_free(m->mem, v, vsz);
+	}
+	return route_delete_slot(m, slot, head);
+}
+
+/* After attributes changed usability (links, nexthop objects): bring the
+ * LPM of every affected prefix up to date. Changed attributes are flagged
+ * in changed[] by id. The scan is O(routes), as the kernel's own. */
+static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_report)
+{
+	uint32_t s;
+	int err = 0;
+
+	for (s = 0; s < m->n_slots; s++) {
+		struct route_rec *r = &m->routes[s];
+		uint32_t head, old_best, new_best, x;
+		struct lpm *t;
+		bool seen_before = false;
+
+		if (!r->family || !changed[r->attr])
+			continue;
+		head = head_find(m, r->family, r->table, r->addr, r->len);
+		/* handle each prefix once: at the first changed route of its chain */
+		for (x = head; x != s; x = m->routes[x].next)
+			if (changed[m->routes[x].attr])
+				seen_before = true;
+		if (replace_report)
+			report(m, CHANGE_REPLACE, s, r->addr, r->family, r->table, r->len,
+			       SLOT_NONE, SLOT_NONE, m->attrs[r->attr]->gateway);
+		if (seen_before)
+			continue;
+		t = lpm_of(m, r->family, r->table);
+		if (!t)
+			continue;
+		new_best = chain_best(m, head);
+		old_best = lpm_get(t, r->addr, r->len);
+		if (old_best == LPM_NONE)
+			old_best = SLOT_NONE;
+		if (old_best == new_best)
+			continue;
+		if (lpm_set(m, t, r->addr, r->len, old_best, new_best) < 0) {
+			err = -ENOMEM;
+			continue;
+		}
+		report(m, CHANGE_BEST, new_best, r->addr, r->family, r->table, r->len, old_best,
+		       new_best, false);
+	}
+	return err;
+}
+
+/* Recompute every attribute that goes through ifindex (0: all) or uses
+ * nexthop object nhid, then the affected prefixes. */
+static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool replace_report)
+{
+	uint8_t *changed;
+	uint32_t i;
+	bool any = false;
+	int e;
+
+	if (!m->n_attrs)
+		return 0;
+	changed = mem_calloc(m->mem, m->n_attrs, 1);
+	if (!changed)
+		return -ENOMEM;
+	for (i = 0; i < m->n_attrs; i++) {
+		struct attr *a;
+		const struct rtw_nexthop *h;
+		unsigned n, j;
+		bool touches = false, was;
+
+		if (!attr_live(m, i))
+			continue;
+		a = m->attrs[i];
+		h = attr_hops(m, a, &n);
+		if (nhid)
+			touches = a->nhid == nhid;
+		else
+			for (j = 0; j < n; j++)
+				if (!ifindex || h[j].ifindex == ifindex)
+					touches = true;
+		if (!touches)
+			continue;
+		was = a->usable;
+		attr_refresh(m, a);
+		if (was != a->usable || replace_report) {
+			changed[i] = 1;
+			any = true;
+		}
+	}
+	e = any ? routes_rebest(m, changed, replace_report) : 0;
+	mem_free(m->mem, changed, m->n_attrs);
+	return e;
+}
+
+/* ---- links ------------------------------------------------------------ */
+
+static void nhobjs_refresh_flags(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_nhobjs; i++)
+		hops_refresh_flags(m, m->nhobjs[i].hops, m->nhobjs[i].n_hops);
+}
+
+int model_link_set(struct model *m, const struct rtw_link *l)
+{
+	struct link_rec *rec = link_find(m, l->ifindex);
+	bool was_up, up = l->admin_up && l->carrier_up;
+	int e;
+
+	if (l->ifindex <= 0)
+		return -EINVAL;
+	if (!rec) {
+		if (m->n_links == m->cap_links) {
+			size_t cap = m->cap_links ? m->cap_links * 2 : 8;
+			struct link_rec *v = mem_realloc(
+			    m->mem, m->links, m->cap_links * sizeof(*v), cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			m->links = v;
+			m->cap_links = cap;
+		}
+		rec = &m->links[m->n_links++];
+		memset(rec, 0, sizeof(*rec));
+		rec->link = *l;
+		rec->link.name[sizeof(rec->link.name) - 1] = '\0';
+		rec->gen = m->gen;
+		if (up)
+			return 1;
+		nhobjs_refresh_flags(m);
+		e = attrs_refresh(m, l->ifindex, 0, false);
+		if (e < 0) {
+			m->n_links--;
+			nhobjs_refresh_flags(m);
+			attrs_refresh(m, l->ifindex, 0, false);
+			return e;
+		}
+		return 1;
+	}
+	rec->gen = m->gen;
+	was_up = rec->link.admin_up && rec->link.carrier_up;
+	if (rec->link.admin_up == l->admin_up && rec->link.carrier_up == l->carrier_up &&
+	    strncmp(rec->link.name, l->name, sizeof(rec->link.name)) == 0)
+		return 0;
+	{
+		struct rtw_link old = rec->link;
+
+		rec->link = *l;
+		rec->link.name[sizeof(rec->link.name) - 1] = '\0';
+		if (was_up == up)
+			return 1;
+		nhobjs_refresh_flags(m);
+		e = attrs_refresh(m, l->ifindex, 0, false);
+		if (e < 0) {
+			rec = link_find(m, l->ifindex);
+			rec->link = old;
+			nhobjs_refresh_flags(m);
+			attrs_refresh(m, l->ifindex, 0, false);
+			return e;
+		}
+	}
+	return 1;
+}
+
+/* The kernel removes every route through a link that goes away (IPv4 and
+ * IPv6 alike), so the model does too, through the normal delete path. */
+static int routes_drop_ifindex(struct model *m, int ifindex)
+{
+	uint32_t s;
+	int err = 0;
+
+	for (s = 0; s < m->n_slots; s++) {
+		struct route_rec *r = &m->routes[s];
+		const struct attr *a;
+		const struct rtw_nexthop *h;
+		unsigned n, j, on = 0;
+
+		if (!r->family)
+			continue;
+		a = m->attrs[r->attr];
+		if (a->nhid)
+			continue; /* nexthop objects on that link are dropped by their own event */
+		h = attr_hops(m, a, &n);
+		for (j = 0; j < n; j++)
+			if (h[j].ifindex == ifindex)
+				on++;
+		if (on && on == n) {
+			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
+			int e = route_delete_slot(m, s, head);
+
+			if (e < 0)
+				err = e;
+		}
+	}
+	return err;
+}
+
+int model_link_gone(struct model *m, int ifindex)
+{
+	struct link_rec *rec = link_find(m, ifindex);
+	int e;
+
+	e = routes_drop_ifindex(m, ifindex);
+	if (e < 0)
+		return e;
+	if (!rec)
+		return 0;
+	*rec = m->links[--m->n_links];
+	return 1;
+}
+
+/* ---- addresses -------------------------------------------------------- */
+
+static struct addr_rec *addr_find(const struct model *m, const struct rtw_address *a)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_addrs; i++)
+		if (m->addrs[i].addr.ifindex == a->ifindex &&
+		    addr_eq(&m->addrs[i].addr.prefix.addr, &a->prefix.addr))
+			return &m->addrs[i];
+	return NULL;
+}
+
+bool model_has_local(const struct model *m, const struct rtw_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_addrs; i++)
+		if (addr_eq(&m->addrs[i].addr.prefix.addr, a))
+			return true;
+	return false;
+}
+
+int model_addr_add(struct model *m, const struct rtw_address *a)
+{
+	struct addr_rec *rec;
+
+	if (a->prefix.addr.family != AF_INET && a->prefix.addr.family != AF_INET6)
+		return -EAFNOSUPPORT;
+	rec = addr_find(m, a);
+	if (rec) {
+		rec->gen = m->gen;
+		if (rec->addr.prefix.len == a->prefix.len && rec->addr.flags == a->flags)
+			return 0;
+		rec->addr = *a;
+		return 1;
+	}
+	if (m->n_addrs == m->cap_addrs) {
+		size_t cap = m->cap_addrs ? m->cap_addrs * 2 : 8;
+		struct addr_rec *v =
+		    mem_realloc(m->mem, m->addrs, m->cap_addrs * sizeof(*v), cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->addrs = v;
+		m->cap_addrs = cap;
+	}
+	rec = &m->addrs[m->n_addrs++];
+	rec->addr = *a;
+	rec->gen = m->gen;
+	return 1;
+}
+
+int model_addr_del(struct model *m, const struct rtw_address *a)
+{
+	struct addr_rec *rec = addr_find(m, a);
+
+	if (!rec)
+		return 0;
+	*rec = m->addrs[--m->n_addrs];
+	return 1;
+}
+
+/* ---- nexthop objects -------------------------------------------------- */
+
+static void nhobj_free_parts(struct model *m, struct nhobj_rec *o)
+{
+	mem_free(m->mem, o->group, o->cap_group * sizeof(*o->group));
+	mem_free(m->mem, o->hops, o->n_hops * sizeof(*o->hops));
+	o->group = NULL;
+	o->hops = NULL;
+	o->n_group = o->cap_group = o->n_hops = 0;
+}
+
+/* Resolve a group's member hops (members are single-hop objects). */
+static int nhobj_resolve(struct model *m, struct nhobj_rec *o)
+{
+	struct rtw_nexthop *v;
+	unsigned i, n = 0;
+
+	if (o->blackhole) {
+		mem_free(m->mem, o->hops, o->n_hops * sizeof(*o->hops));
+		o->hops = NULL;
+		o->n_hops = 0;
+		return 0;
+	}
+	v = mem_alloc(m->mem, (o->n_group ? o->n_group : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (!o->n_group) {
+		v[n++] = o->hop;
+	} else {
+		for (i = 0; i < o->n_group; i++) {
+			const struct nhobj_rec *mo = nhobj_find(m, o->group[i].id);
+
+			if (!mo || mo->n_group || mo->blackhole)
+				continue;
+			v[n] = mo->hop;
+			v[n].weight = o->group[i].weight;
+			n++;
+		}
+	}
+	hops_refresh_flags(m, v, n);
+	mem_free(m->mem, o->hops, o->n_hops * sizeof(*o->hops));
+	o->hops = v;
+	o->n_hops = n;
+	return 0;
+}
+
+static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
+{
+	size_t i;
+	unsigned j;
+	int err = 0;
+
+	for (i = 0; i < m->n_nhobjs; i++)
+		for (j = 0; j < m->nhobjs[i].n_group; j++)
+			if (m->nhobjs[i].group[j].id == id) {
+				if (nhobj_resolve(m, &m->nhobjs[i]) < 0)
+					err = -ENOMEM;
+				if (attrs_refresh(m, 0, m->nhobjs[i].id, true) < 0)
+					err = -ENOMEM;
+				break;
+			}
+	return err;
+}
+
+int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
+{
+	struct nhobj_rec *rec = nhobj_find(m, o->id), nw;
+	int e;
+
+	if (!o->id || (o->n_group && !o->group))
+		return -EINVAL;
+	memset(&nw, 0, sizeof(nw));
+	nw.id = o->id;
+	nw.family = o->family;
+	nw.blackhole = o->blackhole;
+	nw.gen = m->gen;
+	nw.hop = o->hop;
+	if (!nw.hop.weight)
+		nw.hop.weight = 1;
+	if (o->n_group) {
+		nw.group = mem_alloc(m->mem, o->n_group * sizeof(*nw.group));
+		if (!nw.group)
+			return -ENOMEM;
+		memcpy(nw.group, o->group, o->n_group * sizeof(*nw.group));
+		nw.n_group = nw.cap_group = o->n_group;
+	}
+	if (rec && rec->blackhole == nw.blackhole && rec->n_group == nw.n_group &&
+	    hop_eq(&rec->hop, &nw.hop) &&
+	    (!nw.n_group || !memcmp(rec->group, nw.group, nw.n_group * sizeof(*nw.group)))) {
+		rec->gen = m->gen;
+		mem_free(m->mem, nw.group, nw.n_group * sizeof(*nw.group));
+		return 0;
+	}
+	if (!rec) {
+		if (m->n_nhobjs == m->cap_nhobjs) {
+			size_t cap = m->cap_nhobjs ? m->cap_nhobjs * 2 : 8;
+			struct nhobj_rec *v = mem_realloc(
+			    m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*v), cap * sizeof(*v));
+
+			if (!v) {
+				mem_free(m->mem, nw.group, nw.n_group * sizeof(*nw.group));
+				return -ENOMEM;
+			}
+			m->nhobjs = v;
+			m->cap_nhobjs = cap;
+		}
+		rec = &m->nhobjs[m->n_nhobjs++];
+		memset(rec, 0, sizeof(*rec));
+	} else {
+		nhobj_free_parts(m, rec);
+	}
+	*rec = nw;
+	e = nhobj_resolve(m, rec);
+	if (e == 0)
+		e = attrs_refresh(m, 0, nw.id, true);
+	if (e == 0)
+		e = nhobj_resolve_groups_with(m, nw.id);
+	return e < 0 ? e : 1;
+}
+
+static int routes_drop_nhid(struct model *m, uint32_t nhid)
+{
+	uint32_t s;
+	int err = 0;
+
+	for (s = 0; s < m->n_slots; s++) {
+		struct route_rec *r = &m->routes[s];
+
+		if (r->family && m->attrs[r->attr]->nhid == nhid) {
+			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
+
+			if (route_delete_slot(m, s, head) < 0)
+				err = -ENOMEM;
+		}
+	}
+	return err;
+}
+
+/* The kernel deletes the routes that use a removed nexthop object without a
+ * message, and removes it from the groups it was in (a group left empty is
+ * removed in turn). */
+int model_nhobj_del(struct model *m, uint32_t id)
+{
+	struct nhobj_rec *rec = nhobj_find(m, id);
+	size_t i;
+	int e;
+
+	if (!rec)
+		return 0;
+	e = routes_drop_nhid(m, id);
+	if (e < 0)
+		return e;
+	rec = nhobj_find(m, id);
+	nhobj_free_parts(m, rec);
+	*rec = m->nhobjs[--m->n_nhobjs];
+	for (i = 0; i < m->n_nhobjs; i++) {
+		struct nhobj_rec *g = &m->nhobjs[i];
+		unsigned j, k = 0;
+
+		if (!g->n_group)
+			continue;
+		for (j = 0; j < g->n_group; j++)
+			if (g->group[j].id != id)
+				g->group[k++] = g->group[j];
+		if (k == g->n_group)
+			continue;
+		if (k == 0) {
+			uint32_t gid = g->id;
+
+			model_nhobj_del(m, gid);
+			i = (size_t)-1; /* the array changed: start over */
+			continue;
+		}
+		g->n_group = k; /* shrinking in place: cap_group keeps the allocation's size */
+		nhobj_resolve(m, g);
+		attrs_refresh(m, 0, g->id, true);
+	}
+	return 1;
+}
+
+/* ---- resync ----------------------------------------------------------- */
+
+void model_mark_begin(struct model *m)
+{
+	m->gen++;
+}
+
+int model_sweep(struct model *m, const struct sweep_ops *ops)
+{
+	uint32_t s;
+	size_t i;
+	int err = 0;
+
+	for (s = 0; s < m->n_slots; s++) {
+		struct route_rec *r = &m->routes[s];
+
+		if (r->family && r->gen != m->gen) {
+			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
+
+			if (route_delete_slot(m, s, head) < 0)
+				err = -ENOMEM;
+		}
+	}
+	for (i = 0; i < m->n_nhobjs;) {
+		if (m->nhobjs[i].gen != m->gen) {
+			model_nhobj_del(m, m->nhobjs[i].id);
+			i = 0;
+			continue;
+		}
+		i++;
+	}
+	for (i = 0; i < m->n_addrs;) {
+		if (m->addrs[i].gen != m->gen) {
+			struct rtw_address a = m->addrs[i].addr;
+
+			model_addr_del(m, &a);
+			if (ops && ops->addr_gone)
+				ops->addr_gone(ops->arg, &a);
+			continue;
+		}
+		i++;
+	}
+	for (i = 0; i < m->n_links;) {
+		if (m->links[i].gen != m->gen) {
+			struct rtw_link l = m->links[i].link;
+
+			if (model_link_gone(m, l.ifindex) < 0) {
+				err = -ENOMEM;
+				i++;
+				continue;
+			}
+			if (ops && ops->link_gone)
+				ops->link_gone(ops->arg, &l);
+			continue;
+		}
+		i++;
+	}
+	return err;
+}
+
+/* ---- lookup and reading ----------------------------------------------- */
+
+int model_lookup(const struct model *m, const struct rtw_addr *a, uint32_t *ret_slot)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_tables; i++) {
+		const struct lpm *t = a->family == AF_INET ? m->lpm4[i] : m->lpm6[i];
+		uint32_t v = lpm_lookup(t, a->bytes, NULL);
+		const struct attr *at;
+
+		if (v == LPM_NONE)
+			continue;
+		at = m->attrs[m->routes[v].attr];
+		if (at->type == RTW_ROUTE_THROW)
+			continue;
+		*ret_slot = v;
+		if (is_unroutable_type(at->type) || !at->usable)
+			return -EHOSTUNREACH;
+		return 0;
+	}
+	*ret_slot = SLOT_NONE;
+	return -ENETUNREACH;
+}
+
+void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret)
+{
+	const struct route_rec *r = &m->routes[slot];
+	const struct attr *a = m->attrs[r->attr];
+
+	memset(ret, 0, sizeof(*ret));
+	ret->dst.addr.family = r->family;
+	memcpy(ret->dst.addr.bytes, r->addr, addr_len(r->family));
+	ret->dst.len = r->len;
+	ret->table = r->table;
+	ret->type = (enum rtw_route_type)a->type;
+	ret->metric = r->metric;
+	ret->tos = r->tos;
+	ret->protocol = a->protocol;
+	ret->scope = a->scope;
+	ret->prefsrc = a->prefsrc;
+	ret->nhid = a->nhid;
+	ret->nexthops = attr_hops(m, a, &ret->n_nexthops);
+	if (!a->usable && type_has_hops(a->type))
+		ret->flags |= RTW_ROUTE_F_LINKDOWN;
+}
+
+bool model_route_usable(const struct model *m, uint32_t slot)
+{
+	return m->attrs[m->routes[slot].attr]->usable;
+}
+
+const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot)
+{
+	const struct attr *a = m->attrs[m->routes[slot].attr];
+	const struct rtw_nexthop *h;
+	unsigned n, i;
+
+	h = attr_hops(m, a, &n);
+	for (i = 0; i < n; i++)
+		if (!(h[i].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
+			return &h[i];
+	return n ? &h[0] : NULL;
+}
+
+/* An in-place quicksort with the model as context (qsort_r differs between
+ * glibc and the BSDs). */
+static int slot_cmp(const struct model *m, uint32_t x, uint32_t y)
+{
+	const struct route_rec *a = &m->routes[x], *b = &m->routes[y];
+	int c;
+
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	c = memcmp(a->addr, b->addr, 16);
+	if (c)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	if (a->tos != b->tos)
+		return a->tos < b->tos ? -1 : 1;
+	if (a->metric != b->metric)
+		return a->metric < b->metric ? -1 : 1;
+	return 0;
+}
+
+static void slots_sort(const struct model *m, uint32_t *v, size_t n)
+{
+	while (n > 16) {
+		uint32_t pivot = v[n / 2], t;
+		size_t i = 0, j = n - 1;
+
+		for (;;) {
+			while (slot_cmp(m, v[i], pivot) < 0)
+				i++;
+			while (slot_cmp(m, v[j], pivot) > 0)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			i++;
+			j--;
+		}
+		/* recurse into the smaller side, loop on the larger */
+		if (j + 1 < n - j - 1) {
+			slots_sort(m, v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			slots_sort(m, v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+
+		while (j > 0 && slot_cmp(m, v[j - 1], x) > 0) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+int model_foreach_route(const struct model *m, int (*fn)(void *arg, uint32_t slot), void *arg)
+{
+	uint32_t *v, s;
+	size_t n = 0, i;
+	int r = 0;
+
+	if (!m->n_routes)
+		return 0;
+	v = mem_alloc(m->mem, m->n_routes * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (s = 0; s < m->n_slots; s++)
+		if (m->routes[s].family)
+			v[n++] = s;
+	slots_sort(m, v, n);
+	for (i = 0; i < n && !r; i++)
+		r = fn(arg, v[i]);
+	mem_free(m->mem, v, m->n_routes * sizeof(*v));
+	return r;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+int model_init(struct model *m, struct rtw_mem *mem, const uint32_t *tables, size_t n_tables,
+	       enum rtw_linkdown_policy linkdown)
+{
+	size_t i, n = n_tables ? n_tables : 1;
+
+	memset(m, 0, sizeof(*m));
+	m->mem = mem;
+	m->linkdown = linkdown == RTW_LINKDOWN_FAIL ? RTW_LINKDOWN_FAIL : RTW_LINKDOWN_FALLBACK;
+	m->free_slot = SLOT_NONE;
+	m->free_attr = SLOT_NONE;
+	m->n_tables = n_tables;
+	m->tables = mem_calloc(mem, n, sizeof(*m->tables));
+	m->lpm4 = mem_calloc(mem, n, sizeof(*m->lpm4));
+	m->lpm6 = mem_calloc(mem, n, sizeof(*m->lpm6));
+	if (!m->tables || !m->lpm4 || !m->lpm6)
+		goto fail;
+	for (i = 0; i < n_tables; i++) {
+		m->tables[i] = tables[i];
+		m->lpm4[i] = lpm_new(32, mem);
+		m->lpm6[i] = lpm_new(128, mem);
+		if (!m->lpm4[i] || !m->lpm6[i])
+			goto fail;
+	}
+	return 0;
+fail:
+	model_fini(m);
+	return -ENOMEM;
+}
+
+void model_fini(struct model *m)
+{
+	size_t i;
+
+	size_t n = m->n_tables ? m->n_tables : 1;
+
+	for (i = 0; i < m->n_tables; i++) {
+		if (m->lpm4)
+			lpm_free(m->lpm4[i]);
+		if (m->lpm6)
+			lpm_free(m->lpm6[i]);
+	}
+	for (i = 0; i < m->n_attrs; i++)
+		if (attr_live(m, i))
+			mem_free(m->mem, m->attrs[i],
+				 sizeof(struct attr) +
+				     m->attrs[i]->n_nh * sizeof(struct rtw_nexthop));
+	for (i = 0; i < m->n_nhobjs; i++)
+		nhobj_free_parts(m, &m->nhobjs[i]);
+	mem_free(m->mem, m->attrs, m->cap_attrs * sizeof(*m->attrs));
+	mem_free(m->mem, m->attr_index, m->n_attr_index * sizeof(*m->attr_index));
+	mem_free(m->mem, m->routes, m->cap_slots * sizeof(*m->routes));
+	mem_free(m->mem, m->buckets, m->n_buckets * sizeof(*m->buckets));
+	mem_free(m->mem, m->links, m->cap_links * sizeof(*m->links));
+	mem_free(m->mem, m->addrs, m->cap_addrs * sizeof(*m->addrs));
+	mem_free(m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*m->nhobjs));
+	mem_free(m->mem, m->tables, n * sizeof(*m->tables));
+	mem_free(m->mem, m->lpm4, n * sizeof(*m->lpm4));
+	mem_free(m->mem, m->lpm6, n * sizeof(*m->lpm6));
+	memset(m, 0, sizeof(*m));
+}

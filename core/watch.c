@@ -1,0 +1,464 @@
+/* core/watch.c: the watch registry. Owns watches and their four indexes
+ * (by peer, by local address, by route, by egress link) so that a change
+ * finds the watches it affects in O(log n + affected), never by a sweep. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "ctx.h"
+
+/* ---- treap ----------------------------------------------------------- */
+
+void windex_key_addr(uint8_t key[17], const struct rtw_addr *a)
+{
+	key[0] = (uint8_t)a->family;
+	memcpy(key + 1, a->bytes, 16);
+}
+
+void windex_key_num(uint8_t key[17], uint32_t v)
+{
+	memset(key, 0, 17);
+	key[1] = (uint8_t)(v >> 24);
+	key[2] = (uint8_t)(v >> 16);
+	key[3] = (uint8_t)(v >> 8);
+	key[4] = (uint8_t)v;
+}
+
+static int node_cmp(const struct wnode *a, const struct wnode *b)
+{
+	int c = memcmp(a->key, b->key, 17);
+
+	if (c)
+		return c;
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+static struct wnode *rot_right(struct wnode *t)
+{
+	struct wnode *l = t->l;
+
+	t->l = l->r;
+	l->r = t;
+	return l;
+}
+
+static struct wnode *rot_left(struct wnode *t)
+{
+	struct wnode *r = t->r;
+
+	t->r = r->l;
+	r->l = t;
+	return r;
+}
+
+static struct wnode *tr_insert(struct wnode *t, struct wnode *n)
+{
+	if (!t)
+		return n;
+	if (node_cmp(n, t) < 0) {
+		t->l = tr_insert(t->l, n);
+		if (t->l->prio > t->prio)
+			t = rot_right(t);
+	} else {
+		t->r = tr_insert(t->r, n);
+		if (t->r->prio > t->prio)
+			t = rot_left(t);
+	}
+	return t;
+}
+
+static struct wnode *tr_merge(struct wnode *a, struct wnode *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	if (a->prio > b->prio) {
+		a->r = tr_merge(a->r, b);
+		return a;
+	}
+	b->l = tr_merge(a, b->l);
+	return b;
+}
+
+static struct wnode *tr_remove(struct wnode *t, struct wnode *n)
+{
+	int c;
+
+	if (!t)
+		return NULL;
+	c = node_cmp(n, t);
+	if (c == 0)
+		return tr_merge(t->l, t->r);
+	if (c < 0)
+		t->l = tr_remove(t->l, n);
+	else
+		t->r = tr_remove(t->r, n);
+	return t;
+}
+
+static uint32_t next_prio(struct rtw_ctx *c)
+{
+	/* xorshift32: per context, so there is no global state */
+	uint32_t x = c->rng;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	c->rng = x;
+	return x;
+}
+
+static struct rtw_watch *watch_of(struct wnode *n, enum windex i)
+{
+	return (struct rtw_watch *)((char *)(n - i) - offsetof(struct rtw_watch, node));
+}
+
+void windex_insert(struct rtw_ctx *c, enum windex i, struct rtw_watch *w, const uint8_t key[17])
+{
+	struct wnode *n = &w->node[i];
+
+	if (n->linked)
+		windex_remove(c, i, w);
+	n->l = n->r = NULL;
+	n->prio = next_prio(c);
+	memcpy(n->key, key, 17);
+	c->root[i] = tr_insert(c->root[i], n);
+	n->linked = true;
+}
+
+void windex_remove(struct rtw_ctx *c, enum windex i, struct rtw_watch *w)
+{
+	struct wnode *n = &w->node[i];
+
+	if (!n->linked)
+		return;
+	c->root[i] = tr_remove(c->root[i], n);
+	n->linked = false;
+}
+
+static void mark(struct rtw_ctx *c, struct rtw_watch *w, bool removed, bool link)
+{
+	if (w->fired || w->deleted)
+		return;
+	if (!w->cand) {
+		w->cand = true;
+		w->cand_next = c->cands;
+		c->cands = w;
+	}
+	w->cand_removed |= removed;
+	w->cand_link |= link;
+}
+
+static void tr_range(struct rtw_ctx *c, struct wnode *t, enum windex i, const uint8_t *lo,
+		     const uint8_t *hi, bool removed, bool link)
+{
+	while (t) {
+		int clo = memcmp(t->key, lo, 17), chi = memcmp(t->key, hi, 17);
+
+		if (clo >= 0 && chi <= 0)
+			mark(c, watch_of(t, i), removed, link);
+		if (clo >= 0)
+			tr_range(c, t->l, i, lo, hi, removed, link);
+		if (chi > 0)
+			return;
+		t = t->r;
+	}
+}
+
+void windex_mark_range(struct rtw_ctx *c, enum windex i, const uint8_t lo[17], const uint8_t hi[17],
+		       bool removed, bool link)
+{
+	tr_range(c, c->root[i], i, lo, hi, removed, link);
+}
+
+/* ---- resolving ---------------------------------------------------------- */
+
+static void watch_unindex_path(struct rtw_ctx *c, struct rtw_watch *w)
+{
+	windex_remove(c, WI_ROUTE, w);
+	windex_remove(c, WI_LINK, w);
+}
+
+/* Record the path the watch resolves to now and index it by route and link.
+ * Returns the reason it is not routable, or RTW_REASON_NONE. */
+static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
+{
+	uint8_t key[17];
+	uint32_t slot;
+	int r = model_lookup(&c->model, &w->peer, &slot);
+	const struct rtw_nexthop *nh;
+
+	watch_unindex_path(c, w);
+	w->slot = slot;
+	w->egress = 0;
+	memset(&w->gateway, 0, sizeof(w->gateway));
+	if (slot != SLOT_NONE) {
+		windex_key_num(key, slot);
+		windex_insert(c, WI_ROUTE, w, key);
+		nh = model_route_egress(&c->model, slot);
+		if (nh) {
+			w->egress = nh->ifindex;
+			w->gateway = nh->gateway;
+			if (nh->ifindex > 0) {
+				windex_key_num(key, (uint32_t)nh->ifindex);
+				windex_insert(c, WI_LINK, w, key);
+			}
+		}
+	}
+	if (w->has_local && !model_has_local(&c->model, &w->local))
+		return RTW_REASON_LOCAL_ADDRESS_REMOVED;
+	if (r == -ENETUNREACH)
+		return RTW_REASON_NO_ROUTE;
+	if (r == -EHOSTUNREACH)
+		return model_route_usable(&c->model, slot) ? RTW_REASON_UNREACHABLE
+							   : RTW_REASON_LINK_DOWN;
+	return RTW_REASON_NONE;
+}
+
+/* Initial resolution: no callback, whatever the result. */
+void watch_resolve(struct rtw_ctx *c, struct rtw_watch *w)
+{
+	w->state = watch_path(c, w);
+}
+
+/* Re-evaluate one candidate after a change. Returns the reason to fire, or
+ * RTW_REASON_NONE. */
+static enum rtw_reason watch_reevaluate(struct rtw_ctx *c, struct rtw_watch *w)
+{
+	uint32_t old_slot = w->slot;
+	int old_egress = w->egress;
+	struct rtw_addr old_gw = w->gateway;
+	enum rtw_reason now = watch_path(c, w);
+	bool moved;
+
+	if (w->state != RTW_REASON_NONE) {
+		/* never valid yet: it becomes valid silently, or stays invalid */
+		w->state = now;
+		return RTW_REASON_NONE;
+	}
+	if (now != RTW_REASON_NONE) {
+		if (now == RTW_REASON_NO_ROUTE && w->cand_link)
+			return RTW_REASON_LINK_DOWN;
+		return now;
+	}
+	moved = w->slot != old_slot;
+	if (w->cand_link && moved)
+		return RTW_REASON_LINK_DOWN;
+	if (w->cand_removed)
+		return RTW_REASON_ROUTE_REMOVED;
+	if ((moved || w->egress != old_egress || !addr_eq(&w->gateway, &old_gw)) &&
+	    (w->flags & RTW_WATCH_PATH_CHANGE))
+		return RTW_REASON_PATH_CHANGED;
+	return RTW_REASON_NONE;
+}
+
+static void watch_unindex_all(struct rtw_ctx *c, struct rtw_watch *w)
+{
+	enum windex i;
+
+	for (i = 0; i < WI_MAX; i++)
+		windex_remove(c, i, w);
+}
+
+/* Evaluate the candidates gathered while one event was applied, then call
+ * the callbacks. Callbacks may add and delete watches: deleted ones stay in
+ * memory (the graveyard) until the outermost call is over. */
+void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why)
+{
+	struct rtw_watch *w, *fire = NULL, **tail = &fire;
+
+	(void)why;
+	while ((w = c->cands)) {
+		enum rtw_reason r = RTW_REASON_NONE;
+
+		c->cands = w->cand_next;
+		if (!w->fired && !w->deleted)
+			r = watch_reevaluate(c, w);
+		w->cand = w->cand_removed = w->cand_link = false;
+		if (r == RTW_REASON_NONE)
+			continue;
+		w->state = r;
+		w->fired = true;
+		watch_unindex_all(c, w);
+		w->fire_next = NULL;
+		*tail = w;
+		tail = &w->fire_next;
+	}
+	for (w = fire; w; w = w->fire_next) {
+		if (w->deleted)
+			continue;
+		c->stats.invalidations++;
+		if (w->fd >= 0 && (w->flags & RTW_WATCH_SHUTDOWN))
+			shutdown(w->fd, SHUT_RDWR);
+		if (w->cb)
+			w->cb(w, w->state, w->user);
+	}
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *peer,
+				   const struct rtw_addr *local, unsigned flags, rtw_watch_cb *cb,
+				   void *user, int fd)
+{
+	struct rtw_watch *w;
+	uint8_t key[17];
+
+	if (flags & ~(unsigned)(RTW_WATCH_PATH_CHANGE | RTW_WATCH_SHUTDOWN)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = mem_calloc(&c->mem, 1, sizeof(*w));
+	if (!w) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->ctx = c;
+	w->peer = *peer;
+	if (local) {
+		w->local = *local;
+		w->has_local = true;
+	}
+	w->flags = flags;
+	w->cb = cb;
+	w->user = user;
+	w->fd = fd;
+	w->slot = SLOT_NONE;
+	windex_key_addr(key, peer);
+	windex_insert(c, WI_PEER, w, key);
+	if (local) {
+		windex_key_addr(key, local);
+		windex_insert(c, WI_LOCAL, w, key);
+	}
+	w->next = c->watches;
+	if (c->watches)
+		c->watches->prev = w;
+	c->watches = w;
+	c->n_watches++;
+	/* Before the initial dump has ended there is nothing to resolve against:
+	 * the end of the dump resolves every watch. */
+	if (c->started && !c->coldplug)
+		watch_resolve(c, w);
+	else
+		w->state = RTW_REASON_NO_ROUTE;
+	return w;
+}
+
+struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
+				const struct sockaddr *local, unsigned flags, rtw_watch_cb *cb,
+				void *user)
+{
+	struct rtw_addr p, l;
+	int r;
+
+	if (!c || !peer) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = addr_from_sockaddr(peer, &p);
+	if (r == 0 && local)
+		r = addr_from_sockaddr(local, &l);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	if (flags & RTW_WATCH_SHUTDOWN) {
+		errno = EINVAL; /* there is no socket to shut down */
+		return NULL;
+	}
+	return watch_new(c, &p, local ? &l : NULL, flags, cb, user, -1);
+}
+
+struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rtw_watch_cb *cb,
+				   void *user)
+{
+	struct sockaddr_storage ps, ls;
+	socklen_t plen = sizeof(ps), llen = sizeof(ls);
+	struct rtw_addr p, l;
+	bool has_local;
+	int r;
+
+	if (!c || fd < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ps, &plen) < 0)
+		return NULL; /* errno: ENOTCONN, ENOTSOCK, EBADF */
+	r = addr_from_sockaddr((struct sockaddr *)&ps, &p);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	has_local = getsockname(fd, (struct sockaddr *)&ls, &llen) == 0 &&
+		    addr_from_sockaddr((struct sockaddr *)&ls, &l) == 0;
+	return watch_new(c, &p, has_local ? &l : NULL, flags, cb, user, fd);
+}
+
+static void watch_destroy(struct rtw_ctx *c, struct rtw_watch *w)
+{
+	mem_free(&c->mem, w, sizeof(*w));
+}
+
+void rtw_watch_del(struct rtw_watch *w)
+{
+	struct rtw_ctx *c;
+
+	if (!w || w->deleted)
+		return;
+	c = w->ctx;
+	watch_unindex_all(c, w);
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		c->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	c->n_watches--;
+	w->deleted = true;
+	if (c->in_dispatch) {
+		/* it may still sit in a candidate or fire list being walked */
+		w->next = c->graveyard;
+		c->graveyard = w;
+		return;
+	}
+	watch_destroy(c, w);
+}
+
+void watch_reap(struct rtw_ctx *c)
+{
+	struct rtw_watch *w;
+
+	while ((w = c->graveyard)) {
+		c->graveyard = w->next;
+		watch_destroy(c, w);
+	}
+}
+
+void watch_free_all(struct rtw_ctx *c)
+{
+	struct rtw_watch *w;
+
+	watch_reap(c);
+	while ((w = c->watches)) {
+		c->watches = w->next;
+		watch_destroy(c, w);
+	}
+	memset(c->root, 0, sizeof(c->root));
+	c->n_watches = 0;
+}
+
+enum rtw_reason rtw_watch_status(const struct rtw_watch *w, struct rtw_route *ret_route)
+{
+	if (!w)
+		return RTW_REASON_NO_ROUTE;
+	if (ret_route && w->slot != SLOT_NONE && !w->fired && w->ctx->started)
+		model_route_fill(&w->ctx->model, w->slot, ret_route);
+	return w->state;
+}
+
+void *rtw_watch_user(const struct rtw_watch *w)
+{
+	return w ? w->user : NULL;
+}

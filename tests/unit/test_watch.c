@@ -1,0 +1,500 @@
+/* Watches and invalidation (core/watch.c, core/engine.c): each rule that
+ * invalidates a watch, each case that must leave it alone, coldplug,
+ * callbacks that change the registry, notices. Driven from memory. */
+#include "evq.h"
+#include "testutil.h"
+
+struct fired {
+	int n;
+	enum rtw_reason reason;
+	struct rtw_watch *w;
+};
+
+static void on_fire(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct fired *f = user;
+
+	f->n++;
+	f->reason = reason;
+	f->w = w;
+}
+
+/* Two uplinks: eth0 (2) gw 192.0.2.1 metric 100, eth1 (3) gw 198.51.100.1
+ * metric 200; a net route 10.8.0.0/16 via eth1; lo (1) with 127/8 local;
+ * a device-only route 100.64.0.0/10 dev wg0 (4); IPv6 default via eth0. */
+static struct rtw_ctx *setup(void)
+{
+	struct rtw_ctx *c;
+
+	evq_reset();
+	evq_dump_add(evq_link(1, "lo", true, true));
+	evq_dump_add(evq_link(2, "eth0", true, true));
+	evq_dump_add(evq_link(3, "eth1", true, true));
+	evq_dump_add(evq_link(4, "wg0", true, true));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "192.0.2.10", 24, 2));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "198.51.100.10", 24, 3));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "127.0.0.1", 8, 1));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "2001:db8::10", 64, 2));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "198.51.100.1", 3, 200, 254,
+			       RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "192.0.2.0/24", NULL, 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "198.51.100.0/24", NULL, 3, 0, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.8.0.0/16", "198.51.100.1", 3, 0, 254,
+			       RTW_ROUTE_UNICAST));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "127.0.0.0/8", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "100.64.0.0/10", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "::/0", "fe80::1", 2, 1024, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "2001:db8::/64", NULL, 2, 256, 254, RTW_ROUTE_UNICAST));
+	c = evq_ctx(NULL);
+	assert_non_null(c);
+	return c;
+}
+
+static struct rtw_watch *watch(struct rtw_ctx *c, const char *peer, const char *local,
+			       unsigned flags, struct fired *f)
+{
+	struct sockaddr_storage p = evq_sa(peer), l;
+	struct rtw_watch *w;
+
+	if (local)
+		l = evq_sa(local);
+	w = rtw_watch_add(c, (struct sockaddr *)&p, local ? (struct sockaddr *)&l : NULL, flags,
+			  on_fire, f);
+	assert_non_null(w);
+	return w;
+}
+
+static void started(struct rtw_ctx *c)
+{
+	assert_int_equal(rtw_start(c), 0);
+}
+
+static void lookups_follow_kernel_policy(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct sockaddr_storage a;
+	struct rtw_route r;
+	char buf[64];
+
+	started(c);
+	a = evq_sa("8.8.8.8");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.metric, 100); /* lowest metric wins among equal prefixes */
+	rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.1");
+	a = evq_sa("10.8.1.1");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.dst.len, 16); /* longest prefix first */
+	a = evq_sa("100.64.3.4");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0); /* device-only */
+	assert_int_equal(r.nexthops[0].gateway.family, AF_UNSPEC);
+	a = evq_sa("127.0.0.1");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.table, 255); /* local table first */
+	a = evq_sa("::ffff:10.8.0.1");	/* v4-mapped looks up as IPv4 */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.dst.len, 16);
+	rtw_free(c);
+}
+
+static void unreachable_types_and_throw(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct sockaddr_storage a;
+	struct rtw_route r;
+
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "203.0.113.0/24", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "203.0.114.0/24", NULL, 0, 0, 254, RTW_ROUTE_PROHIBIT));
+	/* throw in main passes to "default", which has a route */
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_THROW));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", "198.51.100.1", 3, 0, 253,
+			       RTW_ROUTE_UNICAST));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.10.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_THROW));
+	started(c);
+	a = evq_sa("203.0.113.9");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), -EHOSTUNREACH);
+	assert_int_equal(r.type, RTW_ROUTE_BLACKHOLE);
+	assert_int_equal(r.n_nexthops, 0);
+	a = evq_sa("203.0.114.9");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), -EHOSTUNREACH);
+	assert_int_equal(r.type, RTW_ROUTE_PROHIBIT);
+	a = evq_sa("10.9.0.1");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.table, 253);
+	a = evq_sa("10.10.0.1"); /* thrown, and nothing in later tables */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, NULL), -ENETUNREACH);
+	rtw_free(c);
+}
+
+static void no_route(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired f = { 0 };
+	struct rtw_watch *w;
+
+	started(c);
+	w = watch(c, "2001:db8:1::1", NULL, 0, &f);
+	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_NONE);
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "::/0", "fe80::1", 2, 1024, 254, RTW_ROUTE_UNICAST));
+	assert_true(rtw_dispatch(c) >= 1);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.reason, RTW_REASON_NO_ROUTE);
+	assert_ptr_equal(f.w, w);
+	rtw_free(c);
+}
+
+static void unreachable(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired f = { 0 };
+
+	started(c);
+	watch(c, "8.8.8.8", NULL, 0, &f);
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "8.8.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE));
+	rtw_dispatch(c);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.reason, RTW_REASON_UNREACHABLE);
+	rtw_free(c);
+}
+
+static void primary_gateway_removed(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired def = { 0 }, net = { 0 }, lo = { 0 }, dev = { 0 }, v6 = { 0 };
+	struct sockaddr_storage a;
+	struct rtw_route r;
+
+	started(c);
+	watch(c, "8.8.8.8", NULL, 0, &def);
+	watch(c, "10.8.0.5", NULL, 0, &net);
+	watch(c, "127.0.0.1", "127.0.0.1", 0, &lo);
+	watch(c, "100.64.0.1", NULL, 0, &dev);
+	watch(c, "2001:db8::99", NULL, 0, &v6);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	/* the lower-priority default remains, but the path changed under it */
+	assert_int_equal(def.n, 1);
+	assert_int_equal(def.reason, RTW_REASON_ROUTE_REMOVED);
+	a = evq_sa("8.8.8.8");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.metric, 200);
+	assert_int_equal(net.n + lo.n + dev.n + v6.n, 0);
+	rtw_free(c);
+}
+
+static void link_down(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired via0 = { 0 }, via1 = { 0 }, lo = { 0 };
+
+	started(c);
+	watch(c, "192.0.2.77", NULL, 0, &via0);
+	watch(c, "10.8.0.5", NULL, 0, &via1);
+	watch(c, "127.0.0.1", NULL, 0, &lo);
+	evq_push(evq_link(2, "eth0", true, false)); /* carrier lost */
+	rtw_dispatch(c);
+	assert_int_equal(via0.n, 1);
+	assert_int_equal(via0.reason, RTW_REASON_LINK_DOWN);
+	assert_int_equal(via1.n + lo.n, 0);
+	rtw_free(c);
+}
+
+static void link_down_fails_lookup_on_freebsd_policy(void **state)
+{
+	struct rtw_options o = { 0 };
+	struct rtw_ctx *c;
+	struct sockaddr_storage a;
+	struct rtw_route r;
+
+	rtw_free(setup()); /* fills the queue */
+	o.linkdown = RTW_LINKDOWN_FAIL;
+	c = evq_ctx(&o);
+	started(c);
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	a = evq_sa("8.8.8.8");
+	/* FreeBSD: no fallback to the metric-200 route nor to shorter prefixes */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), -EHOSTUNREACH);
+	assert_true(r.flags & RTW_ROUTE_F_LINKDOWN);
+	rtw_free(c);
+
+	c = setup();
+	started(c);
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	/* Linux with ignore_routes_with_linkdown: the next route carries it */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.metric, 200);
+	rtw_free(c);
+}
+
+static void local_address_removed(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired f = { 0 }, other = { 0 };
+
+	started(c);
+	watch(c, "8.8.8.8", "192.0.2.10", 0, &f);
+	watch(c, "8.8.4.4", "198.51.100.10", 0, &other);
+	evq_push(evq_addr(RTW_EV_ADDR_DEL, "192.0.2.10", 24, 2));
+	rtw_dispatch(c);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.reason, RTW_REASON_LOCAL_ADDRESS_REMOVED);
+	assert_int_equal(other.n, 0);
+	rtw_free(c);
+}
+
+static void path_change_only_with_flag(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired plain = { 0 }, flagged = { 0 };
+
+	started(c);
+	watch(c, "8.8.8.8", NULL, 0, &plain);
+	watch(c, "8.8.8.8", NULL, RTW_WATCH_PATH_CHANGE, &flagged);
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "8.8.8.0/24", "198.51.100.1", 3, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(plain.n, 0);
+	assert_int_equal(flagged.n, 1);
+	assert_int_equal(flagged.reason, RTW_REASON_PATH_CHANGED);
+	/* the unflagged watch now uses the /24: removing it is a removal */
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "8.8.8.0/24", "198.51.100.1", 3, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(plain.n, 1);
+	assert_int_equal(plain.reason, RTW_REASON_ROUTE_REMOVED);
+	assert_int_equal(flagged.n, 1); /* exactly once */
+	rtw_free(c);
+}
+
+static void unrelated_changes_leave_watches_alone(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired def = { 0 }, net = { 0 }, lo = { 0 };
+
+	started(c);
+	watch(c, "8.8.8.8", NULL, 0, &def);
+	watch(c, "10.8.0.5", NULL, 0, &net);
+	watch(c, "127.0.0.1", NULL, 0, &lo);
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "172.16.0.0/12", "198.51.100.1", 3, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "172.16.0.0/12", "198.51.100.1", 3, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "10.8.1.0/24", "192.0.2.1", 2, 0, 254,
+			   RTW_ROUTE_UNICAST)); /* more specific, not covering 10.8.0.5 */
+	/* default gateway swapped: only the default's users notice */
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "198.51.100.1", 3, 200, 254,
+			   RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "198.51.100.2", 3, 300, 254,
+			   RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(def.n + net.n + lo.n, 0);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(def.n, 1);
+	assert_int_equal(net.n + lo.n, 0);
+	rtw_free(c);
+}
+
+static void coldplug_never_invalidates(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired ok = { 0 }, none = { 0 };
+	struct rtw_watch *a, *b;
+
+	a = watch(c, "8.8.8.8", NULL, 0, &ok);
+	b = watch(c, "2001:db9::1", NULL, 0, &none);			  /* no route for it */
+	assert_int_equal(rtw_watch_status(a, NULL), RTW_REASON_NO_ROUTE); /* not resolved yet */
+	started(c);
+	assert_int_equal(rtw_watch_status(a, NULL), RTW_REASON_NONE);
+	assert_int_equal(rtw_watch_status(b, NULL), RTW_REASON_NONE); /* ::/0 covers it */
+	assert_int_equal(ok.n + none.n, 0);
+	rtw_free(c);
+}
+
+struct reentry {
+	struct rtw_ctx *c;
+	struct rtw_watch *victim;
+	struct rtw_watch *added;
+	int calls;
+};
+
+static void reentrant_cb(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct reentry *re = user;
+	struct sockaddr_storage p = evq_sa("10.8.0.9");
+
+	(void)reason;
+	re->calls++;
+	rtw_watch_del(re->victim);
+	re->victim = NULL;
+	re->added = rtw_watch_add(re->c, (struct sockaddr *)&p, NULL, 0, NULL, NULL);
+	rtw_watch_del(w);
+}
+
+static void callbacks_may_change_watches(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct reentry re = { 0 };
+	struct sockaddr_storage p = evq_sa("8.8.8.8"), q = evq_sa("8.8.4.4");
+	struct rtw_stats st;
+	int i;
+
+	started(c);
+	re.c = c;
+	for (i = 0; i < 50; i++)
+		rtw_watch_add(c, (struct sockaddr *)&p, NULL, 0, reentrant_cb, &re);
+	re.victim = rtw_watch_add(c, (struct sockaddr *)&q, NULL, 0, reentrant_cb, &re);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	/* each of the 50 fired once (the victim was deleted before its turn
+	 * or fired first; either way nobody fired twice) */
+	assert_true(re.calls == 50 || re.calls == 51);
+	assert_non_null(re.added);
+	rtw_get_stats(c, &st);
+	assert_int_equal(st.watches, (size_t)re.calls); /* each callback added one */
+	rtw_free(c);
+}
+
+struct notes {
+	int add, del, cpd, link, addr;
+	char last[160];
+};
+
+static void on_notice(const struct rtw_notice *n, const char *json, void *user)
+{
+	struct notes *s = user;
+
+	snprintf(s->last, sizeof(s->last), "%s", json);
+	switch (n->type) {
+	case RTW_NOTICE_ROUTE_ADD:
+		assert_string_equal(json, "{\"rt\":\"add\"}");
+		assert_non_null(n->route);
+		s->add++;
+		break;
+	case RTW_NOTICE_ROUTE_DEL:
+		assert_string_equal(json, "{\"rt\":\"del\"}");
+		s->del++;
+		break;
+	case RTW_NOTICE_CPDCHECK:
+		assert_string_equal(json, "{\"trigger\":\"cpdcheck\",\"src\":\"gw-change\"}");
+		s->cpd++;
+		break;
+	case RTW_NOTICE_LINK_UP:
+	case RTW_NOTICE_LINK_DOWN:
+	case RTW_NOTICE_LINK_GONE:
+		assert_non_null(n->link);
+		s->link++;
+		break;
+	case RTW_NOTICE_ADDR_ADD:
+	case RTW_NOTICE_ADDR_DEL:
+		assert_non_null(n->address);
+		s->addr++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void notices(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct notes s = { 0 };
+
+	rtw_set_notice_cb(c, on_notice, &s);
+	started(c);
+	assert_int_equal(s.add + s.del + s.cpd + s.link + s.addr, 0); /* coldplug is quiet */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.1.0.0/16", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.2.0.0/16", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "10.1.0.0/16", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.add, 2);
+	assert_int_equal(s.del, 1);
+	assert_int_equal(s.cpd, 1); /* one per dispatch, however many changes */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "10.3.0.0/16", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 1); /* no gateway involved */
+	evq_push(evq_link(4, "wg\"0", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(s.link, 1);
+	assert_string_equal(s.last, "{\"link\":\"down\",\"ifindex\":4,\"name\":\"wg\\\"0\"}");
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "10.3.0.1", 16, 4));
+	rtw_dispatch(c);
+	assert_string_equal(s.last, "{\"addr\":\"add\",\"ifindex\":4,\"address\":\"10.3.0.1/16\"}");
+	rtw_free(c);
+}
+
+static void resync_reconciles(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired f = { 0 }, g = { 0 };
+	struct notes s = { 0 };
+	struct rtw_stats st;
+	struct evq_item ov;
+
+	started(c);
+	rtw_set_notice_cb(c, on_notice, &s);
+	watch(c, "10.8.0.5", NULL, 0, &f);
+	watch(c, "8.8.8.8", NULL, 0, &g);
+	/* While we were not listening, 10.8/16 went away: the new dump lacks it. */
+	evq.n_dump = 0;
+	evq_dump_add(evq_link(2, "eth0", true, true));
+	evq_dump_add(evq_link(3, "eth1", true, true));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "198.51.100.0/24", NULL, 3, 0, 254, RTW_ROUTE_UNICAST));
+	memset(&ov, 0, sizeof(ov));
+	ov.ev.type = RTW_EV_OVERFLOW;
+	evq_push(ov);
+	rtw_dispatch(c);
+	assert_int_equal(f.n, 1); /* 10.8.0.5 now goes via the default: its route was removed */
+	assert_int_equal(f.reason, RTW_REASON_ROUTE_REMOVED);
+	assert_int_equal(g.n, 0); /* the default it uses is still there */
+	rtw_get_stats(c, &st);
+	assert_int_equal(st.overflows, 1);
+	assert_int_equal(st.resyncs, 1);
+	assert_int_equal(st.routes, 2);
+	assert_int_equal(st.links, 2);
+	assert_true(s.del >= 1);
+	rtw_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lookups_follow_kernel_policy),
+		cmocka_unit_test(unreachable_types_and_throw),
+		cmocka_unit_test(no_route),
+		cmocka_unit_test(unreachable),
+		cmocka_unit_test(primary_gateway_removed),
+		cmocka_unit_test(link_down),
+		cmocka_unit_test(link_down_fails_lookup_on_freebsd_policy),
+		cmocka_unit_test(local_address_removed),
+		cmocka_unit_test(path_change_only_with_flag),
+		cmocka_unit_test(unrelated_changes_leave_watches_alone),
+		cmocka_unit_test(coldplug_never_invalidates),
+		cmocka_unit_test(callbacks_may_change_watches),
+		cmocka_unit_test(notices),
+		cmocka_unit_test(resync_reconciles),
+	};
+
+	test_output_tap();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
