@@ -1,0 +1,667 @@
+/* core/lpm.c: the longest-prefix-match index. A multibit trie with 8-bit
+ * strides whose nodes are popcount-compressed (ART-style prefix bitmaps), and
+ * whose single-prefix subtrees are kept as leaves in their parent's slot. */
+#include "lpm.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* A node at depth d holds the prefixes whose length is in (8d, 8d+8] (the
+ * root also holds /0) as a heap-ordered bitmap: relative length l in 1..8
+ * and the top l bits b of the octet give index (1 << l) | b, /0 is index 1.
+ * Children hang off octet d+1 of the key. Both arrays are rank-compressed
+ * and stored right after the header, so a node is one allocation and an edit
+ * builds a complete new node before it replaces the old one. */
+struct lpm_node {
+	uint64_t kid[4];   /* octet o has a child entry */
+	uint64_t pfx[8];   /* prefix index i is present */
+	uint16_t prank[8]; /* prefixes in pfx words before w */
+	uint8_t krank[4];  /* children in kid words before w (at most 192) */
+	uint16_t npfx;
+	uint16_t nkid;
+	/* uintptr_t kids[nkid]; uint32_t vals[npfx]; */
+};
+
+/* A subtree holding one prefix is stored as a leaf, tagged in the low bit of
+ * the child entry: without it a sparse IPv6 table spends a node per prefix. */
+struct lpm_leaf {
+	uint32_t value;
+	uint8_t len;
+	uint8_t key[];
+};
+
+struct lpm {
+	struct rtw_mem *mem;
+	unsigned bits;
+	size_t count;
+	size_t bytes;	/* the shared rtw_mem counts every lpm of the context */
+	uintptr_t root; /* always a node */
+};
+
+/* One prefix being moved around while a subtree is built. */
+struct entry {
+	const uint8_t *key;
+	unsigned len;
+	uint32_t value;
+};
+
+enum edit { PFX_ADD, PFX_DEL, KID_ADD, KID_DEL };
+
+static inline unsigned pop64(uint64_t x)
+{
+#if defined(__POPCNT__) || defined(__aarch64__) || defined(__ARM_NEON)
+	return (unsigned)__builtin_popcountll(x);
+#else
+	/* without the popcnt instruction the builtin becomes a libgcc call */
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+static inline int bit_test(const uint64_t *map, unsigned i)
+{
+	return (int)((map[i >> 6] >> (i & 63)) & 1);
+}
+
+static inline uintptr_t *node_kids(const struct lpm_node *n)
+{
+	return (uintptr_t *)(n + 1);
+}
+
+static inline uint32_t *node_vals(const struct lpm_node *n)
+{
+	return (uint32_t *)(node_kids(n) + n->nkid);
+}
+
+static inline size_t node_size(unsigned npfx, unsigned nkid)
+{
+	return sizeof(struct lpm_node) + nkid * sizeof(uintptr_t) + npfx * sizeof(uint32_t);
+}
+
+static inline unsigned kid_rank(const struct lpm_node *n, unsigned o)
+{
+	return n->krank[o >> 6] + pop64(n->kid[o >> 6] & ((UINT64_C(1) << (o & 63)) - 1));
+}
+
+static inline unsigned pfx_rank(const struct lpm_node *n, unsigned i)
+{
+	return n->prank[i >> 6] + pop64(n->pfx[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
+}
+
+static inline int is_leaf(uintptr_t c)
+{
+	return (int)(c & 1);
+}
+
+static inline struct lpm_leaf *as_leaf(uintptr_t c)
+{
+	return (struct lpm_leaf *)(c & ~(uintptr_t)1);
+}
+
+static inline struct lpm_node *as_node(uintptr_t c)
+{
+	return (struct lpm_node *)c;
+}
+
+/* Depth of the node that holds a prefix of length len, and its index there. */
+static inline unsigned pfx_depth(unsigned len)
+{
+	return len ? (len - 1) / 8 : 0;
+}
+
+static inline unsigned pfx_index(const uint8_t *key, unsigned len)
+{
+	unsigned l;
+
+	if (len == 0)
+		return 1;
+	l = len - 8 * pfx_depth(len);
+	return (1u << l) | ((unsigned)key[pfx_depth(len)] >> (8 - l));
+}
+
+static void *lpm_alloc(struct lpm *t, size_t size)
+{
+	void *p = mem_alloc(t->mem, size);
+
+	if (p)
+		t->bytes += size;
+	return p;
+}
+
+static void lpm_release(struct lpm *t, void *p, size_t size)
+{
+	if (!p)
+		return;
+	t->bytes -= size;
+	mem_free(t->mem, p, size);
+}
+
+static size_t leaf_size(const struct lpm *t)
+{
+	return sizeof(struct lpm_leaf) + t->bits / 8;
+}
+
+static struct lpm_leaf *leaf_new(struct lpm *t, const struct entry *e)
+{
+	struct lpm_leaf *lf = lpm_alloc(t, leaf_size(t));
+
+	if (!lf)
+		return NULL;
+	lf->value = e->value;
+	lf->len = (uint8_t)e->len;
+	memcpy(lf->key, e->key, t->bits / 8);
+	return lf;
+}
+
+static void node_free(struct lpm *t, struct lpm_node *n)
+{
+	lpm_release(t, n, node_size(n->npfx, n->nkid));
+}
+
+static void subtree_free(struct lpm *t, uintptr_t c)
+{
+	struct lpm_node *n;
+	unsigned i;
+
+	if (!c)
+		return;
+	if (is_leaf(c)) {
+		lpm_release(t, as_leaf(c), leaf_size(t));
+		return;
+	}
+	n = as_node(c);
+	for (i = 0; i < n->nkid; i++)
+		subtree_free(t, node_kids(n)[i]);
+	node_free(t, n);
+}
+
+static void node_reindex(struct lpm_node *n)
+{
+	unsigned w, sum;
+
+	for (w = 0, sum = 0; w < 8; w++) {
+		n->prank[w] = (uint16_t)sum;
+		sum += pop64(n->pfx[w]);
+	}
+	n->npfx = (uint16_t)sum;
+	for (w = 0, sum = 0; w < 4; w++) {
+		n->krank[w] = (uint8_t)sum;
+		sum += pop64(n->kid[w]);
+	}
+	n->nkid = (uint16_t)sum;
+}
+
+/* A new node equal to n (NULL: empty) with one prefix or child added or
+ * removed; n itself is left alone so that a failure changes nothing. */
+static struct lpm_node *node_edit(struct lpm *t, const struct lpm_node *n, enum edit op,
+				  unsigned pos, uintptr_t item)
+{
+	static const struct lpm_node empty;
+	const uintptr_t *okids;
+	const uint32_t *ovals;
+	struct lpm_node *m;
+	unsigned r, np, nk;
+
+	if (!n)
+		n = &empty;
+	np = n->npfx;
+	nk = n->nkid;
+	r = (op == PFX_ADD || op == PFX_DEL) ? pfx_rank(n, pos) : kid_rank(n, pos);
+	switch (op) {
+	case PFX_ADD:
+		np++;
+		break;
+	case PFX_DEL:
+		np--;
+		break;
+	case KID_ADD:
+		nk++;
+		break;
+	case KID_DEL:
+		nk--;
+		break;
+	}
+	m = lpm_alloc(t, node_size(np, nk));
+	if (!m)
+		return NULL;
+	memcpy(m, n, sizeof(*m));
+	okids = node_kids(n);
+	ovals = node_vals(n);
+	switch (op) {
+	case PFX_ADD:
+		m->pfx[pos >> 6] |= UINT64_C(1) << (pos & 63);
+		break;
+	case PFX_DEL:
+		m->pfx[pos >> 6] &= ~(UINT64_C(1) << (pos & 63));
+		break;
+	case KID_ADD:
+		m->kid[pos >> 6] |= UINT64_C(1) << (pos & 63);
+		break;
+	case KID_DEL:
+		m->kid[pos >> 6] &= ~(UINT64_C(1) << (pos & 63));
+		break;
+	}
+	node_reindex(m);
+	if (op == KID_ADD) {
+		memcpy(node_kids(m), okids, r * sizeof(uintptr_t));
+		node_kids(m)[r] = item;
+		memcpy(node_kids(m) + r + 1, okids + r, (n->nkid - r) * sizeof(uintptr_t));
+	} else if (op == KID_DEL) {
+		memcpy(node_kids(m), okids, r * sizeof(uintptr_t));
+		memcpy(node_kids(m) + r, okids + r + 1, (n->nkid - r - 1) * sizeof(uintptr_t));
+	} else {
+		memcpy(node_kids(m), okids, n->nkid * sizeof(uintptr_t));
+	}
+	if (op == PFX_ADD) {
+		memcpy(node_vals(m), ovals, r * sizeof(uint32_t));
+		node_vals(m)[r] = (uint32_t)item;
+		memcpy(node_vals(m) + r + 1, ovals + r, (n->npfx - r) * sizeof(uint32_t));
+	} else if (op == PFX_DEL) {
+		memcpy(node_vals(m), ovals, r * sizeof(uint32_t));
+		memcpy(node_vals(m) + r, ovals + r + 1, (n->npfx - r - 1) * sizeof(uint32_t));
+	} else {
+		memcpy(node_vals(m), ovals, n->npfx * sizeof(uint32_t));
+	}
+	return m;
+}
+
+/* Like node_edit on the node in *link (0: none), which it frees on success. */
+static int node_apply(struct lpm *t, uintptr_t *link, enum edit op, unsigned pos, uintptr_t item)
+{
+	struct lpm_node *m = node_edit(t, as_node(*link), op, pos, item);
+
+	if (!m)
+		return -ENOMEM;
+	if (*link)
+		node_free(t, as_node(*link));
+	*link = (uintptr_t)m;
+	return 0;
+}
+
+/* A new subtree at depth d holding the two distinct prefixes a and b, both
+ * longer than 8d. The caller still owns whatever a and b came from. */
+static int subtree_pair(struct lpm *t, unsigned d, const struct entry *a, const struct entry *b,
+			uintptr_t *ret)
+{
+	const struct entry *e[2] = { a, b };
+	uintptr_t n = 0, c;
+	unsigned i;
+	int r;
+
+	for (i = 0; i < 2; i++) {
+		if (e[i]->len > 8 * d + 8)
+			continue;
+		r = node_apply(t, &n, PFX_ADD, pfx_index(e[i]->key, e[i]->len), e[i]->value);
+		if (r < 0)
+			goto fail;
+	}
+	if (a->len > 8 * d + 8 && b->len > 8 * d + 8 && a->key[d] == b->key[d]) {
+		r = subtree_pair(t, d + 1, a, b, &c);
+		if (r < 0)
+			goto fail;
+		r = node_apply(t, &n, KID_ADD, a->key[d], c);
+		if (r < 0) {
+			subtree_free(t, c);
+			goto fail;
+		}
+	} else {
+		for (i = 0; i < 2; i++) {
+			struct lpm_leaf *lf;
+
+			if (e[i]->len <= 8 * d + 8)
+				continue;
+			lf = leaf_new(t, e[i]);
+			r = -ENOMEM;
+			if (!lf)
+				goto fail;
+			r = node_apply(t, &n, KID_ADD, e[i]->key[d], (uintptr_t)lf | 1);
+			if (r < 0) {
+				lpm_release(t, lf, leaf_size(t));
+				goto fail;
+			}
+		}
+	}
+	*ret = n;
+	return 0;
+fail:
+	subtree_free(t, n);
+	return r;
+}
+
+/* Copy key into buf with the bits beyond len cleared. */
+static void key_mask(const struct lpm *t, const uint8_t *key, unsigned len, uint8_t *buf)
+{
+	unsigned nbytes = t->bits / 8, full = len / 8;
+
+	memcpy(buf, key, full);
+	memset(buf + full, 0, nbytes - full);
+	if (len % 8)
+		buf[full] = key[full] & (uint8_t)(0xff00u >> (len % 8));
+}
+
+/* true when addr lies inside the leaf's prefix; the first skip bytes are
+ * known to match already. */
+static inline int leaf_covers(const struct lpm_leaf *lf, const uint8_t *addr, unsigned skip)
+{
+	unsigned full = lf->len / 8, rest = lf->len % 8;
+
+	if (full > skip && memcmp(addr + skip, lf->key + skip, full - skip) != 0)
+		return 0;
+	return rest == 0 || ((addr[full] ^ lf->key[full]) & (0xff00u >> rest)) == 0;
+}
+
+struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
+{
+	struct lpm *t;
+
+	if ((bits != 32 && bits != 128) || !m) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = mem_calloc(m, 1, sizeof(*t));
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->mem = m;
+	t->bits = bits;
+	t->bytes = sizeof(*t);
+	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
+	if (!t->root) {
+		mem_free(m, t, sizeof(*t));
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(as_node(t->root), 0, node_size(0, 0));
+	return t;
+}
+
+void lpm_free(struct lpm *t)
+{
+	if (!t)
+		return;
+	subtree_free(t, t->root);
+	mem_free(t->mem, t, sizeof(*t));
+}
+
+int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
+{
+	uint8_t k[16];
+	struct entry e = { k, len, value };
+	struct lpm_node *n;
+	struct lpm_leaf *lf;
+	uintptr_t *link, *slot, c;
+	unsigned d, td, o, idx;
+	int r;
+
+	if (!t || !key || len > t->bits || value == LPM_NONE)
+		return -EINVAL;
+	key_mask(t, key, len, k);
+	td = pfx_depth(len);
+	link = &t->root;
+	for (d = 0;; d++) {
+		n = as_node(*link);
+		if (d == td) {
+			idx = pfx_index(k, len);
+			if (bit_test(n->pfx, idx)) {
+				node_vals(n)[pfx_rank(n, idx)] = value;
+				return 1;
+			}
+			r = node_apply(t, link, PFX_ADD, idx, value);
+			if (r < 0)
+				return r;
+			t->count++;
+			return 0;
+		}
+		o = k[d];
+		if (!bit_test(n->kid, o)) {
+			lf = leaf_new(t, &e);
+			if (!lf)
+				return -ENOMEM;
+			r = node_apply(t, link, KID_ADD, o, (uintptr_t)lf | 1);
+			if (r < 0) {
+				lpm_release(t, lf, leaf_size(t));
+				return r;
+			}
+			t->count++;
+			return 0;
+		}
+		slot = &node_kids(n)[kid_rank(n, o)];
+		if (!is_leaf(*slot)) {
+			link = slot;
+			continue;
+		}
+		lf = as_leaf(*slot);
+		if (lf->len == len && memcmp(lf->key, k, t->bits / 8) == 0) {
+			lf->value = value;
+			return 1;
+		}
+		{
+			struct entry old = { lf->key, lf->len, lf->value };
+
+			r = subtree_pair(t, d + 1, &old, &e, &c);
+			if (r < 0)
+				return r;
+		}
+		*slot = c;
+		lpm_release(t, lf, leaf_size(t));
+		t->count++;
+		return 0;
+	}
+}
+
+/* The prefix a node would keep after losing prefix index gone (0: none),
+ * when it keeps exactly one: rebuilt as key bytes, length and value. */
+static void node_last_prefix(const struct lpm_node *n, unsigned gone, unsigned d,
+			     const uint8_t *path, uint8_t *buf, unsigned nbytes, struct entry *ret)
+{
+	uint64_t map[8];
+	unsigned w, i, l;
+
+	memcpy(map, n->pfx, sizeof(map));
+	if (gone)
+		map[gone >> 6] &= ~(UINT64_C(1) << (gone & 63));
+	for (w = 0; !map[w]; w++)
+		;
+	i = 64 * w + (unsigned)__builtin_ctzll(map[w]);
+	l = 31 - (unsigned)__builtin_clz(i);
+	memset(buf, 0, nbytes);
+	memcpy(buf, path, d);
+	if (l)
+		buf[d] = (uint8_t)((i - (1u << l)) << (8 - l));
+	ret->key = buf;
+	ret->len = 8 * d + l;
+	ret->value = node_vals(n)[pfx_rank(n, i)];
+}
+
+int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
+{
+	uint8_t k[16], buf[16];
+	uintptr_t *links[16], *slot, gone = 0, repl;
+	struct lpm_node *path[16], *n;
+	struct lpm_leaf *lf;
+	unsigned d, depth, td, o, pos, np, nk, i;
+	enum edit op;
+
+	if (!t || !key || len > t->bits)
+		return -EINVAL;
+	key_mask(t, key, len, k);
+	td = pfx_depth(len);
+	links[0] = &t->root;
+	for (d = 0;; d++) {
+		n = as_node(*links[d]);
+		path[d] = n;
+		if (d == td) {
+			pos = pfx_index(k, len);
+			if (!bit_test(n->pfx, pos))
+				return -ENOENT;
+			op = PFX_DEL;
+			break;
+		}
+		o = k[d];
+		if (!bit_test(n->kid, o))
+			return -ENOENT;
+		slot = &node_kids(n)[kid_rank(n, o)];
+		if (is_leaf(*slot)) {
+			lf = as_leaf(*slot);
+			if (lf->len != len || memcmp(lf->key, k, t->bits / 8) != 0)
+				return -ENOENT;
+			op = KID_DEL;
+			pos = o;
+			gone = *slot;
+			break;
+		}
+		links[d + 1] = slot;
+	}
+	depth = d;
+
+	/* Walk up while nodes would be left empty; the first node that keeps
+	 * something is rebuilt or becomes a leaf. Everything is allocated
+	 * before the first pointer changes. */
+	for (;;) {
+		n = path[d];
+		np = n->npfx - (op == PFX_DEL);
+		nk = n->nkid - (op == KID_DEL);
+		if (d > 0 && np + nk == 0) {
+			op = KID_DEL;
+			pos = k[d - 1];
+			d--;
+			continue;
+		}
+		if (d > 0 && np == 1 && nk == 0) {
+			struct entry e;
+
+			node_last_prefix(n, op == PFX_DEL ? pos : 0, d, k, buf, t->bits / 8, &e);
+			lf = leaf_new(t, &e);
+			if (!lf)
+				return -ENOMEM;
+			repl = (uintptr_t)lf | 1;
+		} else if (d > 0 && np == 0 && nk == 1 &&
+			   is_leaf(node_kids(n)[op == KID_DEL && kid_rank(n, pos) == 0 ? 1 : 0])) {
+			repl = node_kids(n)[op == KID_DEL && kid_rank(n, pos) == 0 ? 1 : 0];
+		} else {
+			struct lpm_node *m = node_edit(t, n, op, pos, 0);
+
+			if (!m)
+				return -ENOMEM;
+			repl = (uintptr_t)m;
+		}
+		break;
+	}
+
+	*links[d] = repl;
+	for (i = d; i <= depth; i++)
+		node_free(t, path[i]);
+	subtree_free(t, gone);
+	/* A leaf that replaced a node may leave its parent holding nothing
+	 * but that leaf: the parent becomes the leaf too. */
+	while (is_leaf(repl) && d > 1 && path[d - 1]->npfx == 0 && path[d - 1]->nkid == 1) {
+		d--;
+		*links[d] = repl;
+		node_free(t, path[d]);
+	}
+	t->count--;
+	return 0;
+}
+
+/* The longest prefix of node n that contains octet o, as an index, or 0.
+ * Indexes 256+o, 128+o/2 and 64+o/4 have one bit each; the shorter ones all
+ * sit in word 0. */
+static inline unsigned node_best(const struct lpm_node *n, unsigned o)
+{
+	uint64_t m;
+
+	if ((n->pfx[4 + (o >> 6)] >> (o & 63)) & 1)
+		return 256 + o;
+	if ((n->pfx[2 + (o >> 7)] >> ((o >> 1) & 63)) & 1)
+		return 128 + (o >> 1);
+	if ((n->pfx[1] >> (o >> 2)) & 1)
+		return 64 + (o >> 2);
+	m = (UINT64_C(1) << 1) | (UINT64_C(1) << (2 + (o >> 7))) | (UINT64_C(1) << (4 + (o >> 6))) |
+	    (UINT64_C(1) << (8 + (o >> 5))) | (UINT64_C(1) << (16 + (o >> 4))) |
+	    (UINT64_C(1) << (32 + (o >> 3)));
+	m &= n->pfx[0];
+	return m ? 63 - (unsigned)__builtin_clzll(m) : 0;
+}
+
+uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
+{
+	const struct lpm_node *n = as_node(t->root), *bn = NULL;
+	const struct lpm_leaf *lf;
+	unsigned d = 0, bd = 0, bi = 0, o, i;
+	uintptr_t c;
+
+	for (;;) {
+		o = addr[d];
+		i = node_best(n, o);
+		if (i) {
+			bn = n;
+			bi = i;
+			bd = d;
+		}
+		if (!((n->kid[o >> 6] >> (o & 63)) & 1))
+			break;
+		c = node_kids(n)[kid_rank(n, o)];
+		if (is_leaf(c)) {
+			lf = as_leaf(c);
+			if (!leaf_covers(lf, addr, d + 1))
+				break;
+			if (ret_len)
+				*ret_len = lf->len;
+			return lf->value;
+		}
+		n = as_node(c);
+		d++;
+	}
+	if (!bn)
+		return LPM_NONE;
+	if (ret_len)
+		*ret_len = 8 * bd + 31 - (unsigned)__builtin_clz(bi);
+	return node_vals(bn)[pfx_rank(bn, bi)];
+}
+
+uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len)
+{
+	const struct lpm_node *n;
+	const struct lpm_leaf *lf;
+	uint8_t k[16];
+	unsigned d, td, idx, o;
+	uintptr_t c;
+
+	if (!t || !key || len > t->bits)
+		return LPM_NONE;
+	key_mask(t, key, len, k);
+	td = pfx_depth(len);
+	n = as_node(t->root);
+	for (d = 0;; d++) {
+		if (d == td) {
+			idx = pfx_index(k, len);
+			if (!bit_test(n->pfx, idx))
+				return LPM_NONE;
+			return node_vals(n)[pfx_rank(n, idx)];
+		}
+		o = k[d];
+		if (!bit_test(n->kid, o))
+			return LPM_NONE;
+		c = node_kids(n)[kid_rank(n, o)];
+		if (is_leaf(c)) {
+			lf = as_leaf(c);
+			if (lf->len != len || memcmp(lf->key, k, t->bits / 8) != 0)
+				return LPM_NONE;
+			return lf->value;
+		}
+		n = as_node(c);
+	}
+}
+
+size_t lpm_count(const struct lpm *t)
+{
+	return t ? t->count : 0;
+}
+
+size_t lpm_memory(const struct lpm *t)
+{
+	return t ? t->bytes : 0;
+}
