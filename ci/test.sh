@@ -317,6 +317,94 @@ step_macos() {
   note_rc "macOS check" $rc yes
 }
 
+# The code block of README.md must be the marked part of examples/poll.c,
+# which the build compiles: then the README cannot show code that does not
+# build.
+readme_matches_example() {
+  "$PY" - "$RTW_ROOT/README.md" "$RTW_ROOT/examples/poll.c" <<'PYEOF'
+import re, sys
+readme, example = (open(f).read() for f in sys.argv[1:3])
+m = re.search(r"/\* --- the README example starts here --- \*/\n(.*?)"
+              r"/\* --- the README example ends here --- \*/", example, re.S)
+if not m:
+    sys.exit("examples/poll.c has no README example markers")
+if m.group(1).strip() not in readme:
+    sys.exit("README.md does not show examples/poll.c's marked block verbatim")
+PYEOF
+}
+
+# Inside a private network and mount namespace: a TCP server in a second
+# namespace behind a veth pair, an example connected to it through a route,
+# then the route deleted. The example must exit 3 ("the route went").
+# shellcheck disable=SC2016 # expanded by the inner bash, not here
+example_netns_sh='
+set -eu
+ex=$1
+mount --make-rprivate /
+mkdir -p /run/netns
+mount -t tmpfs rtw-ci /run/netns
+ip link set lo up
+ip netns add peer
+ip link add name v0 type veth peer name v1
+ip link set v1 netns peer
+ip addr add 10.77.0.1/24 dev v0
+ip link set v0 up
+ip -n peer link set lo up
+ip -n peer addr add 10.77.0.2/24 dev v1
+ip -n peer link set v1 up
+ip -n peer addr add 10.88.0.1/32 dev lo
+ip route add 10.88.0.0/24 via 10.77.0.2
+ip netns exec peer python3 -c "
+import socket, time
+s = socket.socket()
+s.bind((\"10.88.0.1\", 7777))
+s.listen(1)
+c, _ = s.accept()
+c.sendall(b\"hello\\n\")
+time.sleep(15)
+" &
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  ip netns exec peer ss -Hltn | grep -q 10.88.0.1:7777 && break
+  sleep 0.2
+done
+timeout 10 "$ex" 10.88.0.1 7777 &
+pid=$!
+sleep 1
+ip route del 10.88.0.0/24 via 10.77.0.2
+rc=0
+wait $pid || rc=$?
+kill %1 2>/dev/null || true
+exit $rc
+'
+
+step_examples() {
+  local ex rc name
+  readme_matches_example 2>&1
+  note_rc "README example is examples/poll.c" $?
+  [ "$(uname -s)" = Linux ] || return
+  [ $release_built -eq 0 ] || {
+    not_built release
+    return
+  }
+  for name in poll epoll; do
+    ex=$RTW_BUILD/examples/example-$name
+    if [ ! -x "$ex" ]; then
+      echo "  $ex was not built (no core/ctx.c yet?)"
+      note_fail "example-$name (not built)"
+      continue
+    fi
+    if [ "$(id -u)" -ne 0 ] || ! unshare -n -m true 2>/dev/null; then
+      echo "  example-$name: needs root and unshare -n -m: skipped"
+      note_skip "example-$name route removal" yes
+      continue
+    fi
+    bounded unshare -n -m bash -c "$example_netns_sh" example "$ex" 2>&1 | sed 's/^/  | /'
+    rc=${PIPESTATUS[0]}
+    echo "  example-$name: exit $rc (3 expected: the route went)"
+    if [ "$rc" -eq 3 ]; then note_pass; else note_fail "example-$name route removal (exit $rc)"; fi
+  done
+}
+
 # Every tracked (and, outside CI, new) C file; build folders are ignored.
 c_files() {
   if git -C "$RTW_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
@@ -426,6 +514,7 @@ main() {
   run_step "ASan+UBSan build and tests ($RTW_BUILD-asan)" step_asan
   run_step "valgrind over the unit suite" step_valgrind
   run_step "kyua ($RTW_BUILD/tests/Kyuafile)" step_kyua
+  run_step "examples (README block; route removal in a private netns)" step_examples
   run_step "macOS check" step_macos
   run_step clang-format step_format
   run_step "fuzz smoke runs ($RTW_BUILD-fuzz)" step_fuzz

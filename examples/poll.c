@@ -1,12 +1,11 @@
 /* examples/poll.c: the README's example, complete. Connects to HOST PORT,
  * lets routewatch watch the connection from a poll(2) loop, and says why the
  * connection ended when the route under it goes away.
- * Exit status: 0 the peer closed, 3 the route went, 1 an error. */
+ * Exit status: 0 the peer closed, 3 the route went, 1 an error, 2 usage. */
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,54 +42,49 @@ static void on_notice(const struct rtw_notice *n, const char *json, void *user)
 {
 	(void)n;
 	(void)user;
-	printf("routes changed: %s\n", json);
+	printf("notice: %s\n", json);
 }
 
-/* Copies what fd sends to stdout until the peer closes (0) or the route
- * under it goes (1); -errno on errors. */
-static int watch_loop(struct rtw_ctx *ctx, int fd)
+/* Waits until fd's peer closes (0) or fd's route goes (3); 1 on errors. */
+static int watch(int fd)
 {
-	/* RTW_WATCH_SHUTDOWN: an invalidated socket is shut down, so the loop
-	 * below sees it end like any other dead connection. */
-	struct rtw_watch *w = rtw_watch_socket(ctx, fd, RTW_WATCH_SHUTDOWN, NULL, NULL);
+	struct rtw_ctx *ctx = rtw_new(NULL); /* NULL: the kernel, malloc */
+	struct rtw_watch *w = NULL;
+	char buf[4096];
+	ssize_t n = 1;
+
+	/* RTW_WATCH_SHUTDOWN: when its route goes, fd is shut down, so the loop
+	 * sees it end like any other dead connection: no callback needed. */
+	if (ctx && rtw_start(ctx) == 0)
+		w = rtw_watch_socket(ctx, fd, RTW_WATCH_SHUTDOWN, NULL, NULL);
+	if (!w) {
+		rtw_free(ctx);
+		return 1;
+	}
+	rtw_set_notice_cb(ctx, on_notice, NULL);
 	struct pollfd p[2] = { { .fd = rtw_fd(ctx), .events = POLLIN },
 			       { .fd = fd, .events = POLLIN } };
-	char buf[4096];
-	ssize_t n;
-	int rc;
-
-	if (!w)
-		return -errno;
-	rtw_set_notice_cb(ctx, on_notice, NULL);
-	for (;;) {
+	while (n > 0) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			break;
 		}
-		if (p[0].revents & POLLIN) {
-			rc = rtw_dispatch(ctx);
-			if (rc < 0)
-				return rc;
-		}
-		if (!p[1].revents)
-			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n > 0) {
-			fwrite(buf, 1, (size_t)n, stdout);
-			continue;
-		}
-		enum rtw_reason why = rtw_watch_status(w, NULL);
-		printf("connection ended: %s\n",
-		       why == RTW_REASON_NONE ? "closed by the peer" : rtw_reason_str(why));
-		return why == RTW_REASON_NONE ? 0 : 1;
+		if ((p[0].revents & POLLIN) && rtw_dispatch(ctx) < 0)
+			break;
+		if (p[1].revents)
+			n = read(fd, buf, sizeof(buf)); /* the data is not the point */
 	}
+	enum rtw_reason why = rtw_watch_status(w, NULL);
+	if (why != RTW_REASON_NONE)
+		printf("route lost: %s\n", rtw_reason_str(why));
+	rtw_free(ctx);
+	return why != RTW_REASON_NONE ? 3 : n == 0 ? 0 : 1;
 }
 /* --- the README example ends here --- */
 
 int main(int argc, char **argv)
 {
-	struct rtw_ctx *ctx;
 	int fd, rc;
 
 	if (argc != 3) {
@@ -100,22 +94,9 @@ int main(int argc, char **argv)
 	fd = connect_to(argv[1], argv[2]);
 	if (fd < 0)
 		return 1;
-	ctx = rtw_new(NULL);
-	if (!ctx) {
-		fprintf(stderr, "rtw_new: %s\n", strerror(errno));
-		close(fd);
-		return 1;
-	}
-	rc = rtw_start(ctx);
-	if (rc < 0) {
-		fprintf(stderr, "rtw_start: %s\n", strerror(-rc));
-	} else {
-		rc = watch_loop(ctx, fd);
-		if (rc < 0)
-			fprintf(stderr, "%s\n", strerror(-rc));
-	}
-	rtw_free(ctx);
+	rc = watch(fd);
+	if (rc == 1)
+		fprintf(stderr, "%s: routewatch could not start, or the socket failed\n", argv[0]);
 	close(fd);
-	/* 3 tells a script that routewatch, not the peer, ended it. */
-	return rc < 0 ? 1 : rc == 1 ? 3 : 0;
+	return rc;
 }
