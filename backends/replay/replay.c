@@ -222,7 +222,7 @@ static int check_block(struct rtw_backend *b)
 static int synthesize(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	struct rtw_event ev;
-	int r;
+	int r, count = 0;
 
 	memset(&ev, 0, sizeof(ev));
 	if (!b->synth_begun) {
@@ -231,6 +231,7 @@ static int synthesize(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		if (r < 0)
 			return set_why(b, r, "the core refused dump-begin (%s)", strerror(-r));
 		b->synth_begun = true;
+		count++;
 	}
 	ev.type = RTW_EV_DUMP_END;
 	r = sink(arg, &ev);
@@ -238,7 +239,7 @@ static int synthesize(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		return set_why(b, r, "the core refused dump-end (%s)", strerror(-r));
 	b->synth_begun = false;
 	b->dumped = true;
-	return 2;
+	return count + 1;
 }
 
 static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
@@ -248,6 +249,11 @@ static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	b->why[0] = '\0';
 	if (b->synth_begun)
 		return synthesize(b, sink, arg);
+	/* The core also asks for a resync when it failed to apply an event
+	 * (-ENOMEM). A recording has no fresh snapshot to offer then, and none
+	 * is needed: the refused line is still here and read() offers it again. */
+	if (b->dumped && !b->in_block && !b->resync_pending)
+		return 0;
 	if (!b->in_block) {
 		/* The first snapshot is whatever block the recording starts
 		 * with, if it is already there; a later one (a resync) must
