@@ -388,7 +388,8 @@ static int parse_address(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_si
 	flags = ifa->ifa_flags;
 	if (t.tb[IFA_FLAGS] && (err = get_u32(t.tb[IFA_FLAGS], &flags)) < 0)
 		return err;
-	if (flags & IFA_F_TEMPORARY)
+	/* bit 0 is IFA_F_SECONDARY for IPv4, IFA_F_TEMPORARY only for IPv6 */
+	if ((flags & IFA_F_TEMPORARY) && ifa->ifa_family == AF_INET6)
 		ev.u.addr.flags |= RTW_ADDR_F_TEMPORARY;
 	if (flags & IFA_F_DEPRECATED)
 		ev.u.addr.flags |= RTW_ADDR_F_DEPRECATED;
@@ -475,13 +476,20 @@ static int parse_nexthop(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_si
 	return err < 0 ? err : 1;
 }
 
+bool nl_msg_ok(const void *msg, size_t avail)
+{
+	const struct nlmsghdr *nlh = msg;
+
+	/* mnl_nlmsg_ok() compares (int)nlmsg_len, so a length of 2^31 or more
+	 * would pass it; the unsigned comparison is the one that holds. */
+	return avail >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= avail;
+}
+
 int nl_parse_msg(struct nl_parser *p, const void *msg, size_t avail, rtw_sink *sink, void *arg)
 {
 	const struct nlmsghdr *nlh = msg;
 
-	if (avail > INT32_MAX)
-		avail = INT32_MAX;
-	if (!mnl_nlmsg_ok(nlh, (int)avail))
+	if (!nl_msg_ok(msg, avail))
 		return -EBADMSG;
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWROUTE:
@@ -508,7 +516,7 @@ int nl_parse_buf(struct nl_parser *p, const void *buf, size_t len, rtw_sink *sin
 	int events = 0, r;
 
 	while (left > 0) {
-		if (!mnl_nlmsg_ok(nlh, left))
+		if (!nl_msg_ok(nlh, (size_t)left))
 			return -EBADMSG;
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);

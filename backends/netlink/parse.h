@@ -34,6 +34,9 @@ struct nl_parser {
  * at most: size the scratch arrays with it and -ENOSPC cannot happen. */
 size_t nl_parse_max_hops(size_t msg_len);
 
+/* true when a whole message header and body fit in avail bytes at msg. */
+bool nl_msg_ok(const void *msg, size_t avail);
+
 /* Parse one rtnetlink message of avail bytes at msg (avail may exceed the
  * message; nlmsg_len must fit). Link, address, route and nexthop messages give
  * events; other types are ignored. Returns the number of events delivered,

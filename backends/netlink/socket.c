@@ -347,7 +347,7 @@ static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_si
 		nlh = (const struct nlmsghdr *)b->buf;
 		left = (int)n;
 		for (; left > 0; nlh = mnl_nlmsg_next(nlh, &left)) {
-			if (!mnl_nlmsg_ok(nlh, left)) {
+			if (!nl_msg_ok(nlh, (size_t)left)) {
 				/* the rest of this datagram is unreadable */
 				if (!fail)
 					fail = -EBADMSG;
