@@ -51,12 +51,16 @@ int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret)
 
 void prefix_mask(struct rtw_prefix *p)
 {
-	unsigned bits = addr_bits(p->addr.family), i;
+	unsigned bits = addr_bits(p->addr.family), full;
 
 	if (p->len > bits)
 		p->len = (uint8_t)bits;
-	for (i = p->len; i < 128; i++)
-		p->addr.bytes[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+	full = p->len / 8;
+	if (p->len % 8) {
+		p->addr.bytes[full] &= (uint8_t)(0xff00u >> (p->len % 8));
+		full++;
+	}
+	memset(p->addr.bytes + full, 0, 16 - full);
 }
 
 bool prefix_contains(const struct rtw_prefix *p, const struct rtw_addr *a)

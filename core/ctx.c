@@ -169,16 +169,16 @@ int rtw_dispatch(struct rtw_ctx *c)
 int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 		    struct rtw_route *ret_route)
 {
-	uint32_t slot;
+	struct lookup_res res;
 	int r;
 
 	if (!c || !dst)
 		return -EINVAL;
 	if (dst->family != AF_INET && dst->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	r = model_lookup(&c->model, dst, &slot);
-	if (ret_route && slot != SLOT_NONE)
-		model_route_fill(&c->model, slot, ret_route);
+	r = model_lookup(&c->model, dst, &res);
+	if (ret_route && res.attr != SLOT_NONE)
+		model_res_fill(&c->model, dst, &res, ret_route);
 	return r;
 }
 

@@ -5,6 +5,25 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* A full table lives in a few arrays of tens of MiB that are read at random:
+ * with 4 KiB pages nearly every access misses the TLB, so ask for huge pages
+ * where the system has them (Linux THP in "madvise" mode is common). */
+static void mem_hint_huge(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t hi = ((uintptr_t)p + size) & ~(huge - 1);
+
+	if (size >= 4 * huge && hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)size;
+#endif
+}
 
 void *mem_alloc(struct rtw_mem *m, size_t size)
 {
@@ -13,8 +32,10 @@ void *mem_alloc(struct rtw_mem *m, size_t size)
 	if (size == 0)
 		size = 1;
 	p = m->a ? m->a->malloc(m->a->arg, size) : malloc(size);
-	if (p)
+	if (p) {
 		m->bytes += size;
+		mem_hint_huge(p, size);
+	}
 	return p;
 }
 
@@ -40,6 +61,7 @@ void *mem_realloc(struct rtw_mem *m, void *p, size_t old_size, size_t new_size)
 	if (q) {
 		m->bytes -= p ? old_size : 0;
 		m->bytes += new_size;
+		mem_hint_huge(q, new_size);
 	}
 	return q;
 }

@@ -21,23 +21,37 @@ static uint32_t mix32(uint32_t h)
 	return h;
 }
 
+/* Word-at-a-time multiplicative hashing: adds and deletes hash every route's
+ * key and attributes, so this is on the hot path of a full-table load. */
 static uint32_t hash_bytes(uint32_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	size_t i;
+	uint64_t x = h;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619U;
-	return h;
+	while (n >= 8) {
+		uint64_t w;
+
+		memcpy(&w, b, 8);
+		x = (x ^ w) * 0x9e3779b97f4a7c15ULL;
+		x ^= x >> 29;
+		b += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t w = 0;
+
+		memcpy(&w, b, n);
+		x = (x ^ w ^ ((uint64_t)n << 56)) * 0x9e3779b97f4a7c15ULL;
+		x ^= x >> 29;
+	}
+	return (uint32_t)(x ^ (x >> 32));
 }
 
 static uint32_t key_hash(int family, uint32_t table, const uint8_t *addr, unsigned len)
 {
-	uint32_t h = 2166136261U;
+	uint32_t h = (uint32_t)len << 24 ^ (uint32_t)family << 16 ^ table;
 
-	h = hash_bytes(h, addr, addr_len(family));
-	h ^= (uint32_t)len << 24 ^ (uint32_t)family << 16;
-	return mix32(h ^ mix32(table));
+	return mix32(hash_bytes(h, addr, family == AF_INET ? 4 : 16));
 }
 
 static bool is_unroutable_type(uint8_t t)
@@ -167,13 +181,25 @@ static void attr_refresh(const struct model *m, struct attr *a)
 
 #define NH_KEY_FLAGS (~(unsigned)RTW_NH_LINKDOWN)
 
-static uint32_t attr_hash_of(uint8_t type, uint8_t protocol, uint8_t scope,
-			     const struct rtw_addr *prefsrc, uint32_t nhid,
-			     const struct rtw_nexthop *nh, unsigned n)
-{
-	uint32_t h = 2166136261U;
-	unsigned i;
+struct attr_key {
+	uint8_t type, protocol, scope, tos;
+	uint32_t metric;
+	const struct rtw_addr *prefsrc;
+	uint32_t nhid;
+	const struct rtw_nexthop *nh;
+	unsigned n;
+};
 
+static uint32_t attr_hash_of(const struct attr_key *k)
+{
+	uint8_t type = k->type, protocol = k->protocol, scope = k->scope;
+	const struct rtw_addr *prefsrc = k->prefsrc;
+	uint32_t h = 2166136261U, nhid = k->nhid;
+	const struct rtw_nexthop *nh = k->nh;
+	unsigned i, n = k->n;
+
+	h = hash_bytes(h, &k->tos, 1);
+	h = hash_bytes(h, &k->metric, 4);
 	h = hash_bytes(h, &type, 1);
 	h = hash_bytes(h, &protocol, 1);
 	h = hash_bytes(h, &scope, 1);
@@ -198,17 +224,16 @@ static bool hop_eq(const struct rtw_nexthop *a, const struct rtw_nexthop *b)
 	       a->weight == b->weight && (a->flags & NH_KEY_FLAGS) == (b->flags & NH_KEY_FLAGS);
 }
 
-static bool attr_matches(const struct attr *a, uint32_t hash, uint8_t type, uint8_t protocol,
-			 uint8_t scope, const struct rtw_addr *prefsrc, uint32_t nhid,
-			 const struct rtw_nexthop *nh, unsigned n)
+static bool attr_matches(const struct attr *a, uint32_t hash, const struct attr_key *k)
 {
 	unsigned i;
 
-	if (a->hash != hash || a->type != type || a->protocol != protocol || a->scope != scope ||
-	    a->nhid != nhid || a->n_nh != n || !addr_eq(&a->prefsrc, prefsrc))
+	if (a->hash != hash || a->type != k->type || a->protocol != k->protocol ||
+	    a->scope != k->scope || a->tos != k->tos || a->metric != k->metric ||
+	    a->nhid != k->nhid || a->n_nh != k->n || !addr_eq(&a->prefsrc, k->prefsrc))
 		return false;
-	for (i = 0; i < n; i++)
-		if (!hop_eq(&a->nh[i], &nh[i]))
+	for (i = 0; i < k->n; i++)
+		if (!hop_eq(&a->nh[i], &k->nh[i]))
 			return false;
 	return true;
 }
@@ -259,11 +284,11 @@ static void attr_index_remove(struct model *m, uint32_t id)
 
 /* Find or create the attribute set; takes a reference. Returns the id or
  * -ENOMEM with nothing changed. */
-static int64_t attr_intern(struct model *m, uint8_t type, uint8_t protocol, uint8_t scope,
-			   const struct rtw_addr *prefsrc, uint32_t nhid,
-			   const struct rtw_nexthop *nh, unsigned n)
+static int64_t attr_intern(struct model *m, const struct attr_key *k)
 {
-	uint32_t hash = attr_hash_of(type, protocol, scope, prefsrc, nhid, nh, n), p, id;
+	uint32_t hash = attr_hash_of(k), p, id;
+	unsigned n = k->n;
+	const struct rtw_nexthop *nh = k->nh;
 	struct attr *a;
 
 	if (m->n_attr_index) {
@@ -271,7 +296,7 @@ static int64_t attr_intern(struct model *m, uint8_t type, uint8_t protocol, uint
 
 		for (p = hash & mask; m->attr_index[p] != SLOT_NONE; p = (p + 1) & mask) {
 			a = m->attrs[m->attr_index[p]];
-			if (attr_matches(a, hash, type, protocol, scope, prefsrc, nhid, nh, n)) {
+			if (attr_matches(a, hash, k)) {
 				a->refs++;
 				return m->attr_index[p];
 			}
@@ -296,11 +321,13 @@ static int64_t attr_intern(struct model *m, uint8_t type, uint8_t protocol, uint
 	memset(a, 0, sizeof(*a));
 	a->hash = hash;
 	a->refs = 1;
-	a->type = type;
-	a->protocol = protocol;
-	a->scope = scope;
-	a->prefsrc = *prefsrc;
-	a->nhid = nhid;
+	a->type = k->type;
+	a->protocol = k->protocol;
+	a->scope = k->scope;
+	a->tos = k->tos;
+	a->metric = k->metric;
+	a->prefsrc = *k->prefsrc;
+	a->nhid = k->nhid;
 	a->n_nh = n;
 	if (n)
 		memcpy(a->nh, nh, (size_t)n * sizeof(*nh));
@@ -349,10 +376,20 @@ static int64_t attr_intern_route(struct model *m, const struct rtw_route *r)
 {
 	unsigned n = type_has_hops((uint8_t)r->type) ? r->n_nexthops : 0;
 
+	struct attr_key k;
+
 	if (r->nhid)
 		n = 0; /* the nexthop object owns the hops */
-	return attr_intern(m, (uint8_t)r->type, r->protocol, r->scope, &r->prefsrc, r->nhid,
-			   r->nexthops, n);
+	k.type = (uint8_t)r->type;
+	k.protocol = r->protocol;
+	k.scope = r->scope;
+	k.tos = r->tos;
+	k.metric = r->metric;
+	k.prefsrc = &r->prefsrc;
+	k.nhid = r->nhid;
+	k.nh = r->nexthops;
+	k.n = n;
+	return attr_intern(m, &k);
 }
 
 /* ---- prefix heads (hash of chains) ------------------------------------ */
@@ -360,8 +397,8 @@ static int64_t attr_intern_route(struct model *m, const struct rtw_route *r)
 static bool rec_same_prefix(const struct route_rec *r, int family, uint32_t table,
 			    const uint8_t *addr, unsigned len)
 {
-	return r->family == family && r->table == table && r->len == len &&
-	       memcmp(r->addr, addr, addr_len(family)) == 0;
+	return r->len == len && r->family == family && r->table == table &&
+	       memcmp(r->addr, addr, family == AF_INET ? 4 : 16) == 0;
 }
 
 static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
@@ -488,7 +525,7 @@ static uint32_t chain_best(const struct model *m, uint32_t head)
 		const struct attr *a = m->attrs[r->attr];
 
 		/* A lookup without TOS only matches TOS-0 routes (fib_table_lookup). */
-		if (r->tos)
+		if (a->tos)
 			continue;
 		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !a->usable)
 			continue;
@@ -497,19 +534,23 @@ static uint32_t chain_best(const struct model *m, uint32_t head)
 	return SLOT_NONE;
 }
 
-/* Bring the LPM entry of one prefix from old to new best. */
-static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old,
-		   uint32_t new)
+/* The LPM value of a best route: its attribute id. */
+static uint32_t best_val(const struct model *m, uint32_t slot)
+{
+	return slot == SLOT_NONE ? LPM_NONE : m->routes[slot].attr;
+}
+
+/* Bring the LPM entry of one prefix from value old to value new. */
+static int lpm_set(struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old, uint32_t new)
 {
 	int r;
 
 	if (!t || old == new)
 		return 0;
-	if (new == SLOT_NONE)
+	if (new == LPM_NONE)
 		r = lpm_delete(t, addr, len);
 	else
 		r = lpm_insert(t, addr, len, new);
-	(void)m;
 	return r < 0 ? r : 0;
 }
 
@@ -562,9 +603,12 @@ static uint32_t route_find(const struct model *m, int family, uint32_t table, co
 	uint32_t s = head_find(m, family, table, addr, len);
 
 	*ret_head = s;
-	for (; s != SLOT_NONE; s = m->routes[s].next)
-		if (m->routes[s].tos == tos && m->routes[s].metric == metric)
+	for (; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *a = m->attrs[m->routes[s].attr];
+
+		if (a->tos == tos && a->metric == metric)
 			return s;
+	}
 	return SLOT_NONE;
 }
 
@@ -574,12 +618,13 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 	struct route_rec *r = &m->routes[slot];
 	struct lpm *t = lpm_of(m, r->family, r->table);
 	uint32_t old_attr = r->attr, old_best = chain_best(m, head), new_best;
+	uint32_t old_val = best_val(m, old_best);
 	bool gw;
 	int e;
 
 	r->attr = new_attr;
 	new_best = chain_best(m, head);
-	e = lpm_set(m, t, r->addr, r->len, old_best, new_best);
+	e = lpm_set(t, r->addr, r->len, old_val, best_val(m, new_best));
 	if (e < 0) {
 		r->attr = old_attr;
 		return e;
@@ -639,14 +684,14 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct route_rec *x = &m->routes[s];
 
-		if (s == slot || x->tos)
+		if (s == slot || m->attrs[x->attr]->tos)
 			continue;
 		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !m->attrs[x->attr]->usable)
 			continue;
 		new_best = s;
 		break;
 	}
-	e = lpm_set(m, t, r->addr, r->len, old_best, new_best);
+	e = lpm_set(t, r->addr, r->len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0)
 		return e;
 	report(m, CHANGE_DEL, slot, r->addr, r->family, r->table, r->len, t ? old_best : SLOT_NONE,
@@ -737,10 +782,10 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	memcpy(rec->addr, addr, 16);
 	rec->len = r->dst.len;
 	rec->family = (uint8_t)family;
-	rec->tos = r->tos;
+
 	rec->gen = m->gen;
 	rec->table = r->table;
-	rec->metric = r->metric;
+
 	rec->attr = (uint32_t)id;
 	rec->next = SLOT_NONE;
 	rec->hnext = SLOT_NONE;
@@ -754,9 +799,9 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		uint32_t *link = &head, prev_head = head;
 
 		pp = link;
-		while (*pp != SLOT_NONE &&
-		       (m->routes[*pp].tos > rec->tos ||
-			(m->routes[*pp].tos == rec->tos && m->routes[*pp].metric < rec->metric)))
+		while (*pp != SLOT_NONE && (m->attrs[m->routes[*pp].attr]->tos > r->tos ||
+					    (m->attrs[m->routes[*pp].attr]->tos == r->tos &&
+					     m->attrs[m->routes[*pp].attr]->metric < r->metric)))
 			pp = &m->routes[*pp].next;
 		rec->next = *pp;
 		*pp = slot;
@@ -766,7 +811,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	head = head_find(m, family, r->table, addr, r->dst.len);
 	new_best = chain_best(m, head);
 	t = lpm_of(m, family, r->table);
-	e = lpm_set(m, t, addr, r->dst.len, old_best, new_best);
+	e = lpm_set(t, addr, r->dst.len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0) {
 		/* undo: unlink without reporting */
 		route_unlink_free(m, slot, head);
@@ -838,7 +883,7 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 
 	for (s = 0; s < m->n_slots; s++) {
 		struct route_rec *r = &m->routes[s];
-		uint32_t head, old_best, new_best, x;
+		uint32_t head, old_best, new_best, old_val, x;
 		struct lpm *t;
 		bool seen_before = false;
 
@@ -858,12 +903,14 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 		if (!t)
 			continue;
 		new_best = chain_best(m, head);
-		old_best = lpm_get(t, r->addr, r->len);
-		if (old_best == LPM_NONE)
-			old_best = SLOT_NONE;
-		if (old_best == new_best)
+		old_val = lpm_get(t, r->addr, r->len);
+		if (old_val == best_val(m, new_best))
 			continue;
-		if (lpm_set(m, t, r->addr, r->len, old_best, new_best) < 0) {
+		old_best = SLOT_NONE;
+		for (x = head; x != SLOT_NONE; x = m->routes[x].next)
+			if (m->routes[x].attr == old_val)
+				old_best = x;
+		if (lpm_set(t, r->addr, r->len, old_val, best_val(m, new_best)) < 0) {
 			err = -ENOMEM;
 			continue;
 		}
@@ -1340,27 +1387,77 @@ int model_sweep(struct model *m, const struct sweep_ops *ops)
 
 /* ---- lookup and reading ----------------------------------------------- */
 
-int model_lookup(const struct model *m, const struct rtw_addr *a, uint32_t *ret_slot)
+int model_lookup(const struct model *m, const struct rtw_addr *a, struct lookup_res *ret)
 {
 	size_t i;
 
 	for (i = 0; i < m->n_tables; i++) {
 		const struct lpm *t = a->family == AF_INET ? m->lpm4[i] : m->lpm6[i];
-		uint32_t v = lpm_lookup(t, a->bytes, NULL);
+		unsigned len;
+		uint32_t v;
 		const struct attr *at;
 
+		if (!lpm_count(t))
+			continue; /* the default table is usually empty */
+		v = lpm_lookup(t, a->bytes, &len);
 		if (v == LPM_NONE)
 			continue;
-		at = m->attrs[m->routes[v].attr];
+		at = m->attrs[v];
 		if (at->type == RTW_ROUTE_THROW)
 			continue;
-		*ret_slot = v;
+		ret->attr = v;
+		ret->table = m->tables[i];
+		ret->len = len;
 		if (is_unroutable_type(at->type) || !at->usable)
 			return -EHOSTUNREACH;
 		return 0;
 	}
-	*ret_slot = SLOT_NONE;
+	ret->attr = SLOT_NONE;
+	ret->table = 0;
+	ret->len = 0;
 	return -ENETUNREACH;
+}
+
+static void fill_from_attr(const struct model *m, const struct attr *a, struct rtw_route *ret)
+{
+	ret->type = (enum rtw_route_type)a->type;
+	ret->metric = a->metric;
+	ret->tos = a->tos;
+	ret->protocol = a->protocol;
+	ret->scope = a->scope;
+	ret->prefsrc = a->prefsrc;
+	ret->nhid = a->nhid;
+	ret->nexthops = attr_hops(m, a, &ret->n_nexthops);
+	ret->flags = !a->usable && type_has_hops(a->type) ? RTW_ROUTE_F_LINKDOWN : 0;
+}
+
+void model_res_fill(const struct model *m, const struct rtw_addr *a, const struct lookup_res *res,
+		    struct rtw_route *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->dst.addr = *a;
+	ret->dst.len = (uint8_t)res->len;
+	prefix_mask(&ret->dst);
+	ret->table = res->table;
+	fill_from_attr(m, m->attrs[res->attr], ret);
+}
+
+uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
+			const struct lookup_res *res)
+{
+	struct rtw_prefix p;
+	uint32_t s;
+
+	if (res->attr == SLOT_NONE)
+		return SLOT_NONE;
+	p.addr = *a;
+	p.len = (uint8_t)res->len;
+	prefix_mask(&p);
+	for (s = head_find(m, a->family, res->table, p.addr.bytes, p.len); s != SLOT_NONE;
+	     s = m->routes[s].next)
+		if (m->routes[s].attr == res->attr)
+			return s;
+	return SLOT_NONE;
 }
 
 void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret)
@@ -1373,16 +1470,7 @@ void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *re
 	memcpy(ret->dst.addr.bytes, r->addr, addr_len(r->family));
 	ret->dst.len = r->len;
 	ret->table = r->table;
-	ret->type = (enum rtw_route_type)a->type;
-	ret->metric = r->metric;
-	ret->tos = r->tos;
-	ret->protocol = a->protocol;
-	ret->scope = a->scope;
-	ret->prefsrc = a->prefsrc;
-	ret->nhid = a->nhid;
-	ret->nexthops = attr_hops(m, a, &ret->n_nexthops);
-	if (!a->usable && type_has_hops(a->type))
-		ret->flags |= RTW_ROUTE_F_LINKDOWN;
+	fill_from_attr(m, a, ret);
 }
 
 bool model_route_usable(const struct model *m, uint32_t slot)
@@ -1408,6 +1496,7 @@ const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slo
 static int slot_cmp(const struct model *m, uint32_t x, uint32_t y)
 {
 	const struct route_rec *a = &m->routes[x], *b = &m->routes[y];
+	const struct attr *aa = m->attrs[a->attr], *ba = m->attrs[b->attr];
 	int c;
 
 	if (a->family != b->family)
@@ -1419,10 +1508,10 @@ static int slot_cmp(const struct model *m, uint32_t x, uint32_t y)
 		return c;
 	if (a->len != b->len)
 		return a->len < b->len ? -1 : 1;
-	if (a->tos != b->tos)
-		return a->tos < b->tos ? -1 : 1;
-	if (a->metric != b->metric)
-		return a->metric < b->metric ? -1 : 1;
+	if (aa->tos != ba->tos)
+		return aa->tos < ba->tos ? -1 : 1;
+	if (aa->metric != ba->metric)
+		return aa->metric < ba->metric ? -1 : 1;
 	return 0;
 }
 

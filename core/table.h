@@ -13,17 +13,19 @@
 
 #define SLOT_NONE UINT32_MAX
 
-/* One route: 40 bytes, because a full table has a million of them. Everything
- * that is shared between routes (type, next hops, ...) sits in an interned
- * attribute set that the route names by index. */
+/* One route: 36 bytes, because a full table has a million of them.
+ * Everything that routes share (type, metric, next hops, ...) sits in an
+ * interned attribute set that the route names by index. The LPM indexes map
+ * a prefix to the attribute id of its best route: with the table and the
+ * matched length that is the whole answer of a lookup, so the hot path never
+ * touches this array. */
 struct route_rec {
 	uint8_t addr[16];
 	uint8_t len;
 	uint8_t family; /* 0 when the slot is free */
-	uint8_t tos;
-	uint8_t gen; /* generation mark for resync sweeps */
+	uint8_t gen;	/* generation mark for resync sweeps */
+	uint8_t spare;
 	uint32_t table;
-	uint32_t metric;
 	uint32_t attr;
 	uint32_t next;	/* next route of the same (table, prefix), ordered by tos, metric */
 	uint32_t hnext; /* hash chain of (table, prefix) heads */
@@ -33,7 +35,8 @@ struct route_rec {
 struct attr {
 	uint32_t hash;
 	uint32_t refs;
-	uint8_t type, protocol, scope;
+	uint8_t type, protocol, scope, tos;
+	uint32_t metric;
 	bool usable;   /* some next hop is on an up link (or none is needed) */
 	bool gateway;  /* some next hop has a gateway */
 	uint32_t nhid; /* Linux nexthop object: hops come from it */
@@ -149,9 +152,23 @@ struct sweep_ops {
 };
 int model_sweep(struct model *m, const struct sweep_ops *ops);
 
+/* The answer of a lookup: the deciding route is the one of table with the
+ * prefix a/len whose attributes are attr (SLOT_NONE when no route decided). */
+struct lookup_res {
+	uint32_t attr;
+	uint32_t table;
+	unsigned len;
+};
+
 /* Lookup as the kernel's default policy does. Returns 0 (routable),
- * -ENETUNREACH, -EHOSTUNREACH; *ret_slot is the deciding route or SLOT_NONE. */
-int model_lookup(const struct model *m, const struct rtw_addr *a, uint32_t *ret_slot);
+ * -ENETUNREACH, -EHOSTUNREACH. */
+int model_lookup(const struct model *m, const struct rtw_addr *a, struct lookup_res *ret);
+/* Fill a public route from a lookup result (no route record is read). */
+void model_res_fill(const struct model *m, const struct rtw_addr *a, const struct lookup_res *res,
+		    struct rtw_route *ret);
+/* The slot of the deciding route, for indexing watches. */
+uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
+			const struct lookup_res *res);
 
 /* Fill a public route from a slot (nexthops point into the model). */
 void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret);

@@ -186,8 +186,9 @@ static void watch_unindex_path(struct rtw_ctx *c, struct rtw_watch *w)
 static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];
-	uint32_t slot;
-	int r = model_lookup(&c->model, &w->peer, &slot);
+	struct lookup_res res;
+	int r = model_lookup(&c->model, &w->peer, &res);
+	uint32_t slot = model_res_slot(&c->model, &w->peer, &res);
 	const struct rtw_nexthop *nh;
 
 	watch_unindex_path(c, w);
