@@ -103,7 +103,7 @@ static const struct option *find_option(const char *word, const char **ret_value
 		    (o->short_name != NULL && strcmp(word, o->short_name) == 0))
 			return o;
 		/* --table=main as well as --table main */
-		if (o->takes_value && strncmp(word, o->long_name, n) == 0 && word[n] == '=') {
+		if (strncmp(word, o->long_name, n) == 0 && word[n] == '=') {
 			*ret_value = word + n + 1;
 			return o;
 		}

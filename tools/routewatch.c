@@ -246,12 +246,16 @@ static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_a
 
 	for (i = 0; i < a->n_operands; i++) {
 		struct rtw_route route;
+		struct sockaddr_storage sa;
 		char text[64];
 		int r;
 
 		memset(&route, 0, sizeof(route));
 		route.dst.addr.family = AF_UNSPEC;
-		r = rtw_lookup_addr(ctx, &addrs[i], &route);
+		/* The sockaddr form, which looks up a v4-mapped address as IPv4. */
+		r = to_sockaddr(&addrs[i], &sa);
+		if (r == 0)
+			r = rtw_lookup(ctx, (const struct sockaddr *)&sa, &route);
 		if (r < 0 && r != -ENETUNREACH && r != -EHOSTUNREACH) {
 			fprintf(stderr, "routewatch: lookup of '%s' failed: %s\n", a->operands[i],
 				strerror(-r));
@@ -723,6 +727,10 @@ out:
 			strerror(errno));
 		status = EXIT_RUNTIME;
 	}
+	/* A recording that never got its header would only confuse a later
+	 * --replay with "not a recording". */
+	if (record_fd > STDOUT_FILENO && ctx == NULL)
+		unlink(a.operands[0]);
 	free(addrs);
 	free(ws);
 	args_free(&a);

@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+# tests/cli/cli_replay.py: every routewatch command run against recordings
+# (the replay backend), so they run anywhere without privileges: show, get,
+# monitor, watch and record, text and JSON, and the record/replay round trip.
+import json
+import os
+import sys
+import tempfile
+
+import clitest
+
+t = clitest.Tap()
+sys.excepthook = t.crash_hook
+MAIN, LOCAL = 254, 255
+
+
+def route(word, dst, table=MAIN, rtype='unicast', metric=0, proto=4, scope=0, prefsrc='none',
+          hops=()):
+    family = 'inet6' if ':' in dst else 'inet'
+    line = (f'{word} family={family} table={table} dst={dst} type={rtype} metric={metric} '
+            f'tos=0 proto={proto} scope={scope} prefsrc={prefsrc} nhid=0 flags=0')
+    for gw, ifindex, weight in hops:
+        line += f' nh={gw}@{ifindex}:{weight}:0'
+    return line
+
+
+DEFAULT_ETH = dict(metric=100, proto=16, prefsrc='10.0.0.2', hops=[('10.0.0.1', 2, 1)])
+
+# A laptop: wired eth0 (primary), wlan0 (backup default), a WireGuard wg0
+# with a device-only route, ECMP, blackhole, unreachable, IPv6, local table.
+DUMP = [
+    'routewatch-record 1',
+    '# written by hand for the CLI tests',
+    'dump-begin',
+    'link-up ifindex=1 name=lo admin=up carrier=up',
+    'link-up ifindex=2 name=eth0 admin=up carrier=up',
+    'link-up ifindex=3 name=wlan0 admin=up carrier=up',
+    'link-up ifindex=4 name=wg0 admin=up carrier=up',
+    'addr-add ifindex=1 addr=127.0.0.1/8 flags=0',
+    'addr-add ifindex=2 addr=10.0.0.2/24 flags=0',
+    'addr-add ifindex=3 addr=192.168.1.20/24 flags=0',
+    'addr-add ifindex=4 addr=10.99.0.2/32 flags=0',
+    'addr-add ifindex=2 addr=2001:db8:1::2/64 flags=0',
+    route('route-add', '0.0.0.0/0', **DEFAULT_ETH),
+    route('route-add', '0.0.0.0/0', metric=600, proto=16, hops=[('192.168.1.1', 3, 1)]),
+    route('route-add', '10.0.0.0/24', metric=100, proto=2, scope=253, prefsrc='10.0.0.2',
+          hops=[('none', 2, 1)]),
+    route('route-add', '192.168.1.0/24', metric=600, proto=2, scope=253,
+          prefsrc='192.168.1.20', hops=[('none', 3, 1)]),
+    route('route-add', '172.16.0.0/16', hops=[('10.0.0.254', 2, 1)]),
+    route('route-add', '10.20.0.0/16', scope=253, hops=[('none', 4, 1)]),
+    route('route-add', '198.51.100.0/24', proto=186,
+          hops=[('10.0.0.1', 2, 1), ('192.168.1.1', 3, 2)]),
+    route('route-add', '10.66.0.0/16', rtype='blackhole'),
+    route('route-add', '10.67.0.0/16', rtype='unreachable', proto=77),
+    route('route-add', '2001:db8::/32', metric=1024, hops=[('2001:db8:1::1', 2, 1)]),
+    route('route-add', '2001:db8:1::/64', metric=256, proto=2, hops=[('none', 2, 1)]),
+    route('route-add', '127.0.0.0/8', table=LOCAL, rtype='local', proto=2, scope=254,
+          prefsrc='127.0.0.1', hops=[('none', 1, 1)]),
+    route('route-add', '127.0.0.1/32', table=LOCAL, rtype='local', proto=2, scope=254,
+          prefsrc='127.0.0.1', hops=[('none', 1, 1)]),
+    route('route-add', '10.0.0.2/32', table=LOCAL, rtype='local', proto=2, scope=254,
+          prefsrc='10.0.0.2', hops=[('none', 2, 1)]),
+    'dump-end',
+]
+# Then: the primary gateway goes, wg0 goes down, eth0's address is removed,
+# and a more specific route appears for 172.16.5.0/24.
+CHANGES = [
+    route('route-del', '0.0.0.0/0', **DEFAULT_ETH),
+    'link-down ifindex=4 name=wg0 admin=down carrier=down',
+    'addr-del ifindex=2 addr=10.0.0.2/24 flags=0',
+    route('route-add', '172.16.5.0/24', hops=[('192.168.1.1', 3, 1)]),
+]
+
+tmp = tempfile.mkdtemp(prefix='rtw-cli-')
+REC = os.path.join(tmp, 'laptop.rec')
+with open(REC, 'w') as f:
+    f.write('\n'.join(DUMP + CHANGES) + '\n')
+
+
+def rw(*args, stdin=None):
+    return clitest.run(['--replay', REC] + list(args), stdin=stdin)
+
+
+def parse_show(out, name):
+    try:
+        objs = clitest.json_lines(out)
+    except ValueError as e:
+        t.check(False, f'{name}: JSON', e)
+        return []
+    t.check(len(objs) == 1 and list(objs[0]) == ['routes'], f'{name}: one {{"routes":[...]}} line',
+            out)
+    return objs[0].get('routes', []) if objs else []
+
+
+def find(routes, dst, table=MAIN, gateway=None):
+    for r in routes:
+        if r.get('dst') == dst and r.get('table') == table and \
+                (gateway is None or r.get('gateway') == gateway):
+            return r
+    return None
+
+
+# --- show ---
+status, out, err = rw('show', '--json', '--table', 'all')
+t.equal(status, 0, 'show --json --table all: exit 0')
+routes = parse_show(out, 'show --json --table all')
+t.equal(len(routes), 14, 'show --table all: every route of the dump')
+problems = {r.get('dst'): clitest.route_problems(r) for r in routes if clitest.route_problems(r)}
+t.equal(problems, {}, 'every ROUTE object has every field, well-formed')
+
+r = find(routes, '0.0.0.0/0', gateway='10.0.0.1')
+t.equal(r, {'family': 'inet', 'table': 254, 'type': 'unicast', 'dst': '0.0.0.0/0', 'metric': 100,
+            'protocol': 'dhcp', 'scope': 'global', 'prefsrc': '10.0.0.2', 'gateway': '10.0.0.1',
+            'dev': 'eth0', 'nexthops': [{'gateway': '10.0.0.1', 'dev': 'eth0', 'ifindex': 2,
+                                         'weight': 1, 'flags': []}], 'flags': []},
+        'default route: every field as ip -j names it')
+r = find(routes, '10.20.0.0/16') or {}
+t.check(r.get('gateway') is None and r.get('dev') == 'wg0' and r.get('scope') == 'link',
+        'device-only route: gateway null, dev wg0, scope link', r)
+r = find(routes, '198.51.100.0/24') or {}
+t.equal([(h['gateway'], h['dev'], h['weight']) for h in r.get('nexthops', [])],
+        [('10.0.0.1', 'eth0', 1), ('192.168.1.1', 'wlan0', 2)], 'ECMP route: both next hops')
+t.equal(r.get('protocol'), 'bgp', 'protocol 186 is named bgp')
+r = find(routes, '10.66.0.0/16') or {}
+t.check(r.get('type') == 'blackhole' and r.get('nexthops') == [] and r.get('gateway') is None
+        and r.get('dev') is None, 'blackhole: no next hops, gateway and dev null', r)
+r = find(routes, '10.67.0.0/16') or {}
+t.equal(r.get('protocol'), 77, 'a protocol without a name is a number')
+r = find(routes, '127.0.0.1/32', table=LOCAL) or {}
+t.check(r.get('type') == 'local' and r.get('scope') == 'host', 'local table: type local, scope host',
+        r)
+r = find(routes, '2001:db8::/32') or {}
+t.check(r.get('family') == 'inet6' and r.get('gateway') == '2001:db8:1::1', 'IPv6 route', r)
+
+status, out, err = rw('show', '--json')
+t.equal({(r['table']) for r in parse_show(out, 'show --json')}, {MAIN},
+        'show: the main table by default, like ip route')
+status, out, err = rw('show', '--json', '-4', '--table', 'all')
+t.equal({r['family'] for r in parse_show(out, 'show -4')}, {'inet'}, 'show -4: IPv4 only')
+status, out, err = rw('show', '--json', '-6', '--table', 'all')
+t.equal({r['family'] for r in parse_show(out, 'show -6')}, {'inet6'}, 'show -6: IPv6 only')
+status, out, err = rw('show', '--json', '--table', 'local')
+t.equal(len(parse_show(out, 'show --table local')), 3, 'show --table local: its 3 routes')
+status, out, err = rw('show', '--table=255', '--json')
+t.equal(len(parse_show(out, 'show --table=255')), 3, 'show --table=255 is the local table')
+
+status, out, err = rw('show')
+lines = out.splitlines()
+t.equal(status, 0, 'show (text): exit 0')
+for want in ('default via 10.0.0.1 dev eth0 proto dhcp src 10.0.0.2 metric 100',
+             '10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.2 metric 100',
+             '10.20.0.0/16 dev wg0 proto static scope link',
+             'blackhole 10.66.0.0/16 proto static',
+             'unreachable 10.67.0.0/16 proto 77',
+             '198.51.100.0/24 proto bgp nexthop via 10.0.0.1 dev eth0 weight 1 '
+             'nexthop via 192.168.1.1 dev wlan0 weight 2'):
+    t.check(want in lines, f'show (text): "{want}"', out)
+
+# --- get ---
+ADDRS = ['8.8.8.8', '172.16.5.5', '10.20.1.1', '10.66.1.1', '127.0.0.1', '2001:db8::5',
+         '2600::1', '10.0.0.7', '::ffff:172.16.9.9']
+status, out, err = rw('get', '--json', *ADDRS)
+t.equal(status, 0, 'get --json: exit 0')
+got = clitest.json_lines(out)
+t.equal([g.get('addr') for g in got], ['8.8.8.8', '172.16.5.5', '10.20.1.1', '10.66.1.1',
+                                       '127.0.0.1', '2001:db8::5', '2600::1', '10.0.0.7',
+                                       '::ffff:172.16.9.9'], 'get: one line per address, in order')
+by = {g['addr']: g for g in got}
+t.check(by['8.8.8.8'].get('routable') is True and by['8.8.8.8'].get('gateway') == '10.0.0.1'
+        and by['8.8.8.8'].get('metric') == 100, 'get: the lowest-metric default wins',
+        by['8.8.8.8'])
+t.equal(by['172.16.5.5'].get('dst'), '172.16.0.0/16', 'get: longest prefix (net route)')
+t.check(by['10.20.1.1'].get('routable') is True and by['10.20.1.1'].get('dev') == 'wg0',
+        'get: a device-only route is routable', by['10.20.1.1'])
+t.equal(by['10.66.1.1'], {'addr': '10.66.1.1', 'routable': False, 'reason': 'unreachable'},
+        'get: blackhole is unreachable')
+t.equal((by['127.0.0.1'].get('table'), by['127.0.0.1'].get('type')), (LOCAL, 'local'),
+        'get: the local table is consulted first')
+t.equal(by['2001:db8::5'].get('dst'), '2001:db8::/32', 'get: IPv6')
+t.equal(by['2600::1'], {'addr': '2600::1', 'routable': False, 'reason': 'no-route'},
+        'get: no IPv6 default route means no-route')
+t.equal(by['10.0.0.7'].get('dst'), '10.0.0.0/24', 'get: on-link address')
+t.equal(by['::ffff:172.16.9.9'].get('dst'), '172.16.0.0/16', 'get: v4-mapped looks up IPv4')
+t.check(all(not clitest.route_problems(g) for g in got if g.get('routable')),
+        'get: routable lines carry every ROUTE field')
+
+status, out, err = rw('get', '8.8.8.8', '2600::1')
+t.equal(out.splitlines(), ['8.8.8.8 routable: default via 10.0.0.1 dev eth0 proto dhcp src '
+                           '10.0.0.2 metric 100', '2600::1 unroutable: no-route'],
+        'get (text)')
+
+# --- monitor ---
+status, out, err = rw('monitor', '--json', '--show-on-exit')
+t.equal(status, 0, 'monitor: exit 0 when the recording ends')
+try:
+    lines = clitest.json_lines(out)
+except ValueError as e:
+    lines = []
+    t.check(False, 'monitor: every line is JSON', e)
+events = [o for o in lines if 'event' in o]
+kinds = [o['event'] for o in events]
+t.diag('monitor events: ' + ' '.join(kinds))
+order = ['route-del', 'link-down', 'addr-del', 'route-add']
+pos = 0
+for k in kinds:
+    if pos < len(order) and k == order[pos]:
+        pos += 1
+t.equal(pos, len(order), 'monitor: route-del, link-down, addr-del, route-add in that order')
+first_del = next((o for o in events if o['event'] == 'route-del'), {})
+t.check(first_del.get('dst') == '0.0.0.0/0' and first_del.get('gateway') == '10.0.0.1'
+        and not clitest.route_problems(first_del), 'monitor: route-del carries the route',
+        first_del)
+down = next((o for o in events if o['event'] == 'link-down'), {})
+t.equal(down, {'event': 'link-down', 'ifindex': 4, 'ifname': 'wg0', 'admin_up': False,
+               'carrier_up': False}, 'monitor: link-down line')
+adel = next((o for o in events if o['event'] == 'addr-del'), {})
+t.check(adel.get('address') == '10.0.0.2/24' and adel.get('ifindex') == 2
+        and adel.get('family') == 'inet', 'monitor: addr-del line', adel)
+t.check({'rt': 'del'} in lines and {'rt': 'add'} in lines, 'monitor: rt notices verbatim')
+t.check({'trigger': 'cpdcheck', 'src': 'gw-change'} in lines,
+        'monitor: a gateway change asks for a connectivity check')
+final = lines[-1] if lines else {}
+t.check(list(final) == ['routes'], 'monitor --show-on-exit: the model is the last line', final)
+fr = final.get('routes', [])
+t.check(find(fr, '0.0.0.0/0', gateway='10.0.0.1') is None
+        and find(fr, '0.0.0.0/0', gateway='192.168.1.1') is not None
+        and find(fr, '172.16.5.0/24') is not None,
+        'monitor --show-on-exit: the model follows the events', fr)
+
+status, out, err = rw('monitor')
+t.check(status == 0 and any(line.startswith('route-del default via 10.0.0.1 dev eth0')
+                            for line in out.splitlines())
+        and 'notice {"rt":"del"}' in out.splitlines(), 'monitor (text)', out)
+
+# --- watch ---
+PEERS = ['8.8.8.8', '172.16.5.5', '127.0.0.1,127.0.0.1', '10.20.1.1', '2001:db8::5',
+         '10.0.0.7,10.0.0.2', '198.51.100.7', '10.66.1.1']
+
+
+def watch(*extra):
+    status, out, err = rw('watch', '--json', *extra, *PEERS)
+    t.equal(status, 0, f'watch {" ".join(extra)}: exit 0 when the recording ends')
+    lines = clitest.json_lines(out)
+    first = [o for o in lines if o.get('event') == 'watch']
+    inval = {o['peer']: o['reason'] for o in lines if o.get('event') == 'invalidated'}
+    return lines, first, inval
+
+
+lines, first, inval = watch()
+t.equal([o['peer'] for o in first], ['8.8.8.8', '172.16.5.5', '127.0.0.1', '10.20.1.1',
+                                     '2001:db8::5', '10.0.0.7', '198.51.100.7', '10.66.1.1'],
+        'watch: one line per peer, in order')
+t.equal(lines[:len(PEERS)], first, 'watch: the peer lines come first')
+t.equal([o['local'] for o in first], [None, None, '127.0.0.1', None, None, '10.0.0.2', None, None],
+        'watch: local address or null')
+t.equal([o['routable'] for o in first], [True] * 7 + [False], 'watch: routable at the start')
+t.check(first[0].get('gateway') == '10.0.0.1' and not clitest.route_problems(first[0]),
+        'watch: routable peers carry the ROUTE fields', first[0])
+t.equal(first[-1].get('reason'), 'unreachable', 'watch: unroutable peers carry the reason')
+t.equal(inval, {'8.8.8.8': 'route-removed', '10.20.1.1': 'link-down',
+                '10.0.0.7': 'local-address-removed'},
+        'watch: exactly the affected connections are invalidated, with the right reason')
+
+lines, first, inval = watch('--path-change')
+t.equal(inval.get('172.16.5.5'), 'path-changed',
+        'watch --path-change: a more specific new route invalidates')
+t.check('127.0.0.1' not in inval and '2001:db8::5' not in inval,
+        'watch --path-change: loopback and IPv6 left alone', inval)
+
+status, out, err = rw('watch', '8.8.8.8')
+t.check(status == 0 and out.splitlines()[0].startswith('watch 8.8.8.8 routable: default via 10.0.0.1')
+        and 'invalidated 8.8.8.8: route-removed' in out.splitlines(), 'watch (text)', out)
+
+# --- record / replay round trip ---
+OUT = os.path.join(tmp, 'again.rec')
+status, out, err = rw('record', OUT)
+t.equal((status, err), (0, ''), 'record from a replay: exit 0 at its end')
+with open(OUT) as f:
+    text = f.read()
+t.check(text.startswith('routewatch-record 1'), 'record: versioned header', text[:80])
+
+
+def model(rec, *cmd):
+    status, out, err = clitest.run(['--replay', rec] + list(cmd))
+    return out if status == 0 else f'exit {status}: {err}'
+
+
+t.equal(model(OUT, 'show', '--json', '--table', 'all'), model(REC, 'show', '--json', '--table', 'all'),
+        'round trip: the recording shows the same initial model')
+t.equal(model(OUT, 'monitor', '--json', '--show-on-exit').splitlines()[-1:],
+        model(REC, 'monitor', '--json', '--show-on-exit').splitlines()[-1:],
+        'round trip: replaying the events gives the same final model')
+status, out, err = rw('record', '-')
+t.check(status == 0 and out.startswith('routewatch-record 1'), 'record -: to stdout', err)
+
+with open(REC) as f:
+    status, out, err = clitest.run(['--replay', '-', 'show', '--json', '--table', 'all'],
+                                   stdin=f.read())
+t.equal(out, model(REC, 'show', '--json', '--table', 'all'), '--replay -: reads standard input')
+
+# --- runtime errors ---
+status, out, err = clitest.run(['--replay', os.path.join(tmp, 'missing'), 'show'])
+t.check(status == 1 and 'cannot replay' in err and 'No such file' in err
+        and len(err.splitlines()) == 1, 'missing recording: exit 1 with the cause', err)
+BAD = os.path.join(tmp, 'bad.rec')
+with open(BAD, 'w') as f:
+    f.write('hello world\n')
+status, out, err = clitest.run(['--replay', BAD, 'show'])
+t.check(status == 1 and 'not a routewatch recording' in err, 'not a recording: exit 1 saying so',
+        f'{status} {err}')
+
+t.done()
