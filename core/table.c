@@ -337,7 +337,8 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 	attr_refresh(m, a);
 	if (m->free_attr != SLOT_NONE) {
 		id = m->free_attr;
-		m->free_attr = (uint32_t)(uintptr_t)m->attrs[id] >> 1;
+		/* the link is stored plus one, so that SLOT_NONE survives the shift */
+		m->free_attr = (uint32_t)((uintptr_t)m->attrs[id] >> 1) - 1;
 	} else {
 		id = m->n_attrs++;
 	}
@@ -362,7 +363,7 @@ static void attr_release(struct model *m, uint32_t id)
 	attr_index_remove(m, id);
 	mem_free(m->mem, a, sizeof(*a) + (size_t)a->n_nh * sizeof(a->nh[0]));
 	/* free list threaded through the pointer array (odd values are links) */
-	m->attrs[id] = (struct attr *)(uintptr_t)(((uintptr_t)m->free_attr << 1) | 1);
+	m->attrs[id] = (struct attr *)(((uintptr_t)(uint32_t)(m->free_attr + 1) << 1) | 1);
 	m->free_attr = id;
 	m->n_live_attrs--;
 }
