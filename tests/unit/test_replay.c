@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -540,6 +541,15 @@ static void parse_rejects_bad_lines(void **state)
 	assert_string_equal((parse_str("route-add dst=10.0.0.0/8 metric=x", l), l->why),
 			    "bad value for metric");
 	assert_string_equal((parse_str("bogus", l), l->why), "unknown event word");
+	/* values longer than any address must not overrun the copy made for libc */
+	{
+		char big[512];
+
+		snprintf(big, sizeof(big), "route-add dst=10.0.0.0/8 prefsrc=%0300d", 1);
+		assert_int_equal(parse_str(big, l), -EINVAL);
+		snprintf(big, sizeof(big), "route-add dst=%0300d", 1);
+		assert_int_equal(parse_str(big, l), -EINVAL);
+	}
 	/* a NUL byte inside the counted line */
 	assert_int_equal(replay_parse_line("overflow\0", 9, l), -EINVAL);
 	free(l);
@@ -748,9 +758,19 @@ static int open_text_err(const char *content, char *why, size_t size)
 	return r;
 }
 
-#define ROUTE(n)                                                                                   \
-	"route-add family=inet table=254 dst=10." #n ".0.0/16 type=unicast metric=0 tos=0 "        \
-	"proto=0 scope=0 prefsrc=none nhid=0 flags=0"
+/* The canonical line of "route-add dst=10.n.0.0/16", as the sink records it. */
+static const char *route(int n)
+{
+	static char buf[8][160];
+	static int next;
+	char *p = buf[next++ % 8];
+
+	snprintf(p, sizeof(buf[0]),
+		 "route-add family=inet table=0 dst=10.%d.0.0/16 type=unspec metric=0 tos=0 "
+		 "proto=0 scope=0 prefsrc=none nhid=0 flags=0",
+		 n);
+	return p;
+}
 
 static void backend_ops_table(void **state)
 {
@@ -798,9 +818,9 @@ static void backend_file_dump_then_events(void **state)
 	    open_text("routewatch-record 1\n"
 		      "# recorded by hand\n"
 		      "\n"
-		      "dump-begin\n" ROUTE(1) "\n"
-					      "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
-					      "dump-end\n" ROUTE(2) "\n" ROUTE(3) "\n");
+		      "dump-begin\nroute-add dst=10.1.0.0/16\n"
+		      "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
+		      "dump-end\nroute-add dst=10.2.0.0/16\nroute-add dst=10.3.0.0/16\n");
 	struct seen s = { 0 };
 
 	assert_int_equal(replay_linkdown(b), RTW_LINKDOWN_DEFAULT);
@@ -809,11 +829,11 @@ static void backend_file_dump_then_events(void **state)
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 4);
 	assert_int_equal(s.n, 4);
 	assert_string_equal(s.line[0], "dump-begin");
-	assert_string_equal(s.line[1], ROUTE(1));
+	assert_string_equal(s.line[1], route(1));
 	assert_string_equal(s.line[3], "dump-end");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 2);
-	assert_string_equal(s.line[4], ROUTE(2));
-	assert_string_equal(s.line[5], ROUTE(3));
+	assert_string_equal(s.line[4], route(2));
+	assert_string_equal(s.line[5], route(3));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	assert_int_equal(s.n, 6);
@@ -822,10 +842,10 @@ static void backend_file_dump_then_events(void **state)
 
 static void backend_synthesized_dump(void **state)
 {
-	struct rtw_backend *b = open_text("routewatch-record 1 linkdown=fail\n" ROUTE(
-	    1) "\n"
-	       "dump-begin\n" ROUTE(2) "\ndump-end\n"
-				       "link-gone ifindex=2 name=x admin=down carrier=down");
+	struct rtw_backend *b =
+	    open_text("routewatch-record 1 linkdown=fail\nroute-add dst=10.1.0.0/16\n"
+		      "dump-begin\nroute-add dst=10.2.0.0/16\ndump-end\n"
+		      "link-gone ifindex=2 name=x admin=down carrier=down");
 	struct seen s = { 0 };
 
 	assert_int_equal(replay_linkdown(b), RTW_LINKDOWN_FAIL);
@@ -835,7 +855,7 @@ static void backend_synthesized_dump(void **state)
 	/* no overflow came first: a later block is ordinary events for read(),
 	 * and the last line counts without its newline */
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 5);
-	assert_string_equal(s.line[2], ROUTE(1));
+	assert_string_equal(s.line[2], route(1));
 	assert_string_equal(s.line[3], "dump-begin");
 	assert_string_equal(s.line[5], "dump-end");
 	assert_string_equal(s.line[6], "link-gone ifindex=2 name=x admin=down carrier=down");
@@ -854,28 +874,30 @@ static void backend_synthesized_dump(void **state)
 
 static void backend_resync_block(void **state)
 {
-	struct rtw_backend *b = open_text(
-	    "routewatch-record 1\n"
-	    "dump-begin\n" ROUTE(1) "\ndump-end\n" ROUTE(
-		2) "\n"
-		   "overflow\n" ROUTE(3) "\n"
-					 "# the resync\n"
-					 "dump-begin\n" ROUTE(4) "\ndump-end\n" ROUTE(5) "\n");
+	struct rtw_backend *b =
+	    open_text("routewatch-record 1\n"
+		      "dump-begin\nroute-add dst=10.1.0.0/16\ndump-end\nroute-add dst=10.2.0.0/16\n"
+		      "overflow\nroute-add dst=10.3.0.0/16\n"
+		      "# the resync\n"
+		      "dump-begin\nroute-add dst=10.4.0.0/16\ndump-end\nroute-add dst=10.5.0.0/16\n"
+		      "dump-begin\nroute-add dst=10.6.0.0/16\ndump-end\n");
 	struct seen s = { 0 };
 
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 3);
 	/* read() stops before the block that belongs to the resync */
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 3);
-	assert_string_equal(s.line[3], ROUTE(2));
+	assert_string_equal(s.line[3], route(2));
 	assert_string_equal(s.line[4], "overflow");
-	assert_string_equal(s.line[5], ROUTE(3));
+	assert_string_equal(s.line[5], route(3));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 0);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 3);
 	assert_string_equal(s.line[6], "dump-begin");
-	assert_string_equal(s.line[7], ROUTE(4));
+	assert_string_equal(s.line[7], route(4));
 	assert_string_equal(s.line[8], "dump-end");
-	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
-	assert_string_equal(s.line[9], ROUTE(5));
+	/* the resync is over: a block without an overflow before it is read()'s */
+	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 4);
+	assert_string_equal(s.line[9], route(5));
+	assert_string_equal(s.line[11], route(6));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	rtw_backend_replay.close(b);
 }
@@ -895,7 +917,7 @@ static void backend_resync_errors(void **state)
 	rtw_backend_replay.close(b);
 
 	/* a block that never ends */
-	b = open_text("routewatch-record 1\ndump-begin\n" ROUTE(1) "\n");
+	b = open_text("routewatch-record 1\ndump-begin\nroute-add dst=10.1.0.0/16\n");
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
 	assert_string_equal(replay_error(b), "line 4: the recording ended inside a dump");
 	rtw_backend_replay.close(b);
@@ -905,7 +927,7 @@ static void backend_resync_errors(void **state)
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
 	assert_string_equal(replay_error(b), "line 3: dump-begin inside a dump");
 	rtw_backend_replay.close(b);
-	b = open_text("routewatch-record 1\n" ROUTE(1) "\ndump-end\n");
+	b = open_text("routewatch-record 1\nroute-add dst=10.1.0.0/16\ndump-end\n");
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -EPROTO);
 	assert_string_equal(replay_error(b), "line 3: dump-end without dump-begin");
@@ -917,8 +939,8 @@ static void backend_bad_line_has_line_number(void **state)
 	struct rtw_backend *b =
 	    open_text("routewatch-record 1\n"
 		      "# comment\n"
-		      "\n" ROUTE(1) "\n"
-				    "route-add dst=10.0.0.0/8 metric=x\n" ROUTE(2) "\n");
+		      "\nroute-add dst=10.1.0.0/16\n"
+		      "route-add dst=10.0.0.0/8 metric=x\nroute-add dst=10.2.0.0/16\n");
 	struct seen s = { 0 };
 
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
@@ -926,7 +948,7 @@ static void backend_bad_line_has_line_number(void **state)
 	assert_string_equal(replay_error(b), "line 5: bad value for metric");
 	/* delivered up to the bad line, and the error stays */
 	assert_int_equal(s.n, 3);
-	assert_string_equal(s.line[2], ROUTE(1));
+	assert_string_equal(s.line[2], route(1));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -EINVAL);
 	assert_int_equal(s.n, 3);
 	rtw_backend_replay.close(b);
@@ -942,27 +964,28 @@ static void backend_sink_refusal_is_retried(void **state)
 {
 	struct rtw_backend *b = open_text(
 	    "routewatch-record 1\n"
-	    "dump-begin\n" ROUTE(1) "\n" ROUTE(2) "\ndump-end\n" ROUTE(3) "\n" ROUTE(4) "\n");
+	    "dump-begin\nroute-add dst=10.1.0.0/16\nroute-add dst=10.2.0.0/16\ndump-end\nroute-add "
+	    "dst=10.3.0.0/16\nroute-add dst=10.4.0.0/16\n");
 	struct seen s = { 0 };
 
-	s.fail_at = 3; /* ROUTE(2), inside the dump */
+	s.fail_at = 3; /* route 2, inside the dump */
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -ENOMEM);
 	assert_non_null(strstr(replay_error(b), "line 4"));
 	assert_int_equal(s.n, 2);
 	/* the core calls dump() again: the block goes on from the refused event */
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
-	assert_string_equal(s.line[2], ROUTE(2));
+	assert_string_equal(s.line[2], route(2));
 	assert_string_equal(s.line[3], "dump-end");
 
-	s.fail_at = s.calls + 2; /* ROUTE(4) */
+	s.fail_at = s.calls + 2; /* route 4 */
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENOMEM);
 	assert_int_equal(s.n, 5);
 	/* the core's resync request after a refusal gets no block ... */
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 0);
 	/* ... and read() offers the refused event again, once */
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
-	assert_string_equal(s.line[4], ROUTE(3));
-	assert_string_equal(s.line[5], ROUTE(4));
+	assert_string_equal(s.line[4], route(3));
+	assert_string_equal(s.line[5], route(4));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	assert_int_equal(s.n, 6);
 	rtw_backend_replay.close(b);
@@ -1006,17 +1029,17 @@ static void backend_pipe_partial_lines(void **state)
 	write_all_str(p[1], "routewatch-record 1\ndump-be");
 	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
 	close(p[0]); /* the backend has its own descriptor */
-	write_all_str(p[1], "gin\n" ROUTE(1) "\ndump-end\n" ROUTE(2));
+	write_all_str(p[1], "gin\nroute-add dst=10.1.0.0/16\ndump-end\nroute-add dst=10.2.0.0/16");
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 3);
-	assert_string_equal(s.line[1], ROUTE(1));
+	assert_string_equal(s.line[1], route(1));
 
-	/* ROUTE(2) has no newline yet: nothing to deliver, and no blocking */
+	/* route 2 has no newline yet: nothing to deliver, and no blocking */
 	assert_true(readable(rtw_backend_replay.fd(b)) == false);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 0);
 	write_all_str(p[1], "\nlink-");
 	assert_true(readable(rtw_backend_replay.fd(b)));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
-	assert_string_equal(s.line[3], ROUTE(2));
+	assert_string_equal(s.line[3], route(2));
 	assert_false(readable(rtw_backend_replay.fd(b)));
 	write_all_str(p[1], "up ifindex=3 name=a%20b admin=up carrier=up\nover");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
@@ -1032,6 +1055,38 @@ static void backend_pipe_partial_lines(void **state)
 	assert_true(readable(rtw_backend_replay.fd(b)));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	assert_int_equal(s.n, 8);
+	rtw_backend_replay.close(b);
+}
+
+static void backend_pipe_first_dump_finishes_a_started_line(void **state)
+{
+	struct rtw_backend_options opt = { 0 };
+	struct rtw_backend *b = NULL;
+	struct seen s = { 0 };
+	char path[32];
+	int p[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+	opt.replay_path = path;
+	write_all_str(p[1], "routewatch-record 1\ndump-be");
+	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
+	close(p[0]);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the rest of the snapshot comes late, from another process */
+		usleep(200 * 1000);
+		write_all_str(p[1], "gin\nroute-add dst=10.1.0.0/16\ndump-end\n");
+		_exit(0);
+	}
+	close(p[1]);
+	/* a started line might be the dump-begin: the first dump waits for it */
+	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 3);
+	assert_string_equal(s.line[1], route(1));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	rtw_backend_replay.close(b);
 }
 
@@ -1051,7 +1106,7 @@ static void backend_pipe_quiet_start(void **state)
 	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
 	close(p[0]);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
-	write_all_str(p[1], ROUTE(1) "\n");
+	write_all_str(p[1], "route-add dst=10.1.0.0/16\n");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
 	close(p[1]);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
@@ -1071,7 +1126,7 @@ static void backend_stdin(void **state)
 	assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
 	close(p[0]);
 	flags = fcntl(STDIN_FILENO, F_GETFL);
-	write_all_str(p[1], "routewatch-record 1\n" ROUTE(7) "\n");
+	write_all_str(p[1], "routewatch-record 1\nroute-add dst=10.7.0.0/16\n");
 	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
 	assert_true(rtw_backend_replay.fd(b) != STDIN_FILENO);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
@@ -1106,12 +1161,13 @@ static void backend_long_lines(void **state)
 	size_t n;
 	int i;
 
-	/* 256 IPv6 hops: about 16 KiB, more than the first buffer */
+	/* 256 IPv6 hops: about 17 KiB, so the buffer has to grow twice */
 	n = (size_t)snprintf(text, sizeof(text), "routewatch-record 1\nroute-add dst=::/0");
 	for (i = 0; i < REPLAY_MAX_HOPS; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
-				      " nh=2001:db8:1234:5678:9abc:def0:1234:%x@%d:1:0", i, i + 1);
-	n += (size_t)snprintf(text + n, sizeof(text) - n, "\n" ROUTE(1) "\n");
+				      " nh=2001:db8:1234:5678:9abc:def0:1234:%x@%d:1:onlink,dead",
+				      i, i + 1);
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\nroute-add dst=10.1.0.0/16\n");
 	assert_true(n > 3 * 4096);
 	b = open_text(text);
 	assert_int_equal(rtw_backend_replay.dump(b, count_hops_sink, &hops), 2);
@@ -1261,6 +1317,7 @@ int main(void)
 		cmocka_unit_test(backend_bad_line_has_line_number),
 		cmocka_unit_test(backend_sink_refusal_is_retried),
 		cmocka_unit_test(backend_pipe_partial_lines),
+		cmocka_unit_test(backend_pipe_first_dump_finishes_a_started_line),
 		cmocka_unit_test(backend_pipe_quiet_start),
 		cmocka_unit_test(backend_stdin),
 		cmocka_unit_test(backend_long_lines),
