@@ -1072,6 +1072,7 @@ static int routes_drop_ifindex(struct model *m, int ifindex)
 int model_link_gone(struct model *m, int ifindex)
 {
 	struct link_rec *rec = link_find(m, ifindex);
+	bool was_up;
 	int e;
 
 	e = routes_drop_ifindex(m, ifindex);
@@ -1079,8 +1080,16 @@ int model_link_gone(struct model *m, int ifindex)
 		return e;
 	if (!rec)
 		return 0;
+	was_up = rec->link.admin_up && rec->link.carrier_up;
 	*rec = m->links[--m->n_links];
-	return 1;
+	if (was_up)
+		return 1;
+	/* Hops left on it (other next hops of a multipath route keep the route)
+	 * now go through a link the model does not know, which counts as up:
+	 * their flags and the routes' usability must say so too. */
+	nhobjs_refresh_flags(m);
+	e = attrs_refresh(m, ifindex, 0, false);
+	return e < 0 ? e : 1;
 }
 
 /* ---- addresses -------------------------------------------------------- */
