@@ -1,6 +1,9 @@
 /* Watches and invalidation (core/watch.c, core/engine.c): each rule that
  * invalidates a watch, each case that must leave it alone, coldplug,
  * callbacks that change the registry, notices. Driven from memory. */
+#include <arpa/inet.h>
+#include <unistd.h>
+
 #include "evq.h"
 #include "testutil.h"
 
@@ -476,6 +479,49 @@ static void resync_reconciles(void **state)
 	rtw_free(c);
 }
 
+/* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
+ * the end of the stream, without any callback code. */
+static void socket_watch_shuts_down(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct sockaddr_in sa = { 0 };
+	socklen_t len = sizeof(sa);
+	int lfd, cfd, afd;
+	struct rtw_watch *w;
+	char buf[4];
+
+	started(c);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(cfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+
+	w = rtw_watch_socket(c, cfd, RTW_WATCH_SHUTDOWN, NULL, NULL);
+	assert_non_null(w);
+	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_NONE);
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "127.0.0.0/8", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	rtw_dispatch(c);
+	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_ROUTE_REMOVED);
+	assert_int_equal(recv(cfd, buf, sizeof(buf), MSG_DONTWAIT), 0); /* EOF: shut down */
+
+	/* not a socket, not connected */
+	assert_null(rtw_watch_socket(c, lfd, 0, NULL, NULL));
+	assert_int_equal(errno, ENOTCONN);
+	assert_null(rtw_watch_add(c, (struct sockaddr *)&sa, NULL, RTW_WATCH_SHUTDOWN, NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+	close(afd);
+	close(cfd);
+	close(lfd);
+	rtw_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +539,7 @@ int main(void)
 		cmocka_unit_test(callbacks_may_change_watches),
 		cmocka_unit_test(notices),
 		cmocka_unit_test(resync_reconciles),
+		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
 	test_output_tap();
