@@ -279,7 +279,7 @@ static void text_addr(FILE *f, const struct rtw_addr *a)
 		fputs(buf, f);
 }
 
-static void text_hop(const struct printer *p, const struct rtw_nexthop *nh)
+static void text_hop(const struct printer *p, const struct rtw_nexthop *nh, bool multipath)
 {
 	struct rtw_link link;
 	const char *name = link_name(p, nh->ifindex, &link);
@@ -294,7 +294,8 @@ static void text_hop(const struct printer *p, const struct rtw_nexthop *nh)
 		fprintf(p->f, " dev if%d", nh->ifindex);
 	if (nh->flags & RTW_NH_ONLINK)
 		fputs(" onlink", p->f);
-	if (nh->flags & RTW_NH_LINKDOWN)
+	/* A single hop's linkdown is the route's, printed once at the end. */
+	if ((nh->flags & RTW_NH_LINKDOWN) && multipath)
 		fputs(" linkdown", p->f);
 	if (nh->flags & RTW_NH_DEAD)
 		fputs(" dead", p->f);
@@ -324,7 +325,7 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 			fputs("?", f);
 	}
 	if (r->n_nexthops == 1)
-		text_hop(p, &r->nexthops[0]);
+		text_hop(p, &r->nexthops[0], false);
 	if (r->table != RTW_TABLE_MAIN) {
 		name = table_name(r->table);
 		if (name != NULL)
@@ -352,14 +353,15 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 	}
 	if (r->metric != 0)
 		fprintf(f, " metric %lu", (unsigned long)r->metric);
-	if (r->flags & RTW_ROUTE_F_LINKDOWN)
+	if ((r->flags & RTW_ROUTE_F_LINKDOWN) ||
+	    (r->n_nexthops == 1 && (r->nexthops[0].flags & RTW_NH_LINKDOWN)))
 		fputs(" linkdown", f);
 	/* ip(8) puts each hop of a multipath route on its own line; one line
 	 * per route keeps the output greppable. */
 	if (r->n_nexthops > 1) {
 		for (i = 0; i < r->n_nexthops; i++) {
 			fputs(" nexthop", f);
-			text_hop(p, &r->nexthops[i]);
+			text_hop(p, &r->nexthops[i], true);
 			fprintf(f, " weight %u", (unsigned)r->nexthops[i].weight);
 		}
 	}

@@ -185,6 +185,7 @@ static int print_one_route(const struct rtw_route *r, void *user)
 {
 	struct route_filter *flt = user;
 	const struct printer *p = flt->p;
+	int r_out = 0;
 
 	if (flt->family != AF_UNSPEC && r->dst.addr.family != flt->family)
 		return 0;
@@ -196,22 +197,27 @@ static int print_one_route(const struct rtw_route *r, void *user)
 		fputc('}', p->f);
 	} else {
 		text_route(p, r);
-		fputc('\n', p->f);
+		r_out = end_line(p);
 	}
 	flt->count++;
-	return 0;
+	return r_out;
 }
 
 static int print_routes(const struct printer *p, struct route_filter *flt)
 {
+	int r;
+
 	if (p->json)
 		fputs("{\"routes\":[", p->f);
-	rtw_foreach_route(p->ctx, print_one_route, flt);
+	/* Text lines are flushed one by one; a write error stops the walk. */
+	r = rtw_foreach_route(p->ctx, print_one_route, flt);
+	if (r < 0)
+		return r;
 	if (p->json) {
 		fputs("]}", p->f);
 		return end_line(p);
 	}
-	return fflush(p->f) == 0 ? 0 : -errno;
+	return 0;
 }
 
 /* Table ids name FIBs on the BSDs, where "main" means nothing. */

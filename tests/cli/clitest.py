@@ -45,7 +45,11 @@ class Tap:
         return cond
 
     def equal(self, got, want, name):
-        return self.check(got == want, name, f'got:  {got!r}\nwant: {want!r}')
+        if isinstance(got, set) and isinstance(want, set):
+            detail = f'missing: {sorted(want - got, key=str)}\nextra: {sorted(got - want, key=str)}'
+        else:
+            detail = f'got:  {got!r}\nwant: {want!r}'
+        return self.check(got == want, name, detail)
 
     def diag(self, text):
         for line in str(text).splitlines():
