@@ -15,13 +15,21 @@
  *   Carrier loss removes nothing: hops only get RTNH_F_LINKDOWN, silently.
  * - IPv6 multipath: `ip -6 route append` (and add of a multipath route) is
  *   notified as one RTM_NEWROUTE carrying the whole route, all hops in
- *   RTA_MULTIPATH, not only the new one. So every NEWROUTE is a full-route
- *   ADD (an ADD of an existing key replaces it). Deleting one hop
+ *   RTA_MULTIPATH, not only the new one. Deleting one hop
  *   (`ip -6 route del P via G`) is notified as an RTM_DELROUTE with only that
  *   hop and no RTA_MULTIPATH, which looks the same as deleting a one-hop
- *   route: such a DELROUTE is flagged RTW_EVF_APPEND ("remove these hops",
- *   the route goes when none remain). Deleting a whole multipath route lists
- *   all its hops and is a plain DEL.
+ *   route. Deleting a whole multipath route lists all its hops.
+ * - IPv6 also keeps several routes under one key (table, prefix, metric)
+ *   when they cannot be siblings: every interface has its own fe80::/64 and
+ *   ff00::/8, and a gateway appended to a device route stays separate. They
+ *   are notified one by one without NLM_F_REPLACE and dumped one after the
+ *   other. The model keeps one route per key with the union of their hops,
+ *   so: an IPv6 NEWROUTE notification without NLM_F_REPLACE is an
+ *   RTW_EVF_APPEND ADD (the full set of a multipath append then merges to
+ *   the same union); in a dump, the first route under a key is a plain ADD
+ *   (it replaces what the model had) and the ones following it under the
+ *   same key are APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
+ *   ("remove this hop", the route goes when none remain).
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos
  *   and metric) as separate entries; the model keys them as one route.
  */
@@ -126,6 +134,12 @@ static unsigned hop_flags(unsigned rtnh_flags)
 	if (rtnh_flags & RTNH_F_PERVASIVE)
 		f |= RTW_NH_PERVASIVE;
 	return f;
+}
+
+void nl_parse_begin(struct nl_parser *p, bool notification)
+{
+	p->notification = notification;
+	p->v6_prev_valid = false;
 }
 
 size_t nl_parse_max_hops(size_t msg_len)
@@ -292,11 +306,24 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 
 	if (ev.type == RTW_EV_ROUTE_ADD && (nlh->nlmsg_flags & NLM_F_REPLACE))
 		ev.flags |= RTW_EVF_REPLACE;
-	/* See the head of the file: a one-hop IPv6 gateway deletion may be
-	 * the removal of one hop of a multipath route. */
-	if (ev.type == RTW_EV_ROUTE_DEL && rtm->rtm_family == AF_INET6 && !t.tb[RTA_MULTIPATH] &&
-	    n == 1 && p->hops[0].gateway.family != AF_UNSPEC)
+	/* See the head of the file: IPv6 keeps several routes per key. */
+	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_ADD && n > 0) {
+		bool same = p->v6_prev_valid && p->v6_prev_table == r->table &&
+			    p->v6_prev_metric == r->metric &&
+			    prefix_cmp(&p->v6_prev_dst, &r->dst) == 0;
+
+		if (p->notification ? !(ev.flags & RTW_EVF_REPLACE) : same)
+			ev.flags |= RTW_EVF_APPEND;
+	}
+	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_DEL && !t.tb[RTA_MULTIPATH] &&
+	    n == 1)
 		ev.flags |= RTW_EVF_APPEND;
+	if (rtm->rtm_family == AF_INET6 && !p->notification) {
+		p->v6_prev_valid = true;
+		p->v6_prev_dst = r->dst;
+		p->v6_prev_table = r->table;
+		p->v6_prev_metric = r->metric;
+	}
 
 	err = sink(arg, &ev);
 	return err < 0 ? err : 1;

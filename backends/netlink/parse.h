@@ -28,7 +28,16 @@ struct nl_parser {
 	/* Messages understood but deliberately not turned into events
 	 * (cloned routes, source-specific routes, foreign families). */
 	uint64_t skipped;
+	/* The key of the previous IPv6 route of this dump, to tell the first
+	 * route under a key from the ones the kernel keeps beside it. */
+	bool v6_prev_valid;
+	struct rtw_prefix v6_prev_dst;
+	uint32_t v6_prev_table, v6_prev_metric;
 };
+
+/* Start a stream of notifications or of one dump reply: sets notification
+ * and forgets what the previous stream left. */
+void nl_parse_begin(struct nl_parser *p, bool notification);
 
 /* How many next hops (and group members) a message of msg_len bytes can hold
  * at most: size the scratch arrays with it and -ENOSPC cannot happen. */

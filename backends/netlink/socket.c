@@ -266,7 +266,7 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		if (n == 0)
 			continue;
 
-		b->parser.notification = true;
+		nl_parse_begin(&b->parser, true);
 		b->parser.need_resync = false;
 		r = nl_parse_buf(&b->parser, b->buf, (size_t)n, sink, arg);
 		if (r == -EBADMSG || r == -ENOSPC) {
@@ -329,6 +329,7 @@ static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_si
 	err = send_dump_request(b, type, family);
 	if (err < 0)
 		return err;
+	nl_parse_begin(&b->parser, false);
 	for (;;) {
 		const struct nlmsghdr *nlh;
 		ssize_t n = receive(b, b->dumps, 0);
@@ -410,7 +411,6 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	if (err < 0)
 		return err;
 	events++;
-	b->parser.notification = false;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		int tries = 0;
 
@@ -427,12 +427,12 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		    (err == -EINVAL || err == -EOPNOTSUPP))
 			err = 0;
 		if (err < 0) {
-			b->parser.notification = true;
+			nl_parse_begin(&b->parser, true);
 			return err;
 		}
 		events += err;
 	}
-	b->parser.notification = true;
+	nl_parse_begin(&b->parser, true);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_DUMP_END;
 	err = sink(arg, &ev);

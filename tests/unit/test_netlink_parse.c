@@ -16,6 +16,7 @@
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
+#include "addr.h"
 #include "netlink/parse.h"
 #include "testutil.h"
 
@@ -99,8 +100,7 @@ static uint8_t *load(const char *name, size_t *ret_len)
 			snprintf(src, sizeof(src), "%s", __FILE__);
 		else /* relative to the build folder, two above tests/unit */
 			snprintf(src, sizeof(src), "%s/../../%s", dirname(exe), __FILE__);
-		snprintf(path, sizeof(path), "%s/../data/netlink/%s.nl", dirname(dirname(src)),
-			 name);
+		snprintf(path, sizeof(path), "%s/data/netlink/%s.nl", dirname(dirname(src)), name);
 	}
 	f = fopen(path, "rb");
 	if (!f)
@@ -310,6 +310,39 @@ static void dump_routes(void **state)
 	    addr_is(&route(&l, "::/0", RTW_TABLE_MAIN)->nexthops[0].gateway, "2001:db8:1::fe"));
 }
 
+static void dump_ipv6_routes_sharing_a_key(void **state)
+{
+	struct nl_parser p = parser(false);
+	static struct log l;
+	struct rtw_prefix ll = pfx("fe80::/64");
+	unsigned i, seen = 0, ifs = 0;
+
+	memset(&l, 0, sizeof(l));
+	assert_true(parse_file("dump", &p, &l) > 0);
+	/* one fe80::/64 per veth, one key: the first replaces, the rest merge */
+	for (i = 0; i < l.n; i++) {
+		const struct rtw_event *e = &l.e[i].ev;
+
+		if (e->type != RTW_EV_ROUTE_ADD)
+			continue;
+		if (e->u.route.dst.addr.family == AF_INET) {
+			assert_int_equal(e->flags, 0);
+			continue;
+		}
+		if (prefix_cmp(&e->u.route.dst, &ll) != 0)
+			continue;
+		assert_int_equal(e->u.route.n_nexthops, 1);
+		assert_int_equal(e->flags, seen ? RTW_EVF_APPEND : 0);
+		ifs |= 1u << e->u.route.nexthops[0].ifindex;
+		seen++;
+	}
+	assert_int_equal(seen, 4);
+	assert_int_equal(ifs, 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5);
+	/* a key seen again in a new dump replaces again */
+	nl_parse_begin(&p, false);
+	assert_false(p.v6_prev_valid);
+}
+
 static void ipv6_append_is_whole_route(void **state)
 {
 	struct nl_parser p = parser(true);
@@ -319,9 +352,12 @@ static void ipv6_append_is_whole_route(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(parse_file("v6-append", &p, &l), 1);
 	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_ADD);
-	assert_int_equal(l.e[0].ev.flags & RTW_EVF_APPEND, 0);
+	/* the whole route, merged into what the model has under the key */
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_APPEND);
 	r = route(&l, "2001:db8:9::/64", RTW_TABLE_MAIN);
 	assert_int_equal(r->n_nexthops, 2);
+	assert_true(addr_is(&r->nexthops[0].gateway, "2001:db8:2::2") ||
+		    addr_is(&r->nexthops[1].gateway, "2001:db8:2::2"));
 	assert_false(p.need_resync);
 }
 
@@ -792,6 +828,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(dump_links_addresses_nexthops),
 		cmocka_unit_test(dump_routes),
+		cmocka_unit_test(dump_ipv6_routes_sharing_a_key),
 		cmocka_unit_test(ipv6_append_is_whole_route),
 		cmocka_unit_test(ipv6_hop_delete_removes_only_that_hop),
 		cmocka_unit_test(ipv4_replace_add_delete),
