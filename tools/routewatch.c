@@ -51,7 +51,9 @@ static int signals_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: poll() must return EINTR, not sleep on. */
+	/* SA_RESTART keeps a write to a slow reader from failing with EINTR;
+	 * poll() still wakes up, because the pipe becomes readable. */
+	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
 		return -errno;
 	return 0;
