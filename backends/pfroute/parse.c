@@ -120,8 +120,10 @@ const struct pfroute_abi pfroute_abi_macos = {
 	.rtf_broadcast = PFR_MACOS_RTF_BROADCAST,
 	.rtf_multicast = PFR_MACOS_RTF_MULTICAST,
 	/* ARP/NDP entries and per-destination clones live in the routing table
-	 * on xnu; their coming and going says nothing about reachability */
-	.rtf_skip = PFR_RTF_LLINFO | PFR_MACOS_RTF_WASCLONED,
+	 * on xnu; their coming and going says nothing about reachability.
+	 * Interface-scoped copies (a default route per interface) serve only
+	 * sockets bound to that interface, and share the key of the primary. */
+	.rtf_skip = PFR_RTF_LLINFO | PFR_MACOS_RTF_WASCLONED | PFR_MACOS_RTF_IFSCOPE,
 	.iff_up = PFR_IFF_UP,
 	.iff_running = PFR_IFF_RUNNING,
 };

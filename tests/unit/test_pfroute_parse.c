@@ -568,6 +568,28 @@ static void skipped_messages(void **state)
 	}
 }
 
+static void macos_scoped_and_cloned_routes(void **state)
+{
+	const struct pfroute_abi *abi = &pfroute_abi_macos;
+	static const uint32_t skipped[] = { PFR_MACOS_RTF_IFSCOPE, PFR_MACOS_RTF_WASCLONED };
+	size_t i;
+
+	for (i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++) {
+		struct capture c;
+		struct mb m;
+
+		mb_route(&m, abi, PFR_RTM_ADD, PFR_RTF_GATEWAY | skipped[i], 5, 0);
+		mb_ip(&m, 0, "0.0.0.0");
+		mb_ip(&m, 1, "192.168.2.1");
+		mb_mask(&m, 0, false, NULL, 0);
+		assert_int_equal(parse_one(abi, m.b, mb_done(&m), &c), 0);
+		assert_int_equal(c.n, 0);
+		/* the primary default route is kept */
+		put32(&m, abi->rt_flags, PFR_RTF_GATEWAY | 0x1);
+		assert_int_equal(parse_one(abi, m.b, m.len, &c), 1);
+	}
+}
+
 static void wrong_version(void **state)
 {
 	size_t i;
@@ -908,6 +930,7 @@ int main(void)
 		cmocka_unit_test(message_types),
 		cmocka_unit_test(route_types),
 		cmocka_unit_test(skipped_messages),
+		cmocka_unit_test(macos_scoped_and_cloned_routes),
 		cmocka_unit_test(wrong_version),
 		cmocka_unit_test(link_state),
 		cmocka_unit_test(address_messages),
