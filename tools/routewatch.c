@@ -469,8 +469,9 @@ static void on_invalidated(struct rtw_watch *watch, enum rtw_reason reason, void
 
 	(void)watch;
 	if (w->p->json) {
-		fputs("{\"event\":\"invalidated\",", w->p->f);
-		print_peer(w);
+		/* The issue fixed this line's fields: peer and reason only. */
+		fputs("{\"event\":\"invalidated\",\"peer\":", w->p->f);
+		json_addr(w->p->f, &w->peer);
 		fputs(",\"reason\":", w->p->f);
 		json_string(w->p->f, rtw_reason_str(reason));
 		fputc('}', w->p->f);

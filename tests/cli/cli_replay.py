@@ -258,6 +258,12 @@ t.equal([o['routable'] for o in first], [True] * 7 + [False], 'watch: routable a
 t.check(first[0].get('gateway') == '10.0.0.1' and not clitest.route_problems(first[0]),
         'watch: routable peers carry the ROUTE fields', first[0])
 t.equal(first[-1].get('reason'), 'unreachable', 'watch: unroutable peers carry the reason')
+t.check(all(list(o) == ['event', 'peer', 'reason'] for o in lines if o['event'] == 'invalidated'),
+        'watch: invalidated lines are {"event","peer","reason"}', lines)
+t.equal(list(first[-1]), ['event', 'peer', 'local', 'routable', 'reason'],
+        'watch: an unroutable peer line is {"event","peer","local","routable","reason"}')
+t.equal(list(first[0])[:4] + sorted(list(first[0])[4:]), ['event', 'peer', 'local', 'routable']
+        + sorted(clitest.ROUTE_KEYS), 'watch: a routable peer line has the ROUTE fields')
 t.equal(inval, {'8.8.8.8': 'route-removed', '10.20.1.1': 'link-down',
                 '10.0.0.7': 'local-address-removed'},
         'watch: exactly the affected connections are invalidated, with the right reason')
