@@ -258,7 +258,7 @@ t.equal([o['routable'] for o in first], [True] * 7 + [False], 'watch: routable a
 t.check(first[0].get('gateway') == '10.0.0.1' and not clitest.route_problems(first[0]),
         'watch: routable peers carry the ROUTE fields', first[0])
 t.equal(first[-1].get('reason'), 'unreachable', 'watch: unroutable peers carry the reason')
-t.check(all(list(o) == ['event', 'peer', 'reason'] for o in lines if o['event'] == 'invalidated'),
+t.check(all(list(o) == ['event', 'peer', 'reason'] for o in lines if o.get('event') == 'invalidated'),
         'watch: invalidated lines are {"event","peer","reason"}', lines)
 t.equal(list(first[-1]), ['event', 'peer', 'local', 'routable', 'reason'],
         'watch: an unroutable peer line is {"event","peer","local","routable","reason"}')
