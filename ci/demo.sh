@@ -24,7 +24,7 @@ if [ "${1:-}" = "--in-netns" ]; then
 	set -e
 	out=$(mktemp)
 	watcher=
-	trap '[ -n "$watcher" ] && kill "$watcher" 2>/dev/null; rm -f "$out"' EXIT
+	trap 'if [ -n "$watcher" ]; then kill "$watcher" 2>/dev/null || true; fi; rm -f "$out"' EXIT
 
 	say "A laptop with two uplinks, in a private network namespace:"
 	echo "  up0: primary, 10.1.0.2/24 (and 10.1.0.3), gateway 10.1.0.1, IPv6 2001:db8:1::2"
@@ -59,8 +59,8 @@ if [ "${1:-}" = "--in-netns" ]; then
 	shown=0
 	# Print what routewatch wrote since last time, once it has settled.
 	report() {
-		local n last=-1 quiet=0 i
-		for i in $(seq 40); do
+		local n last=-1 quiet=0
+		for _ in $(seq 40); do
 			n=$(wc -l <"$out")
 			if [ "$n" -gt "$shown" ] && [ "$n" -eq "$last" ]; then
 				quiet=$((quiet + 1))
