@@ -24,9 +24,10 @@
  *   ff00::/8, and a gateway appended to a device route stays separate. They
  *   are notified one by one without NLM_F_REPLACE and dumped one after the
  *   other. The model keeps one route per key with the union of their hops,
- *   so: an IPv6 NEWROUTE notification without NLM_F_REPLACE is an
- *   RTW_EVF_APPEND ADD (the full set of a multipath append then merges to
- *   the same union); in a dump, the first route under a key is a plain ADD
+ *   so: an IPv6 NEWROUTE notification without NLM_F_REPLACE and without
+ *   RTA_MULTIPATH is an RTW_EVF_APPEND ADD; one with RTA_MULTIPATH is the
+ *   whole sibling set (weights the kernel kept for the old hops included)
+ *   and replaces; in a dump, the first route under a key is a plain ADD
  *   (it replaces what the model had) and the ones following it under the
  *   same key are APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
  *   ("remove this hop", the route goes when none remain).
@@ -312,7 +313,9 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 			    p->v6_prev_metric == r->metric &&
 			    prefix_cmp(&p->v6_prev_dst, &r->dst) == 0;
 
-		if (p->notification ? !(ev.flags & RTW_EVF_REPLACE) : same)
+		/* a notification with RTA_MULTIPATH is the whole sibling set,
+		 * hidden weights of the old hops included: it replaces */
+		if (p->notification ? !(ev.flags & RTW_EVF_REPLACE) && !t.tb[RTA_MULTIPATH] : same)
 			ev.flags |= RTW_EVF_APPEND;
 	}
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_DEL && !t.tb[RTA_MULTIPATH] &&

@@ -352,8 +352,8 @@ static void ipv6_append_is_whole_route(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(parse_file("v6-append", &p, &l), 1);
 	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_ADD);
-	/* the whole route, merged into what the model has under the key */
-	assert_int_equal(l.e[0].ev.flags, RTW_EVF_APPEND);
+	/* the whole sibling set: it replaces what the model has */
+	assert_int_equal(l.e[0].ev.flags, 0);
 	r = route(&l, "2001:db8:9::/64", RTW_TABLE_MAIN);
 	assert_int_equal(r->n_nexthops, 2);
 	assert_true(addr_is(&r->nexthops[0].gateway, "2001:db8:2::2") ||
