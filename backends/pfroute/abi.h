@@ -236,8 +236,9 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#define PFR_CHECK(cond) _Static_assert(cond, #cond)
-#define PFR_SAME(a, b)	PFR_CHECK((a) == (b))
+#define PFR_CHECK(cond)		    _Static_assert(cond, #cond)
+#define PFR_FIELD_SIZE(type, field) sizeof(((type *)0)->field)
+#define PFR_SAME(a, b)		    PFR_CHECK((a) == (b))
 
 PFR_SAME(PFR_AF_INET, AF_INET);
 PFR_SAME(PFR_AF_LINK, AF_LINK);
@@ -286,7 +287,19 @@ PFR_SAME(RTAX_IFA, 5);
 	PFR_SAME(P##_IFAM_SIZE, sizeof(struct ifa_msghdr));                                        \
 	PFR_SAME(P##_IFAM_ADDRS, offsetof(struct ifa_msghdr, ifam_addrs));                         \
 	PFR_SAME(P##_IFAM_FLAGS, offsetof(struct ifa_msghdr, ifam_flags));                         \
-	PFR_SAME(P##_IFAM_INDEX, offsetof(struct ifa_msghdr, ifam_index))
+	PFR_SAME(P##_IFAM_INDEX, offsetof(struct ifa_msghdr, ifam_index));                         \
+	PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_msglen), 2);                                 \
+	PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_index), 2);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_flags), 4);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_addrs), 4);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_pid), 4);                                    \
+	PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_errno), 4);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct if_msghdr, ifm_addrs), 4);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct if_msghdr, ifm_flags), 4);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct if_msghdr, ifm_index), 2);                                  \
+	PFR_SAME(PFR_FIELD_SIZE(struct ifa_msghdr, ifam_addrs), 4);                                \
+	PFR_SAME(PFR_FIELD_SIZE(struct ifa_msghdr, ifam_index), 2);                                \
+	PFR_SAME(PFR_FIELD_SIZE(struct sockaddr_dl, sdl_index), 2)
 
 #define PFR_CHECK_ANNOUNCE(P)                                                                      \
 	PFR_SAME(P##_RTM_IFANNOUNCE, RTM_IFANNOUNCE);                                              \
@@ -294,7 +307,10 @@ PFR_SAME(RTAX_IFA, 5);
 	PFR_SAME(P##_IFAN_SIZE, sizeof(struct if_announcemsghdr));                                 \
 	PFR_SAME(P##_IFAN_INDEX, offsetof(struct if_announcemsghdr, ifan_index));                  \
 	PFR_SAME(P##_IFAN_NAME, offsetof(struct if_announcemsghdr, ifan_name));                    \
-	PFR_SAME(P##_IFAN_WHAT, offsetof(struct if_announcemsghdr, ifan_what))
+	PFR_SAME(P##_IFAN_WHAT, offsetof(struct if_announcemsghdr, ifan_what));                    \
+	PFR_SAME(PFR_FIELD_SIZE(struct if_announcemsghdr, ifan_index), 2);                         \
+	PFR_SAME(PFR_FIELD_SIZE(struct if_announcemsghdr, ifan_what), 2);                          \
+	PFR_SAME(PFR_FIELD_SIZE(struct if_announcemsghdr, ifan_name), 16)
 
 #if defined(__FreeBSD__)
 PFR_CHECK(sizeof(long) == 8); /* the descriptor is the amd64/arm64 one */
@@ -302,7 +318,7 @@ PFR_CHECK_HEADERS(PFR_FREEBSD);
 PFR_CHECK_ANNOUNCE(PFR_FREEBSD);
 PFR_SAME(PFR_FREEBSD_SA_ALIGN, sizeof(long));
 PFR_SAME(PFR_FREEBSD_IFM_LINK_STATE, offsetof(struct if_msghdr, ifm_data.ifi_link_state));
-PFR_CHECK(sizeof(((struct if_data *)0)->ifi_link_state) == 1);
+PFR_SAME(PFR_FIELD_SIZE(struct if_data, ifi_link_state), 1);
 PFR_SAME(PFR_RTF_LLINFO, RTF_LLDATA);
 PFR_SAME(PFR_FREEBSD_RTF_LOCAL, RTF_LOCAL);
 PFR_SAME(PFR_FREEBSD_RTF_BROADCAST, RTF_BROADCAST);
@@ -328,6 +344,13 @@ PFR_SAME(PFR_OPENBSD_RT_TABLEID, offsetof(struct rt_msghdr, rtm_tableid));
 PFR_SAME(PFR_OPENBSD_RT_PRIORITY, offsetof(struct rt_msghdr, rtm_priority));
 PFR_SAME(PFR_OPENBSD_IFM_HDRLEN, offsetof(struct if_msghdr, ifm_hdrlen));
 PFR_SAME(PFR_OPENBSD_IFM_LINK_STATE, offsetof(struct if_msghdr, ifm_data.ifi_link_state));
+PFR_SAME(PFR_FIELD_SIZE(struct if_data, ifi_link_state), 1);
+PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_hdrlen), 2);
+PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_tableid), 2);
+PFR_SAME(PFR_FIELD_SIZE(struct rt_msghdr, rtm_priority), 1);
+PFR_SAME(PFR_FIELD_SIZE(struct if_msghdr, ifm_hdrlen), 2);
+PFR_SAME(PFR_FIELD_SIZE(struct ifa_msghdr, ifam_hdrlen), 2);
+PFR_SAME(PFR_FIELD_SIZE(struct if_announcemsghdr, ifan_hdrlen), 2);
 PFR_SAME(PFR_OPENBSD_IFAM_HDRLEN, offsetof(struct ifa_msghdr, ifam_hdrlen));
 PFR_SAME(PFR_OPENBSD_IFAN_HDRLEN, offsetof(struct if_announcemsghdr, ifan_hdrlen));
 PFR_SAME(PFR_RTF_LLINFO, RTF_LLINFO);
@@ -342,7 +365,7 @@ PFR_CHECK(sizeof(long) == 8);
 PFR_CHECK_HEADERS(PFR_NETBSD);
 PFR_CHECK_ANNOUNCE(PFR_NETBSD);
 PFR_SAME(PFR_NETBSD_IFM_LINK_STATE, offsetof(struct if_msghdr, ifm_data.ifi_link_state));
-PFR_CHECK(sizeof(((struct if_data *)0)->ifi_link_state) == 4);
+PFR_SAME(PFR_FIELD_SIZE(struct if_data, ifi_link_state), 4);
 PFR_SAME(PFR_RTF_LLINFO, RTF_LLDATA);
 PFR_SAME(PFR_NETBSD_RTF_LOCAL, RTF_LOCAL);
 PFR_SAME(PFR_NETBSD_RTF_BROADCAST, RTF_BROADCAST);
