@@ -313,7 +313,11 @@ step_macos() {
   fi
   bounded bash "$script"
   rc=$?
-  [ $rc -eq 77 ] && echo "  the macOS check skipped itself"
+  case $rc in
+  0) echo "  macOS check passed" ;;
+  77) echo "  the macOS check skipped itself (exit 77)" ;;
+  *) echo "  macOS check failed (exit $rc)" ;;
+  esac
   note_rc "macOS check" $rc yes
 }
 
