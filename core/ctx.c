@@ -169,13 +169,22 @@ int rtw_dispatch(struct rtw_ctx *c)
 int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 		    struct rtw_route *ret_route)
 {
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	struct lookup_res res;
+	struct rtw_addr a4;
 	int r;
 
 	if (!c || !dst)
 		return -EINVAL;
 	if (dst->family != AF_INET && dst->family != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (dst->family == AF_INET6 && memcmp(dst->bytes, v4mapped, 12) == 0) {
+		/* the same answer as rtw_lookup() gives for a v4-mapped sockaddr */
+		memset(&a4, 0, sizeof(a4));
+		a4.family = AF_INET;
+		memcpy(a4.bytes, dst->bytes + 12, 4);
+		dst = &a4;
+	}
 	r = model_lookup(&c->model, dst, &res);
 	if (ret_route && res.attr != SLOT_NONE)
 		model_res_fill(&c->model, dst, &res, ret_route);

@@ -598,8 +598,34 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 }
 
 /* Find the route with exactly this key; *ret_head gets the prefix head. */
+/* IPv6 keeps several routes under one (table, prefix, metric) when they
+ * cannot be multipath siblings: device routes (every interface has its own
+ * fe80::/64 and ff00::/8) stay apart from each other and from gateway
+ * routes, which group as siblings. So for IPv6 the key also holds the
+ * interface of a device-only route (0 for gateway and multipath routes).
+ * IPv4 keys by TOS and metric only (fib_table_insert). */
+static int hops_disc(int family, uint32_t nhid, const struct rtw_nexthop *h, unsigned n)
+{
+	if (family != AF_INET6 || nhid || n != 1 || h[0].gateway.family != AF_UNSPEC)
+		return 0;
+	return h[0].ifindex;
+}
+
+static int route_disc(const struct rtw_route *r)
+{
+	return hops_disc(r->dst.addr.family, r->nhid, r->nexthops,
+			 type_has_hops((uint8_t)r->type) ? r->n_nexthops : 0);
+}
+
+static int rec_disc(const struct model *m, const struct route_rec *r)
+{
+	const struct attr *a = m->attrs[r->attr];
+
+	return hops_disc(r->family, a->nhid, a->nh, a->n_nh);
+}
+
 static uint32_t route_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
-			   unsigned len, uint8_t tos, uint32_t metric, uint32_t *ret_head)
+			   unsigned len, uint8_t tos, uint32_t metric, int disc, uint32_t *ret_head)
 {
 	uint32_t s = head_find(m, family, table, addr, len);
 
@@ -607,7 +633,8 @@ static uint32_t route_find(const struct model *m, int family, uint32_t table, co
 	for (; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct attr *a = m->attrs[m->routes[s].attr];
 
-		if (a->tos == tos && a->metric == metric)
+		if (a->tos == tos && a->metric == metric &&
+		    (family != AF_INET6 || rec_disc(m, &m->routes[s]) == disc))
 			return s;
 	}
 	return SLOT_NONE;
@@ -737,7 +764,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	if (e < 0)
 		return e;
 	family = r->dst.addr.family;
-	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, &head);
+	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, route_disc(r),
+			  &head);
 	if (slot != SLOT_NONE) {
 		if (evflags & RTW_EVF_APPEND && !r->nhid && !m->attrs[m->routes[slot].attr]->nhid) {
 			struct rtw_route merged = *r;
@@ -834,8 +862,8 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 	e = route_check(r, addr);
 	if (e < 0)
 		return e;
-	slot =
-	    route_find(m, r->dst.addr.family, r->table, addr, r->dst.len, r->tos, r->metric, &head);
+	slot = route_find(m, r->dst.addr.family, r->table, addr, r->dst.len, r->tos, r->metric,
+			  route_disc(r), &head);
 	if (slot == SLOT_NONE)
 		return 0;
 	if (evflags & RTW_EVF_APPEND && r->n_nexthops && !m->attrs[m->routes[slot].attr]->nhid) {
@@ -1522,6 +1550,8 @@ static int slot_cmp(const struct model *m, uint32_t x, uint32_t y)
 		return aa->tos < ba->tos ? -1 : 1;
 	if (aa->metric != ba->metric)
 		return aa->metric < ba->metric ? -1 : 1;
+	if (rec_disc(m, a) != rec_disc(m, b))
+		return rec_disc(m, a) < rec_disc(m, b) ? -1 : 1;
 	return 0;
 }
 
