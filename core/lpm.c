@@ -36,7 +36,22 @@ struct lpm {
 	size_t count;
 	size_t bytes;	/* the shared rtw_mem counts every lpm of the context */
 	uintptr_t root; /* always a node */
+	/* Big tables also get a direct index on the first 16 bits, derived from
+	 * the trie and refreshed after each edit: it saves two levels of the
+	 * walk and, holding the answer of the prefixes up to /16, the way back
+	 * up through them. */
+	struct top_slot *top;
+	size_t top_min; /* build it from this many prefixes on (0: never) */
 };
+
+/* Slot a << 8 | b of the direct index. */
+struct top_slot {
+	uintptr_t deeper; /* child entry below octets a, b: a prefix longer than /16 */
+	uint32_t value;	  /* longest prefix up to /16 covering a.b, or LPM_NONE */
+	uint32_t len;
+};
+
+#define TOP_SIZE (65536 * sizeof(struct top_slot))
 
 /* One prefix being moved around while a subtree is built. */
 struct entry {
@@ -59,6 +74,15 @@ static inline unsigned pop64(uint64_t x)
 	return (unsigned)((x * 0x0101010101010101ull) >> 56);
 #endif
 }
+
+/* x86-64 before v2 has no popcnt instruction, and the lookup counts bits at
+ * every level: where ifuncs exist, build it twice and let the loader pick. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__POPCNT__) &&      \
+    !defined(__SANITIZE_ADDRESS__)
+#define LPM_LOOKUP_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define LPM_LOOKUP_CLONES
+#endif
 
 static inline int bit_test(const uint64_t *map, unsigned i)
 {
@@ -88,6 +112,26 @@ static inline unsigned kid_rank(const struct lpm_node *n, unsigned o)
 static inline unsigned pfx_rank(const struct lpm_node *n, unsigned i)
 {
 	return n->prank[i >> 6] + pop64(n->pfx[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
+}
+
+/* The longest prefix of node n that contains octet o, as an index, or 0.
+ * Indexes 256+o, 128+o/2 and 64+o/4 have one bit each; the shorter ones all
+ * sit in word 0. */
+static inline unsigned node_best(const struct lpm_node *n, unsigned o)
+{
+	uint64_t m;
+
+	if ((n->pfx[4 + (o >> 6)] >> (o & 63)) & 1)
+		return 256 + o;
+	if ((n->pfx[2 + (o >> 7)] >> ((o >> 1) & 63)) & 1)
+		return 128 + (o >> 1);
+	if ((n->pfx[1] >> (o >> 2)) & 1)
+		return 64 + (o >> 2);
+	m = (UINT64_C(1) << 1) | (UINT64_C(1) << (2 + (o >> 7))) | (UINT64_C(1) << (4 + (o >> 6))) |
+	    (UINT64_C(1) << (8 + (o >> 5))) | (UINT64_C(1) << (16 + (o >> 4))) |
+	    (UINT64_C(1) << (32 + (o >> 3)));
+	m &= n->pfx[0];
+	return m ? 63 - (unsigned)__builtin_clzll(m) : 0;
 }
 
 static inline int is_leaf(uintptr_t c)
@@ -368,6 +412,8 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	t->mem = m;
 	t->bits = bits;
 	t->bytes = sizeof(*t);
+	/* below 64k prefixes the 512 KiB would cost more than 8 bytes a prefix */
+	t->top_min = bits == 32 ? 65536 : 0;
 	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
 	if (!t->root) {
 		mem_free(m, t, sizeof(*t));
@@ -383,12 +429,138 @@ void lpm_free(struct lpm *t)
 	if (!t)
 		return;
 	subtree_free(t, t->root);
+	if (t->top)
+		mem_free(t->mem, t->top, TOP_SIZE);
 	mem_free(t->mem, t, sizeof(*t));
 }
+
+/* Slot a.b of the direct index, computed from the trie. */
+static void top_slot_fill(const struct lpm *t, unsigned a, unsigned b, struct top_slot *ret)
+{
+	const struct lpm_node *root = as_node(t->root), *n1 = NULL;
+	const uint8_t addr[2] = { (uint8_t)a, (uint8_t)b };
+	unsigned i;
+	uintptr_t c;
+
+	ret->deeper = 0;
+	ret->value = LPM_NONE;
+	ret->len = 0;
+	if (bit_test(root->kid, a)) {
+		c = node_kids(root)[kid_rank(root, a)];
+		if (!is_leaf(c)) {
+			n1 = as_node(c);
+			if (bit_test(n1->kid, b))
+				ret->deeper = node_kids(n1)[kid_rank(n1, b)];
+		} else if (as_leaf(c)->len > 16) {
+			if (as_leaf(c)->key[1] == b)
+				ret->deeper = c;
+		} else if (leaf_covers(as_leaf(c), addr, 1)) {
+			ret->value = as_leaf(c)->value;
+			ret->len = as_leaf(c)->len;
+			return;
+		}
+	}
+	if (n1 && (i = node_best(n1, b)) != 0) {
+		ret->value = node_vals(n1)[pfx_rank(n1, i)];
+		ret->len = 8 + 31 - (unsigned)__builtin_clz(i);
+	} else if ((i = node_best(root, a)) != 0) {
+		ret->value = node_vals(root)[pfx_rank(root, i)];
+		ret->len = 31 - (unsigned)__builtin_clz(i);
+	}
+}
+
+static void top_fill(struct lpm *t, unsigned lo, unsigned n)
+{
+	unsigned s;
+
+	for (s = lo; s < lo + n; s++)
+		top_slot_fill(t, s >> 8, s & 255, &t->top[s]);
+}
+
+/* After an edit of key/len: the slots under the prefix when it is /16 or
+ * shorter, else its one slot, and all of key[0]'s when its depth-1 node
+ * appeared or went. The index is built or dropped as the table crosses
+ * top_min; failing to build it only costs speed, so it never fails an edit. */
+static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int depth1_changed)
+{
+	unsigned s = (unsigned)key[0] << 8 | key[1];
+
+	if (!t->top) {
+		if (!t->top_min || t->count < t->top_min)
+			return;
+		t->top = mem_alloc(t->mem, TOP_SIZE);
+		if (!t->top)
+			return;
+		t->bytes += TOP_SIZE;
+		top_fill(t, 0, 65536);
+		return;
+	}
+	if (!t->top_min || t->count < t->top_min / 2) {
+		mem_free(t->mem, t->top, TOP_SIZE);
+		t->bytes -= TOP_SIZE;
+		t->top = NULL;
+		return;
+	}
+	if (depth1_changed)
+		top_fill(t, s & 0xff00, 256);
+	if (len <= 16)
+		top_fill(t, s & ~((1u << (16 - len)) - 1), 1u << (16 - len));
+	else if (!depth1_changed)
+		top_fill(t, s, 1);
+}
+
+void lpm_set_top_min(struct lpm *t, size_t n)
+{
+	uint8_t zero[16] = { 0 };
+
+	t->top_min = n;
+	top_update(t, zero, 0, 0);
+}
+
+/* Whether the root's entry for octet a is a node (a depth-1 node exists). */
+static int has_depth1(const struct lpm *t, unsigned a)
+{
+	const struct lpm_node *n = as_node(t->root);
+
+	return bit_test(n->kid, a) && !is_leaf(node_kids(n)[kid_rank(n, a)]);
+}
+
+static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value);
+static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len);
 
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 {
 	uint8_t k[16];
+	int before, r;
+
+	if (!t || !key || len > t->bits || value == LPM_NONE)
+		return -EINVAL;
+	key_mask(t, key, len, k);
+	before = has_depth1(t, k[0]);
+	r = insert_trie(t, k, len, value);
+	/* a replace changes the answers kept in the index, too */
+	if (r >= 0)
+		top_update(t, k, len, before != has_depth1(t, k[0]));
+	return r;
+}
+
+int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
+{
+	uint8_t k[16];
+	int before, r;
+
+	if (!t || !key || len > t->bits)
+		return -EINVAL;
+	key_mask(t, key, len, k);
+	before = has_depth1(t, k[0]);
+	r = delete_trie(t, k, len);
+	if (r == 0)
+		top_update(t, k, len, before != has_depth1(t, k[0]));
+	return r;
+}
+
+static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value)
+{
 	struct entry e = { k, len, value };
 	struct lpm_node *n;
 	struct lpm_leaf *lf;
@@ -396,9 +568,6 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 	unsigned d, td, o, idx;
 	int r;
 
-	if (!t || !key || len > t->bits || value == LPM_NONE)
-		return -EINVAL;
-	key_mask(t, key, len, k);
 	td = pfx_depth(len);
 	link = &t->root;
 	for (d = 0;; d++) {
@@ -476,18 +645,15 @@ static void node_last_prefix(const struct lpm_node *n, unsigned gone, unsigned d
 	ret->value = node_vals(n)[pfx_rank(n, i)];
 }
 
-int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
+static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
 {
-	uint8_t k[16], buf[16];
+	uint8_t buf[16];
 	uintptr_t *links[16], *slot, gone = 0, repl;
 	struct lpm_node *path[16], *n;
 	struct lpm_leaf *lf;
 	unsigned d, depth, td, o, pos, np, nk, i;
 	enum edit op;
 
-	if (!t || !key || len > t->bits)
-		return -EINVAL;
-	key_mask(t, key, len, k);
 	td = pfx_depth(len);
 	links[0] = &t->root;
 	for (d = 0;; d++) {
@@ -566,44 +732,27 @@ int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
 	return 0;
 }
 
-/* The longest prefix of node n that contains octet o, as an index, or 0.
- * Indexes 256+o, 128+o/2 and 64+o/4 have one bit each; the shorter ones all
- * sit in word 0. */
-static inline unsigned node_best(const struct lpm_node *n, unsigned o)
+/* Descends from node n at depth d first and looks for prefixes on the way
+ * back up to depth stop: the deepest node with a match decides, so most
+ * lookups test the prefix bitmap of one node only, and the way down costs
+ * two dependent loads a level. Returns LPM_NONE when nothing at depth >= stop
+ * matched. */
+static inline uint32_t walk(const struct lpm_node *n, unsigned d, unsigned stop,
+			    const uint8_t *addr, unsigned *ret_len)
 {
-	uint64_t m;
-
-	if ((n->pfx[4 + (o >> 6)] >> (o & 63)) & 1)
-		return 256 + o;
-	if ((n->pfx[2 + (o >> 7)] >> ((o >> 1) & 63)) & 1)
-		return 128 + (o >> 1);
-	if ((n->pfx[1] >> (o >> 2)) & 1)
-		return 64 + (o >> 2);
-	m = (UINT64_C(1) << 1) | (UINT64_C(1) << (2 + (o >> 7))) | (UINT64_C(1) << (4 + (o >> 6))) |
-	    (UINT64_C(1) << (8 + (o >> 5))) | (UINT64_C(1) << (16 + (o >> 4))) |
-	    (UINT64_C(1) << (32 + (o >> 3)));
-	m &= n->pfx[0];
-	return m ? 63 - (unsigned)__builtin_clzll(m) : 0;
-}
-
-uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
-{
-	const struct lpm_node *n = as_node(t->root), *bn = NULL;
+	const struct lpm_node *path[16];
 	const struct lpm_leaf *lf;
-	unsigned d = 0, bd = 0, bi = 0, o, i;
+	unsigned o, i;
+	uint64_t w;
 	uintptr_t c;
 
 	for (;;) {
+		path[d] = n;
 		o = addr[d];
-		i = node_best(n, o);
-		if (i) {
-			bn = n;
-			bi = i;
-			bd = d;
-		}
-		if (!((n->kid[o >> 6] >> (o & 63)) & 1))
+		w = n->kid[o >> 6];
+		if (!((w >> (o & 63)) & 1))
 			break;
-		c = node_kids(n)[kid_rank(n, o)];
+		c = node_kids(n)[n->krank[o >> 6] + pop64(w & ((UINT64_C(1) << (o & 63)) - 1))];
 		if (is_leaf(c)) {
 			lf = as_leaf(c);
 			if (!leaf_covers(lf, addr, d + 1))
@@ -615,11 +764,48 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 		n = as_node(c);
 		d++;
 	}
-	if (!bn)
-		return LPM_NONE;
-	if (ret_len)
-		*ret_len = 8 * bd + 31 - (unsigned)__builtin_clz(bi);
-	return node_vals(bn)[pfx_rank(bn, bi)];
+	for (;;) {
+		n = path[d];
+		i = node_best(n, addr[d]);
+		if (i) {
+			if (ret_len)
+				*ret_len = 8 * d + 31 - (unsigned)__builtin_clz(i);
+			return node_vals(n)[pfx_rank(n, i)];
+		}
+		if (d == stop)
+			return LPM_NONE;
+		d--;
+	}
+}
+
+LPM_LOOKUP_CLONES
+uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
+{
+	uint32_t v;
+	uintptr_t c;
+
+	if (t->top) {
+		const struct top_slot *ts = &t->top[(unsigned)addr[0] << 8 | addr[1]];
+
+		c = ts->deeper;
+		if (c && is_leaf(c)) {
+			const struct lpm_leaf *lf = as_leaf(c);
+
+			if (leaf_covers(lf, addr, 2)) {
+				if (ret_len)
+					*ret_len = lf->len;
+				return lf->value;
+			}
+		} else if (c) {
+			v = walk(as_node(c), 2, 2, addr, ret_len);
+			if (v != LPM_NONE)
+				return v;
+		}
+		if (ts->value != LPM_NONE && ret_len)
+			*ret_len = ts->len;
+		return ts->value;
+	}
+	return walk(as_node(t->root), 0, 0, addr, ret_len);
 }
 
 uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len)
