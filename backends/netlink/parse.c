@@ -173,7 +173,8 @@ static int parse_multipath(struct nl_parser *p, const struct nlattr *mp, int fam
 		struct rtw_nexthop *hop;
 		struct attr_table t;
 
-		if ((size_t)left < sizeof(*nh) || !RTNH_OK(nh, left))
+		/* a negative index is as malformed here as in RTA_OIF */
+		if ((size_t)left < sizeof(*nh) || !RTNH_OK(nh, left) || nh->rtnh_ifindex < 0)
 			return -EBADMSG;
 		if (n >= p->hops_cap)
 			return -ENOSPC;
