@@ -56,10 +56,19 @@ void engine_on_change(void *arg, const struct route_change *ch)
 		     ch->slot);
 }
 
+static void mark_link(struct rtw_ctx *c, int ifindex);
+static void mark_link_up(struct rtw_ctx *c, int ifindex);
+
+/* Also reached from a resync's sweep, which must invalidate as a real
+ * LINK_GONE does. A link that was down and is now unknown counts as up
+ * again for the hops left on it, as after a link up. */
 static void on_link_gone(void *arg, const struct rtw_link *l)
 {
 	struct rtw_ctx *c = arg;
 
+	mark_link(c, l->ifindex);
+	if (!(l->admin_up && l->carrier_up))
+		mark_link_up(c, l->ifindex);
 	if (!quiet(c))
 		notice_link(c, RTW_NOTICE_LINK_GONE, l);
 }
@@ -86,6 +95,43 @@ static void mark_link(struct rtw_ctx *c, int ifindex)
 		return;
 	windex_key_num(key, (uint32_t)ifindex);
 	windex_mark_range(c, WI_LINK, key, key, false, true);
+}
+
+/* A link coming up changes what the watches over its routes resolve to
+ * without changing any prefix's best route: the egress of a multipath route
+ * (its first hop on an up link), and with RTW_LINKDOWN_FAIL whether the
+ * route is usable at all. So the users of every route with a hop on it are
+ * re-evaluated; the scan is O(routes), as the model's own on link changes. */
+static void mark_link_up(struct rtw_ctx *c, int ifindex)
+{
+	uint32_t s;
+
+	if (c->coldplug || !c->n_watches)
+		return;
+	for (s = 0; s < c->model.n_slots; s++) {
+		struct rtw_route r;
+		unsigned j;
+
+		if (!c->model.routes[s].family)
+			continue;
+		model_route_fill(&c->model, s, &r);
+		for (j = 0; j < r.n_nexthops; j++)
+			if (r.nexthops[j].ifindex == ifindex) {
+				mark_slot(c, s, false);
+				break;
+			}
+	}
+}
+
+/* A local address (re)appearing makes the watches bound to it valid again. */
+static void mark_local(struct rtw_ctx *c, const struct rtw_addr *a)
+{
+	uint8_t key[17];
+
+	if (c->coldplug)
+		return;
+	windex_key_addr(key, a);
+	windex_mark_range(c, WI_LOCAL, key, key, false, false);
 }
 
 /* Resolve every watch once the initial dump is complete. */
@@ -116,6 +162,8 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 		if (was_up && !(ev->u.link.admin_up && ev->u.link.carrier_up))
 			mark_link(c, ev->u.link.ifindex);
 		r = model_link_set(&c->model, &ev->u.link);
+		if (r > 0 && !was_up && ev->u.link.admin_up && ev->u.link.carrier_up)
+			mark_link_up(c, ev->u.link.ifindex);
 		if (r > 0 && !quiet(c))
 			notice_link(c,
 				    ev->u.link.admin_up && ev->u.link.carrier_up
@@ -136,6 +184,8 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 	}
 	case RTW_EV_ADDR_ADD:
 		r = model_addr_add(&c->model, &ev->u.addr);
+		if (r > 0)
+			mark_local(c, &ev->u.addr.prefix.addr);
 		if (r > 0 && !quiet(c))
 			notice_addr(c, RTW_NOTICE_ADDR_ADD, &ev->u.addr);
 		return r;
