@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ci/test.sh: the whole check of routewatch, as CI runs it: deps, a release and
 # an ASan+UBSan build with their meson tests, valgrind over the unit suite,
-# kyua, the macOS parser check, clang-format, fuzz smoke runs. The last line
+# kyua, the examples against a real route deletion, the macOS parser check,
+# clang-format, fuzz smoke runs (RTW_FUZZ_SECONDS each). The last line
 # is always "tests: N passed, N failed"; the exit status is 0 only if N failed
 # is 0.
 #
@@ -9,8 +10,9 @@
 #   CI=true          a skipped kernel test or macOS check counts as failed
 #   RTW_BUILD=dir    build folder prefix (default build: build, build-asan,
 #                    build-fuzz), so a developer can keep build/ untouched
-#   RTW_FUZZ_SECONDS time per fuzzer when meson has no fuzz suite (default 20)
+#   RTW_FUZZ_SECONDS time per fuzzer (default 20)
 #   RTW_STEP_TIMEOUT seconds before one step is killed (default 600)
+#   RTW_NO_BENCH_PEERS=1  skip installing the benchmarks' peers (DPDK, nDPI)
 #
 # ci/freebsd.sh sources this file for its functions; run directly, main runs.
 set -u
@@ -234,8 +236,15 @@ meson_tests() {
   fi
 }
 
+# The bench suite runs in the release build, and its smoke run checks that our
+# lookups agree with DPDK's and nDPI's: without those peers it checks less, so
+# CI installs them (about 100 MiB) unless told not to.
 step_deps() {
-  "$RTW_ROOT/ci/deps.sh"
+  if [ "${RTW_NO_BENCH_PEERS:-}" = 1 ]; then
+    "$RTW_ROOT/ci/deps.sh"
+  else
+    "$RTW_ROOT/ci/deps.sh" --bench
+  fi
   note_rc "deps" $?
 }
 
