@@ -242,6 +242,8 @@ static int synthesize(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	return count + 1;
 }
 
+static int replay_read(struct rtw_backend *b, rtw_sink *sink, void *arg);
+
 static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int r, count = 0;
@@ -251,9 +253,13 @@ static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		return synthesize(b, sink, arg);
 	/* The core also asks for a resync when it failed to apply an event
 	 * (-ENOMEM). A recording has no fresh snapshot to offer then, and none
-	 * is needed: the refused line is still here and read() offers it again. */
-	if (b->dumped && !b->in_block && !b->resync_pending)
-		return 0;
+	 * is needed: the refused line is still buffered. It is offered again
+	 * now, since the descriptor may not poll readable while it waits in
+	 * the buffer. */
+	if (b->dumped && !b->in_block && !b->resync_pending) {
+		r = replay_read(b, sink, arg);
+		return r == -ENODATA ? 0 : r;
+	}
 	if (!b->in_block) {
 		/* The first snapshot is whatever block the recording starts
 		 * with, if it is already there; a later one (a resync) must
