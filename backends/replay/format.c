@@ -40,6 +40,7 @@ static const struct word words[] = {
 	{ "overflow", RTW_EV_OVERFLOW, CLASS_BARE },
 };
 #define N_WORDS (sizeof(words) / sizeof(words[0]))
+_Static_assert(N_WORDS == RTW_EV_OVERFLOW + 1, "an event type without a word");
 
 struct flag_name {
 	unsigned bit;
@@ -368,6 +369,11 @@ static void emit(struct out *o, const struct rtw_event *ev)
 		out_str(o, " evflags=");
 		out_flags(o, ev->flags, ev_flags);
 	}
+}
+
+const char *replay_event_word(enum rtw_event_type type)
+{
+	return (unsigned)type < N_WORDS ? words[type].name : "?";
 }
 
 int replay_format_event(const struct rtw_event *ev, char *buf, size_t size)

@@ -44,6 +44,9 @@ struct replay_line {
  * link name without NUL, a negative ifindex, host bits in a route's dst). */
 int replay_format_event(const struct rtw_event *ev, char *buf, size_t size);
 
+/* "route-add", "dump-end", ...; "?" for a type the format does not know. */
+const char *replay_event_word(enum rtw_event_type type);
+
 /* Write "routewatch-record 1\n". Returns 0 or -errno. */
 int replay_write_header(int fd);
 

@@ -177,15 +177,6 @@ static int peek(struct rtw_backend *b, enum wait wait)
 	}
 }
 
-static const char *word_of(const struct rtw_event *ev)
-{
-	static const char *const names[] = { "route-add",   "route-del",  "link-up",  "link-down",
-					     "link-gone",   "addr-add",	  "addr-del", "nexthop-add",
-					     "nexthop-del", "dump-begin", "dump-end", "overflow" };
-
-	return (unsigned)ev->type < sizeof(names) / sizeof(names[0]) ? names[ev->type] : "?";
-}
-
 /* Hands the peeked event to the sink; the line is consumed only when the
  * sink took it, so a failed event is offered again on the next call. */
 static int deliver(struct rtw_backend *b, rtw_sink *sink, void *arg)
@@ -276,7 +267,7 @@ static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			    b->line_no + 1);
 		if (b->line->event.type != RTW_EV_DUMP_BEGIN)
 			return set_why(b, -EPROTO, "line %u: expected dump-begin, found %s",
-				       b->line_no + 1, word_of(&b->line->event));
+				       b->line_no + 1, replay_event_word(b->line->event.type));
 		b->resync_pending = false;
 		r = deliver(b, sink, arg);
 		if (r < 0)
@@ -326,7 +317,7 @@ static int replay_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		if (count < INT32_MAX)
 			count++;
 	}
-	if (count == 0 && b->eof && b->start == b->end)
+	if (count == 0 && b->eof) /* peek() saw the end: nothing is buffered */
 		return -ENODATA;
 	return count;
 }

@@ -772,6 +772,11 @@ static const char *route(int n)
 	return p;
 }
 
+static void write_all_str(int fd, const char *s)
+{
+	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
 static void backend_ops_table(void **state)
 {
 	const uint32_t *t = rtw_backend_replay.default_tables;
@@ -916,6 +921,28 @@ static void backend_resync_errors(void **state)
 			    "line 3: the recording ended where a resync dump was expected");
 	rtw_backend_replay.close(b);
 
+	/* something else where the resync block should be */
+	{
+		struct rtw_backend_options opt = { 0 };
+		char path[32];
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+		opt.replay_path = path;
+		write_all_str(p[1], "routewatch-record 1\noverflow\n");
+		assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
+		close(p[0]);
+		assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
+		assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
+		write_all_str(p[1], "route-add dst=10.1.0.0/16\n");
+		assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
+		assert_string_equal(replay_error(b),
+				    "line 3: expected dump-begin, found route-add");
+		close(p[1]);
+		rtw_backend_replay.close(b);
+	}
+
 	/* a block that never ends */
 	b = open_text("routewatch-record 1\ndump-begin\nroute-add dst=10.1.0.0/16\n");
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
@@ -999,11 +1026,6 @@ static void backend_sink_refusal_is_retried(void **state)
 	assert_string_equal(s.line[0], "dump-begin");
 	assert_string_equal(s.line[1], "dump-end");
 	rtw_backend_replay.close(b);
-}
-
-static void write_all_str(int fd, const char *s)
-{
-	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
 
 static bool readable(int fd)
