@@ -195,6 +195,29 @@ static int pfroute_fd(struct rtw_backend *b)
 	return b ? b->fd : -EBADF;
 }
 
+/* RTM_IFINFO from the socket carries no RTA_IFP, so no name: ask for it,
+ * or the model would learn that the interface lost its name. */
+struct named_sink {
+	rtw_sink *sink;
+	void *arg;
+};
+
+static int name_links(void *arg, const struct rtw_event *ev)
+{
+	const struct named_sink *ns = arg;
+	struct rtw_event named;
+	char name[IF_NAMESIZE];
+
+	if ((ev->type != RTW_EV_LINK_UP && ev->type != RTW_EV_LINK_DOWN) ||
+	    ev->u.link.name[0] != '\0' || ev->u.link.ifindex <= 0 ||
+	    !if_indextoname((unsigned)ev->u.link.ifindex, name))
+		return ns->sink(ns->arg, ev);
+	named = *ev;
+	_Static_assert(IF_NAMESIZE <= sizeof(named.u.link.name), "link name too small");
+	memcpy(named.u.link.name, name, strnlen(name, IF_NAMESIZE - 1));
+	return ns->sink(ns->arg, &named);
+}
+
 static int emit(rtw_sink *sink, void *arg, enum rtw_event_type type)
 {
 	struct rtw_event ev;
@@ -298,6 +321,7 @@ static int pfroute_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 
 static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
+	struct named_sink ns = { sink, arg };
 	int total = 0, msgs;
 
 	if (!b || !sink)
@@ -320,7 +344,7 @@ static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		} else if (n == 0) {
 			break;
 		} else {
-			ret = pfroute_parse_msg(&b->parser, b->buf, (size_t)n, sink, arg);
+			ret = pfroute_parse_msg(&b->parser, b->buf, (size_t)n, name_links, &ns);
 			/* a message we cannot read may hide a change: resync */
 			if (ret == -EBADMSG) {
 				ret = emit(sink, arg, RTW_EV_OVERFLOW);
