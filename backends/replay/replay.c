@@ -93,8 +93,10 @@ static int fill(struct rtw_backend *b, bool wait)
 		r = poll(&pfd, 1, wait ? -1 : 0);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return set_why(b, -errno, "poll: %s", strerror(errno));
+		if (r < 0) {
+			r = -errno;
+			return set_why(b, r, "poll: %s", strerror(-r));
+		}
 		if (r == 0)
 			return 0;
 		n = read(b->fd, b->buf + b->end, b->cap - b->end);
@@ -105,8 +107,10 @@ static int fill(struct rtw_backend *b, bool wait)
 				continue;
 			return 0;
 		}
-		if (n < 0)
-			return set_why(b, -errno, "read: %s", strerror(errno));
+		if (n < 0) {
+			r = -errno;
+			return set_why(b, r, "read: %s", strerror(-r));
+		}
 		if (n == 0)
 			b->eof = true;
 		b->end += (size_t)n;
@@ -397,7 +401,8 @@ int replay_open(struct rtw_backend **ret_b, const struct rtw_backend_options *op
 	else
 		b->fd = open(opt->replay_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (b->fd < 0) {
-		r = set_why(b, -errno, "%s: %s", opt->replay_path, strerror(errno));
+		r = -errno;
+		set_why(b, r, "%s: %s", opt->replay_path, strerror(-r));
 		goto fail;
 	}
 	r = read_header(b);
