@@ -19,18 +19,19 @@
  *   (`ip -6 route del P via G`) is notified as an RTM_DELROUTE with only that
  *   hop and no RTA_MULTIPATH, which looks the same as deleting a one-hop
  *   route. Deleting a whole multipath route lists all its hops.
- * - IPv6 also keeps several routes under one key (table, prefix, metric)
- *   when they cannot be siblings: every interface has its own fe80::/64 and
+ * - IPv6 also keeps several routes under one (table, prefix, metric) when
+ *   they cannot be siblings: every interface has its own fe80::/64 and
  *   ff00::/8, and a gateway appended to a device route stays separate. They
  *   are notified one by one without NLM_F_REPLACE and dumped one after the
- *   other. The model keeps one route per key with the union of their hops,
- *   so: an IPv6 NEWROUTE notification without NLM_F_REPLACE and without
- *   RTA_MULTIPATH is an RTW_EVF_APPEND ADD; one with RTA_MULTIPATH is the
- *   whole sibling set (weights the kernel kept for the old hops included)
- *   and replaces; in a dump, the first route under a key is a plain ADD
- *   (it replaces what the model had) and the ones following it under the
- *   same key are APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
- *   ("remove this hop", the route goes when none remain).
+ *   other. So: an IPv6 NEWROUTE notification without NLM_F_REPLACE and
+ *   without RTA_MULTIPATH is an RTW_EVF_APPEND ADD (add to whatever the
+ *   model holds under the key; the core's IPv6 key also holds the interface
+ *   of a device-only route, so per-device routes stay apart there); one with
+ *   RTA_MULTIPATH is the whole sibling set (weights the kernel kept for the
+ *   old hops included) and replaces; in a dump, the first route under a key
+ *   is a plain ADD (it replaces what the model had) and the ones following
+ *   it under the same key are APPEND; an IPv6 DELROUTE of a single hop is an
+ *   APPEND DEL ("remove this hop", the route goes when none remain).
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos
  *   and metric) as separate entries; the model keys them as one route.
  */

@@ -150,13 +150,11 @@ def single_weight(hops):
 
 
 def kernel_routes():
-    """The kernel's routes in the model's canonical form. IPv6 may hold
-    several routes under one key (table, prefix, metric: per-device fe80::/64
-    and ff00::/8); the model holds one with the union of their hops, so they
-    are merged here, attributes from the first as the kernel dumps them."""
+    """The kernel's routes in the model's canonical form, one per ip(8) entry:
+    IPv6 keeps device routes of one (table, prefix, metric) apart per
+    interface, and so does the model."""
     idx = links()
     out = set()
-    merged = {}
     for fam in (4, 6):
         for r in json.loads(ip("-d", "-j", "-N", "-%d" % fam, "route", "show", "table",
                                "all").stdout):
@@ -172,21 +170,10 @@ def kernel_routes():
                     gw = r.get("gateway") or (r.get("via") or {}).get("host")
                     hops.append(hop_key(gw, idx.get(r.get("dev"), 0), 1,
                                         "onlink" in r.get("flags", [])))
-            k = (norm_dst(r["dst"], fam), int(r.get("table", 254)), rtype,
-                 int(r.get("metric", 0)), int(str(r.get("tos", 0)), 0),
-                 int(r.get("protocol", 3)), int(r.get("scope", 0)), r.get("prefsrc") or "",
-                 int(r.get("nhid", 0)))
-            if fam == 6:
-                key = (k[0], k[1], k[3])
-                if key in merged:
-                    first, old = merged[key]
-                    merged[key] = (first, old + [x for x in hops if x not in old])
-                else:
-                    merged[key] = (k, hops)
-            else:
-                out.add(k + (tuple(sorted(hops)),))
-    for k, hops in merged.values():
-        out.add(k + (tuple(sorted(single_weight(hops))),))
+            out.add((norm_dst(r["dst"], fam), int(r.get("table", 254)), rtype,
+                     int(r.get("metric", 0)), int(str(r.get("tos", 0)), 0),
+                     int(r.get("protocol", 3)), int(r.get("scope", 0)), r.get("prefsrc") or "",
+                     int(r.get("nhid", 0)), tuple(sorted(single_weight(hops)))))
     return out
 
 
