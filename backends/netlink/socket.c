@@ -286,7 +286,9 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 
 static int send_dump_request(struct rtw_backend *b, uint16_t type, uint8_t family)
 {
-	char req[NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(sizeof(struct rtmsg))];
+	/* room for the largest family header we send (struct ifinfomsg) */
+	char req[NLMSG_ALIGN(sizeof(struct nlmsghdr)) + NLMSG_ALIGN(sizeof(struct ifinfomsg)) +
+		 NLMSG_ALIGN(sizeof(struct rtmsg))];
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *g;
 
