@@ -228,13 +228,16 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 /* On the real systems, every number above that the native descriptor uses
  * must agree with the system's own headers. */
 #if defined(__FreeBSD__) || defined(__APPLE__) || defined(__OpenBSD__) || defined(__NetBSD__)
+/* in this order: the BSD headers expect their prerequisites first */
+#include <sys/types.h>
+
+#include <sys/socket.h>
+
 #include <net/if.h>
 #include <net/if_dl.h>
 #include <net/route.h>
 #include <netinet/in.h>
 #include <stddef.h>
-#include <sys/socket.h>
-#include <sys/types.h>
 
 #define PFR_CHECK(cond)		    _Static_assert(cond, #cond)
 #define PFR_FIELD_SIZE(type, field) sizeof(((type *)0)->field)

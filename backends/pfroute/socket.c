@@ -1,10 +1,12 @@
 /* backends/pfroute/socket.c: the PF_ROUTE socket and the sysctl snapshots
  * of FreeBSD, macOS, OpenBSD and NetBSD. Thin on purpose: every byte it
  * reads goes through parse.c. */
+/* in this order: the BSD headers expect their prerequisites first */
+#include <sys/types.h>
+
 #include <sys/socket.h>
 #include <sys/sysctl.h>
 #include <sys/time.h>
-#include <sys/types.h>
 
 #include <net/if.h>
 #include <net/route.h>
