@@ -1,0 +1,735 @@
+/* tests/fuzz/fuzz_model.c: libFuzzer entry point for the model, the engine and
+ * the watches. The input is a stream of operations, applied both to a real
+ * context on the in-memory backend (tests/unit/evq.h) and to a deliberately
+ * naive reference model kept here; any disagreement is an abort(). */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evq.h"
+
+#define MAX_ROUTES  600
+#define MAX_LINKS   8
+#define MAX_ADDRS   32
+#define MAX_WATCHES 48
+#define N_IFINDEX   5 /* links 1..4 may be announced; 5 never is */
+#define HOPS	    2
+
+/* RTW_FUZZ_TRACE=1 prints each operation, to read a crash input. */
+static bool tracing;
+
+static void trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!tracing)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void fail(const char *what, const struct rtw_addr *a)
+{
+	char text[64] = "";
+
+	if (a)
+		rtw_addr_format(a, text, sizeof(text));
+	fprintf(stderr, "fuzz_model: %s %s\n", what, text);
+	abort();
+}
+
+/* ---- the input ------------------------------------------------------- */
+
+struct in {
+	const uint8_t *p;
+	size_t left;
+};
+
+/* Past the end the stream reads as zeros, so every prefix of an input is
+ * itself a valid input and the fuzzer can shorten it freely. */
+static uint8_t take(struct in *in)
+{
+	if (!in->left)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+/* Addresses are drawn around a few anchors so that prefixes nest and a
+ * probe often falls inside several of them. */
+static const char *const anchors[] = {
+	"10.1.2.3",    "10.1.200.7",	  "192.168.1.1", "127.0.0.1",
+	"2001:db8::1", "2001:db8:0:1::5", "fe80::1",	 "::1",
+};
+
+static struct rtw_addr anchor_addr(unsigned i)
+{
+	struct rtw_addr a;
+
+	rtw_addr_parse(anchors[i % 8], &a);
+	return a;
+}
+
+/* An anchor with one byte changed: nearby, not always inside. */
+static struct rtw_addr take_addr(struct in *in)
+{
+	uint8_t sel = take(in), x = take(in);
+	struct rtw_addr a = anchor_addr(sel);
+
+	if (sel & 8)
+		a.bytes[(x >> 4) % addr_len(a.family)] ^= (uint8_t)(x & 0x0f ? x : 0);
+	return a;
+}
+
+static struct rtw_prefix take_prefix(struct in *in)
+{
+	struct rtw_prefix p;
+
+	p.addr = take_addr(in);
+	p.len = (uint8_t)(take(in) % (addr_bits(p.addr.family) + 1));
+	prefix_mask(&p);
+	return p;
+}
+
+/* ---- the reference model ------------------------------------------- */
+
+struct route {
+	struct rtw_prefix dst;
+	uint32_t table, metric;
+	uint8_t tos, type;
+	unsigned n_hops;
+	struct rtw_nexthop hops[HOPS];
+};
+
+struct link {
+	int ifindex;
+	bool admin, carrier;
+};
+
+static struct ref {
+	struct route routes[MAX_ROUTES];
+	size_t n;
+	struct link links[MAX_LINKS];
+	size_t n_links;
+	struct rtw_address addrs[MAX_ADDRS];
+	size_t n_addrs;
+} ref;
+
+static const uint32_t order[] = { 255, 254, 253 };
+
+static bool unroutable_type(unsigned t)
+{
+	return t == RTW_ROUTE_BLACKHOLE || t == RTW_ROUTE_UNREACHABLE || t == RTW_ROUTE_PROHIBIT;
+}
+
+static bool has_hops(unsigned t)
+{
+	return !unroutable_type(t) && t != RTW_ROUTE_THROW;
+}
+
+/* IPv6 keeps device-only routes of different interfaces apart (each link
+ * has its own fe80::/64), so their interface is part of the key. */
+static int ipv6_device(const struct route *r)
+{
+	if (r->dst.addr.family != AF_INET6 || !has_hops(r->type) || r->n_hops != 1 ||
+	    r->hops[0].gateway.family != AF_UNSPEC)
+		return 0;
+	return r->hops[0].ifindex;
+}
+
+static bool same_key(const struct route *a, const struct route *b)
+{
+	return a->table == b->table && a->metric == b->metric && a->tos == b->tos &&
+	       a->dst.len == b->dst.len && addr_eq(&a->dst.addr, &b->dst.addr) &&
+	       ipv6_device(a) == ipv6_device(b);
+}
+
+static struct route *ref_find(const struct route *key)
+{
+	size_t i;
+
+	for (i = 0; i < ref.n; i++)
+		if (same_key(&ref.routes[i], key))
+			return &ref.routes[i];
+	return NULL;
+}
+
+static struct link *ref_link(int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < ref.n_links; i++)
+		if (ref.links[i].ifindex == ifindex)
+			return &ref.links[i];
+	return NULL;
+}
+
+/* A link nobody announced carries traffic: the kernel would not name it in a
+ * route otherwise. */
+static bool link_up(int ifindex)
+{
+	const struct link *l = ref_link(ifindex);
+
+	return !l || (l->admin && l->carrier);
+}
+
+static bool usable(const struct route *r)
+{
+	unsigned i;
+
+	if (!has_hops(r->type) || r->n_hops == 0)
+		return true;
+	for (i = 0; i < r->n_hops; i++)
+		if (link_up(r->hops[i].ifindex))
+			return true;
+	return false;
+}
+
+/* The policy spelled out, one linear scan: tables in order, the first with a
+ * match decides (longest prefix, then lowest metric, TOS 0 only); throw
+ * passes on; a route whose links are all down is skipped (the memory
+ * backend's policy is the Linux one, FALLBACK). IPv6 device routes of
+ * different links may tie on prefix and metric; the kernel's pick among
+ * them depends on neighbour state, so *ret_tie says the answer is open. */
+static int ref_lookup_tie(const struct rtw_addr *a, const struct route **ret, bool *ret_tie)
+{
+	const struct route *best[3] = { NULL, NULL, NULL };
+	bool tie[3] = { false, false, false };
+	size_t i, t;
+
+	for (i = 0; i < ref.n; i++) {
+		const struct route *r = &ref.routes[i];
+
+		if (r->tos || !prefix_contains(&r->dst, a) || !usable(r))
+			continue;
+		for (t = 0; t < 3 && order[t] != r->table; t++)
+			;
+		if (t == 3)
+			continue;
+		if (!best[t] || r->dst.len > best[t]->dst.len ||
+		    (r->dst.len == best[t]->dst.len && r->metric < best[t]->metric)) {
+			best[t] = &ref.routes[i];
+			tie[t] = false;
+		} else if (r->dst.len == best[t]->dst.len && r->metric == best[t]->metric) {
+			tie[t] = true;
+		}
+	}
+	*ret_tie = false;
+	for (t = 0; t < 3; t++) {
+		if (!best[t])
+			continue;
+		*ret_tie = *ret_tie || tie[t];
+		if (best[t]->type == RTW_ROUTE_THROW)
+			continue;
+		*ret = best[t];
+		return unroutable_type(best[t]->type) ? -EHOSTUNREACH : 0;
+	}
+	*ret = NULL;
+	return -ENETUNREACH;
+}
+
+static int ref_lookup(const struct rtw_addr *a, const struct route **ret)
+{
+	bool tie;
+
+	return ref_lookup_tie(a, ret, &tie);
+}
+
+static bool ref_open(const struct rtw_addr *a)
+{
+	const struct route *r;
+	bool tie;
+
+	ref_lookup_tie(a, &r, &tie);
+	return tie;
+}
+
+static bool ref_has_local(const struct rtw_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < ref.n_addrs; i++)
+		if (addr_eq(&ref.addrs[i].prefix.addr, a))
+			return true;
+	return false;
+}
+
+static int ref_addr_find(const struct rtw_address *a)
+{
+	size_t i;
+
+	for (i = 0; i < ref.n_addrs; i++)
+		if (ref.addrs[i].ifindex == a->ifindex &&
+		    addr_eq(&ref.addrs[i].prefix.addr, &a->prefix.addr))
+			return (int)i;
+	return -1;
+}
+
+/* ---- events for the memory backend ----------------------------------- */
+
+static struct evq_item route_item(enum rtw_event_type t, const struct route *r)
+{
+	struct evq_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.ev.type = t;
+	it.ev.u.route.dst = r->dst;
+	it.ev.u.route.table = r->table;
+	it.ev.u.route.metric = r->metric;
+	it.ev.u.route.tos = r->tos;
+	it.ev.u.route.type = (enum rtw_route_type)r->type;
+	it.ev.u.route.protocol = 4;
+	it.ev.u.route.n_nexthops = r->n_hops;
+	memcpy(it.hops, r->hops, r->n_hops * sizeof(r->hops[0]));
+	return it;
+}
+
+static struct evq_item link_item(const struct link *l, bool gone)
+{
+	struct evq_item it = evq_link(l->ifindex, "", l->admin, l->carrier);
+
+	snprintf(it.ev.u.link.name, sizeof(it.ev.u.link.name), "if%d", l->ifindex);
+	if (gone)
+		it.ev.type = RTW_EV_LINK_GONE;
+	return it;
+}
+
+static struct evq_item addr_item(enum rtw_event_type t, const struct rtw_address *a)
+{
+	struct evq_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.ev.type = t;
+	it.ev.u.addr = *a;
+	return it;
+}
+
+static void push(struct evq_item it)
+{
+	if (evq.n_live == EVQ_MAX)
+		abort(); /* the harness drains after every operation */
+	evq_push(it);
+}
+
+/* The next dump is the reference's state, as a kernel would list it. */
+static void dump_from_ref(void)
+{
+	size_t i;
+
+	evq.n_dump = 0;
+	for (i = 0; i < ref.n_links; i++)
+		evq_dump_add(link_item(&ref.links[i], false));
+	for (i = 0; i < ref.n_addrs; i++)
+		evq_dump_add(addr_item(RTW_EV_ADDR_ADD, &ref.addrs[i]));
+	for (i = 0; i < ref.n; i++)
+		evq_dump_add(route_item(RTW_EV_ROUTE_ADD, &ref.routes[i]));
+}
+
+/* ---- watches --------------------------------------------------------- */
+
+struct watch {
+	struct rtw_watch *w;
+	struct rtw_addr peer, local;
+	bool has_local;
+	unsigned flags;
+	unsigned fired, fired_op;
+	enum rtw_reason reason;
+};
+
+/* Operations applied so far in this input. */
+static unsigned n_ops;
+
+static struct watch watches[MAX_WATCHES];
+
+static void watch_cb(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct watch *x = user;
+
+	if (x->w != w || reason == RTW_REASON_NONE)
+		abort();
+	x->fired++;
+	x->fired_op = n_ops;
+	x->reason = reason;
+	trace("watch %u fired: %s\n", (unsigned)(x - watches), rtw_reason_str(reason));
+}
+
+/* What a fresh evaluation says: the watch is valid when its peer is
+ * routable and its local address (if any) is still ours. */
+static bool ref_watch_valid(const struct watch *x)
+{
+	const struct route *r;
+
+	if (x->has_local && !ref_has_local(&x->local))
+		return false;
+	return ref_lookup(&x->peer, &r) == 0;
+}
+
+/* ---- the checks ------------------------------------------------------ */
+
+static void check_lookup(struct rtw_ctx *c, const struct rtw_addr *a)
+{
+	const struct route *want;
+	struct rtw_route got;
+	bool tie;
+	int rw = ref_lookup_tie(a, &want, &tie), rg;
+
+	memset(&got, 0, sizeof(got));
+	rg = rtw_lookup_addr(c, a, &got);
+	if (tie)
+		return;
+	if (rg != rw)
+		fail("lookup result differs for", a);
+	if (!want)
+		return;
+	/* the deciding route is the same one, by key and type */
+	if (got.table != want->table || got.metric != want->metric || got.tos != want->tos ||
+	    got.type != want->type || got.dst.len != want->dst.len ||
+	    !addr_eq(&got.dst.addr, &want->dst.addr))
+		fail("lookup decided by another route for", a);
+}
+
+/* single: exactly one event was applied, so a fired watch's reason must
+ * hold in the state after it. */
+static void check_all(struct rtw_ctx *c, bool single)
+{
+	struct rtw_stats st;
+	unsigned i;
+
+	for (i = 0; i < 8; i++) {
+		struct rtw_addr a = anchor_addr(i);
+
+		check_lookup(c, &a);
+		a.bytes[addr_len(a.family) - 1] ^= 0x80;
+		check_lookup(c, &a);
+	}
+	if (rtw_get_stats(c, &st) < 0 || st.routes != ref.n || st.watches > MAX_WATCHES)
+		fail("route count differs", NULL);
+	for (i = 0; i < MAX_WATCHES; i++) {
+		struct watch *x = &watches[i];
+		enum rtw_reason s;
+
+		if (!x->w)
+			continue;
+		check_lookup(c, &x->peer);
+		s = rtw_watch_status(x->w, NULL);
+		if (x->fired > 1)
+			fail("watch fired twice", &x->peer); /* once, never again */
+		if (x->fired) {
+			if (s != x->reason)
+				fail("watch status is not the reason it fired with", &x->peer);
+			/* the reason must hold right after the one event that fired it */
+			if (!single || x->fired_op != n_ops)
+				continue;
+			if (s == RTW_REASON_LOCAL_ADDRESS_REMOVED &&
+			    (!x->has_local || ref_has_local(&x->local)))
+				fail("local-address-removed but the address is there", &x->peer);
+			if (s == RTW_REASON_PATH_CHANGED && !(x->flags & RTW_WATCH_PATH_CHANGE))
+				fail("path-changed without RTW_WATCH_PATH_CHANGE", &x->peer);
+			continue;
+		}
+		/* not fired: the incremental state equals a brute-force one */
+		if (!ref_open(&x->peer) && (s == RTW_REASON_NONE) != ref_watch_valid(x))
+			fail("watch state differs from a fresh evaluation", &x->peer);
+	}
+}
+
+/* ---- operations ------------------------------------------------------ */
+
+static void trace_route(const char *what, const struct route *r)
+{
+	char p[64], g[2][64] = { "-", "-" };
+	unsigned i;
+
+	if (!tracing)
+		return;
+	rtw_prefix_format(&r->dst, p, sizeof(p));
+	for (i = 0; i < r->n_hops; i++)
+		if (r->hops[i].gateway.family != AF_UNSPEC)
+			rtw_addr_format(&r->hops[i].gateway, g[i], sizeof(g[i]));
+	trace("%s %s table %u metric %u tos %u type %u hops %u (dev %d via %s) (dev %d via %s)\n",
+	      what, p, r->table, r->metric, r->tos, r->type, r->n_hops, r->hops[0].ifindex, g[0],
+	      r->hops[1].ifindex, g[1]);
+}
+
+static void take_hops(struct in *in, struct route *r)
+{
+	unsigned i;
+
+	r->n_hops = has_hops(r->type) ? 1 + (take(in) & 1) : 0;
+	for (i = 0; i < r->n_hops; i++) {
+		uint8_t b = take(in);
+
+		r->hops[i].ifindex = 1 + b % N_IFINDEX;
+		r->hops[i].weight = 1;
+		if (b & 0x80) {
+			r->hops[i].gateway = take_addr(in);
+			/* a gateway of the route's own family */
+			if (r->hops[i].gateway.family != r->dst.addr.family)
+				r->hops[i].gateway = r->dst.addr;
+		}
+	}
+}
+
+static void take_route(struct in *in, struct route *r)
+{
+	static const uint32_t tables[] = { 255, 254, 253, 100 };
+	static const uint32_t metrics[] = { 0, 100, 1024 };
+	static const uint8_t types[] = { RTW_ROUTE_UNICAST,	RTW_ROUTE_UNICAST,
+					 RTW_ROUTE_LOCAL,	RTW_ROUTE_BLACKHOLE,
+					 RTW_ROUTE_UNREACHABLE, RTW_ROUTE_THROW,
+					 RTW_ROUTE_PROHIBIT,	RTW_ROUTE_UNICAST };
+	uint8_t b = take(in);
+
+	memset(r, 0, sizeof(*r));
+	r->dst = take_prefix(in);
+	r->table = tables[b & 3];
+	r->metric = metrics[(b >> 2) % 3];
+	r->type = types[(b >> 4) & 7];
+	r->tos = (b & 0x80) && r->dst.addr.family == AF_INET ? 0x10 : 0;
+	take_hops(in, r);
+}
+
+static void op_route_add(struct in *in)
+{
+	struct route r, *old;
+	struct evq_item it;
+
+	take_route(in, &r);
+	old = ref_find(&r);
+	if (!old) {
+		if (ref.n == MAX_ROUTES)
+			return;
+		old = &ref.routes[ref.n++];
+	}
+	*old = r;
+	trace_route("route add", &r);
+	it = route_item(RTW_EV_ROUTE_ADD, &r);
+	if (take(in) & 1)
+		it.ev.flags |= RTW_EVF_REPLACE;
+	push(it);
+}
+
+static void op_route_del(struct in *in)
+{
+	uint8_t b = take(in);
+	struct route r;
+
+	if (ref.n && !(b & 0x80)) {
+		size_t i = b % ref.n;
+
+		r = ref.routes[i];
+		ref.routes[i] = ref.routes[--ref.n];
+	} else {
+		/* a key that may not exist: deleting nothing changes nothing */
+		take_route(in, &r);
+		if (ref_find(&r))
+			return;
+	}
+	trace_route("route del", &r);
+	push(route_item(RTW_EV_ROUTE_DEL, &r));
+}
+
+static void op_link(struct in *in)
+{
+	uint8_t b = take(in);
+	int ifindex = 1 + (b & 3);
+	struct link *l = ref_link(ifindex);
+
+	if (b & 0x40) {
+		size_t i;
+
+		/* gone: the routes whose every hop used it go with it */
+		if (l)
+			*l = ref.links[--ref.n_links];
+		for (i = 0; i < ref.n;) {
+			struct route *r = &ref.routes[i];
+			unsigned j, on = 0;
+
+			for (j = 0; j < r->n_hops; j++)
+				on += r->hops[j].ifindex == ifindex;
+			if (on && on == r->n_hops)
+				*r = ref.routes[--ref.n];
+			else
+				i++;
+		}
+		{
+			struct link gone = { ifindex, false, false };
+
+			trace("link %d gone\n", ifindex);
+
+			push(link_item(&gone, true));
+		}
+		return;
+	}
+	if (!l) {
+		if (ref.n_links == MAX_LINKS)
+			return;
+		l = &ref.links[ref.n_links++];
+		l->ifindex = ifindex;
+	}
+	l->admin = (b & 4) != 0;
+	l->carrier = (b & 8) != 0;
+	trace("link %d admin %d carrier %d\n", ifindex, l->admin, l->carrier);
+	push(link_item(l, false));
+}
+
+static void op_addr(struct in *in)
+{
+	uint8_t b = take(in);
+	struct rtw_address a;
+	int i;
+
+	memset(&a, 0, sizeof(a));
+	if ((b & 1) && ref.n_addrs) {
+		a = ref.addrs[(b >> 1) % ref.n_addrs];
+		ref.addrs[(b >> 1) % ref.n_addrs] = ref.addrs[--ref.n_addrs];
+		trace("addr del dev %d\n", a.ifindex);
+		push(addr_item(RTW_EV_ADDR_DEL, &a));
+		return;
+	}
+	a.prefix.addr = take_addr(in);
+	a.prefix.len = (uint8_t)(b % (addr_bits(a.prefix.addr.family) + 1));
+	a.ifindex = 1 + (b >> 6);
+	i = ref_addr_find(&a);
+	if (i >= 0)
+		ref.addrs[i] = a;
+	else if (ref.n_addrs < MAX_ADDRS)
+		ref.addrs[ref.n_addrs++] = a;
+	else
+		return;
+	trace("addr add dev %d len %u\n", a.ifindex, a.prefix.len);
+	push(addr_item(RTW_EV_ADDR_ADD, &a));
+}
+
+/* The kernel changed things without telling (or we lost the events): only
+ * the reference sees the changes, then an overflow makes the context
+ * re-dump and reconcile. */
+static void op_resync(struct in *in)
+{
+	unsigned k = take(in) % 4, i;
+	struct evq_item ov;
+
+	for (i = 0; i < k; i++) {
+		uint8_t b = take(in);
+
+		if ((b & 1) && ref.n) {
+			ref.routes[b % ref.n] = ref.routes[--ref.n];
+		} else if ((b & 2) && ref.n_addrs) {
+			ref.addrs[b % ref.n_addrs] = ref.addrs[--ref.n_addrs];
+		} else {
+			struct route r, *old;
+
+			take_route(in, &r);
+			old = ref_find(&r);
+			if (!old && ref.n < MAX_ROUTES)
+				old = &ref.routes[ref.n++];
+			if (old)
+				*old = r;
+		}
+	}
+	trace("resync after %u silent changes\n", k);
+	dump_from_ref();
+	memset(&ov, 0, sizeof(ov));
+	ov.ev.type = RTW_EV_OVERFLOW;
+	push(ov);
+}
+
+static void op_watch_add(struct rtw_ctx *c, struct in *in)
+{
+	uint8_t b = take(in);
+	struct watch *x = &watches[b % MAX_WATCHES];
+	struct sockaddr_storage peer, local;
+	char text[64];
+
+	if (x->w)
+		return;
+	memset(x, 0, sizeof(*x));
+	x->peer = take_addr(in);
+	x->flags = (b & 0x40) ? RTW_WATCH_PATH_CHANGE : 0;
+	if ((b & 0x80) && ref.n_addrs) {
+		x->local = ref.addrs[take(in) % ref.n_addrs].prefix.addr;
+		x->has_local = true;
+	}
+	rtw_addr_format(&x->peer, text, sizeof(text));
+	peer = evq_sa(text);
+	if (x->has_local) {
+		rtw_addr_format(&x->local, text, sizeof(text));
+		local = evq_sa(text);
+	}
+	trace("watch %u add %s%s\n", (unsigned)(x - watches), text, x->flags ? " path-change" : "");
+	x->w =
+	    rtw_watch_add(c, (struct sockaddr *)&peer,
+			  x->has_local ? (struct sockaddr *)&local : NULL, x->flags, watch_cb, x);
+	if (!x->w)
+		abort();
+	/* a new watch is resolved at once against the current model */
+	if (!ref_open(&x->peer) &&
+	    (rtw_watch_status(x->w, NULL) == RTW_REASON_NONE) != ref_watch_valid(x))
+		fail("new watch resolved differently", &x->peer);
+}
+
+static void op_watch_del(struct in *in)
+{
+	struct watch *x = &watches[take(in) % MAX_WATCHES];
+
+	if (x->w)
+		trace("watch %u del\n", (unsigned)(x - watches));
+	rtw_watch_del(x->w);
+	memset(x, 0, sizeof(*x));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct in in = { data, size };
+	struct rtw_ctx *c;
+
+	tracing = getenv("RTW_FUZZ_TRACE") != NULL;
+	n_ops = 0;
+	evq_reset();
+	memset(&ref, 0, sizeof(ref));
+	memset(watches, 0, sizeof(watches));
+	c = evq_ctx(NULL);
+	if (!c || rtw_start(c) < 0)
+		abort();
+	while (in.left) {
+		uint8_t op = take(&in);
+		bool single = true;
+
+		n_ops++;
+		switch (op % 8) {
+		case 0:
+		case 1:
+			op_route_add(&in);
+			break;
+		case 2:
+			op_route_del(&in);
+			break;
+		case 3:
+			op_link(&in);
+			break;
+		case 4:
+			op_addr(&in);
+			break;
+		case 5:
+			op_resync(&in);
+			single = false;
+			break;
+		case 6:
+			op_watch_add(c, &in);
+			break;
+		default:
+			op_watch_del(&in);
+			break;
+		}
+		if (rtw_dispatch(c) < 0)
+			fail("dispatch failed", NULL);
+		if (evq.next_live != evq.n_live)
+			fail("events left pending", NULL); /* everything pending was applied */
+		evq.next_live = evq.n_live = 0;
+		check_all(c, single);
+	}
+	rtw_free(c);
+	return 0;
+}

@@ -1,0 +1,154 @@
+/* tests/fuzz/fuzz_netlink.c: libFuzzer entry point for the rtnetlink parser
+ * (backends/netlink/parse.h). The input is one datagram as the kernel would
+ * deliver it; every event that comes out is checked for what the core relies on. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "netlink/parse.h"
+
+struct bounds {
+	const struct nl_parser *p;
+};
+
+static void check_addr(const struct rtw_addr *a, bool may_be_unspec)
+{
+	unsigned i, n;
+
+	if (a->family == AF_UNSPEC) {
+		if (!may_be_unspec)
+			abort();
+		return;
+	}
+	n = addr_len(a->family);
+	if (n == 0)
+		abort();
+	/* an IPv4 address leaves the tail zero: the core hashes all 16 bytes */
+	for (i = n; i < 16; i++)
+		if (a->bytes[i])
+			abort();
+}
+
+static void check_hops(const struct nl_parser *p, const struct rtw_nexthop *h, unsigned n)
+{
+	unsigned i;
+
+	if (n == 0)
+		return;
+	/* the hops must be the caller's scratch array, within its capacity */
+	if (h != p->hops || n > p->hops_cap)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (h[i].ifindex < 0 || h[i].weight == 0)
+			abort();
+		check_addr(&h[i].gateway, true);
+	}
+}
+
+static int check_sink(void *arg, const struct rtw_event *ev)
+{
+	const struct bounds *b = arg;
+	const struct rtw_route *r;
+	struct rtw_prefix masked;
+	unsigned i;
+
+	switch (ev->type) {
+	case RTW_EV_ROUTE_ADD:
+	case RTW_EV_ROUTE_DEL:
+		r = &ev->u.route;
+		check_addr(&r->dst.addr, false);
+		if (r->dst.len > addr_bits(r->dst.addr.family))
+			abort();
+		/* host bits are cleared: the model keys on the prefix */
+		masked = r->dst;
+		prefix_mask(&masked);
+		if (memcmp(&masked, &r->dst, sizeof(masked)) != 0)
+			abort();
+		check_addr(&r->prefsrc, true);
+		if ((r->n_nexthops == 0) != (r->nexthops == NULL))
+			abort();
+		check_hops(b->p, r->nexthops, r->n_nexthops);
+		break;
+	case RTW_EV_LINK_UP:
+	case RTW_EV_LINK_DOWN:
+	case RTW_EV_LINK_GONE:
+		if (ev->u.link.ifindex <= 0 ||
+		    memchr(ev->u.link.name, '\0', sizeof(ev->u.link.name)) == NULL)
+			abort();
+		break;
+	case RTW_EV_ADDR_ADD:
+	case RTW_EV_ADDR_DEL:
+		check_addr(&ev->u.addr.prefix.addr, false);
+		if (ev->u.addr.ifindex <= 0 ||
+		    ev->u.addr.prefix.len > addr_bits(ev->u.addr.prefix.addr.family))
+			abort();
+		break;
+	case RTW_EV_NEXTHOP_ADD:
+		if (ev->u.nhobj.id == 0 || ev->u.nhobj.n_group > b->p->members_cap)
+			abort();
+		if (ev->u.nhobj.n_group && ev->u.nhobj.group != b->p->members)
+			abort();
+		for (i = 0; i < ev->u.nhobj.n_group; i++)
+			if (ev->u.nhobj.group[i].id == 0 || ev->u.nhobj.group[i].weight == 0)
+				abort();
+		check_addr(&ev->u.nhobj.hop.gateway, true);
+		break;
+	case RTW_EV_NEXTHOP_DEL:
+		if (ev->u.nhobj.id == 0)
+			abort();
+		break;
+	default:
+		/* the parser reports dumps and overflows through its caller */
+		abort();
+	}
+	return 0;
+}
+
+/* One pass over an exact-size copy, with scratch arrays of hops_cap entries
+ * allocated to that size, so that ASan sees any access past either. */
+static void parse_once(const uint8_t *data, size_t size, bool notification, size_t cap,
+		       bool cap_is_enough)
+{
+	struct nl_parser p;
+	struct bounds b = { &p };
+	void *copy = malloc(size ? size : 1);
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.hops = calloc(cap ? cap : 1, sizeof(*p.hops));
+	p.members = calloc(cap ? cap : 1, sizeof(*p.members));
+	if (!copy || !p.hops || !p.members)
+		abort();
+	p.hops_cap = (unsigned)cap;
+	p.members_cap = (unsigned)cap;
+	p.notification = notification;
+	memcpy(copy, data, size);
+	r = nl_parse_buf(&p, copy, size, check_sink, &b);
+	/* nl_parse_max_hops() promises that -ENOSPC cannot happen */
+	if (r == -ENOSPC && cap_is_enough)
+		abort();
+	/* only a notification may ask for a resync */
+	if (p.need_resync && !notification)
+		abort();
+	if (size >= 16 && nl_msg_ok(copy, size)) {
+		r = nl_parse_msg(&p, copy, size, check_sink, &b);
+		if (r == -ENOSPC && cap_is_enough)
+			abort();
+	}
+	free(p.members);
+	free(p.hops);
+	free(copy);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t enough = nl_parse_max_hops(size);
+
+	parse_once(data, size, false, enough, true);
+	parse_once(data, size, true, enough, true);
+	/* small arrays: the parser must stop with -ENOSPC, not overrun them */
+	parse_once(data, size, true, 1, false);
+	return 0;
+}

@@ -1,0 +1,15 @@
+#!/bin/sh
+# One bounded libFuzzer run, as `meson test --suite fuzz` and ci/test.sh do it:
+#   run-fuzz.sh FUZZER SEED_DIR WORK_DIR
+# New inputs go to WORK_DIR (never into the source tree), crash inputs to
+# WORK_DIR/crash-*. RTW_FUZZ_SECONDS sets the time (default 20); extra
+# libFuzzer flags may come in RTW_FUZZ_FLAGS (e.g. -jobs=4 -workers=4).
+set -eu
+fuzzer=$1
+seeds=$2
+work=$3
+mkdir -p "$work"
+# shellcheck disable=SC2086 # RTW_FUZZ_FLAGS is a list of flags
+exec "$fuzzer" -max_total_time="${RTW_FUZZ_SECONDS:-20}" -print_final_stats=1 \
+	-error_exitcode=1 -timeout_exitcode=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/" ${RTW_FUZZ_FLAGS:-} \
+	"$work" "$seeds"
