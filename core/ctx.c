@@ -71,6 +71,7 @@ struct rtw_ctx *rtw_new(const struct rtw_options *opt)
 		n_tables = 3;
 	}
 	ld = o.linkdown != RTW_LINKDOWN_DEFAULT ? o.linkdown : c->ops->linkdown;
+	c->linkdown_set = o.linkdown != RTW_LINKDOWN_DEFAULT;
 	if (model_init(&c->model, &c->mem, tables, n_tables, ld) < 0)
 		goto nomem;
 	c->model.on_change = engine_on_change;
@@ -95,6 +96,10 @@ int rtw_start(struct rtw_ctx *c)
 	r = c->ops->open(&c->b, &c->bopt);
 	if (r < 0)
 		return r;
+	/* A recording says how the kernel it came from treats down links. */
+	if (c->ops == &rtw_backend_replay && !c->linkdown_set &&
+	    replay_linkdown(c->b) != RTW_LINKDOWN_DEFAULT)
+		c->model.linkdown = replay_linkdown(c->b);
 	c->started = true;
 	c->coldplug = true;
 	c->in_dispatch = true;
@@ -150,9 +155,13 @@ int rtw_dispatch(struct rtw_ctx *c)
 	/* A resync after an overflow: the new dump is reconciled by generation
 	 * mark-and-sweep, with the same notices and invalidations as the lost
 	 * events would have given. */
-	while (c->need_resync && (r >= 0 || r == -ENOMEM)) {
+	if (c->need_resync && (r >= 0 || r == -ENOMEM)) {
+		/* one attempt per call: a dump that keeps failing (memory) is
+		 * reported, and the next call tries again */
 		c->need_resync = false;
 		r = c->ops->dump(c->b, engine_sink, c);
+		if (r < 0)
+			c->need_resync = true;
 	}
 	if (c->gw_changed)
 		notice_simple(c, RTW_NOTICE_CPDCHECK);

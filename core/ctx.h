@@ -51,6 +51,7 @@ struct rtw_ctx {
 	unsigned flags;
 
 	bool started, coldplug, in_dispatch, need_resync, gw_changed, freeing;
+	bool linkdown_set; /* the user chose a linkdown policy */
 	struct wnode *root[WI_MAX];
 	uint32_t rng;
 	struct rtw_watch *watches; /* all live watches */

@@ -225,9 +225,18 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 	struct rtw_ctx *c = arg;
 	int r;
 
-	if (c->record_fd >= 0 && replay_write_event(c->record_fd, ev) < 0)
-		c->record_fd = -1; /* a broken recording must not stop monitoring */
 	r = apply(c, ev);
+	/* Recorded once applied, so that a refused event the backend offers
+	 * again is not in the recording twice; a refused one is recorded as an
+	 * overflow, which makes a replay resync as the core does. */
+	if (c->record_fd >= 0) {
+		struct rtw_event ov;
+
+		memset(&ov, 0, sizeof(ov));
+		ov.type = RTW_EV_OVERFLOW;
+		if (replay_write_event(c->record_fd, r < 0 ? &ov : ev) < 0)
+			c->record_fd = -1; /* a broken recording must not stop monitoring */
+	}
 	c->stats.events++;
 	engine_evaluate(c, ev->type);
 	if (r < 0) {
