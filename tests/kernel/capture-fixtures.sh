@@ -26,6 +26,10 @@ record() {
 	rm -f "$out/.ready"
 }
 
+# no DAD: link-local addresses settle at once instead of landing, a second
+# later, in whichever recording runs then
+echo 0 >/proc/sys/net/ipv6/conf/all/accept_dad
+echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad
 ip link set lo up
 ip link add name v0 type veth peer name v1   # ifindex 2 and 3
 ip link add name v2 type veth peer name v3   # ifindex 4 and 5
@@ -34,7 +38,7 @@ ip addr add 10.1.0.1/24 dev v0
 ip addr add 10.2.0.1/24 dev v2
 ip -6 addr add 2001:db8:1::1/64 dev v0 nodad
 ip -6 addr add 2001:db8:2::1/64 dev v2 nodad
-sleep 0.3
+sleep 1
 
 # The dump: one of each kind of route the parser maps.
 ip route add default via 10.1.0.254 metric 100
@@ -67,6 +71,9 @@ ip -6 route add 2001:db8:9::/64 via 2001:db8:1::2 dev v0
 record v6-append "ip -6 route append 2001:db8:9::/64 via 2001:db8:2::2 dev v2"
 record v6-del-hop "ip -6 route del 2001:db8:9::/64 via 2001:db8:2::2 dev v2"
 record v4-replace "ip route replace 10.11.0.0/24 via 10.1.0.4 table 100"
+# IPv6 replace across kinds: the blackhole under (main, 2001:db8:20::/48,
+# 1024) becomes a device route; the kernel says only NLM_F_REPLACE.
+record v6-replace "ip -6 route replace 2001:db8:20::/48 dev v0 metric 1024"
 record v4-add-del "ip route add 10.40.0.0/24 via 10.1.0.2 metric 50; ip route del 10.40.0.0/24 via 10.1.0.2 metric 50"
 record nexthop "ip nexthop add id 9 via 10.1.0.9 dev v0; ip nexthop replace id 3 group 1,2/9,7; ip nexthop del id 9"
 record addr "ip addr add 10.1.0.77/24 dev v0; ip addr del 10.1.0.77/24 dev v0"

@@ -374,6 +374,26 @@ static void ipv6_hop_delete_removes_only_that_hop(void **state)
 	assert_true(addr_is(&l.e[0].ev.u.route.nexthops[0].gateway, "2001:db8:2::2"));
 }
 
+static void ipv6_replace_across_kinds(void **state)
+{
+	struct nl_parser p = parser(true);
+	static struct log l;
+	const struct rtw_route *r;
+
+	/* the blackhole 2001:db8:20::/48 (main, metric 1024) became a device
+	 * route: nothing says what was replaced but NLM_F_REPLACE and the key */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(parse_file("v6-replace", &p, &l), 1);
+	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_ADD);
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_REPLACE);
+	r = route(&l, "2001:db8:20::/48", RTW_TABLE_MAIN);
+	assert_int_equal(r->type, RTW_ROUTE_UNICAST);
+	assert_int_equal(r->metric, 1024);
+	assert_int_equal(r->n_nexthops, 1);
+	assert_int_equal(r->nexthops[0].ifindex, 3);
+	assert_int_equal(r->nexthops[0].gateway.family, AF_UNSPEC);
+}
+
 static void ipv4_replace_add_delete(void **state)
 {
 	struct nl_parser p = parser(true);
@@ -831,6 +851,7 @@ int main(void)
 		cmocka_unit_test(dump_ipv6_routes_sharing_a_key),
 		cmocka_unit_test(ipv6_append_is_whole_route),
 		cmocka_unit_test(ipv6_hop_delete_removes_only_that_hop),
+		cmocka_unit_test(ipv6_replace_across_kinds),
 		cmocka_unit_test(ipv4_replace_add_delete),
 		cmocka_unit_test(nexthop_objects),
 		cmocka_unit_test(address_delete_asks_for_resync),
