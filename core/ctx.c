@@ -22,6 +22,7 @@ struct rtw_ctx *rtw_new(const struct rtw_options *opt)
 	const uint32_t *tables;
 	size_t n_tables = 0;
 	enum rtw_linkdown_policy ld;
+	uint32_t fib_table;
 
 	memset(&o, 0, sizeof(o));
 	if (opt)
@@ -62,6 +63,15 @@ struct rtw_ctx *rtw_new(const struct rtw_options *opt)
 	if (o.tables) {
 		tables = o.tables;
 		n_tables = o.n_tables;
+	} else if (o.flags & RTW_OPT_FIB) {
+		/* a socket bound to one FIB (BSD) sees that table only */
+		if (o.fib < 0) {
+			errno = EINVAL;
+			goto fail;
+		}
+		fib_table = (uint32_t)o.fib;
+		tables = &fib_table;
+		n_tables = 1;
 	} else if (c->ops->default_tables) {
 		tables = c->ops->default_tables;
 		while (tables[n_tables] != UINT32_MAX)
@@ -78,10 +88,11 @@ struct rtw_ctx *rtw_new(const struct rtw_options *opt)
 	c->model.on_change_arg = c;
 	return c;
 nomem:
+	errno = ENOMEM;
+fail:
 	mem_free(&c->mem, c->replay_path, c->replay_path ? strlen(c->replay_path) + 1 : 0);
 	mem = c->mem;
 	mem_free(&mem, c, sizeof(*c));
-	errno = ENOMEM;
 	return NULL;
 }
 
