@@ -555,9 +555,9 @@ static int lpm_set(struct lpm *t, const uint8_t *addr, unsigned len, uint32_t ol
 	return r < 0 ? r : 0;
 }
 
-static void report(struct model *m, enum change_kind kind, uint32_t slot, const uint8_t *addr,
-		   int family, uint32_t table, unsigned len, uint32_t old_best, uint32_t new_best,
-		   bool gateway)
+static void report_change(struct model *m, enum change_kind kind, uint32_t slot,
+			  const uint8_t *addr, int family, uint32_t table, unsigned len,
+			  uint32_t old_best, uint32_t new_best, bool gateway, bool old_throw)
 {
 	struct route_change ch;
 
@@ -573,10 +573,22 @@ static void report(struct model *m, enum change_kind kind, uint32_t slot, const 
 	ch.dst.len = (uint8_t)len;
 	ch.old_best = old_best;
 	ch.new_best = new_best;
-	ch.old_throw =
-	    old_best != SLOT_NONE && m->attrs[m->routes[old_best].attr]->type == RTW_ROUTE_THROW;
+	ch.old_throw = old_throw;
 	ch.gateway = gateway;
 	m->on_change(m->on_change_arg, &ch);
+}
+
+static bool is_throw(const struct model *m, uint32_t slot)
+{
+	return slot != SLOT_NONE && m->attrs[m->routes[slot].attr]->type == RTW_ROUTE_THROW;
+}
+
+static void report(struct model *m, enum change_kind kind, uint32_t slot, const uint8_t *addr,
+		   int family, uint32_t table, unsigned len, uint32_t old_best, uint32_t new_best,
+		   bool gateway)
+{
+	report_change(m, kind, slot, addr, family, table, len, old_best, new_best, gateway,
+		      is_throw(m, old_best));
 }
 
 /* ---- routes -------------------------------------------------------------- */
@@ -647,7 +659,9 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 	struct lpm *t = lpm_of(m, r->family, r->table);
 	uint32_t old_attr = r->attr, old_best = chain_best(m, head), new_best;
 	uint32_t old_val = best_val(m, old_best);
-	bool gw;
+	/* read before the route takes its new attributes: a throw replaced in
+	 * place must still be reported as a throw that went */
+	bool gw, old_throw = is_throw(m, old_best);
 	int e;
 
 	r->attr = new_attr;
@@ -658,8 +672,8 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 		return e;
 	}
 	gw = m->attrs[old_attr]->gateway || m->attrs[new_attr]->gateway;
-	report(m, CHANGE_REPLACE, slot, r->addr, r->family, r->table, r->len,
-	       t ? old_best : SLOT_NONE, t ? new_best : SLOT_NONE, gw);
+	report_change(m, CHANGE_REPLACE, slot, r->addr, r->family, r->table, r->len,
+		      t ? old_best : SLOT_NONE, t ? new_best : SLOT_NONE, gw, t && old_throw);
 	attr_release(m, old_attr);
 	return 1;
 }
