@@ -83,7 +83,11 @@ struct ref_route {
 	uint8_t type, protocol, scope;
 	unsigned n_hops;
 	struct rtw_nexthop hops[REF_HOPS];
+	uint64_t seq; /* creation order: among equal routes the newest decides */
 };
+
+/* Gives every new route its place in the creation order. */
+static uint64_t ref_seq;
 
 struct ref_link {
 	int ifindex;
@@ -127,11 +131,27 @@ static inline void ref_fini(struct ref *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* IPv6 keeps device routes on different interfaces apart (each interface
+ * has its own fe80::/64): the interface of a device-only route is part of
+ * the key; 0 for gateway and multipath routes, and for IPv4. */
+static inline int ref_disc_of(int family, unsigned type, const struct rtw_nexthop *h, unsigned n)
+{
+	if (family != AF_INET6 || !ref_type_has_hops(type) || n != 1 ||
+	    h[0].gateway.family != AF_UNSPEC)
+		return 0;
+	return h[0].ifindex;
+}
+
+static inline int ref_disc(const struct ref_route *r)
+{
+	return ref_disc_of(r->dst.addr.family, r->type, r->hops, r->n_hops);
+}
+
 static inline bool ref_same_key(const struct ref_route *a, const struct ref_route *b)
 {
 	return a->dst.addr.family == b->dst.addr.family && a->table == b->table &&
 	       a->dst.len == b->dst.len && a->tos == b->tos && a->metric == b->metric &&
-	       memcmp(a->dst.addr.bytes, b->dst.addr.bytes, 16) == 0;
+	       memcmp(a->dst.addr.bytes, b->dst.addr.bytes, 16) == 0 && ref_disc(a) == ref_disc(b);
 }
 
 static inline struct ref_route *ref_find(struct ref *m, const struct ref_route *key)
@@ -153,10 +173,13 @@ static inline void ref_normalize(struct ref_route *r)
 	memset(&r->hops[r->n_hops], 0, (REF_HOPS - r->n_hops) * sizeof(r->hops[0]));
 }
 
-/* ADD: a route with an existing key replaces it. */
-static inline void ref_route_add(struct ref *m, const struct ref_route *r)
+/* ADD: a route with an existing key replaces it and keeps its place in the
+ * creation order; a new one comes after every other, unless seq carries the
+ * place it had in another model. */
+static inline void ref_route_put(struct ref *m, const struct ref_route *r, uint64_t carry)
 {
 	struct ref_route *old = ref_find(m, r);
+	uint64_t seq = old ? old->seq : carry ? carry : ++ref_seq;
 
 	if (!old) {
 		if (m->n == m->cap) {
@@ -168,7 +191,13 @@ static inline void ref_route_add(struct ref *m, const struct ref_route *r)
 		old = &m->routes[m->n++];
 	}
 	*old = *r;
+	old->seq = seq;
 	ref_normalize(old);
+}
+
+static inline void ref_route_add(struct ref *m, const struct ref_route *r)
+{
+	ref_route_put(m, r, 0);
 }
 
 static inline bool ref_route_del(struct ref *m, const struct ref_route *key)
@@ -262,7 +291,8 @@ static inline int ref_table_rank(const struct ref *m, uint32_t table)
 }
 
 /* The default policy, spelled out: tables in order, the first one with a
- * matching route decides (longest prefix, then lowest metric, TOS 0 only);
+ * matching route decides (longest prefix, then lowest metric, then the
+ * newest of IPv6 routes kept apart by interface; TOS 0 only);
  * throw passes on; with FALLBACK a route whose links are all down is as if
  * absent, with FAIL it makes the lookup fail. */
 static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
@@ -284,7 +314,8 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 			continue;
 		b = best[t];
 		if (!b || r->dst.len > b->dst.len ||
-		    (r->dst.len == b->dst.len && r->metric < b->metric))
+		    (r->dst.len == b->dst.len &&
+		     (r->metric < b->metric || (r->metric == b->metric && r->seq > b->seq))))
 			best[t] = r;
 	}
 	for (i = 0; i < m->n_tables; i++) {
@@ -365,6 +396,8 @@ static inline int ref_route_cmp(const void *x, const void *y)
 		return a->tos < b->tos ? -1 : 1;
 	if (a->metric != b->metric)
 		return a->metric < b->metric ? -1 : 1;
+	if (ref_disc(a) != ref_disc(b))
+		return ref_disc(a) < ref_disc(b) ? -1 : 1;
 	return 0;
 }
 
@@ -372,7 +405,8 @@ static inline bool ref_key_is(const struct ref_route *r, const struct rtw_route 
 {
 	return r->dst.addr.family == x->dst.addr.family && r->table == x->table &&
 	       r->dst.len == x->dst.len && r->tos == x->tos && r->metric == x->metric &&
-	       memcmp(r->dst.addr.bytes, x->dst.addr.bytes, 16) == 0;
+	       memcmp(r->dst.addr.bytes, x->dst.addr.bytes, 16) == 0 &&
+	       ref_disc(r) == ref_disc_of(x->dst.addr.family, x->type, x->nexthops, x->n_nexthops);
 }
 
 /* Everything a user can see of a route, link-down flags included. */
@@ -442,6 +476,171 @@ static inline void ref_rtw_route_str(const struct rtw_route *r, char *buf, size_
 		 r->tos, r->metric, rtw_route_type_str(r->type), r->n_nexthops, r->flags, h);
 }
 
+/* ---- random routes ---------------------------------------------------- */
+
+#define N_ANCHORS 24
+
+/* Prefixes are drawn around a few anchors so that they nest and overlap. */
+struct gen {
+	struct rtw_addr anchor4[N_ANCHORS], anchor6[N_ANCHORS];
+	uint32_t tables[5];
+	size_t n_tables;
+	int max_ifindex; /* links 1..max_ifindex-1 get announced; max_ifindex never */
+};
+
+static inline void random_bytes(uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)rnd();
+}
+
+/* Flip some of the bits of a from bit 'from' on. */
+static inline void perturb(struct rtw_addr *a, unsigned from)
+{
+	unsigned bits = addr_bits(a->family), i;
+
+	for (i = from; i < bits; i++)
+		if (rnd_pct(50))
+			a->bytes[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
+}
+
+static inline void gen_init(struct gen *g)
+{
+	struct rtw_addr roots4[3], roots6[3];
+	unsigned i;
+
+	memset(g, 0, sizeof(*g));
+	for (i = 0; i < 3; i++) {
+		roots4[i].family = AF_INET;
+		memset(roots4[i].bytes, 0, 16);
+		random_bytes(roots4[i].bytes, 4);
+		roots6[i].family = AF_INET6;
+		random_bytes(roots6[i].bytes, 16);
+	}
+	for (i = 0; i < N_ANCHORS; i++) {
+		static const unsigned from4[] = { 4, 8, 16, 20, 24, 28 };
+		static const unsigned from6[] = { 16, 32, 48, 64, 96, 120 };
+
+		g->anchor4[i] = roots4[i % 3];
+		perturb(&g->anchor4[i], from4[rnd_below(6)]);
+		g->anchor6[i] = roots6[i % 3];
+		perturb(&g->anchor6[i], from6[rnd_below(6)]);
+	}
+	g->max_ifindex = 7;
+}
+
+static inline unsigned gen_len(int family)
+{
+	static const unsigned l4[] = { 0,  1,  4,  8,  8,  12, 16, 16, 20, 22,
+				       24, 24, 24, 26, 28, 30, 31, 32, 32 };
+	static const unsigned l6[] = { 0,  3,  16, 32,	48,  56,  60,  64, 64,
+				       64, 72, 96, 112, 120, 127, 128, 128 };
+
+	if (family == AF_INET)
+		return l4[rnd_below(sizeof(l4) / sizeof(l4[0]))];
+	return l6[rnd_below(sizeof(l6) / sizeof(l6[0]))];
+}
+
+static inline void gen_gateway(int family, struct rtw_addr *gw)
+{
+	memset(gw, 0, sizeof(*gw));
+	if (rnd_pct(25))
+		return; /* device-only hop */
+	gw->family = (sa_family_t)family;
+	if (family == AF_INET) {
+		gw->bytes[0] = 192;
+		gw->bytes[2] = 2;
+		gw->bytes[3] = (uint8_t)(1 + rnd_below(4));
+	} else {
+		gw->bytes[0] = 0xfe;
+		gw->bytes[1] = 0x80;
+		gw->bytes[15] = (uint8_t)(1 + rnd_below(4));
+	}
+}
+
+/* Attributes only: type, protocol, scope, next hops. */
+static inline void gen_attrs(const struct gen *g, struct ref_route *r)
+{
+	static const uint8_t types[] = {
+		RTW_ROUTE_UNICAST,     RTW_ROUTE_UNICAST,  RTW_ROUTE_UNICAST, RTW_ROUTE_UNICAST,
+		RTW_ROUTE_UNICAST,     RTW_ROUTE_UNICAST,  RTW_ROUTE_LOCAL,   RTW_ROUTE_BLACKHOLE,
+		RTW_ROUTE_UNREACHABLE, RTW_ROUTE_PROHIBIT, RTW_ROUTE_THROW,   RTW_ROUTE_THROW
+	};
+	int family = r->dst.addr.family;
+	unsigned j;
+
+	r->type = types[rnd_below(sizeof(types))];
+	r->protocol = (uint8_t)(2 + rnd_below(3));
+	r->scope = rnd_pct(20) ? 253 : 0;
+	r->n_hops = 0;
+	memset(r->hops, 0, sizeof(r->hops));
+	/* next hops, sometimes even for types that have none (to be ignored) */
+	if (ref_type_has_hops(r->type) || rnd_pct(10)) {
+		unsigned n = rnd_pct(75) ? 1 : 2 + rnd_below(REF_HOPS - 1);
+
+		if (rnd_pct(3))
+			n = 0;
+		for (j = 0; j < n; j++) {
+			struct rtw_nexthop *h = &r->hops[j];
+
+			/* ifindex 0 (none given) now and then, max_ifindex never announced */
+			h->ifindex = rnd_pct(3) ? 0 : 1 + (int)rnd_below((unsigned)g->max_ifindex);
+			gen_gateway(family, &h->gateway);
+			h->weight = (uint16_t)(n > 1 ? 1 + rnd_below(3) : 1);
+		}
+		r->n_hops = n;
+	}
+}
+
+static inline void gen_key(const struct gen *g, struct ref_route *r)
+{
+	static const uint32_t metrics[] = { 0, 0, 100, 200, 256, 1024 };
+	int family = rnd_pct(55) ? AF_INET : AF_INET6;
+
+	memset(r, 0, sizeof(*r));
+	r->dst.addr =
+	    family == AF_INET ? g->anchor4[rnd_below(N_ANCHORS)] : g->anchor6[rnd_below(N_ANCHORS)];
+	r->dst.len = (uint8_t)gen_len(family);
+	prefix_mask(&r->dst);
+	r->table = g->tables[rnd_below((unsigned)g->n_tables)];
+	r->metric = metrics[rnd_below(sizeof(metrics) / sizeof(metrics[0]))];
+	if (family == AF_INET && rnd_pct(5))
+		r->tos = (uint8_t)(4 << rnd_below(3));
+}
+
+static inline void gen_route(const struct gen *g, struct ref_route *r)
+{
+	gen_key(g, r);
+	gen_attrs(g, r);
+}
+
+/* An address to look up: near an anchor, inside a route, or anywhere. */
+static inline void gen_lookup_addr(const struct gen *g, const struct ref *m, struct rtw_addr *a)
+{
+	unsigned k = rnd_below(10);
+
+	if (k < 5 && m->n) {
+		const struct ref_route *r = &m->routes[rnd_below((unsigned)m->n)];
+
+		*a = r->dst.addr;
+		perturb(a, r->dst.len);
+		return;
+	}
+	if (k < 9) {
+		int family = rnd_pct(50) ? AF_INET : AF_INET6;
+
+		*a = family == AF_INET ? g->anchor4[rnd_below(N_ANCHORS)]
+				       : g->anchor6[rnd_below(N_ANCHORS)];
+		perturb(a, rnd_below(addr_bits(family) + 1));
+		return;
+	}
+	memset(a, 0, sizeof(*a));
+	a->family = rnd_pct(50) ? AF_INET : AF_INET6;
+	random_bytes(a->bytes, addr_len(a->family));
+}
+
 /* ---- events ------------------------------------------------------------ */
 
 static inline struct evq_item ref_route_event(enum rtw_event_type t, const struct ref_route *r)
@@ -460,6 +659,23 @@ static inline struct evq_item ref_route_event(enum rtw_event_type t, const struc
 	it.ev.u.route.n_nexthops = r->n_hops;
 	memcpy(it.hops, r->hops, r->n_hops * sizeof(r->hops[0]));
 	return it;
+}
+
+/* The route an evq route event carries. */
+static inline void ref_from_event(const struct evq_item *it, struct ref_route *x)
+{
+	const struct rtw_route *r = &it->ev.u.route;
+
+	memset(x, 0, sizeof(*x));
+	x->dst = r->dst;
+	x->table = r->table;
+	x->tos = r->tos;
+	x->metric = r->metric;
+	x->type = (uint8_t)r->type;
+	x->protocol = r->protocol;
+	x->scope = r->scope;
+	x->n_hops = r->n_nexthops < REF_HOPS ? r->n_nexthops : REF_HOPS;
+	memcpy(x->hops, it->hops, x->n_hops * sizeof(x->hops[0]));
 }
 
 static inline struct evq_item ref_link_event(enum rtw_event_type t, int ifindex, bool admin,
@@ -483,6 +699,79 @@ static inline struct evq_item ref_simple_event(enum rtw_event_type t)
 	memset(&it, 0, sizeof(it));
 	it.ev.type = t;
 	return it;
+}
+
+/* A new snapshot: a random part of the model, some routes changed, some
+ * new, links kept or dropped. It becomes the whole truth. */
+static inline size_t gen_snapshot(const struct gen *g, struct ref *m, struct evq_item *out,
+				  size_t max, bool initial)
+{
+	struct ref next;
+	size_t n = 0, i;
+	unsigned keep = 75 + rnd_below(26);
+
+	ref_init(&next, m->tables, m->n_tables, m->linkdown);
+	for (i = 0; i < m->n_links; i++) {
+		bool admin, carrier;
+
+		if (!initial && rnd_pct(8))
+			continue;
+		admin = rnd_pct(80);
+		carrier = rnd_pct(80);
+		out[n++] = ref_link_event(admin && carrier ? RTW_EV_LINK_UP : RTW_EV_LINK_DOWN,
+					  m->links[i].ifindex, admin, carrier);
+		ref_link_set(&next, m->links[i].ifindex, admin && carrier);
+	}
+	for (i = 0; i < m->n_addrs; i++) {
+		struct evq_item it;
+
+		if (!initial && rnd_pct(8))
+			continue;
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_ADDR_ADD;
+		it.ev.u.addr = m->addrs[i];
+		out[n++] = it;
+		ref_addr_add(&next, &m->addrs[i]);
+	}
+	if (rnd_pct(30)) {
+		int ifindex = 1 + (int)rnd_below((unsigned)g->max_ifindex - 1);
+
+		if (!ref_link_find(&next, ifindex)) {
+			out[n++] = ref_link_event(RTW_EV_LINK_UP, ifindex, true, true);
+			ref_link_set(&next, ifindex, true);
+		}
+	}
+	for (i = 0; i < m->n && n < max - 8; i++) {
+		struct ref_route x = m->routes[i];
+		const struct ref_route *old;
+
+		if (!rnd_pct(keep))
+			continue;
+		if (rnd_pct(10))
+			gen_attrs(g, &x);
+		/* a route the model had keeps its place among equals */
+		old = ref_find(m, &x);
+		out[n++] = ref_route_event(RTW_EV_ROUTE_ADD, &x);
+		ref_route_put(&next, &x, old ? old->seq : 0);
+	}
+	for (i = rnd_below(6); i > 0; i--) {
+		struct ref_route x;
+
+		const struct ref_route *old;
+
+		gen_route(g, &x);
+		/* it may hit a key the model has: the model then keeps its place */
+		old = ref_find(m, &x);
+		out[n++] = ref_route_event(RTW_EV_ROUTE_ADD, &x);
+		ref_route_put(&next, &x, old ? old->seq : 0);
+	}
+	/* what the snapshot did not mention is gone, links included */
+	for (i = 0; i < m->n_links; i++)
+		if (!ref_link_find(&next, m->links[i].ifindex))
+			ref_link_gone(&next, m->links[i].ifindex);
+	ref_fini(m);
+	*m = next;
+	return n;
 }
 
 #endif

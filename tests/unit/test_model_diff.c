@@ -4,169 +4,6 @@
 #include "refmodel.h"
 #include "testutil.h"
 
-#define N_ANCHORS 24
-
-/* Prefixes are drawn around a few anchors so that they nest and overlap. */
-struct gen {
-	struct rtw_addr anchor4[N_ANCHORS], anchor6[N_ANCHORS];
-	uint32_t tables[5];
-	size_t n_tables;
-	int max_ifindex; /* links 1..max_ifindex-1 get announced; max_ifindex never */
-};
-
-static void random_bytes(uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		b[i] = (uint8_t)rnd();
-}
-
-/* Flip some of the bits of a from bit 'from' on. */
-static void perturb(struct rtw_addr *a, unsigned from)
-{
-	unsigned bits = addr_bits(a->family), i;
-
-	for (i = from; i < bits; i++)
-		if (rnd_pct(50))
-			a->bytes[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
-}
-
-static void gen_init(struct gen *g)
-{
-	struct rtw_addr roots4[3], roots6[3];
-	unsigned i;
-
-	memset(g, 0, sizeof(*g));
-	for (i = 0; i < 3; i++) {
-		roots4[i].family = AF_INET;
-		memset(roots4[i].bytes, 0, 16);
-		random_bytes(roots4[i].bytes, 4);
-		roots6[i].family = AF_INET6;
-		random_bytes(roots6[i].bytes, 16);
-	}
-	for (i = 0; i < N_ANCHORS; i++) {
-		static const unsigned from4[] = { 4, 8, 16, 20, 24, 28 };
-		static const unsigned from6[] = { 16, 32, 48, 64, 96, 120 };
-
-		g->anchor4[i] = roots4[i % 3];
-		perturb(&g->anchor4[i], from4[rnd_below(6)]);
-		g->anchor6[i] = roots6[i % 3];
-		perturb(&g->anchor6[i], from6[rnd_below(6)]);
-	}
-	g->max_ifindex = 7;
-}
-
-static unsigned gen_len(int family)
-{
-	static const unsigned l4[] = { 0,  1,  4,  8,  8,  12, 16, 16, 20, 22,
-				       24, 24, 24, 26, 28, 30, 31, 32, 32 };
-	static const unsigned l6[] = { 0,  3,  16, 32,	48,  56,  60,  64, 64,
-				       64, 72, 96, 112, 120, 127, 128, 128 };
-
-	if (family == AF_INET)
-		return l4[rnd_below(sizeof(l4) / sizeof(l4[0]))];
-	return l6[rnd_below(sizeof(l6) / sizeof(l6[0]))];
-}
-
-static void gen_gateway(int family, struct rtw_addr *gw)
-{
-	memset(gw, 0, sizeof(*gw));
-	if (rnd_pct(25))
-		return; /* device-only hop */
-	gw->family = (sa_family_t)family;
-	if (family == AF_INET) {
-		gw->bytes[0] = 192;
-		gw->bytes[2] = 2;
-		gw->bytes[3] = (uint8_t)(1 + rnd_below(4));
-	} else {
-		gw->bytes[0] = 0xfe;
-		gw->bytes[1] = 0x80;
-		gw->bytes[15] = (uint8_t)(1 + rnd_below(4));
-	}
-}
-
-/* Attributes only: type, protocol, scope, next hops. */
-static void gen_attrs(const struct gen *g, struct ref_route *r)
-{
-	static const uint8_t types[] = {
-		RTW_ROUTE_UNICAST,     RTW_ROUTE_UNICAST,  RTW_ROUTE_UNICAST, RTW_ROUTE_UNICAST,
-		RTW_ROUTE_UNICAST,     RTW_ROUTE_UNICAST,  RTW_ROUTE_LOCAL,   RTW_ROUTE_BLACKHOLE,
-		RTW_ROUTE_UNREACHABLE, RTW_ROUTE_PROHIBIT, RTW_ROUTE_THROW,   RTW_ROUTE_THROW
-	};
-	int family = r->dst.addr.family;
-	unsigned j;
-
-	r->type = types[rnd_below(sizeof(types))];
-	r->protocol = (uint8_t)(2 + rnd_below(3));
-	r->scope = rnd_pct(20) ? 253 : 0;
-	r->n_hops = 0;
-	memset(r->hops, 0, sizeof(r->hops));
-	/* next hops, sometimes even for types that have none (to be ignored) */
-	if (ref_type_has_hops(r->type) || rnd_pct(10)) {
-		unsigned n = rnd_pct(75) ? 1 : 2 + rnd_below(REF_HOPS - 1);
-
-		if (rnd_pct(3))
-			n = 0;
-		for (j = 0; j < n; j++) {
-			struct rtw_nexthop *h = &r->hops[j];
-
-			/* ifindex 0 (none given) now and then, max_ifindex never announced */
-			h->ifindex = rnd_pct(3) ? 0 : 1 + (int)rnd_below((unsigned)g->max_ifindex);
-			gen_gateway(family, &h->gateway);
-			h->weight = (uint16_t)(n > 1 ? 1 + rnd_below(3) : 1);
-		}
-		r->n_hops = n;
-	}
-}
-
-static void gen_key(const struct gen *g, struct ref_route *r)
-{
-	static const uint32_t metrics[] = { 0, 0, 100, 200, 256, 1024 };
-	int family = rnd_pct(55) ? AF_INET : AF_INET6;
-
-	memset(r, 0, sizeof(*r));
-	r->dst.addr =
-	    family == AF_INET ? g->anchor4[rnd_below(N_ANCHORS)] : g->anchor6[rnd_below(N_ANCHORS)];
-	r->dst.len = (uint8_t)gen_len(family);
-	prefix_mask(&r->dst);
-	r->table = g->tables[rnd_below((unsigned)g->n_tables)];
-	r->metric = metrics[rnd_below(sizeof(metrics) / sizeof(metrics[0]))];
-	if (family == AF_INET && rnd_pct(5))
-		r->tos = (uint8_t)(4 << rnd_below(3));
-}
-
-static void gen_route(const struct gen *g, struct ref_route *r)
-{
-	gen_key(g, r);
-	gen_attrs(g, r);
-}
-
-/* An address to look up: near an anchor, inside a route, or anywhere. */
-static void gen_lookup_addr(const struct gen *g, const struct ref *m, struct rtw_addr *a)
-{
-	unsigned k = rnd_below(10);
-
-	if (k < 5 && m->n) {
-		const struct ref_route *r = &m->routes[rnd_below((unsigned)m->n)];
-
-		*a = r->dst.addr;
-		perturb(a, r->dst.len);
-		return;
-	}
-	if (k < 9) {
-		int family = rnd_pct(50) ? AF_INET : AF_INET6;
-
-		*a = family == AF_INET ? g->anchor4[rnd_below(N_ANCHORS)]
-				       : g->anchor6[rnd_below(N_ANCHORS)];
-		perturb(a, rnd_below(addr_bits(family) + 1));
-		return;
-	}
-	memset(a, 0, sizeof(*a));
-	a->family = rnd_pct(50) ? AF_INET : AF_INET6;
-	random_bytes(a->bytes, addr_len(a->family));
-}
-
 /* ---- one run -------------------------------------------------------- */
 
 struct run {
@@ -203,6 +40,17 @@ static void check_lookup(struct run *r, const struct rtw_addr *a)
 		ref_rtw_route_str(&got, s2, sizeof(s2));
 	else
 		snprintf(s2, sizeof(s2), "none");
+	if (getenv("RTW_TEST_VERBOSE")) {
+		size_t i;
+
+		for (i = 0; i < r->ref.n; i++)
+			if (r->ref.routes[i].dst.addr.family == a->family &&
+			    prefix_contains(&r->ref.routes[i].dst, a)) {
+				ref_route_str(&r->ref, &r->ref.routes[i], s1, sizeof(s1));
+				printf("# candidate seq %llu: %s\n",
+				       (unsigned long long)r->ref.routes[i].seq, s1);
+			}
+	}
 	snprintf(buf, sizeof(buf), "lookup %s: want %d [%s], got %d [%s]", as, rw, s1, rg, s2);
 	fail_run(r, buf);
 }
@@ -297,66 +145,35 @@ static void gen_link(struct run *r, struct evq_item *it)
 	ref_link_set(&r->ref, ifindex, admin && carrier);
 }
 
-/* A new snapshot: a random part of the model, some routes changed, some
- * new, links kept or dropped. It becomes the whole truth. */
-static size_t gen_snapshot(struct run *r, struct evq_item *out, size_t max, bool initial)
+/* RTW_TEST_TRACE=prefix prints every event about that prefix, for
+ * replaying a failure. */
+static void trace(const struct run *r, const char *what, const struct ref_route *x)
 {
-	struct ref next;
-	size_t n = 0, i;
-	unsigned keep = 75 + rnd_below(26);
+	const char *want = getenv("RTW_TEST_TRACE");
+	char p[64], s[600];
 
-	ref_init(&next, r->ref.tables, r->ref.n_tables, r->ref.linkdown);
-	for (i = 0; i < r->ref.n_links; i++) {
-		bool admin, carrier;
-
-		if (!initial && rnd_pct(8))
-			continue;
-		admin = rnd_pct(80);
-		carrier = rnd_pct(80);
-		out[n++] = ref_link_event(admin && carrier ? RTW_EV_LINK_UP : RTW_EV_LINK_DOWN,
-					  r->ref.links[i].ifindex, admin, carrier);
-		ref_link_set(&next, r->ref.links[i].ifindex, admin && carrier);
-	}
-	if (rnd_pct(30)) {
-		int ifindex = 1 + (int)rnd_below((unsigned)r->g.max_ifindex - 1);
-
-		if (!ref_link_find(&next, ifindex)) {
-			out[n++] = ref_link_event(RTW_EV_LINK_UP, ifindex, true, true);
-			ref_link_set(&next, ifindex, true);
-		}
-	}
-	for (i = 0; i < r->ref.n && n < max - 8; i++) {
-		struct ref_route x = r->ref.routes[i];
-
-		if (!rnd_pct(keep))
-			continue;
-		if (rnd_pct(10))
-			gen_attrs(&r->g, &x);
-		out[n++] = ref_route_event(RTW_EV_ROUTE_ADD, &x);
-		ref_route_add(&next, &x);
-	}
-	for (i = rnd_below(6); i > 0; i--) {
-		struct ref_route x;
-
-		gen_route(&r->g, &x);
-		out[n++] = ref_route_event(RTW_EV_ROUTE_ADD, &x);
-		ref_route_add(&next, &x);
-	}
-	/* what the snapshot did not mention is gone, links included */
-	for (i = 0; i < r->ref.n_links; i++)
-		if (!ref_link_find(&next, r->ref.links[i].ifindex))
-			ref_link_gone(&next, r->ref.links[i].ifindex);
-	ref_fini(&r->ref);
-	r->ref = next;
-	return n;
+	if (!want)
+		return;
+	rtw_prefix_format(&x->dst, p, sizeof(p));
+	if (strcmp(p, want))
+		return;
+	ref_route_str(&r->ref, x, s, sizeof(s));
+	printf("# op %lu: %s %s (disc %d)\n", r->op, what, s, ref_disc(x));
 }
 
 static void do_resync(struct run *r)
 {
 	static struct evq_item snap[EVQ_MAX];
-	size_t n = gen_snapshot(r, snap, EVQ_MAX - 2, false), i;
+	size_t n = gen_snapshot(&r->g, &r->ref, snap, EVQ_MAX - 2, false), i;
 
 	r->resyncs++;
+	for (i = 0; i < n; i++)
+		if (snap[i].ev.type == RTW_EV_ROUTE_ADD) {
+			struct ref_route x;
+
+			ref_from_event(&snap[i], &x);
+			trace(r, "in dump", &x);
+		}
 	if (rnd_pct(50)) {
 		/* overflow: the core asks the backend for the dump */
 		memcpy(evq.dump, snap, n * sizeof(snap[0]));
@@ -402,6 +219,7 @@ static bool one_op(struct run *r)
 		/* replace: same key, new attributes */
 		x = r->ref.routes[rnd_below((unsigned)r->ref.n)];
 		gen_attrs(&r->g, &x);
+		trace(r, "replace", &x);
 		evq_push(ref_route_event(RTW_EV_ROUTE_ADD, &x));
 		ref_route_add(&r->ref, &x);
 		return true;
@@ -414,11 +232,13 @@ static bool one_op(struct run *r)
 		else
 			gen_key(&r->g, &x);
 		gen_attrs(&r->g, &x);
+		trace(r, "delete", &x);
 		evq_push(ref_route_event(RTW_EV_ROUTE_DEL, &x));
 		ref_route_del(&r->ref, &x);
 		return true;
 	}
 	gen_route(&r->g, &x);
+	trace(r, "add", &x);
 	evq_push(ref_route_event(RTW_EV_ROUTE_ADD, &x));
 	ref_route_add(&r->ref, &x);
 	return true;
@@ -453,7 +273,7 @@ static void run_start(struct run *r, const char *name, const uint32_t *order, si
 		gen_route(&r->g, &x);
 		ref_route_add(&r->ref, &x);
 	}
-	n = gen_snapshot(r, snap, EVQ_MAX, true);
+	n = gen_snapshot(&r->g, &r->ref, snap, EVQ_MAX, true);
 	memcpy(evq.dump, snap, n * sizeof(snap[0]));
 	evq.n_dump = n;
 
