@@ -320,13 +320,15 @@ static int send_dump_request(struct rtw_backend *b, uint16_t type, uint8_t famil
 	return 0;
 }
 
-/* One request and its reply. Returns the number of events, -EAGAIN when the
- * reply must be asked for again (interrupted or truncated), or -errno. The
- * reply is always read to its end: the kernel refuses a new dump on this
- * socket while one is unfinished. */
-static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_sink *sink, void *arg)
+/* One request and its reply; *events counts what reached the sink (an
+ * interrupted pass delivers too). Returns 0, -EAGAIN when the reply must be
+ * asked for again (interrupted or truncated), or -errno. The reply is always
+ * read to its end: the kernel refuses a new dump on this socket while one is
+ * unfinished. */
+static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_sink *sink, void *arg,
+		    int *events)
 {
-	int events = 0, err, fail = 0;
+	int err, fail = 0;
 
 	err = send_dump_request(b, type, family);
 	if (err < 0)
@@ -368,7 +370,7 @@ static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_si
 				if (!fail && mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) &&
 				    *status < 0)
 					fail = *status;
-				return fail ? fail : events;
+				return fail;
 			}
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -386,7 +388,7 @@ static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_si
 			if (err < 0)
 				fail = err;
 			else
-				events += err;
+				*events += err;
 		}
 	}
 }
@@ -420,7 +422,7 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		 * same snapshot: what it reported twice is marked twice, what
 		 * changed meanwhile also waits as a notification. */
 		do {
-			err = dump_one(b, steps[i].type, steps[i].family, sink, arg);
+			err = dump_one(b, steps[i].type, steps[i].family, sink, arg, &events);
 		} while (err == -EAGAIN && ++tries < DUMP_RETRIES);
 		if (err == -EAGAIN)
 			err = -EBUSY;
@@ -432,7 +434,6 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			nl_parse_begin(&b->parser, true);
 			return err;
 		}
-		events += err;
 	}
 	nl_parse_begin(&b->parser, true);
 	memset(&ev, 0, sizeof(ev));

@@ -17,12 +17,17 @@
 #include "../unit/testutil.h"
 #include "backend.h"
 
+#define MAX_SEEN 16384
+
 struct seen {
-	enum rtw_event_type types[4096];
-	unsigned flags[4096];
+	enum rtw_event_type types[MAX_SEEN];
+	unsigned flags[MAX_SEEN];
 	unsigned n;
-	unsigned routes_10_77; /* ROUTE_ADD events for 10.77.0.0/16 */
-	int fail_with;	       /* the sink's answer from the first event on */
+	enum rtw_event_type last;
+	unsigned addrs;		    /* ADDR_ADD events */
+	unsigned char stable[2000]; /* 10.66.4.1 to 10.66.11.250 seen */
+	unsigned routes_10_77;	    /* ROUTE_ADD events for 10.77.0.0/16 */
+	int fail_with;		    /* the sink's answer from the first event on */
 };
 
 static int record(void *arg, const struct rtw_event *ev)
@@ -31,11 +36,19 @@ static int record(void *arg, const struct rtw_event *ev)
 
 	if (s->fail_with)
 		return s->fail_with;
-	if (s->n < 4096) {
+	if (s->n < MAX_SEEN) {
 		s->types[s->n] = ev->type;
 		s->flags[s->n] = ev->flags;
 	}
 	s->n++;
+	s->last = ev->type;
+	s->addrs += ev->type == RTW_EV_ADDR_ADD;
+	if (ev->type == RTW_EV_ADDR_ADD && ev->u.addr.prefix.addr.family == AF_INET) {
+		const uint8_t *a = ev->u.addr.prefix.addr.bytes;
+
+		if (a[0] == 10 && a[1] == 66 && a[2] >= 4 && a[2] < 12 && a[3] >= 1 && a[3] <= 250)
+			s->stable[(a[2] - 4) * 250 + a[3] - 1] = 1;
+	}
 	if (ev->type == RTW_EV_ROUTE_ADD && ev->u.route.dst.addr.family == AF_INET &&
 	    ev->u.route.dst.addr.bytes[0] == 10 && ev->u.route.dst.addr.bytes[1] == 77)
 		s->routes_10_77++;
@@ -63,7 +76,7 @@ static unsigned index_of(const struct seen *s, enum rtw_event_type t)
 {
 	unsigned i;
 
-	for (i = 0; i < s->n && i < 4096; i++)
+	for (i = 0; i < s->n && i < MAX_SEEN; i++)
 		if (s->types[i] == t)
 			return i;
 	return UINT32_MAX;
@@ -227,6 +240,59 @@ static void sink_errors_are_returned_and_dumps_recover(void **state)
 	rtw_backend_netlink.close(b);
 }
 
+static unsigned count_stable(const struct seen *s)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < sizeof(s->stable); i++)
+		n += s->stable[i];
+	return n;
+}
+
+/* Addresses 10.66.0.1-10.66.3.250 come and go while dumps run; the 2000
+ * after them stay, so every complete dump must list all 2000. */
+static void dumps_succeed_while_the_kernel_changes(void **state)
+{
+	struct rtw_backend *b = open_backend(0);
+	static struct seen s;
+	unsigned dumps = 0;
+	int status;
+
+	/* 3000 addresses make the address dump span many datagrams; deleting
+	 * and adding the first 1000 meanwhile makes the kernel flag
+	 * NLM_F_DUMP_INTR, which the backend answers by asking again */
+	sh("for i in $(seq 0 2999); do echo addr add 10.66.$((i / 250)).$((i % 250 + 1))/32"
+	   " dev v1; done | ip -batch -");
+	sh("(for r in 1 2 3; do for i in $(seq 0 999); do echo addr del 10.66.$((i / 250))."
+	   "$((i % 250 + 1))/32 dev v1; done; for i in $(seq 0 999); do echo addr add"
+	   " 10.66.$((i / 250)).$((i % 250 + 1))/32 dev v1; done; done | ip -batch -;"
+	   " touch /tmp/rtw-churn-done.$PPID) &");
+	for (;;) {
+		char done[64];
+
+		snprintf(done, sizeof(done), "/tmp/rtw-churn-done.%d", (int)getpid());
+		memset(&s, 0, sizeof(s));
+		status = rtw_backend_netlink.dump(b, record, &s);
+		assert_int_equal(status, (int)s.n);
+		assert_int_equal(s.types[0], RTW_EV_DUMP_BEGIN);
+		assert_int_equal(s.last, RTW_EV_DUMP_END);
+		/* an interrupted dump skips entries; the restart finds them */
+		assert_int_equal(count_stable(&s), 2000);
+		dumps++;
+		if (access(done, F_OK) == 0) {
+			unlink(done);
+			break;
+		}
+	}
+	/* after the churn every address is there again, and seen */
+	memset(&s, 0, sizeof(s));
+	assert_true(rtw_backend_netlink.dump(b, record, &s) > 3000);
+	assert_true(s.addrs >= 3000);
+	assert_true(dumps >= 2);
+	sh("ip addr flush dev v1");
+	rtw_backend_netlink.close(b);
+}
+
 static int setup_netns(void)
 {
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
@@ -255,6 +321,7 @@ int main(void)
 		cmocka_unit_test(admin_down_asks_for_resync),
 		cmocka_unit_test(foreign_sender_is_dropped_and_counted),
 		cmocka_unit_test(sink_errors_are_returned_and_dumps_recover),
+		cmocka_unit_test(dumps_succeed_while_the_kernel_changes),
 	};
 	int r;
 
