@@ -41,7 +41,8 @@ static int errno_or(int fallback)
 }
 
 /* Buffer and scratch arrays grow together: the scratch must hold every hop
- * of any message the buffer can hold. State is unchanged on failure. */
+ * of any message the buffer can hold. On failure the buffer keeps its size
+ * (scratch that grew already only wastes a little). */
 static int grow_buffer(struct rtw_backend *b, size_t len)
 {
 	size_t hops = nl_parse_max_hops(len);
@@ -99,7 +100,6 @@ static void netlink_close(struct rtw_backend *b)
 static void set_rcvbuf(struct mnl_socket *nl, unsigned size)
 {
 	int v = size > INT32_MAX / 2 ? INT32_MAX / 2 : (int)size;
-
 	int fd = mnl_socket_get_fd(nl);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
