@@ -1,0 +1,1138 @@
+/* bench/lookup_bench.c: lookups through the public rtw_lookup(), resident
+ * memory per route, and insert/delete rates, against DPDK rte_lpm/rte_lpm6,
+ * nDPI's patricia tree and a first-match linear scan, each peer in its own
+ * process. Usage: lookup_bench [--smoke] [--quick] [--rounds N] [--data DIR] */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "ctx.h"
+
+#ifdef HAVE_DPDK
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#endif
+#ifdef HAVE_NDPI
+#include <ndpi_api.h>
+#endif
+
+#define NONE UINT32_MAX
+
+struct pfx {
+	uint8_t key[16];
+	uint8_t len;
+};
+
+struct table {
+	char name[16];
+	unsigned bits;
+	size_t n;
+	struct pfx *p;
+};
+
+/* ---- measuring ---- */
+
+/* Thread CPU time: time lost to the other processes on a shared machine is
+ * not charged to whichever implementation was running. */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long rss_kib(void)
+{
+	long pages = 0, rss = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	if (!fp)
+		return 0;
+	if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	fclose(fp);
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void fatal(const char *what)
+{
+	fprintf(stderr, "lookup_bench: %s\n", what);
+	exit(2);
+}
+
+/* ---- one implementation under test ---- */
+
+struct impl {
+	const char *name4, *name6;
+	/* per process: DPDK's EAL */
+	int (*init)(void);
+	void *(*create)(const struct table *t);
+	int (*insert)(void *h, const struct pfx *p, uint32_t idx);
+	int (*remove)(void *h, const struct pfx *p);
+	/* the implementation's own query form, made before timing */
+	void *(*queries)(void *h, const uint8_t (*keys)[16], size_t n);
+	/* sum of answers to queries [from, from + n): the timed loop */
+	uint64_t (*many)(void *h, const void *q, size_t from, size_t n);
+	/* the matched prefix (smoke checks); 0 when none matched */
+	int (*answer)(void *h, const struct table *t, const uint8_t *key, struct pfx *ret);
+	size_t max_n; /* 0: any table size */
+};
+
+static void *raw_queries(void *h, const uint8_t (*keys)[16], size_t n)
+{
+	(void)h;
+	(void)n;
+	return (void *)keys;
+}
+
+/* ---- routewatch through its public lookup, fed by an in-memory backend ---- */
+
+static struct rtw_nexthop hop4, hop6;
+
+static int mem_open(struct rtw_backend **ret_b, const struct rtw_backend_options *o)
+{
+	static int token;
+
+	(void)o;
+	*ret_b = (struct rtw_backend *)&token;
+	return 0;
+}
+
+static int mem_fd(struct rtw_backend *b)
+{
+	(void)b;
+	return -1;
+}
+
+static int mem_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	struct rtw_event e;
+	int r;
+
+	(void)b;
+	memset(&e, 0, sizeof(e));
+	e.type = RTW_EV_DUMP_BEGIN;
+	if ((r = sink(arg, &e)) < 0)
+		return r;
+	e.type = RTW_EV_LINK_UP;
+	e.u.link.ifindex = 2;
+	strcpy(e.u.link.name, "eth0");
+	e.u.link.admin_up = e.u.link.carrier_up = true;
+	if ((r = sink(arg, &e)) < 0)
+		return r;
+	memset(&e, 0, sizeof(e));
+	e.type = RTW_EV_DUMP_END;
+	return sink(arg, &e);
+}
+
+static int mem_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	(void)b;
+	(void)sink;
+	(void)arg;
+	return 0;
+}
+
+static void mem_close(struct rtw_backend *b)
+{
+	(void)b;
+}
+
+static const uint32_t mem_tables[] = { 255, 254, 253, UINT32_MAX };
+static const struct rtw_backend_ops mem_ops = {
+	.name = "memory",
+	.open = mem_open,
+	.fd = mem_fd,
+	.dump = mem_dump,
+	.read = mem_read,
+	.close = mem_close,
+	.linkdown = RTW_LINKDOWN_FALLBACK,
+	.default_tables = mem_tables,
+};
+
+static void *rtw_create(const struct table *t)
+{
+	struct rtw_ctx *c = rtw_new(NULL);
+
+	(void)t;
+	if (!c)
+		return NULL;
+	hop4.ifindex = hop6.ifindex = 2;
+	hop4.weight = hop6.weight = 1;
+	rtw_addr_parse("192.0.2.1", &hop4.gateway);
+	rtw_addr_parse("fe80::1", &hop6.gateway);
+	c->ops = &mem_ops;
+	if (rtw_start(c) < 0) {
+		rtw_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* A BGP route through one gateway, as the netlink backend would deliver it. */
+static int rtw_route_event(void *h, const struct pfx *p, enum rtw_event_type type, unsigned bits)
+{
+	struct rtw_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	e.u.route.dst.addr.family = bits == 32 ? AF_INET : AF_INET6;
+	memcpy(e.u.route.dst.addr.bytes, p->key, bits / 8);
+	e.u.route.dst.len = p->len;
+	e.u.route.table = RTW_TABLE_MAIN;
+	e.u.route.type = RTW_ROUTE_UNICAST;
+	e.u.route.protocol = 186;
+	e.u.route.n_nexthops = 1;
+	e.u.route.nexthops = bits == 32 ? &hop4 : &hop6;
+	return engine_sink(h, &e);
+}
+
+static unsigned g_bits; /* the family of the table being measured */
+
+static int rtw_insert_(void *h, const struct pfx *p, uint32_t idx)
+{
+	(void)idx;
+	return rtw_route_event(h, p, RTW_EV_ROUTE_ADD, g_bits);
+}
+
+static int rtw_remove_(void *h, const struct pfx *p)
+{
+	return rtw_route_event(h, p, RTW_EV_ROUTE_DEL, g_bits);
+}
+
+/* Applications hold sockaddrs, so that is what is timed. */
+static void *rtw_queries(void *h, const uint8_t (*keys)[16], size_t n)
+{
+	size_t i;
+
+	(void)h;
+	if (g_bits == 32) {
+		struct sockaddr_in *q = calloc(n, sizeof(*q));
+
+		if (!q)
+			fatal("out of memory for queries");
+		for (i = 0; i < n; i++) {
+			q[i].sin_family = AF_INET;
+			memcpy(&q[i].sin_addr, keys[i], 4);
+		}
+		return q;
+	} else {
+		struct sockaddr_in6 *q = calloc(n, sizeof(*q));
+
+		if (!q)
+			fatal("out of memory for queries");
+		for (i = 0; i < n; i++) {
+			q[i].sin6_family = AF_INET6;
+			memcpy(&q[i].sin6_addr, keys[i], 16);
+		}
+		return q;
+	}
+}
+
+static uint64_t rtw_many(void *h, const void *q, size_t from, size_t n)
+{
+	const struct rtw_ctx *c = h;
+	struct rtw_route r;
+	uint64_t sum = 0;
+	size_t i;
+
+	if (g_bits == 32) {
+		const struct sockaddr_in *s = q;
+
+		for (i = from; i < from + n; i++)
+			if (rtw_lookup(c, (const struct sockaddr *)&s[i], &r) == 0)
+				sum += r.dst.len;
+	} else {
+		const struct sockaddr_in6 *s = q;
+
+		for (i = from; i < from + n; i++)
+			if (rtw_lookup(c, (const struct sockaddr *)&s[i], &r) == 0)
+				sum += r.dst.len;
+	}
+	return sum;
+}
+
+static int rtw_answer(void *h, const struct table *t, const uint8_t *key, struct pfx *ret)
+{
+	struct rtw_addr a;
+	struct rtw_route r;
+
+	memset(&a, 0, sizeof(a));
+	a.family = t->bits == 32 ? AF_INET : AF_INET6;
+	memcpy(a.bytes, key, t->bits / 8);
+	if (rtw_lookup_addr(h, &a, &r) < 0)
+		return 0;
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->key, r.dst.addr.bytes, 16);
+	ret->len = r.dst.len;
+	return 1;
+}
+
+/* ---- the seed's approach: an unsorted list, new routes at the tail, and
+ * a lookup that takes the first entry covering the address (not the
+ * longest: the seed's own behaviour, and its cost). ---- */
+
+struct scan {
+	size_t n, cap;
+	struct pfx *e;
+	uint32_t *idx;
+};
+
+static void *scan_create(const struct table *t)
+{
+	struct scan *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cap = t->n + 1;
+	s->e = calloc(s->cap, sizeof(*s->e));
+	s->idx = calloc(s->cap, sizeof(*s->idx));
+	if (!s->e || !s->idx) {
+		free(s->e);
+		free(s->idx);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int covers(const struct pfx *e, const uint8_t *addr)
+{
+	unsigned full = e->len / 8, rest = e->len % 8;
+
+	if (memcmp(e->key, addr, full) != 0)
+		return 0;
+	return rest == 0 || ((e->key[full] ^ addr[full]) & (0xff00u >> rest)) == 0;
+}
+
+static int scan_insert(void *h, const struct pfx *p, uint32_t idx)
+{
+	struct scan *s = h;
+
+	if (s->n == s->cap)
+		return -ENOSPC;
+	s->e[s->n] = *p;
+	s->idx[s->n++] = idx;
+	return 0;
+}
+
+static int scan_remove(void *h, const struct pfx *p)
+{
+	struct scan *s = h;
+	size_t i;
+
+	/* order decides which match comes first: keep it */
+	for (i = 0; i < s->n; i++)
+		if (s->e[i].len == p->len && memcmp(s->e[i].key, p->key, 16) == 0) {
+			memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(*s->e));
+			memmove(&s->idx[i], &s->idx[i + 1], (s->n - i - 1) * sizeof(*s->idx));
+			s->n--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static size_t scan_find(const struct scan *s, const uint8_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (covers(&s->e[i], addr))
+			return i;
+	return SIZE_MAX;
+}
+
+static uint64_t scan_many(void *h, const void *q, size_t from, size_t n)
+{
+	const uint8_t(*keys)[16] = q;
+	const struct scan *s = h;
+	uint64_t sum = 0;
+	size_t i, at;
+
+	for (i = from; i < from + n; i++)
+		if ((at = scan_find(s, keys[i])) != SIZE_MAX)
+			sum += s->idx[at];
+	return sum;
+}
+
+static int scan_answer(void *h, const struct table *t, const uint8_t *key, struct pfx *ret)
+{
+	const struct scan *s = h;
+	size_t at = scan_find(s, key);
+
+	(void)t;
+	if (at == SIZE_MAX)
+		return 0;
+	*ret = s->e[at];
+	return 1;
+}
+
+/* ---- DPDK rte_lpm and rte_lpm6 ---- */
+
+#ifdef HAVE_DPDK
+struct dpdk {
+	struct rte_lpm *v4;
+	struct rte_lpm6 *v6;
+};
+
+static int dpdk_init(void)
+{
+	char prefix[64];
+	char *argv[] = { "lookup_bench", "--no-huge",	"--no-pci",
+			 "--no-shconf",	 "-m",		"2048",
+			 "--log-level",	 "lib.*:error", "--file-prefix",
+			 prefix,	 NULL };
+
+	snprintf(prefix, sizeof(prefix), "rtwbench%ld", (long)getpid());
+	if (rte_eal_init(10, argv) < 0) {
+		fprintf(stderr, "lookup_bench: DPDK EAL did not start: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int pfx_bytes_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* DPDK sizes its tables at creation. The tbl8 groups a table needs are
+ * counted from the prefixes themselves (one group per distinct byte string
+ * a longer prefix passes through), so the peer is charged for what it needs,
+ * not for a guess. */
+static uint32_t dpdk_groups(const struct table *t)
+{
+	struct pfx *s = malloc(t->n * sizeof(*s));
+	unsigned first = t->bits == 32 ? 3 : 3, j;
+	uint64_t groups = 0;
+	size_t i;
+
+	if (!s)
+		fatal("out of memory");
+	memcpy(s, t->p, t->n * sizeof(*s));
+	qsort(s, t->n, sizeof(*s), pfx_bytes_cmp);
+	for (j = first; j < t->bits / 8; j++) {
+		const struct pfx *last = NULL;
+
+		for (i = 0; i < t->n; i++) {
+			unsigned deepest = (s[i].len + 7u) / 8u; /* bytes it spans */
+
+			if (deepest <= j)
+				continue;
+			if (!last || memcmp(last->key, s[i].key, j) != 0)
+				groups++;
+			last = &s[i];
+		}
+	}
+	free(s);
+	return (uint32_t)(groups + groups / 8 + 64);
+}
+
+static void *dpdk_create(const struct table *t)
+{
+	static unsigned seq;
+	struct dpdk *h = calloc(1, sizeof(*h));
+	char name[32];
+
+	if (!h)
+		return NULL;
+	snprintf(name, sizeof(name), "b%u", seq++);
+	if (t->bits == 32) {
+		struct rte_lpm_config c = { .max_rules = (uint32_t)t->n + 16,
+					    .number_tbl8s = dpdk_groups(t) };
+
+		h->v4 = rte_lpm_create(name, SOCKET_ID_ANY, &c);
+	} else {
+		struct rte_lpm6_config c = { .max_rules = (uint32_t)t->n + 16,
+					     .number_tbl8s = dpdk_groups(t) };
+
+		h->v6 = rte_lpm6_create(name, SOCKET_ID_ANY, &c);
+	}
+	if (!h->v4 && !h->v6) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static uint32_t be32(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+static int dpdk_insert(void *p, const struct pfx *x, uint32_t idx)
+{
+	struct dpdk *h = p;
+
+	/* rte_lpm keeps 24-bit next hops */
+	idx &= 0xffffff;
+	if (h->v4)
+		return rte_lpm_add(h->v4, be32(x->key), x->len, idx);
+	return rte_lpm6_add(h->v6, x->key, x->len, idx);
+}
+
+static int dpdk_remove(void *p, const struct pfx *x)
+{
+	struct dpdk *h = p;
+
+	if (h->v4)
+		return rte_lpm_delete(h->v4, be32(x->key), x->len);
+	return rte_lpm6_delete(h->v6, x->key, x->len);
+}
+
+static uint64_t dpdk_many(void *p, const void *q, size_t from, size_t n)
+{
+	const uint8_t(*keys)[16] = q;
+	const struct dpdk *h = p;
+	uint64_t sum = 0;
+	uint32_t nh;
+	size_t i;
+
+	if (h->v4) {
+		for (i = from; i < from + n; i++)
+			if (rte_lpm_lookup(h->v4, be32(keys[i]), &nh) == 0)
+				sum += nh;
+	} else {
+		for (i = from; i < from + n; i++)
+			if (rte_lpm6_lookup(h->v6, keys[i], &nh) == 0)
+				sum += nh;
+	}
+	return sum;
+}
+
+static int dpdk_answer(void *p, const struct table *t, const uint8_t *key, struct pfx *ret)
+{
+	const struct dpdk *h = p;
+	uint32_t nh;
+	int r = h->v4 ? rte_lpm_lookup(h->v4, be32(key), &nh) : rte_lpm6_lookup(h->v6, key, &nh);
+
+	if (r != 0)
+		return 0;
+	*ret = t->p[nh];
+	return 1;
+}
+#endif
+
+/* ---- nDPI patricia (the MRT/BSD radix family) ---- */
+
+#ifdef HAVE_NDPI
+static void ndpi_pfx(unsigned bits, const uint8_t *key, unsigned len, ndpi_prefix_t *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (bits == 32) {
+		struct in_addr a;
+
+		memcpy(&a, key, 4);
+		ndpi_fill_prefix_v4(ret, &a, (int)len, 32);
+	} else {
+		struct in6_addr a;
+
+		memcpy(&a, key, 16);
+		ndpi_fill_prefix_v6(ret, &a, (int)len, 128);
+	}
+}
+
+static void *ndpi_create(const struct table *t)
+{
+	return ndpi_patricia_new((u_int16_t)t->bits);
+}
+
+static int ndpi_insert(void *h, const struct pfx *x, uint32_t idx)
+{
+	ndpi_patricia_node_t *node;
+	ndpi_prefix_t pr;
+
+	ndpi_pfx(g_bits, x->key, x->len, &pr);
+	node = ndpi_patricia_lookup(h, &pr);
+	if (!node)
+		return -ENOMEM;
+	ndpi_patricia_set_node_u64(node, idx);
+	return 0;
+}
+
+static int ndpi_remove(void *h, const struct pfx *x)
+{
+	ndpi_patricia_node_t *node;
+	ndpi_prefix_t pr;
+
+	ndpi_pfx(g_bits, x->key, x->len, &pr);
+	node = ndpi_patricia_search_exact(h, &pr);
+	if (!node)
+		return -ENOENT;
+	ndpi_patricia_remove(h, node);
+	return 0;
+}
+
+static uint64_t ndpi_many(void *h, const void *q, size_t from, size_t n)
+{
+	const uint8_t(*keys)[16] = q;
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = from; i < from + n; i++) {
+		ndpi_patricia_node_t *node;
+		ndpi_prefix_t pr;
+
+		ndpi_pfx(g_bits, keys[i], g_bits, &pr);
+		node = ndpi_patricia_search_best(h, &pr);
+		if (node)
+			sum += ndpi_patricia_get_node_u64(node);
+	}
+	return sum;
+}
+
+static int ndpi_answer(void *h, const struct table *t, const uint8_t *key, struct pfx *ret)
+{
+	ndpi_patricia_node_t *node;
+	ndpi_prefix_t pr;
+
+	ndpi_pfx(t->bits, key, t->bits, &pr);
+	node = ndpi_patricia_search_best(h, &pr);
+	if (!node)
+		return 0;
+	*ret = t->p[ndpi_patricia_get_node_u64(node)];
+	return 1;
+}
+#endif
+
+static const struct impl impls[] = {
+	{ "routewatch", "routewatch", NULL, rtw_create, rtw_insert_, rtw_remove_, rtw_queries,
+	  rtw_many, rtw_answer, 0 },
+#ifdef HAVE_DPDK
+	{ "rte_lpm", "rte_lpm6", dpdk_init, dpdk_create, dpdk_insert, dpdk_remove, raw_queries,
+	  dpdk_many, dpdk_answer, 0 },
+#endif
+#ifdef HAVE_NDPI
+	{ "ndpi", "ndpi", NULL, ndpi_create, ndpi_insert, ndpi_remove, raw_queries, ndpi_many,
+	  ndpi_answer, 0 },
+#endif
+	{ "scan", "scan", NULL, scan_create, scan_insert, scan_remove, raw_queries, scan_many,
+	  scan_answer, 0 },
+};
+#define NIMPL (sizeof(impls) / sizeof(impls[0]))
+
+/* ---- tables and keys ---- */
+
+static void mask(struct pfx *p, unsigned bits)
+{
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		unsigned keep = i >= bits / 8		? 0
+				: p->len >= 8 * (i + 1) ? 8
+				: p->len > 8 * i	? p->len - 8 * i
+							: 0;
+
+		p->key[i] &= (uint8_t)(0xff00u >> keep);
+	}
+}
+
+static int pfx_cmp(const void *a, const void *b)
+{
+	const struct pfx *x = a, *y = b;
+	int c = memcmp(x->key, y->key, 16);
+
+	return c ? c : (int)x->len - (int)y->len;
+}
+
+/* Drop duplicates and shuffle into insertion order. */
+static void table_finish(struct table *t)
+{
+	size_t i, m = 0;
+
+	qsort(t->p, t->n, sizeof(*t->p), pfx_cmp);
+	for (i = 0; i < t->n; i++)
+		if (m == 0 || pfx_cmp(&t->p[m - 1], &t->p[i]) != 0)
+			t->p[m++] = t->p[i];
+	t->n = m;
+	for (i = t->n; i > 1; i--) {
+		size_t j = rnd() % i;
+		struct pfx x = t->p[i - 1];
+
+		t->p[i - 1] = t->p[j];
+		t->p[j] = x;
+	}
+}
+
+static int load_real(const char *dir, struct table *v4, struct table *v6)
+{
+	char path[4096], cmd[4200], line[128];
+	size_t cap[2] = { 1 << 20, 1 << 18 };
+	struct table *t[2] = { v4, v6 };
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/bgp-prefixes.txt.gz", dir);
+	if (access(path, R_OK) != 0)
+		return -errno;
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+	fp = popen(cmd, "r");
+	if (!fp)
+		return -errno;
+	v4->p = malloc(cap[0] * sizeof(struct pfx));
+	v6->p = malloc(cap[1] * sizeof(struct pfx));
+	if (!v4->p || !v6->p)
+		fatal("out of memory");
+	v4->n = v6->n = 0;
+	while (fgets(line, sizeof(line), fp)) {
+		struct rtw_prefix rp;
+		unsigned f;
+
+		line[strcspn(line, "\r\n")] = 0;
+		if (rtw_prefix_parse(line, &rp) < 0)
+			continue;
+		f = rp.addr.family == AF_INET6;
+		if (t[f]->n == cap[f]) {
+			cap[f] *= 2;
+			t[f]->p = realloc(t[f]->p, cap[f] * sizeof(struct pfx));
+			if (!t[f]->p)
+				fatal("out of memory");
+		}
+		memset(&t[f]->p[t[f]->n], 0, sizeof(struct pfx));
+		memcpy(t[f]->p[t[f]->n].key, rp.addr.bytes, 16);
+		t[f]->p[t[f]->n].len = rp.len;
+		t[f]->n++;
+	}
+	pclose(fp);
+	strcpy(v4->name, "real");
+	strcpy(v6->name, "real");
+	v4->bits = 32;
+	v6->bits = 128;
+	table_finish(v4);
+	table_finish(v6);
+	return v4->n && v6->n ? 0 : -ENOENT;
+}
+
+/* The real table's length mix; about half of the prefixes nest inside an
+ * earlier, shorter one, as more-specifics do. Without the real table, the
+ * mix of /work/shared/notes/lpm-performance.md in per mille. */
+static void make_synthetic(struct table *t, const struct table *real, unsigned bits, size_t n,
+			   const char *name)
+{
+	static const unsigned mix4[][2] = { { 24, 596 }, { 22, 120 }, { 23, 107 }, { 21, 56 },
+					    { 20, 47 },	 { 19, 28 },  { 16, 15 },  { 18, 15 },
+					    { 17, 9 },	 { 12, 5 },   { 32, 1 } };
+	static const unsigned mix6[][2] = { { 48, 471 }, { 32, 141 }, { 44, 90 }, { 40, 84 },
+					    { 36, 37 },	 { 29, 27 },  { 46, 19 }, { 47, 20 },
+					    { 33, 18 },	 { 34, 16 },  { 42, 14 }, { 64, 1 } };
+	uint64_t hist[129] = { 0 }, total = 0;
+	size_t k, i;
+	unsigned l;
+
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->bits = bits;
+	t->p = calloc(n, sizeof(*t->p));
+	if (!t->p)
+		fatal("out of memory");
+	if (real && real->n) {
+		for (k = 0; k < real->n; k++)
+			hist[real->p[k].len]++;
+	} else if (bits == 32) {
+		for (k = 0; k < sizeof(mix4) / sizeof(mix4[0]); k++)
+			hist[mix4[k][0]] = mix4[k][1];
+	} else {
+		for (k = 0; k < sizeof(mix6) / sizeof(mix6[0]); k++)
+			hist[mix6[k][0]] = mix6[k][1];
+	}
+	for (l = 0; l <= 128; l++)
+		total += hist[l];
+	/* lengths in ascending order, so a prefix can nest in an earlier one */
+	for (k = 0, l = 0; l <= bits; l++) {
+		size_t want = (size_t)((double)hist[l] * (double)n / (double)total + 0.5);
+
+		for (i = 0; i < want && k < n; i++)
+			t->p[k++].len = (uint8_t)l;
+	}
+	while (k < n)
+		t->p[k++].len = bits == 32 ? 24 : 48;
+	for (k = 0; k < n; k++) {
+		struct pfx *p = &t->p[k];
+
+		for (i = 0; i < bits / 8; i++)
+			p->key[i] = (uint8_t)rnd();
+		if (bits == 128)
+			p->key[0] = (uint8_t)(0x20 | (p->key[0] & 0x1f));
+		if (k > 0 && rnd() % 2) {
+			const struct pfx *q = &t->p[rnd() % k];
+			unsigned b;
+
+			for (b = 0; b < q->len && q->len < p->len; b++) {
+				uint8_t m = (uint8_t)(0x80u >> (b % 8));
+
+				p->key[b / 8] =
+				    (uint8_t)((p->key[b / 8] & ~m) | (q->key[b / 8] & m));
+			}
+		}
+		mask(p, bits);
+	}
+	t->n = n;
+	table_finish(t);
+}
+
+/* Random addresses (IPv6 inside 2000::/3, where routes are), or addresses
+ * inside prefixes drawn from the table. */
+static void make_keys(const struct table *t, int from_table, uint8_t (*keys)[16], size_t n)
+{
+	size_t k;
+	unsigned i;
+
+	for (k = 0; k < n; k++) {
+		memset(keys[k], 0, 16);
+		for (i = 0; i < t->bits / 8; i++)
+			keys[k][i] = (uint8_t)rnd();
+		if (from_table) {
+			const struct pfx *p = &t->p[rnd() % t->n];
+
+			for (i = 0; i < p->len; i++) {
+				uint8_t m = (uint8_t)(0x80u >> (i % 8));
+
+				keys[k][i / 8] =
+				    (uint8_t)((keys[k][i / 8] & ~m) | (p->key[i / 8] & m));
+			}
+		} else if (t->bits == 128) {
+			keys[k][0] = (uint8_t)(0x20 | (keys[k][0] & 0x1f));
+		}
+	}
+}
+
+/* ---- one measurement, in a child process ---- */
+
+struct result {
+	int ok;
+	double rss_b;	  /* resident growth while building, bytes per route */
+	double build_mps; /* million inserts/s building the whole table */
+	double mlps[2];	  /* million lookups/s: random keys, table keys */
+	double ins_mps;	  /* million inserts/s back into the full table */
+	double del_mps;	  /* million deletes/s from the full table */
+};
+
+static volatile uint64_t sink_v;
+
+/* Lookups per second: five slices of min_s / 5 of CPU time each, the
+ * median. Chunks grow from one key, so that the linear scan on a big table
+ * (milliseconds a lookup) still ends its slice on time. */
+static double time_lookups(const struct impl *im, void *h, const void *q, size_t nkeys,
+			   double min_s)
+{
+	double rate[5];
+	size_t chunk = 1, off = 0;
+	unsigned s;
+
+	for (s = 0; s < 5; s++) {
+		double t0 = cpu_now(), t = 0, last = t0;
+		size_t done = 0;
+
+		do {
+			size_t c = off + chunk > nkeys ? nkeys - off : chunk;
+			double t1;
+
+			sink_v += im->many(h, q, off, c);
+			done += c;
+			off = (off + c) % nkeys;
+			t1 = cpu_now();
+			if (t1 - last < min_s / 100 && chunk < 65536)
+				chunk *= 2;
+			last = t1;
+			t = t1 - t0;
+		} while (t < min_s / 5);
+		rate[s] = (double)done / t / 1e6;
+	}
+	return median(rate, 5);
+}
+
+static void measure(const struct impl *im, const struct table *t, uint8_t (*const keys[2])[16],
+		    size_t nkeys, double min_s, struct result *r)
+{
+	size_t i, m, done;
+	long rss0, rss1;
+	double t0, budget;
+	void *h, *q;
+	unsigned w;
+
+	memset(r, 0, sizeof(*r));
+	g_bits = t->bits;
+	if (im->init && im->init() < 0)
+		return;
+	malloc_trim(0);
+	rss0 = rss_kib();
+	t0 = cpu_now();
+	h = im->create(t);
+	if (!h)
+		return;
+	for (i = 0; i < t->n; i++)
+		if (im->insert(h, &t->p[i], (uint32_t)i) < 0) {
+			fprintf(stderr, "lookup_bench: %s: insert %zu of %s failed\n", im->name4, i,
+				t->name);
+			return;
+		}
+	r->build_mps = (double)t->n / (cpu_now() - t0) / 1e6;
+	rss1 = rss_kib();
+	r->rss_b = (double)(rss1 - rss0) * 1024.0 / (double)t->n;
+	for (w = 0; w < 2; w++) {
+		q = im->queries(h, (const uint8_t(*)[16])keys[w], nkeys);
+		r->mlps[w] = time_lookups(im, h, q, nkeys, min_s);
+		if (q != (void *)keys[w])
+			free(q);
+	}
+	/* a sample spread over the table by a stride prime to its size: all
+	 * deletes first, then the inserts back, so that neither finds the
+	 * path warm from the other; slow structures stop at a time budget */
+	m = t->n < 20000 ? t->n : 20000;
+	budget = min_s;
+	t0 = cpu_now();
+	for (done = 0; done < m && (done % 64 || cpu_now() - t0 < budget); done++)
+		im->remove(h, &t->p[(done * 7919) % t->n]);
+	r->del_mps = (double)done / (cpu_now() - t0) / 1e6;
+	m = done;
+	t0 = cpu_now();
+	for (done = 0; done < m; done++)
+		im->insert(h, &t->p[(done * 7919) % t->n], (uint32_t)((done * 7919) % t->n));
+	r->ins_mps = (double)done / (cpu_now() - t0) / 1e6;
+	r->ok = 1;
+}
+
+static int run_child(const struct impl *im, const struct table *t, uint8_t (*const keys[2])[16],
+		     size_t nkeys, double min_s, struct result *ret)
+{
+	int fds[2], status;
+	pid_t pid;
+	ssize_t got;
+
+	if (pipe(fds) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct result r;
+
+		close(fds[0]);
+		measure(im, t, keys, nkeys, min_s, &r);
+		if (write(fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	got = read(fds[0], ret, sizeof(*ret));
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	if (got != (ssize_t)sizeof(*ret))
+		ret->ok = 0;
+	return ret->ok ? 0 : -EIO;
+}
+
+static void run_table(const struct table *t, size_t nkeys, double min_s, unsigned rounds)
+{
+	uint8_t(*keys[2])[16];
+	struct result res[NIMPL][9];
+	unsigned k, w, i;
+
+	for (w = 0; w < 2; w++) {
+		keys[w] = malloc(nkeys * 16);
+		if (!keys[w])
+			fatal("out of memory for keys");
+		make_keys(t, (int)w, keys[w], nkeys);
+	}
+	/* rounds go over every implementation in turn, so that a burst of
+	 * other load on the machine falls on all of them alike */
+	for (i = 0; i < rounds; i++)
+		for (k = 0; k < NIMPL; k++) {
+			res[k][i].ok = 0;
+			if (impls[k].max_n && t->n > impls[k].max_n)
+				continue;
+			run_child(&impls[k], t, keys, nkeys, min_s, &res[k][i]);
+		}
+	for (k = 0; k < NIMPL; k++) {
+		double v[6][9];
+		unsigned n = 0, f;
+
+		for (i = 0; i < rounds; i++) {
+			const struct result *r = &res[k][i];
+
+			if (!r->ok)
+				continue;
+			v[0][n] = r->mlps[0];
+			v[1][n] = r->mlps[1];
+			v[2][n] = r->rss_b;
+			v[3][n] = r->build_mps;
+			v[4][n] = r->ins_mps;
+			v[5][n] = r->del_mps;
+			n++;
+		}
+		if (n == 0)
+			continue;
+		printf("lookup ipv%u %s %zu %s", t->bits == 32 ? 4 : 6, t->name, t->n,
+		       t->bits == 32 ? impls[k].name4 : impls[k].name6);
+		for (f = 0; f < 6; f++)
+			printf(" %.4g", median(v[f], n));
+		printf("\n");
+		fflush(stdout);
+	}
+	free(keys[0]);
+	free(keys[1]);
+}
+
+/* ---- smoke: every implementation builds, runs and gives the same answers ---- */
+
+static int smoke(void)
+{
+	unsigned b, k, failed = 0;
+	size_t i, nk = 4096;
+
+	for (k = 0; k < NIMPL; k++)
+		if (impls[k].init && impls[k].init() < 0) {
+			fprintf(stderr, "smoke: %s cannot start\n", impls[k].name4);
+			return 1;
+		}
+	for (b = 0; b < 2; b++) {
+		struct table t;
+		uint8_t(*keys)[16] = malloc(nk * 16);
+		void *h[NIMPL];
+		unsigned bad = 0;
+
+		if (!keys)
+			fatal("out of memory");
+		make_synthetic(&t, NULL, b ? 128 : 32, 1000, "smoke");
+		make_keys(&t, 0, keys, nk / 2);
+		make_keys(&t, 1, keys + nk / 2, nk / 2);
+		g_bits = t.bits;
+		for (k = 0; k < NIMPL; k++) {
+			h[k] = impls[k].create(&t);
+			if (!h[k])
+				fatal("smoke: create failed");
+			for (i = 0; i < t.n; i++)
+				if (impls[k].insert(h[k], &t.p[i], (uint32_t)i) < 0)
+					fatal("smoke: insert failed");
+			/* every third prefix removed again: deletes must be right too */
+			for (i = 0; i < t.n; i += 3)
+				if (impls[k].remove(h[k], &t.p[i]) < 0)
+					fatal("smoke: remove failed");
+		}
+		for (i = 0; i < nk; i++) {
+			struct pfx want, got;
+			int has = impls[0].answer(h[0], &t, keys[i], &want);
+
+			for (k = 1; k < NIMPL; k++) {
+				int g = impls[k].answer(h[k], &t, keys[i], &got);
+				/* first match is not longest match: the scan only has
+				 * to find some route that covers the key */
+				int same = impls[k].create == scan_create
+					       ? covers(&got, keys[i])
+					       : pfx_cmp(&want, &got) == 0;
+
+				if (g != has || (has && !same)) {
+					if (bad++ < 5)
+						fprintf(stderr,
+							"smoke IPv%u key %zu: %s disagrees\n",
+							b ? 6 : 4, i, impls[k].name4);
+				}
+			}
+		}
+		for (k = 0; k < NIMPL; k++) {
+			void *q = impls[k].queries(h[k], (const uint8_t(*)[16])keys, nk);
+
+			sink_v += impls[k].many(h[k], q, 0, nk);
+			if (q != (void *)keys)
+				free(q);
+		}
+		printf("smoke IPv%u: %zu prefixes, %zu keys:", b ? 6 : 4, t.n, nk);
+		for (k = 0; k < NIMPL; k++)
+			printf(" %s", b ? impls[k].name6 : impls[k].name4);
+		printf(": %s\n", bad ? "DISAGREE" : "all agree");
+		failed |= bad != 0;
+		free(keys);
+		free(t.p);
+	}
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = getenv("RTW_SHARED_DATA");
+	static const size_t sizes[] = { 1000, 10000, 100000 };
+	static const char *const names[] = { "syn-1k", "syn-10k", "syn-100k" };
+	struct table real[2];
+	double min_s = 1.0;
+	unsigned rounds = 3, b, s;
+	int do_smoke = 0, i, have_real;
+
+#ifdef LOOKUP_BENCH_SMOKE
+	do_smoke = 1; /* kyua passes no arguments */
+#endif
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--smoke"))
+			do_smoke = 1;
+		else if (!strcmp(argv[i], "--quick"))
+			min_s = 0.2, rounds = 1;
+		else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+			rounds = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+			dir = argv[++i];
+		else {
+			fprintf(stderr, "usage: lookup_bench [--smoke] [--quick] [--rounds N] "
+					"[--data DIR]\n");
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > 9)
+		rounds = 3;
+	if (do_smoke)
+		return smoke();
+	if (!dir)
+		dir = "../shared/data";
+	memset(real, 0, sizeof(real));
+	have_real = load_real(dir, &real[0], &real[1]) == 0;
+	if (!have_real)
+		fprintf(stderr, "lookup_bench: no %s/bgp-prefixes.txt.gz: synthetic tables only\n",
+			dir);
+	printf("# lookup FAMILY TABLE ROUTES IMPL Mlps-random Mlps-table B/route-RSS "
+	       "Mips-build Mips-insert Mdps-delete\n");
+	for (b = 0; b < 2; b++) {
+		for (s = 0; s < 3; s++) {
+			struct table t;
+
+			make_synthetic(&t, have_real ? &real[b] : NULL, b ? 128 : 32, sizes[s],
+				       names[s]);
+			run_table(&t, 1 << 20, min_s, rounds);
+			free(t.p);
+		}
+		if (have_real)
+			run_table(&real[b], 1 << 21, min_s, rounds);
+	}
+	free(real[0].p);
+	free(real[1].p);
+	return 0;
+}
