@@ -76,9 +76,11 @@ static inline unsigned pop64(uint64_t x)
 }
 
 /* x86-64 before v2 has no popcnt instruction, and the lookup counts bits at
- * every level: where ifuncs exist, build it twice and let the loader pick. */
+ * every level: where ifuncs exist, build it twice and let the loader pick.
+ * Not with clang: clang 14 does not emit the plain symbol of a target_clones
+ * function, so callers in other files (table.c) fail to link. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__POPCNT__) &&      \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__clang__)
 #define LPM_LOOKUP_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
 #define LPM_LOOKUP_CLONES
