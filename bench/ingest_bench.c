@@ -7,7 +7,9 @@
 #include <linux/netlink.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
 #endif
+
+/* When the method had its answer, before any cleanup it does. */
+static double ready_at;
 
 static double now(void)
 {
@@ -175,6 +180,7 @@ static long bare_dump(void)
 			}
 		}
 	}
+	ready_at = now();
 	close(fd);
 	return routes;
 }
@@ -192,6 +198,7 @@ static long rtw_ingest(void)
 		rtw_free(c);
 		return r;
 	}
+	ready_at = now();
 	rtw_get_stats(c, &st);
 	rtw_free(c);
 	return (long)st.routes;
@@ -208,6 +215,7 @@ static long libnl_ingest(void)
 		return -ENOMEM;
 	if (nl_connect(sk, NETLINK_ROUTE) == 0 &&
 	    rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &cache) == 0) {
+		ready_at = now();
 		n = nl_cache_nitems(cache);
 		nl_cache_free(cache);
 	}
@@ -233,6 +241,7 @@ static long ip_show(void)
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -EIO;
+	ready_at = now();
 	return 0;
 }
 
@@ -251,12 +260,58 @@ static const struct method methods[] = {
 };
 #define NMETHOD (sizeof(methods) / sizeof(methods[0]))
 
+/* One run in a child process, so that each starts from the same memory
+ * and a peer that takes too long can be stopped. Returns the seconds to
+ * ready, 0 on timeout, -1 on failure. */
+static double run_method(const struct method *m, double timeout, long *ret_seen)
+{
+	struct {
+		double t;
+		long seen;
+	} res;
+	struct pollfd p;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		double t0;
+
+		close(fds[0]);
+		t0 = now();
+		res.seen = m->run();
+		res.t = ready_at - t0;
+		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+	}
+	close(fds[1]);
+	p.fd = fds[0];
+	p.events = POLLIN;
+	if (poll(&p, 1, (int)(timeout * 1000)) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(fds[0]);
+		return 0;
+	}
+	if (read(fds[0], &res, sizeof(res)) != (ssize_t)sizeof(res) || res.seen < 0)
+		res.t = -1;
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	*ret_seen = res.seen;
+	return res.t;
+}
+
 int main(int argc, char **argv)
 {
 	const char *data = getenv("RTW_SHARED_DATA");
 	char batch[] = "/tmp/ingest_bench.XXXXXX", cmd[256];
 	size_t routes = 100000;
 	unsigned rounds = 5, i, k;
+	double timeout = 60;
 	double t0, load_s;
 	int smoke = 0, fd, a;
 
@@ -270,9 +325,11 @@ int main(int argc, char **argv)
 			routes = strtoul(argv[++a], NULL, 10);
 		else if (!strcmp(argv[a], "--rounds") && a + 1 < argc)
 			rounds = (unsigned)atoi(argv[++a]);
+		else if (!strcmp(argv[a], "--timeout") && a + 1 < argc)
+			timeout = atof(argv[++a]);
 		else {
-			fprintf(stderr,
-				"usage: ingest_bench [--smoke] [--routes N] [--rounds N]\n");
+			fprintf(stderr, "usage: ingest_bench [--smoke] [--routes N] [--rounds N] "
+					"[--timeout S]\n");
 			return 2;
 		}
 	}
@@ -304,24 +361,41 @@ int main(int argc, char **argv)
 	       load_s);
 	{
 		double t[NMETHOD][99];
-		long seen[NMETHOD];
+		unsigned got[NMETHOD] = { 0 };
+		int timed_out[NMETHOD] = { 0 };
+		long seen[NMETHOD] = { 0 };
 
-		/* methods in turn within each round: other load hits all alike */
+		/* methods in turn within each round, so that other load on the
+		 * machine hits all alike; one slower than 10 s runs once */
 		for (i = 0; i < rounds; i++)
 			for (k = 0; k < NMETHOD; k++) {
-				t0 = now();
-				seen[k] = methods[k].run();
-				t[k][i] = now() - t0;
-				if (seen[k] < 0) {
-					fprintf(stderr, "ingest_bench: %s failed: %s\n",
-						methods[k].name, strerror((int)-seen[k]));
+				double r;
+
+				if (timed_out[k] || (got[k] && t[k][0] > 10))
+					continue;
+				r = run_method(&methods[k], timeout, &seen[k]);
+				if (r < 0) {
+					fprintf(stderr, "ingest_bench: %s failed\n",
+						methods[k].name);
 					return 1;
 				}
+				if (r == 0)
+					timed_out[k] = 1;
+				else
+					t[k][got[k]++] = r;
 			}
 		for (k = 0; k < NMETHOD; k++) {
-			qsort(t[k], rounds, sizeof(double), cmp_double);
+			if (timed_out[k] && got[k] == 0) {
+				/* a lower bound: the time it was given */
+				printf("# %s did not finish within %.0f s\n", methods[k].name,
+				       timeout);
+				printf("ingest %zu %s %.2f %.2f -1\n", routes, methods[k].name,
+				       timeout * 1e3, timeout * 1e3);
+				continue;
+			}
+			qsort(t[k], got[k], sizeof(double), cmp_double);
 			printf("ingest %zu %s %.2f %.2f %ld\n", routes, methods[k].name,
-			       t[k][rounds / 2] * 1e3, t[k][0] * 1e3, seen[k]);
+			       t[k][got[k] / 2] * 1e3, t[k][0] * 1e3, seen[k]);
 			/* a model short of the loaded table is no model */
 			if (k < 2 && (size_t)seen[k] < routes) {
 				fprintf(stderr, "ingest_bench: %s saw %ld routes of %zu\n",

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""bench/report.py: turns the result lines of one bench/run.sh run into the
+table printed on the terminal, docs/PERFORMANCE.md and the plot's data.
+
+  report.py RESULTS_DIR DOC_PATH
+
+RESULTS_DIR holds lookup.txt, model.txt, ingest.txt, latency.txt (any may be
+missing or empty: that section then says it did not run), machine.txt and
+meta.txt; the plot's data files (lookup4.dat, ...) are written there."""
+import os
+import re
+import sys
+
+IMPLS4 = ["routewatch", "rte_lpm", "ndpi", "scan"]
+IMPLS6 = ["routewatch", "rte_lpm6", "ndpi", "scan"]
+TABLES = ["syn-1k", "syn-10k", "syn-100k", "real"]
+
+
+def read(d, name):
+    try:
+        with open(os.path.join(d, name)) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def parse_lookup(text):
+    """{(fam, table): {impl: dict}}"""
+    out = {}
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) != 11 or f[0] != "lookup":
+            continue
+        fam, table, n, impl = f[1], f[2], int(f[3]), f[4]
+        v = [float(x) for x in f[5:]]
+        out.setdefault((fam, table), {})[impl] = dict(
+            n=n, rand=v[0], tbl=v[1], rss=v[2], build=v[3], ins=v[4], dele=v[5])
+    return out
+
+
+def parse_ingest(text):
+    """{routes: {method: (median_ms, min_ms, seen)}}, load seconds"""
+    out, load = {}, {}
+    load_s = 0.0
+    for line in text.splitlines():
+        m = re.match(r"# ingest .*loading took ([0-9.]+) s", line)
+        if m:
+            load_s = float(m.group(1))
+            continue
+        f = line.split()
+        if len(f) == 6 and f[0] == "ingest":
+            routes = int(f[1])
+            out.setdefault(routes, {})[f[2]] = (float(f[3]), float(f[4]), int(f[5]))
+            load[routes] = load_s
+    return out, load
+
+
+def parse_model(text):
+    m = re.search(r"one route event, (\d+) watches: ([0-9.]+) us; re-looking up every "
+                  r"watch: ([0-9.]+) us; ratio ([0-9.]+)x", text)
+    if not m:
+        return None
+    return dict(watches=int(m.group(1)), event_us=float(m.group(2)),
+                brute_us=float(m.group(3)), ratio=float(m.group(4)))
+
+
+def parse_latency(text):
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) == 6 and f[0] == "latency":
+            return dict(events=int(f[1]), watches=int(f[2]), median=float(f[3]),
+                        p99=float(f[4]), max=float(f[5]))
+    return None
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if x >= 100:
+        return "%.0f" % x
+    if x >= 10:
+        return "%.1f" % x
+    if x >= 0.1:
+        return "%.2f" % x
+    return "%.3g" % x
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def goal_row(goals, what, value, target, higher_better=True, unit="x"):
+    """value and target are ratios; says met, or missed and by how much."""
+    if value is None:
+        goals.append((what, "-", "%s%s" % (fmt(target), unit), "not measured in this run"))
+        return
+    met = value >= target if higher_better else value <= target
+    if met:
+        verdict = "met"
+    elif higher_better:
+        verdict = "**missed**: %s of the goal (%.1fx short)" % (
+            "%.0f%%" % (100 * value / target), target / value if value else float("inf"))
+    else:
+        verdict = "**missed**: %.1fx over the goal" % (value / target)
+    goals.append((what, "%s%s" % (fmt(value), unit), "%s %s%s" % (
+        ">=" if higher_better else "<=", fmt(target), unit), verdict))
+
+
+def main():
+    d, doc = sys.argv[1], sys.argv[2]
+    lk = parse_lookup(read(d, "lookup.txt"))
+    ing, load = parse_ingest(read(d, "ingest.txt"))
+    model = parse_model(read(d, "model.txt"))
+    lat = parse_latency(read(d, "latency.txt"))
+    meta = dict(line.split("=", 1) for line in read(d, "meta.txt").splitlines() if "=" in line)
+    machine = read(d, "machine.txt").rstrip()
+
+    # ---- plot data: routes, then each implementation (- when absent) ----
+    for fam, impls in (("ipv4", IMPLS4), ("ipv6", IMPLS6)):
+        for what, key in (("lookup", "rand"), ("memory", "rss")):
+            with open(os.path.join(d, "%s%s.dat" % (what, fam[-1])), "w") as f:
+                f.write("# routes " + " ".join(impls) + "\n")
+                for t in TABLES:
+                    row = lk.get((fam, t))
+                    if not row or "routewatch" not in row:
+                        continue
+                    vals = [row[i][key] if i in row else None for i in impls]
+                    f.write("%d %s\n" % (row["routewatch"]["n"], " ".join(
+                        "-" if v is None else "%g" % v for v in vals)))
+
+    # ---- goals ----
+    goals = []
+
+    def get(fam, table, impl, key):
+        row = lk.get((fam, table), {})
+        return row[impl][key] if impl in row else None
+
+    big = "real" if ("ipv4", "real") in lk else "syn-100k"
+    for keys, label in (("rand", "random"), ("tbl", "table-drawn")):
+        goal_row(goals, "IPv4 lookups vs rte_lpm (%s table, %s addresses)" % (big, label),
+                 ratio(get("ipv4", big, "routewatch", keys), get("ipv4", big, "rte_lpm", keys)), 1.5)
+    for keys, label in (("rand", "random"), ("tbl", "table-drawn")):
+        goal_row(goals, "IPv6 lookups vs rte_lpm6 (%s table, %s addresses)" % (big, label),
+                 ratio(get("ipv6", big, "routewatch", keys), get("ipv6", big, "rte_lpm6", keys)), 2)
+    for fam in ("ipv4", "ipv6"):
+        for keys, label in (("rand", "random"), ("tbl", "table-drawn")):
+            goal_row(goals, "%s lookups vs nDPI patricia (%s table, %s addresses)" % (
+                "IPv4" if fam == "ipv4" else "IPv6", big, label),
+                ratio(get(fam, big, "routewatch", keys), get(fam, big, "ndpi", keys)), 10)
+    for fam, peer in (("ipv4", "rte_lpm"), ("ipv6", "rte_lpm6"), ("ipv4", "ndpi"), ("ipv6", "ndpi")):
+        goal_row(goals, "%s memory per route vs %s (%s table)" % (
+            "IPv4" if fam == "ipv4" else "IPv6", peer, big),
+            ratio(get(fam, big, "routewatch", "rss"), get(fam, big, peer, "rss")), 0.5,
+            higher_better=False)
+    for n in sorted(ing):
+        m = ing[n]
+        bare = m.get("bare-dump", (None,))[0]
+        me = m.get("routewatch", (None,))[0]
+        goal_row(goals, "ingest of %s routes vs the bare dump loop (time ratio)" % format(n, ","),
+                 ratio(me, bare), 1.25, higher_better=False)
+        nl = m.get("libnl")
+        what = "ingest of %s routes: libnl's time / ours" % format(n, ",")
+        if nl and nl[2] == -1:
+            what += " (libnl stopped after %s s: a lower bound)" % fmt(nl[0] / 1e3)
+        goal_row(goals, what, ratio(nl[0] if nl else None, me), 3)
+    if not ing:
+        goal_row(goals, "ingest vs the bare dump loop and libnl", None, 1.25)
+    goal_row(goals, "invalidation: re-looking up every watch / one route event (%s watches)" % (
+        format(model["watches"], ",") if model else "100k"), model["ratio"] if model else None, 1000)
+
+    # ---- the terminal table ----
+    lines = []
+    lines.append("Lookups (million/s, random | table-drawn addresses), RSS bytes per route, "
+                 "million inserts/deletes per second")
+    for fam, impls in (("ipv4", IMPLS4), ("ipv6", IMPLS6)):
+        for t in TABLES:
+            row = lk.get((fam, t))
+            if not row:
+                continue
+            n = next(iter(row.values()))["n"]
+            lines.append("%s %s (%s routes)" % (fam, t, format(n, ",")))
+            for i in impls:
+                if i not in row:
+                    continue
+                r = row[i]
+                me = row.get("routewatch")
+                lines.append("  %-10s %9s %9s  x%-6s %8s B  ins %7s del %7s" % (
+                    i, fmt(r["rand"]), fmt(r["tbl"]),
+                    fmt(ratio(me["rand"], r["rand"])) if me else "-", fmt(r["rss"]),
+                    fmt(r["ins"]), fmt(r["dele"])))
+    for n in sorted(ing):
+        lines.append("ingest %s routes (ms, median):" % format(n, ",") + "".join(
+            "  %s %s%s" % (k, ">" if v[2] == -1 else "", fmt(v[0])) for k, v in ing[n].items()))
+    if model:
+        lines.append("invalidation, %d watches: one event %s us, re-look-up all %s us, %sx" % (
+            model["watches"], fmt(model["event_us"]), fmt(model["brute_us"]), fmt(model["ratio"])))
+    if lat:
+        lines.append("event latency: median %s us, p99 %s us (%d events)" % (
+            fmt(lat["median"]), fmt(lat["p99"]), lat["events"]))
+    lines.append("")
+    lines.append("Goals:")
+    for g in goals:
+        lines.append("  %-75s %10s  goal %-8s %s" % g)
+    print("\n".join(lines))
+
+    # ---- docs/PERFORMANCE.md ----
+    md = []
+    w = md.append
+    w("# routewatch performance")
+    w("")
+    w("Written by `bench/run.sh` from one run; do not edit the numbers by hand, run it again.")
+    w("Absolute times on a shared machine are noise; the ratios, measured beside each peer in "
+      "the same run, are the result.")
+    w("")
+    w("- Commit: `%s`%s" % (meta.get("commit", "?"), " (with uncommitted changes in the tree)"
+                             if meta.get("dirty") == "1" else ""))
+    w("- Date: %s" % meta.get("date", "?"))
+    w("- Run: `bench/run.sh%s`, %s; load average before / after: %s / %s" % (
+        " " + meta["args"] if meta.get("args") else "", meta.get("duration", "?"),
+        meta.get("load_before", "?"), meta.get("load_after", "?")))
+    w("- Build: %s" % meta.get("build", "?"))
+    w("")
+    w("Machine (`lscpu`):")
+    w("")
+    w("```")
+    w(machine or "(lscpu not available)")
+    w("```")
+    w("")
+    w("## Goals")
+    w("")
+    w("| Goal | Measured | Target | Verdict |")
+    w("|---|---|---|---|")
+    for g in goals:
+        w("| %s | %s | %s | %s |" % g)
+    w("")
+    w("## Lookups, memory, updates")
+    w("")
+    w("`rtw_lookup()` through the public API (a `sockaddr` in, a filled `struct rtw_route` out, "
+      "over the local/main/default table order) on a context holding the table, against DPDK "
+      "`rte_lpm`/`rte_lpm6` (EAL with `--no-huge --no-pci`), nDPI's patricia tree and the seed's "
+      "first-match scan of an unsorted list. Each implementation is built and measured in its "
+      "own process (RSS growth while building the table = memory per route), %s rounds, "
+      "medians. Lookup rates are million lookups per second of CPU time over 1-2M addresses: "
+      "random (IPv6: inside 2000::/3) and drawn from inside the table's prefixes. "
+      "x = routewatch's rate / this one's. Insert and delete rates: a 20,000-route sample "
+      "deleted from the full table, then inserted back (routewatch: as route events through "
+      "the engine, as the backend delivers them)." % meta.get("rounds", "?"))
+    w("")
+    for fam, impls in (("ipv4", IMPLS4), ("ipv6", IMPLS6)):
+        for t in TABLES:
+            row = lk.get((fam, t))
+            if not row:
+                continue
+            n = next(iter(row.values()))["n"]
+            w("### %s, %s table (%s routes)" % ("IPv4" if fam == "ipv4" else "IPv6",
+                                                 "real BGP" if t == "real" else t, format(n, ",")))
+            w("")
+            w("| | M lookups/s random | x | M lookups/s table | x | B/route (RSS) | "
+              "routewatch / this | M inserts/s (build) | M inserts/s | M deletes/s |")
+            w("|---|---|---|---|---|---|---|---|---|---|")
+            me = row.get("routewatch")
+            for i in impls:
+                if i not in row:
+                    continue
+                r = row[i]
+                w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    i, fmt(r["rand"]), fmt(ratio(me["rand"], r["rand"])) if me else "-",
+                    fmt(r["tbl"]), fmt(ratio(me["tbl"], r["tbl"])) if me else "-",
+                    fmt(r["rss"]), fmt(ratio(me["rss"], r["rss"])) if me else "-",
+                    fmt(r["build"]), fmt(r["ins"]), fmt(r["dele"])))
+            w("")
+    if not lk:
+        w("(lookup_bench did not run)")
+        w("")
+    w("![lookup rate and memory per route against table size](performance.png)")
+    w("")
+    w("## Ingest: time to a ready model")
+    w("")
+    w("In a private network namespace (`unshare -n`, a veth pair, one nexthop object) loaded "
+      "with `ip -batch` (IPv4 routes: the real table's, then /28s in 10/8). Wall time, median "
+      "of the rounds, each method in turn: `rtw_start()` on a new context (sockets, dumps of "
+      "links, addresses, nexthops, IPv4 and IPv6 routes, the model built); the same five dumps "
+      "read by a bare `recvmsg` loop that keeps nothing (the kernel's own pace); libnl's "
+      "`rtnl_route_alloc_cache()` (routes only); `ip -4 route show table all > /dev/null`.")
+    w("")
+    if ing:
+        w("| Routes | method | median ms | best ms | routes seen | time / bare dump |")
+        w("|---|---|---|---|---|---|")
+        for n in sorted(ing):
+            bare = ing[n].get("bare-dump", (None,))[0]
+            for k, v in ing[n].items():
+                if v[2] == -1:
+                    w("| %s | %s | > %s (stopped) | - | - | > %s |" % (
+                        format(n, ","), k, fmt(v[0]), fmt(ratio(v[0], bare))))
+                    continue
+                w("| %s | %s | %s | %s | %s | %s |" % (format(n, ","), k, fmt(v[0]), fmt(v[1]),
+                                                      format(v[2], ",") if v[2] else "-",
+                                                      fmt(ratio(v[0], bare))))
+        w("")
+        w("Loading the namespace took " + ", ".join(
+            "%s s for %s routes" % (fmt(load[n]), format(n, ",")) for n in sorted(load)) + ".")
+    else:
+        w("Not run (needs root and network namespaces).")
+    w("")
+    w("## Invalidation")
+    w("")
+    if model:
+        w("`bench/model_bench`: the real table in the model, %s watches on peers inside random "
+          "table prefixes; one route event (a delete or an add of a random prefix, through "
+          "`rtw_dispatch()`) costs **%s us** on average; re-looking up every watch, as the seed "
+          "does, costs **%s us**: **%sx**." % (format(model["watches"], ","), fmt(model["event_us"]),
+                                              fmt(model["brute_us"]), fmt(model["ratio"])))
+    else:
+        w("model_bench did not run.")
+    w("")
+    w("## Event latency")
+    w("")
+    if lat:
+        w("`bench/latency_bench`: in a private namespace with %s watches, a route deleted over "
+          "rtnetlink to the callback of the watch that used it (`poll` on `rtw_fd()`, "
+          "`rtw_dispatch()`), %d events: median **%s us**, p99 **%s us**, max %s us." % (
+              format(lat["watches"], ","), lat["events"], fmt(lat["median"]), fmt(lat["p99"]),
+              fmt(lat["max"])))
+    else:
+        w("Not run (needs root and network namespaces).")
+    w("")
+    w("## Raw output")
+    w("")
+    w("The programs' own lines, as `bench/report.py` read them:")
+    w("")
+    w("```")
+    for name in ("lookup.txt", "model.txt", "ingest.txt", "latency.txt"):
+        t = read(d, name).rstrip()
+        if t:
+            w(t)
+    w("```")
+    with open(doc, "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    main()
