@@ -421,7 +421,9 @@ def test_storm(harness):
                 else:
                     lines.append("route replace %s via 10.2.0.%d dev v2" % (p, 2 + i % 50))
         batch = "\n".join(lines) + "\n"
-        # the harness dispatches while ip(8) changes the kernel
+        # the first half finds the harness busy (not reading: the queue
+        # must overflow), the second half has it dispatching meanwhile
+        h.cmd("pause" if n < rounds // 2 else "resume")
         r = subprocess.run(["ip", "-force", "-batch", "-"], input=batch, text=True,
                            capture_output=True)
         if r.returncode != 0 and "RTNETLINK" not in r.stderr:

@@ -3,11 +3,14 @@
  * canonical JSON form the script compares with `ip -j`. Always dispatching:
  * kernel events are applied whenever they arrive, between commands too.
  *   rtw_harness [RCVBUF]    commands: sync, routes, fresh, lookup ADDR,
- *                           stats, portid, quit */
+ *                           stats, portid, pause, resume, quit
+ * pause stops dispatching until resume (or sync): the kernel's queue fills
+ * as it would behind a busy application. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,12 +126,18 @@ static void lookup(const struct rtw_ctx *c, const char *text)
 	}
 }
 
+static bool paused;
+
 static void command(struct rtw_ctx *c, unsigned rcvbuf, char *line)
 {
 
 	line[strcspn(line, "\r\n")] = 0;
 	if (strcmp(line, "sync") == 0) {
+		paused = false;
 		printf("synced %d\n", sync_ctx(c));
+	} else if (strcmp(line, "pause") == 0 || strcmp(line, "resume") == 0) {
+		paused = line[0] == 'p';
+		printf("%s\n", line);
 	} else if (strcmp(line, "routes") == 0) {
 		rtw_foreach_route(c, route_cb, NULL);
 		printf("end\n");
@@ -178,12 +187,12 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct pollfd p[2] = { { 0, POLLIN, 0 }, { rtw_fd(c), POLLIN, 0 } };
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, paused ? 1 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 1;
 		}
-		if (p[1].revents) {
+		if (!paused && p[1].revents) {
 			int r = rtw_dispatch(c);
 
 			if (r < 0)
