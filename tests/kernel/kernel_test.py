@@ -362,7 +362,20 @@ def test_model(harness, seed):
     for step in range(1, 601):
         random_op(rng, added)
         ops += 1
-        if step % 60 == 0:
+        if step == 330:
+            # the link goes away: its IPv4 routes and nexthop objects
+            # silently, its IPv6 routes with notifications
+            ip("link", "del", "v2")
+            compare(h, "after %d ops, v2 deleted" % ops)
+        elif step == 350:
+            ip("link", "add", "name", "v2", "type", "veth", "peer", "name", "v3")
+            ip("link", "set", "v2", "up")
+            ip("link", "set", "v3", "up")
+            add_addresses()
+            nexthops()
+            v2_up = True
+            compare(h, "after %d ops, v2 created again" % ops)
+        elif step % 60 == 0:
             # admin down flushes IPv4 routes and nexthop objects on v2
             # silently; up again restores only what the kernel owns
             if v2_up:
