@@ -1053,15 +1053,18 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 		}
 		return 1;
 	}
-	rec->gen = m->gen;
+		rec->gen = m->gen;
 	was_up = rec->link.admin_up && rec->link.carrier_up;
+	/* BSD link-state messages carry no name: an empty one keeps the old */
 	if (rec->link.admin_up == l->admin_up && rec->link.carrier_up == l->carrier_up &&
-	    strncmp(rec->link.name, l->name, sizeof(rec->link.name)) == 0)
+	    (!l->name[0] || strncmp(rec->link.name, l->name, sizeof(rec->link.name)) == 0))
 		return 0;
 	{
 		struct rtw_link old = rec->link;
 
 		rec->link = *l;
+		if (!l->name[0])
+			memcpy(rec->link.name, old.name, sizeof(old.name));
 		rec->link.name[sizeof(rec->link.name) - 1] = '\0';
 		if (was_up == up)
 			return 1;
