@@ -164,12 +164,12 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 		r = model_link_set(&c->model, &ev->u.link);
 		if (r > 0 && !was_up && ev->u.link.admin_up && ev->u.link.carrier_up)
 			mark_link_up(c, ev->u.link.ifindex);
-		if (r > 0 && !quiet(c))
+		lr = model_link_get(&c->model, ev->u.link.ifindex);
+		if (r > 0 && lr && !quiet(c)) /* the model's record has the name */
 			notice_link(c,
-				    ev->u.link.admin_up && ev->u.link.carrier_up
-					? RTW_NOTICE_LINK_UP
-					: RTW_NOTICE_LINK_DOWN,
-				    &ev->u.link);
+				    lr->link.admin_up && lr->link.carrier_up ? RTW_NOTICE_LINK_UP
+									     : RTW_NOTICE_LINK_DOWN,
+				    &lr->link);
 		return r;
 	case RTW_EV_LINK_GONE: {
 		struct rtw_link l = { 0 };
