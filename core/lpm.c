@@ -19,7 +19,7 @@ struct lpm_node {
 	uint8_t krank[4];  /* children in kid words before w (at most 192) */
 	uint16_t npfx;
 	uint16_t nkid;
-	/* uintptr_t kids[nkid]; uint32_t vals[npfx]; */
+	/* uint32_t vals[vals_cap(npfx)]; uintptr_t kids[kids_cap(nkid)]; */
 };
 
 /* A subtree holding one prefix is stored as a leaf, tagged in the low bit of
@@ -91,19 +91,33 @@ static inline int bit_test(const uint64_t *map, unsigned i)
 	return (int)((map[i >> 6] >> (i & 63)) & 1);
 }
 
-static inline uintptr_t *node_kids(const struct lpm_node *n)
+/* Arrays are sized in steps (4 values, 2 children), so that most edits fit
+ * in the node as it is: no allocation, no copy, and the node keeps its
+ * address. The size still follows from the counts alone. */
+static inline unsigned vals_cap(unsigned npfx)
 {
-	return (uintptr_t *)(n + 1);
+	return (npfx + 3) & ~3u;
+}
+
+static inline unsigned kids_cap(unsigned nkid)
+{
+	return (nkid + 1) & ~1u;
 }
 
 static inline uint32_t *node_vals(const struct lpm_node *n)
 {
-	return (uint32_t *)(node_kids(n) + n->nkid);
+	return (uint32_t *)(n + 1);
+}
+
+static inline uintptr_t *node_kids(const struct lpm_node *n)
+{
+	return (uintptr_t *)((char *)(n + 1) + vals_cap(n->npfx) * sizeof(uint32_t));
 }
 
 static inline size_t node_size(unsigned npfx, unsigned nkid)
 {
-	return sizeof(struct lpm_node) + nkid * sizeof(uintptr_t) + npfx * sizeof(uint32_t);
+	return sizeof(struct lpm_node) + vals_cap(npfx) * sizeof(uint32_t) +
+	       kids_cap(nkid) * sizeof(uintptr_t);
 }
 
 static inline unsigned kid_rank(const struct lpm_node *n, unsigned o)
@@ -313,10 +327,59 @@ static struct lpm_node *node_edit(struct lpm *t, const struct lpm_node *n, enum 
 	return m;
 }
 
-/* Like node_edit on the node in *link (0: none), which it frees on success. */
+/* node_edit within n itself when the arrays keep their size; returns 0
+ * when they would not, and then nothing changed. */
+static int node_edit_in_place(struct lpm_node *n, enum edit op, unsigned pos, uintptr_t item)
+{
+	unsigned np = n->npfx, nk = n->nkid, r;
+	uint32_t *vals = node_vals(n);
+	uintptr_t *kids = node_kids(n);
+
+	switch (op) {
+	case PFX_ADD:
+		if (vals_cap(np + 1) != vals_cap(np))
+			return 0;
+		r = pfx_rank(n, pos);
+		memmove(vals + r + 1, vals + r, (np - r) * sizeof(uint32_t));
+		vals[r] = (uint32_t)item;
+		n->pfx[pos >> 6] |= UINT64_C(1) << (pos & 63);
+		break;
+	case PFX_DEL:
+		if (vals_cap(np - 1) != vals_cap(np))
+			return 0;
+		r = pfx_rank(n, pos);
+		memmove(vals + r, vals + r + 1, (np - r - 1) * sizeof(uint32_t));
+		n->pfx[pos >> 6] &= ~(UINT64_C(1) << (pos & 63));
+		break;
+	case KID_ADD:
+		if (kids_cap(nk + 1) != kids_cap(nk))
+			return 0;
+		r = kid_rank(n, pos);
+		memmove(kids + r + 1, kids + r, (nk - r) * sizeof(uintptr_t));
+		kids[r] = item;
+		n->kid[pos >> 6] |= UINT64_C(1) << (pos & 63);
+		break;
+	case KID_DEL:
+		if (kids_cap(nk - 1) != kids_cap(nk))
+			return 0;
+		r = kid_rank(n, pos);
+		memmove(kids + r, kids + r + 1, (nk - r - 1) * sizeof(uintptr_t));
+		n->kid[pos >> 6] &= ~(UINT64_C(1) << (pos & 63));
+		break;
+	}
+	node_reindex(n);
+	return 1;
+}
+
+/* node_edit on the node in *link (0: none): in place when it fits, else a
+ * new node replaces it. */
 static int node_apply(struct lpm *t, uintptr_t *link, enum edit op, unsigned pos, uintptr_t item)
 {
-	struct lpm_node *m = node_edit(t, as_node(*link), op, pos, item);
+	struct lpm_node *m;
+
+	if (*link && node_edit_in_place(as_node(*link), op, pos, item))
+		return 0;
+	m = node_edit(t, as_node(*link), op, pos, item);
 
 	if (!m)
 		return -ENOMEM;
@@ -519,45 +582,78 @@ void lpm_set_top_min(struct lpm *t, size_t n)
 	top_update(t, zero, 0, 0);
 }
 
-/* Whether the root's entry for octet a is a node (a depth-1 node exists). */
-static int has_depth1(const struct lpm *t, unsigned a)
-{
-	const struct lpm_node *n = as_node(t->root);
-
-	return bit_test(n->kid, a) && !is_leaf(node_kids(n)[kid_rank(n, a)]);
-}
-
 static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value);
 static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len);
 
+/* What an edit of key can change in the direct index: whether key[0] has a
+ * depth-1 node, and the entry below key[0], key[1]. */
+struct top_mark {
+	int depth1;
+	uintptr_t deeper;
+};
+
+static void top_mark(const struct lpm *t, const uint8_t *key, struct top_mark *ret)
+{
+	const struct lpm_node *n = as_node(t->root);
+	uintptr_t c;
+
+	ret->depth1 = 0;
+	ret->deeper = 0;
+	if (!bit_test(n->kid, key[0]))
+		return;
+	c = node_kids(n)[kid_rank(n, key[0])];
+	if (is_leaf(c)) {
+		ret->deeper = c;
+		return;
+	}
+	ret->depth1 = 1;
+	n = as_node(c);
+	if (bit_test(n->kid, key[1]))
+		ret->deeper = node_kids(n)[kid_rank(n, key[1])];
+}
+
+/* After a successful edit: an edit below /16 that left both marks alone
+ * (most do, now that nodes change in place) has nothing to refresh. */
+static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struct top_mark *before)
+{
+	struct top_mark after;
+
+	top_mark(t, k, &after);
+	if (t->top && len > 16 && before->depth1 == after.depth1 && before->deeper == after.deeper)
+		return;
+	top_update(t, k, len, before->depth1 != after.depth1);
+}
+
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 {
+	struct top_mark before;
 	uint8_t k[16];
-	int before, r;
+	int r;
 
 	if (!t || !key || len > t->bits || value == LPM_NONE)
 		return -EINVAL;
 	key_mask(t, key, len, k);
-	before = has_depth1(t, k[0]);
+	top_mark(t, k, &before);
 	r = insert_trie(t, k, len, value);
 	/* a replace changes the answers kept in the index, too */
 	if (r >= 0)
-		top_update(t, k, len, before != has_depth1(t, k[0]));
+		top_after(t, k, len, &before);
 	return r;
 }
 
 int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
 {
+	struct top_mark before;
 	uint8_t k[16];
-	int before, r;
+	int r;
 
 	if (!t || !key || len > t->bits)
 		return -EINVAL;
 	key_mask(t, key, len, k);
-	before = has_depth1(t, k[0]);
+	top_mark(t, k, &before);
 	r = delete_trie(t, k, len);
 	if (r == 0)
-		top_update(t, k, len, before != has_depth1(t, k[0]));
+		top_after(t, k, len, &before);
 	return r;
 }
 
@@ -653,7 +749,7 @@ static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
 	uintptr_t *links[16], *slot, gone = 0, repl;
 	struct lpm_node *path[16], *n;
 	struct lpm_leaf *lf;
-	unsigned d, depth, td, o, pos, np, nk, i;
+	unsigned d, depth, td, o, pos, np, nk, i, kept = 0;
 	enum edit op;
 
 	td = pfx_depth(len);
@@ -709,6 +805,9 @@ static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
 		} else if (d > 0 && np == 0 && nk == 1 &&
 			   is_leaf(node_kids(n)[op == KID_DEL && kid_rank(n, pos) == 0 ? 1 : 0])) {
 			repl = node_kids(n)[op == KID_DEL && kid_rank(n, pos) == 0 ? 1 : 0];
+		} else if (node_edit_in_place(n, op, pos, 0)) {
+			repl = (uintptr_t)n;
+			kept = 1;
 		} else {
 			struct lpm_node *m = node_edit(t, n, op, pos, 0);
 
@@ -720,7 +819,7 @@ static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
 	}
 
 	*links[d] = repl;
-	for (i = d; i <= depth; i++)
+	for (i = d + kept; i <= depth; i++)
 		node_free(t, path[i]);
 	subtree_free(t, gone);
 	/* A leaf that replaced a node may leave its parent holding nothing
