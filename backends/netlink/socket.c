@@ -20,6 +20,8 @@
  * message (a route with thousands of hops) grows the buffer on MSG_TRUNC. */
 #define BUF_INITIAL (32u << 10)
 #define BUF_MAX	    (4u << 20)
+/* Scratch at first: room for the hops of a message this long. */
+#define SCRATCH_INITIAL 512
 /* Dump restarts after NLM_F_DUMP_INTR or truncation before giving up. */
 #define DUMP_RETRIES 64
 
@@ -40,33 +42,47 @@ static int errno_or(int fallback)
 	return errno > 0 ? -errno : -fallback;
 }
 
-/* Buffer and scratch arrays grow together: the scratch must hold every hop
- * of any message the buffer can hold. On failure the buffer keeps its size
- * (scratch that grew already only wastes a little). */
+/* The receive buffer. On failure it keeps its size. */
 static int grow_buffer(struct rtw_backend *b, size_t len)
 {
-	size_t hops = nl_parse_max_hops(len);
-	struct rtw_nexthop *h;
-	struct rtw_nhobj_member *m;
-	uint8_t *buf;
+	uint8_t *buf = mem_realloc(&b->mem, b->buf, b->buf_len, len);
 
-	h = mem_realloc(&b->mem, b->parser.hops, b->parser.hops_cap * sizeof(*h),
-			hops * sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	b->parser.hops = h;
-	b->parser.hops_cap = (unsigned)hops;
-	m = mem_realloc(&b->mem, b->parser.members, b->parser.members_cap * sizeof(*m),
-			hops * sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	b->parser.members = m;
-	b->parser.members_cap = (unsigned)hops;
-	buf = mem_realloc(&b->mem, b->buf, b->buf_len, len);
 	if (!buf)
 		return -ENOMEM;
 	b->buf = buf;
 	b->buf_len = len;
+	return 0;
+}
+
+/* Scratch for the hops (or group members) of one message of msg_len bytes,
+ * grown on demand: most messages have one hop, a few have thousands. Scratch
+ * that grew before a failure only wastes a little. */
+static int ensure_scratch(struct rtw_backend *b, size_t msg_len)
+{
+	size_t need = nl_parse_max_hops(msg_len);
+	struct rtw_nexthop *h;
+	struct rtw_nhobj_member *m;
+
+	if (need <= b->parser.hops_cap && need <= b->parser.members_cap)
+		return 0;
+	if (need > UINT32_MAX)
+		return -EMSGSIZE;
+	if (need > b->parser.hops_cap) {
+		h = mem_realloc(&b->mem, b->parser.hops, b->parser.hops_cap * sizeof(*h),
+				need * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		b->parser.hops = h;
+		b->parser.hops_cap = (unsigned)need;
+	}
+	if (need > b->parser.members_cap) {
+		m = mem_realloc(&b->mem, b->parser.members, b->parser.members_cap * sizeof(*m),
+				need * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		b->parser.members = m;
+		b->parser.members_cap = (unsigned)need;
+	}
 	return 0;
 }
 
@@ -137,6 +153,8 @@ static int netlink_open(struct rtw_backend **ret_b, const struct rtw_backend_opt
 		return -ENOMEM;
 	b->mem = mem;
 	err = grow_buffer(b, BUF_INITIAL);
+	if (err == 0)
+		err = ensure_scratch(b, SCRATCH_INITIAL);
 	if (err < 0)
 		goto fail;
 
@@ -238,6 +256,32 @@ static void discard_queue(struct rtw_backend *b)
 	}
 }
 
+/* The messages of one notification datagram. Returns the number of events,
+ * -EBADMSG (unreadable), -ENOMEM (no scratch) or the sink's error. */
+static int parse_datagram(struct rtw_backend *b, size_t len, rtw_sink *sink, void *arg)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)b->buf;
+	int left = (int)len, events = 0, r;
+
+	nl_parse_begin(&b->parser, true);
+	for (; left > 0; nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (!nl_msg_ok(nlh, (size_t)left))
+			return -EBADMSG;
+		/* no request is ever sent on this socket: no ACK, DONE or
+		 * ERROR can be ours */
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+			continue;
+		r = ensure_scratch(b, nlh->nlmsg_len);
+		if (r < 0)
+			return r;
+		r = nl_parse_msg(&b->parser, nlh, (size_t)left, sink, arg);
+		if (r < 0)
+			return r;
+		events += r;
+	}
+	return events;
+}
+
 static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0;
@@ -266,13 +310,16 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		if (n == 0)
 			continue;
 
-		nl_parse_begin(&b->parser, true);
 		b->parser.need_resync = false;
-		r = nl_parse_buf(&b->parser, b->buf, (size_t)n, sink, arg);
-		if (r == -EBADMSG || r == -ENOSPC) {
-			/* A kernel message we cannot read is a lost event. */
-			r = deliver_overflow(sink, arg);
-			return r < 0 ? r : events + 1;
+		r = parse_datagram(b, (size_t)n, sink, arg);
+		if (r == -EBADMSG || r == -ENOSPC || r == -ENOMEM || r == -EMSGSIZE) {
+			/* A kernel message we cannot read (or have no room to
+			 * read) is a lost event; the error still tells why. */
+			int o = deliver_overflow(sink, arg);
+
+			if (o < 0)
+				return o;
+			return r == -ENOMEM ? r : events + 1;
 		}
 		if (r < 0)
 			return r;
@@ -384,7 +431,9 @@ static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_si
 			}
 			if (nlh->nlmsg_type < NLMSG_MIN_TYPE || fail)
 				continue;
-			err = nl_parse_msg(&b->parser, nlh, (size_t)left, sink, arg);
+			err = ensure_scratch(b, nlh->nlmsg_len);
+			if (err == 0)
+				err = nl_parse_msg(&b->parser, nlh, (size_t)left, sink, arg);
 			if (err < 0)
 				fail = err;
 			else

@@ -27,6 +27,7 @@ struct seen {
 	unsigned addrs;		    /* ADDR_ADD events */
 	unsigned char stable[2000]; /* 10.66.4.1 to 10.66.11.250 seen */
 	unsigned routes_10_77;	    /* ROUTE_ADD events for 10.77.0.0/16 */
+	unsigned max_hops;	    /* most next hops of a route event */
 	int fail_with;		    /* the sink's answer from the first event on */
 };
 
@@ -42,6 +43,9 @@ static int record(void *arg, const struct rtw_event *ev)
 	}
 	s->n++;
 	s->last = ev->type;
+	if ((ev->type == RTW_EV_ROUTE_ADD || ev->type == RTW_EV_ROUTE_DEL) &&
+	    ev->u.route.n_nexthops > s->max_hops)
+		s->max_hops = ev->u.route.n_nexthops;
 	s->addrs += ev->type == RTW_EV_ADDR_ADD;
 	if (ev->type == RTW_EV_ADDR_ADD && ev->u.addr.prefix.addr.family == AF_INET) {
 		const uint8_t *a = ev->u.addr.prefix.addr.bytes;
@@ -293,6 +297,43 @@ static void dumps_succeed_while_the_kernel_changes(void **state)
 	rtw_backend_netlink.close(b);
 }
 
+static void many_hops_grow_the_scratch(void **state)
+{
+	struct failalloc f = { 0, 0, 0, 0 };
+	struct rtw_allocator a = failalloc_allocator(&f);
+	struct rtw_backend_options o;
+	struct rtw_backend *b = NULL;
+	static struct seen s;
+	char cmd[4096];
+	int i, n;
+
+	memset(&o, 0, sizeof(o));
+	o.allocator = &a;
+	assert_int_equal(rtw_backend_netlink.open(&b, &o), 0);
+	n = snprintf(cmd, sizeof(cmd), "ip route add 10.88.0.0/16");
+	for (i = 2; i < 102; i++)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " nexthop via 10.9.0.%d", i);
+	sh(cmd);
+	/* the scratch cannot grow: the route is lost, which is an overflow,
+	 * and the reason is returned */
+	f.fail_at = f.calls + 1;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_backend_netlink.read(b, record, &s), -ENOMEM);
+	assert_int_equal(s.last, RTW_EV_OVERFLOW);
+	assert_int_equal(s.max_hops, 0);
+	/* now it can: the dump has the route with all 100 hops */
+	memset(&s, 0, sizeof(s));
+	assert_true(rtw_backend_netlink.dump(b, record, &s) > 0);
+	assert_int_equal(s.max_hops, 100);
+	sh("ip route del 10.88.0.0/16");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_backend_netlink.read(b, record, &s), 1);
+	assert_int_equal(s.types[0], RTW_EV_ROUTE_DEL);
+	assert_int_equal(s.max_hops, 100);
+	rtw_backend_netlink.close(b);
+	assert_int_equal(f.live, 0);
+}
+
 static int setup_netns(void)
 {
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
@@ -322,6 +363,7 @@ int main(void)
 		cmocka_unit_test(foreign_sender_is_dropped_and_counted),
 		cmocka_unit_test(sink_errors_are_returned_and_dumps_recover),
 		cmocka_unit_test(dumps_succeed_while_the_kernel_changes),
+		cmocka_unit_test(many_hops_grow_the_scratch),
 	};
 	int r;
 
