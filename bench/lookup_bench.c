@@ -1,7 +1,8 @@
 /* bench/lookup_bench.c: lookups through the public rtw_lookup(), resident
  * memory per route, and insert/delete rates, against DPDK rte_lpm/rte_lpm6,
  * nDPI's patricia tree and a first-match linear scan, each peer in its own
- * process. Usage: lookup_bench [--smoke] [--quick] [--rounds N] [--data DIR] */
+ * process. Usage: lookup_bench [--smoke] [--quick] [--rounds N] [--data DIR]
+ * [--only syn-1k|syn-10k|syn-100k|real] [--impl routewatch|rte_lpm|ndpi|scan] */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -436,7 +437,7 @@ static int pfx_bytes_cmp(const void *a, const void *b)
 static uint32_t dpdk_groups(const struct table *t)
 {
 	struct pfx *s = malloc(t->n * sizeof(*s));
-	unsigned first = t->bits == 32 ? 3 : 3, j;
+	unsigned j;
 	uint64_t groups = 0;
 	size_t i;
 
@@ -444,7 +445,7 @@ static uint32_t dpdk_groups(const struct table *t)
 		fatal("out of memory");
 	memcpy(s, t->p, t->n * sizeof(*s));
 	qsort(s, t->n, sizeof(*s), pfx_bytes_cmp);
-	for (j = first; j < t->bits / 8; j++) {
+	for (j = 3; j < t->bits / 8; j++) { /* tbl24 holds the first 3 bytes */
 		const struct pfx *last = NULL;
 
 		for (i = 0; i < t->n; i++) {
@@ -954,11 +955,17 @@ static int run_child(const struct impl *im, const struct table *t, uint8_t (*con
 	return ret->ok ? 0 : -EIO;
 }
 
+/* --only TABLE, --impl NAME: a part of the run (profiling one peer) */
+static const char *only_table, *only_impl;
+
 static void run_table(const struct table *t, size_t nkeys, double min_s, unsigned rounds)
 {
 	uint8_t(*keys[2])[16];
 	struct result res[NIMPL][9];
 	unsigned k, w, i;
+
+	if (only_table && strcmp(only_table, t->name) != 0)
+		return;
 
 	for (w = 0; w < 2; w++) {
 		keys[w] = malloc(nkeys * 16);
@@ -972,6 +979,9 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, unsigne
 		for (k = 0; k < NIMPL; k++) {
 			res[k][i].ok = 0;
 			if (impls[k].max_n && t->n > impls[k].max_n)
+				continue;
+			if (only_impl && strcmp(only_impl, impls[k].name4) != 0 &&
+			    strcmp(only_impl, impls[k].name6) != 0)
 				continue;
 			run_child(&impls[k], t, keys, nkeys, min_s, &res[k][i]);
 		}
@@ -1101,9 +1111,13 @@ int main(int argc, char **argv)
 			rounds = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
 			dir = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only_table = argv[++i];
+		else if (!strcmp(argv[i], "--impl") && i + 1 < argc)
+			only_impl = argv[++i];
 		else {
 			fprintf(stderr, "usage: lookup_bench [--smoke] [--quick] [--rounds N] "
-					"[--data DIR]\n");
+					"[--data DIR] [--only TABLE] [--impl NAME]\n");
 			return 2;
 		}
 	}
