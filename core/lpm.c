@@ -1,6 +1,6 @@
 /* core/lpm.c: the longest-prefix-match index. A multibit trie with 8-bit
- * strides whose nodes are popcount-compressed (ART-style prefix bitmaps), and
- * whose single-prefix subtrees are kept as leaves in their parent's slot. */
+ * strides, popcount-compressed nodes (ART-style prefix bitmaps), single-prefix
+ * subtrees kept as leaves, and a direct index on the first 16 bits. */
 #include "lpm.h"
 
 #include <errno.h>
@@ -10,8 +10,9 @@
  * root also holds /0) as a heap-ordered bitmap: relative length l in 1..8
  * and the top l bits b of the octet give index (1 << l) | b, /0 is index 1.
  * Children hang off octet d+1 of the key. Both arrays are rank-compressed
- * and stored right after the header, so a node is one allocation and an edit
- * builds a complete new node before it replaces the old one. */
+ * and stored right after the header, so a node is one allocation; an edit
+ * that does not fit in it builds a complete new node before it replaces the
+ * old one, so that running out of memory leaves the index as it was. */
 struct lpm_node {
 	uint64_t kid[4];   /* octet o has a child entry */
 	uint64_t pfx[8];   /* prefix index i is present */
@@ -477,7 +478,7 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	t->mem = m;
 	t->bits = bits;
 	t->bytes = sizeof(*t);
-	/* below 64k prefixes the 512 KiB would cost more than 8 bytes a prefix */
+	/* below 64k prefixes its 1 MiB would cost more than 16 bytes a prefix */
 	t->top_min = bits == 32 ? 65536 : 0;
 	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
 	if (!t->root) {
