@@ -221,6 +221,11 @@ def main():
     t0 = time.time()
 
     kt.setup()
+    # what the kernel itself announces, to tell a kernel deletion of a
+    # stable route from one the model made up
+    monitor_log = tempfile.TemporaryFile(mode="w+")
+    monitor = subprocess.Popen(["ip", "monitor", "route"], stdout=monitor_log,
+                               stderr=subprocess.DEVNULL)
     setup_stable()
     h = kt.Harness(a.harness, rcvbuf=RCVBUF)
     w = Watcher(a.watcher)
@@ -278,8 +283,14 @@ def main():
     tap(r["valid_at_start"] == r["watches"], "every watch valid at registration (%d of %d)" %
         (r["valid_at_start"], r["watches"]))
     tap(r["missed"] == 0, "every watch whose path changed fired (%d missed)" % r["missed"])
+    monitor.terminate()
+    monitor.wait()
+    monitor_log.seek(0)
+    gone = [l.strip() for l in monitor_log
+            if l.startswith("Deleted ") and l.split()[1] in (STABLE_V4, STABLE_V6)]
     tap(r["wrong"] == 0, "no stable watch fired, every reason fits the run (%d wrong)" %
-        r["wrong"])
+        r["wrong"], "ip monitor saw the kernel delete a stable route %d times %s" %
+        (len(gone), gone[:2]))
     tap(r["twice"] == 0, "no watch fired twice (%d)" % r["twice"])
     tap(r["route_removed"] > 0 and r["path_changed"] > 0 and r["link_down"] > 0 and
         r["local_removed"] > 0,
