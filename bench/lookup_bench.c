@@ -4,7 +4,9 @@
  * process. Usage: lookup_bench [--smoke] [--quick] [--rounds N] [--data DIR]
  * [--only syn-1k|syn-10k|syn-100k|real] [--impl routewatch|rte_lpm|ndpi|scan] */
 #include <errno.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,8 @@ static double cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Resident size now; 0 where there is no /proc (the BSDs): memory then
+ * reads 0 and only the rates mean something. */
 static long rss_kib(void)
 {
 	long pages = 0, rss = 0;
@@ -886,7 +890,9 @@ static void measure(const struct impl *im, const struct table *t, uint8_t (*cons
 	g_bits = t->bits;
 	if (im->init && im->init() < 0)
 		return;
-	malloc_trim(0);
+#ifdef __GLIBC__
+	malloc_trim(0); /* what the parent freed is not ours to count */
+#endif
 	rss0 = rss_kib();
 	t0 = cpu_now();
 	h = im->create(t);
