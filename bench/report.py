@@ -327,6 +327,25 @@ def main():
     else:
         w("Not run (needs root and network namespaces).")
     w("")
+    w("## Notes on the method")
+    w("")
+    w("- Every peer is called the way its users call it one address at a time: `rte_lpm_lookup()` "
+      "and `rte_lpm6_lookup()` (not the bulk or x4 vector calls), `ndpi_patricia_search_best()`, "
+      "`rtw_lookup()` with a `struct rtw_route` to fill. routewatch's figure includes the "
+      "`sockaddr` decoding, the table order (local, main, default) and the filled answer, which "
+      "a bare index does not do; `bench/lpm_bench` measures the index (`core/lpm.c`) alone.")
+    w("- Memory is RSS growth while the table is built, in a fresh process per peer, so it counts "
+      "what each really touches: DPDK's allocator does not touch fresh pages, so `rte_lpm`'s "
+      "64 MiB tbl24 counts only where the table writes it (a small table looks cheap). "
+      "routewatch's figure is the whole model (routes, next hops, the index), not the index alone.")
+    w("- The scan is the seed's (libwebsockets) lookup: an unsorted list, first covering entry "
+      "wins, not the longest; its insert is an append.")
+    w("- Ingest methods each run in a child process, in turn; the bare loop keeps nothing, so "
+      "the distance from it is the cost of parsing and building the model. libnl's cache fill "
+      "asks for routes only.")
+    w("- Lookup rates are per second of thread CPU time; ingest and latency are wall time. The "
+      "load average above says how busy the machine was.")
+    w("")
     w("## Raw output")
     w("")
     w("The programs' own lines, as `bench/report.py` read them:")
