@@ -335,8 +335,9 @@ def main():
       "`sockaddr` decoding, the table order (local, main, default) and the filled answer, which "
       "a bare index does not do; `bench/lpm_bench` measures the index (`core/lpm.c`) alone.")
     w("- Memory is RSS growth while the table is built, in a fresh process per peer, so it counts "
-      "what each really touches: DPDK's allocator does not touch fresh pages, so `rte_lpm`'s "
-      "64 MiB tbl24 counts only where the table writes it (a small table looks cheap). "
+      "what each really touches. Pages of DPDK's heap that are never written stay out of RSS "
+      "(small tables grow it by far less than the 64 MiB of `rte_lpm`'s tbl24), so a small "
+      "table looks cheap for `rte_lpm`. "
       "routewatch's figure is the whole model (routes, next hops, the index), not the index alone.")
     w("- The scan is the seed's (libwebsockets) lookup: an unsorted list, first covering entry "
       "wins, not the longest; its insert is an append.")
