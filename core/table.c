@@ -1116,7 +1116,7 @@ static int routes_drop_ifindex(struct model *m, int ifindex)
 
 int model_link_gone(struct model *m, int ifindex)
 {
-	struct link_rec *rec = link_find(m, ifindex);
+	struct link_rec *rec = link_find(m, ifindex), gone;
 	bool was_up;
 	int e;
 
@@ -1126,6 +1126,7 @@ int model_link_gone(struct model *m, int ifindex)
 	if (!rec)
 		return 0;
 	was_up = rec->link.admin_up && rec->link.carrier_up;
+	gone = *rec;
 	*rec = m->links[--m->n_links];
 	if (was_up)
 		return 1;
@@ -1134,7 +1135,13 @@ int model_link_gone(struct model *m, int ifindex)
 	 * their flags and the routes' usability must say so too. */
 	nhobjs_refresh_flags(m);
 	e = attrs_refresh(m, ifindex, 0, false);
-	return e < 0 ? e : 1;
+	if (e < 0) {
+		/* keep the (down) link, so that the resync removes it again */
+		m->links[m->n_links++] = gone;
+		nhobjs_refresh_flags(m);
+		return e;
+	}
+	return 1;
 }
 
 /* ---- addresses -------------------------------------------------------- */
@@ -1266,11 +1273,13 @@ static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
 
 int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 {
-	struct nhobj_rec *rec = nhobj_find(m, o->id), nw;
+	struct nhobj_rec *rec = nhobj_find(m, o->id), nw, old;
+	bool had = rec != NULL;
 	int e;
 
 	if (!o->id || (o->n_group && !o->group))
 		return -EINVAL;
+	memset(&old, 0, sizeof(old));
 	memset(&nw, 0, sizeof(nw));
 	nw.id = o->id;
 	nw.family = o->family;
@@ -1293,6 +1302,14 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		mem_free(m->mem, nw.group, nw.n_group * sizeof(*nw.group));
 		return 0;
 	}
+	/* Resolved before it takes the old one's place, so that a failure
+	 * changes nothing (a half-made object would look identical to the
+	 * resync's copy, which could then never repair it). */
+	e = nhobj_resolve(m, &nw);
+	if (e < 0) {
+		nhobj_free_parts(m, &nw);
+		return e;
+	}
 	if (!rec) {
 		if (m->n_nhobjs == m->cap_nhobjs) {
 			size_t cap = m->cap_nhobjs ? m->cap_nhobjs * 2 : 8;
@@ -1300,7 +1317,7 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 			    m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*v), cap * sizeof(*v));
 
 			if (!v) {
-				mem_free(m->mem, nw.group, nw.n_group * sizeof(*nw.group));
+				nhobj_free_parts(m, &nw);
 				return -ENOMEM;
 			}
 			m->nhobjs = v;
@@ -1309,12 +1326,22 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		rec = &m->nhobjs[m->n_nhobjs++];
 		memset(rec, 0, sizeof(*rec));
 	} else {
-		nhobj_free_parts(m, rec);
+		old = *rec; /* its parts are freed once the new one is in */
 	}
 	*rec = nw;
-	e = nhobj_resolve(m, rec);
-	if (e == 0)
-		e = attrs_refresh(m, 0, nw.id, true);
+	e = attrs_refresh(m, 0, nw.id, true);
+	if (e < 0) {
+		/* Back to the old object (or none): the resync that follows then
+		 * sees a change and applies it, with the reports this one missed. */
+		if (had)
+			*rec = old;
+		else
+			m->n_nhobjs--;
+		nhobj_free_parts(m, &nw);
+		return e;
+	}
+	if (had)
+		nhobj_free_parts(m, &old);
 	if (e == 0)
 		e = nhobj_resolve_groups_with(m, nw.id);
 	return e < 0 ? e : 1;
