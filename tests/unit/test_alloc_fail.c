@@ -279,6 +279,34 @@ static void load_dump(const struct state *s)
 static struct failalloc fa;
 static struct rtw_allocator fa_alloc;
 
+/* With persistent set, every allocation from fail_at on fails (memory
+ * stays short), not only that one. */
+static bool persistent;
+
+static void *pm_malloc(void *arg, size_t size)
+{
+	struct failalloc *f = arg;
+
+	if (persistent && f->fail_at && f->calls + 1 >= f->fail_at) {
+		f->calls++;
+		f->failed++;
+		return NULL;
+	}
+	return failalloc_malloc(arg, size);
+}
+
+static void *pm_realloc(void *arg, void *ptr, size_t size)
+{
+	struct failalloc *f = arg;
+
+	if (persistent && f->fail_at && f->calls + 1 >= f->fail_at) {
+		f->calls++;
+		f->failed++;
+		return NULL;
+	}
+	return failalloc_realloc(arg, ptr, size);
+}
+
 static struct rtw_ctx *new_ctx(void)
 {
 	struct rtw_options o;
@@ -286,6 +314,8 @@ static struct rtw_ctx *new_ctx(void)
 
 	memset(&fa, 0, sizeof(fa));
 	fa_alloc = failalloc_allocator(&fa);
+	fa_alloc.malloc = pm_malloc;
+	fa_alloc.realloc = pm_realloc;
 	memset(&o, 0, sizeof(o));
 	o.allocator = &fa_alloc;
 	c = evq_ctx(&o);
@@ -436,6 +466,8 @@ struct dcase {
 	bool inline_dump; /* the backend sends the new state as a dump */
 };
 
+static unsigned long dispatch_enomem, dispatch_absorbed;
+
 /* Run one event on a fresh context; fail allocation n of the dispatch
  * (0: none). Returns whether the failure happened; *ret_view is the state
  * once the core has converged. */
@@ -484,6 +516,21 @@ static bool dispatch_case(const struct dcase *d, unsigned long n, struct view *r
 		 * at once or on the next call */
 		if (r != -ENOMEM && r < 0)
 			fail_msg("%s, allocation %lu: rtw_dispatch returned %d", d->name, n, r);
+		if (r == -ENOMEM)
+			dispatch_enomem++;
+		else
+			dispatch_absorbed++;
+		if (persistent) {
+			/* memory stays short for a while: each call reports it,
+			 * none loops or crashes */
+			fa.fail_at = fa.calls + 1;
+			for (i = 0; i < 3; i++) {
+				r = rtw_dispatch(c);
+				if (r != -ENOMEM && r < 0)
+					fail_msg("%s: rtw_dispatch returned %d", d->name, r);
+			}
+			fa.fail_at = 0;
+		}
 		assert_true(rtw_dispatch(c) >= 0);
 		rtw_get_stats(c, &st1);
 		if (st1.resyncs == st0.resyncs)
@@ -579,7 +626,22 @@ static void dispatch_each_event(void **state)
 		print_message("# rtw_dispatch, %s: %lu allocations, each one failed in turn\n",
 			      cases[i].name, n - 1);
 		total += n - 1;
+		/* memory short from allocation n on, for several calls */
+		persistent = true;
+		for (n = 1; n < MAX_N; n++) {
+			char what[96];
+
+			if (!dispatch_case(&cases[i], n, &got))
+				break;
+			snprintf(what, sizeof(what), "%s, out of memory from allocation %lu",
+				 cases[i].name, n);
+			assert_same_view(&want, &got, what);
+		}
+		persistent = false;
 	}
+	print_message("# rtw_dispatch: %lu failures returned -ENOMEM, %lu were absorbed by the "
+		      "immediate resync (return >= 0)\n",
+		      dispatch_enomem, dispatch_absorbed);
 	assert_true(total > n_cases);
 }
 
