@@ -1,6 +1,7 @@
-/* backends/netlink/socket.c: the Linux backend's I/O. Owns two NETLINK_ROUTE
- * sockets (one subscribed to change notifications, one for dump requests),
- * the receive buffer and the parser's scratch space; parse.c does the rest. */
+/* backends/netlink/socket.c: the Linux backend's I/O. Owns the NETLINK_ROUTE
+ * sockets (change notifications, dump requests, and a watch on IPv6 route
+ * deletions that makes dumps exact), the receive buffer and the parser's
+ * scratch space; parse.c does the rest. */
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,11 +25,16 @@
 #define SCRATCH_INITIAL 512
 /* Dump restarts after NLM_F_DUMP_INTR or truncation before giving up. */
 #define DUMP_RETRIES 64
+/* IPv6 route dumps asked again because routes were deleted meanwhile; then
+ * the dump is taken as it is and a new one is asked for later. */
+#define DUMP_V6_RETRIES 4
 
 struct rtw_backend {
 	struct rtw_mem mem;
-	struct mnl_socket *events; /* multicast groups: notifications */
-	struct mnl_socket *dumps;  /* requests and their replies */
+	struct mnl_socket *events;  /* multicast groups: notifications */
+	struct mnl_socket *dumps;   /* requests and their replies */
+	struct mnl_socket *v6watch; /* IPv6 route changes, only to see a dump's race */
+	bool resync_later;	    /* a dump may have missed routes: ask again */
 	uint32_t dump_portid;
 	uint32_t seq;
 	uint8_t *buf;
@@ -103,6 +109,8 @@ static void netlink_close(struct rtw_backend *b)
 		mnl_socket_close(b->events);
 	if (b->dumps)
 		mnl_socket_close(b->dumps);
+	if (b->v6watch)
+		mnl_socket_close(b->v6watch);
 	mem_free(&b->mem, b->parser.hops, b->parser.hops_cap * sizeof(struct rtw_nexthop));
 	mem_free(&b->mem, b->parser.members,
 		 b->parser.members_cap * sizeof(struct rtw_nhobj_member));
@@ -138,6 +146,29 @@ static int subscribe(struct mnl_socket *nl)
 				continue;
 			return errno_or(EINVAL);
 		}
+	}
+	return 0;
+}
+
+/* IPv6 route dumps carry no NLM_F_DUMP_INTR: when the tree changes between
+ * two datagrams, the kernel (fib6_dump_table) walks again from the root and
+ * skips as many nodes as it had sent, so a route deleted ahead of the cursor
+ * makes it skip one that never changed, and the sweep at DUMP_END would
+ * delete it from the model for good. This socket hears every IPv6 route
+ * change; a deletion during the IPv6 step means that step is asked again. */
+static int open_v6watch(struct rtw_backend *b)
+{
+	int g = RTNLGRP_IPV6_ROUTE;
+
+	b->v6watch = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!b->v6watch)
+		return errno_or(ENOMEM);
+	if (mnl_socket_bind(b->v6watch, 0, MNL_SOCKET_AUTOPID) < 0)
+		return errno_or(EINVAL);
+	/* a kernel without IPv6 has no race to watch */
+	if (mnl_socket_setsockopt(b->v6watch, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0) {
+		mnl_socket_close(b->v6watch);
+		b->v6watch = NULL;
 	}
 	return 0;
 }
@@ -184,6 +215,9 @@ static int netlink_open(struct rtw_backend **ret_b, const struct rtw_backend_opt
 		goto fail;
 	}
 	b->dump_portid = mnl_socket_get_portid(b->dumps);
+	err = open_v6watch(b);
+	if (err < 0)
+		goto fail;
 	b->parser.notification = true;
 	*ret_b = b;
 	return 0;
@@ -285,6 +319,15 @@ static int parse_datagram(struct rtw_backend *b, size_t len, rtw_sink *sink, voi
 static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0;
+
+	if (b->resync_later) {
+		int r = deliver_overflow(sink, arg);
+
+		if (r < 0)
+			return r;
+		b->resync_later = false;
+		return 1;
+	}
 
 	for (;;) {
 		ssize_t n = receive(b, b->events, MSG_DONTWAIT);
@@ -442,6 +485,35 @@ static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_si
 	}
 }
 
+/* Whether an IPv6 route was deleted (or a change lost) since the last call;
+ * empties the watch socket. */
+static bool v6_deleted(struct rtw_backend *b)
+{
+	bool deleted = false;
+	unsigned long i;
+
+	if (!b->v6watch)
+		return false;
+	for (i = 0; i < 1000000; i++) {
+		ssize_t n = receive(b, b->v6watch, MSG_DONTWAIT);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)b->buf;
+		int left = (int)n;
+
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			break;
+		if (n < 0) {
+			/* ENOBUFS, truncation: something changed unseen */
+			deleted = true;
+			if (n != -ENOBUFS && n != -EMSGSIZE)
+				break;
+			continue;
+		}
+		for (; left > 0 && nl_msg_ok(nlh, (size_t)left); nlh = mnl_nlmsg_next(nlh, &left))
+			deleted |= nlh->nlmsg_type == RTM_DELROUTE;
+	}
+	return deleted;
+}
+
 static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	/* Links and addresses first, so routes and nexthops name known links;
@@ -465,13 +537,22 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		return err;
 	events++;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		int tries = 0;
+		bool v6 = steps[i].type == RTM_GETROUTE && steps[i].family == AF_INET6;
+		int tries = 0, v6_tries = 0;
 
 		/* A step that was interrupted is asked for again within the
 		 * same snapshot: what it reported twice is marked twice, what
 		 * changed meanwhile also waits as a notification. */
 		do {
+			if (v6)
+				(void)v6_deleted(b); /* only changes from now on count */
 			err = dump_one(b, steps[i].type, steps[i].family, sink, arg, &events);
+			if (err == 0 && v6 && v6_deleted(b)) {
+				if (++v6_tries <= DUMP_V6_RETRIES)
+					err = -EAGAIN;
+				else /* a storm: keep this one, check again soon */
+					b->resync_later = true;
+			}
 		} while (err == -EAGAIN && ++tries < DUMP_RETRIES);
 		if (err == -EAGAIN)
 			err = -EBUSY;

@@ -24,11 +24,12 @@ struct seen {
 	unsigned flags[MAX_SEEN];
 	unsigned n;
 	enum rtw_event_type last;
-	unsigned addrs;		    /* ADDR_ADD events */
-	unsigned char stable[2000]; /* 10.66.4.1 to 10.66.11.250 seen */
-	unsigned routes_10_77;	    /* ROUTE_ADD events for 10.77.0.0/16 */
-	unsigned max_hops;	    /* most next hops of a route event */
-	int fail_with;		    /* the sink's answer from the first event on */
+	unsigned addrs;		     /* ADDR_ADD events */
+	unsigned char stable[2000];  /* 10.66.4.1 to 10.66.11.250 seen */
+	unsigned char stable6[2000]; /* 2001:db8:f0:0-7cf::/64 seen */
+	unsigned routes_10_77;	     /* ROUTE_ADD events for 10.77.0.0/16 */
+	unsigned max_hops;	     /* most next hops of a route event */
+	int fail_with;		     /* the sink's answer from the first event on */
 };
 
 static int record(void *arg, const struct rtw_event *ev)
@@ -52,6 +53,14 @@ static int record(void *arg, const struct rtw_event *ev)
 
 		if (a[0] == 10 && a[1] == 66 && a[2] >= 4 && a[2] < 12 && a[3] >= 1 && a[3] <= 250)
 			s->stable[(a[2] - 4) * 250 + a[3] - 1] = 1;
+	}
+	if (ev->type == RTW_EV_ROUTE_ADD && ev->u.route.dst.addr.family == AF_INET6) {
+		static const uint8_t pre[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0xf0 };
+		const uint8_t *a = ev->u.route.dst.addr.bytes;
+		unsigned i = (unsigned)a[6] << 8 | a[7];
+
+		if (memcmp(a, pre, 6) == 0 && ev->u.route.dst.len == 64 && i < 2000)
+			s->stable6[i] = 1;
 	}
 	if (ev->type == RTW_EV_ROUTE_ADD && ev->u.route.dst.addr.family == AF_INET &&
 	    ev->u.route.dst.addr.bytes[0] == 10 && ev->u.route.dst.addr.bytes[1] == 77)
@@ -297,6 +306,59 @@ static void dumps_succeed_while_the_kernel_changes(void **state)
 	rtw_backend_netlink.close(b);
 }
 
+/* IPv6 route dumps are never flagged NLM_F_DUMP_INTR: when the tree
+ * changes between two datagrams the kernel walks again from the root and
+ * skips as many routes as it had sent, so deleting routes ahead of the
+ * cursor makes it skip routes that never changed (without the backend's
+ * retry: 1456 to 1883 of 2000 seen). 2000 stable routes stay while 1000
+ * that sort before them come and go: a dump must list all 2000, or have
+ * a new dump asked for at the next read. */
+static void ipv6_route_dumps_during_churn(void **state)
+{
+	struct rtw_backend *b = open_backend(0);
+	static struct seen s;
+	unsigned dumps = 0, kept_short = 0, i, n;
+
+	sh("for i in $(seq 0 1999); do printf 'route add 2001:db8:f0:%x::/64 dev v0\\n' $i;"
+	   " done | ip -6 -batch -");
+	sh("for i in $(seq 0 999); do printf 'route add 2001:db8:10:%x::/64 dev v0\\n' $i;"
+	   " done | ip -6 -batch -");
+	sh("(for r in 1 2 3 4 5 6; do for i in $(seq 0 999); do printf 'route del "
+	   "2001:db8:10:%x::/64"
+	   " dev v0\\n' $i; done; for i in $(seq 0 999); do printf 'route add 2001:db8:10:%x::/64"
+	   " dev v0\\n' $i; done; done | ip -6 -batch -; touch /tmp/rtw-churn6-done.$PPID) &");
+	for (;;) {
+		char done[64];
+
+		snprintf(done, sizeof(done), "/tmp/rtw-churn6-done.%d", (int)getpid());
+		memset(&s, 0, sizeof(s));
+		assert_true(rtw_backend_netlink.dump(b, record, &s) > 0);
+		assert_int_equal(s.last, RTW_EV_DUMP_END);
+		for (i = 0, n = 0; i < 2000; i++)
+			n += s.stable6[i];
+		if (n != 2000) {
+			/* only after several tries in a storm is a dump kept
+			 * that may have missed routes, and then the next read
+			 * asks for a new one before anything else */
+			static struct seen r;
+
+			memset(&r, 0, sizeof(r));
+			assert_true(rtw_backend_netlink.read(b, record, &r) >= 1);
+			assert_int_equal(r.types[0], RTW_EV_OVERFLOW);
+			kept_short++;
+		}
+		dumps++;
+		if (access(done, F_OK) == 0) {
+			unlink(done);
+			break;
+		}
+	}
+	assert_true(dumps >= 2);
+	assert_true(kept_short < dumps);
+	sh("ip -6 route flush dev v0");
+	rtw_backend_netlink.close(b);
+}
+
 static void many_hops_grow_the_scratch(void **state)
 {
 	struct failalloc f = { 0, 0, 0, 0 };
@@ -364,6 +426,7 @@ int main(void)
 		cmocka_unit_test(sink_errors_are_returned_and_dumps_recover),
 		cmocka_unit_test(dumps_succeed_while_the_kernel_changes),
 		cmocka_unit_test(many_hops_grow_the_scratch),
+		cmocka_unit_test(ipv6_route_dumps_during_churn),
 	};
 	int r;
 
