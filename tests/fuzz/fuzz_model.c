@@ -97,10 +97,23 @@ static struct rtw_prefix take_prefix(struct in *in)
 
 struct route {
 	struct rtw_prefix dst;
-	uint32_t table, metric;
+	uint32_t table, metric, nhid;
 	uint8_t tos, type;
 	unsigned n_hops;
 	struct rtw_nexthop hops[HOPS];
+};
+
+/* A Linux nexthop object: one hop, a blackhole, or a group of other
+ * objects' ids (only single-hop members count). */
+#define N_NHIDS	    4
+#define MAX_MEMBERS 3
+
+struct nhobj {
+	uint32_t id; /* 0: free */
+	bool blackhole;
+	struct rtw_nexthop hop;
+	unsigned n_members;
+	struct rtw_nhobj_member members[MAX_MEMBERS];
 };
 
 struct link {
@@ -115,9 +128,21 @@ static struct ref {
 	size_t n_links;
 	struct rtw_address addrs[MAX_ADDRS];
 	size_t n_addrs;
+	struct nhobj nhobjs[N_NHIDS + 1]; /* by id */
 } ref;
 
-static const uint32_t order[] = { 255, 254, 253 };
+/* The lookup order and link-down policy of this run (the first input byte
+ * picks them). */
+static const uint32_t orders[4][4] = {
+	{ 255, 254, 253 },
+	{ 254, 255 },
+	{ 100, 254, 255, 253 },
+	{ 253, 254 },
+};
+static const size_t n_orders[4] = { 3, 2, 4, 2 };
+static const uint32_t *order;
+static size_t n_order;
+static bool fail_policy;
 
 static bool unroutable_type(unsigned t)
 {
@@ -133,7 +158,7 @@ static bool has_hops(unsigned t)
  * has its own fe80::/64), so their interface is part of the key. */
 static int ipv6_device(const struct route *r)
 {
-	if (r->dst.addr.family != AF_INET6 || !has_hops(r->type) || r->n_hops != 1 ||
+	if (r->dst.addr.family != AF_INET6 || !has_hops(r->type) || r->nhid || r->n_hops != 1 ||
 	    r->hops[0].gateway.family != AF_UNSPEC)
 		return 0;
 	return r->hops[0].ifindex;
@@ -175,11 +200,36 @@ static bool link_up(int ifindex)
 	return !l || (l->admin && l->carrier);
 }
 
+/* A route through an object carries traffic when some hop it resolves to
+ * is on a link that is up; a missing object, a blackhole or a group with no
+ * single-hop member carries nothing. */
+static bool nhobj_usable(uint32_t id)
+{
+	const struct nhobj *o = &ref.nhobjs[id];
+	unsigned i;
+
+	if (!o->id || o->blackhole)
+		return false;
+	if (!o->n_members)
+		return link_up(o->hop.ifindex);
+	for (i = 0; i < o->n_members; i++) {
+		const struct nhobj *m = &ref.nhobjs[o->members[i].id];
+
+		if (m->id && !m->blackhole && !m->n_members && link_up(m->hop.ifindex))
+			return true;
+	}
+	return false;
+}
+
 static bool usable(const struct route *r)
 {
 	unsigned i;
 
-	if (!has_hops(r->type) || r->n_hops == 0)
+	if (!has_hops(r->type))
+		return true;
+	if (r->nhid)
+		return nhobj_usable(r->nhid);
+	if (r->n_hops == 0)
 		return true;
 	for (i = 0; i < r->n_hops; i++)
 		if (link_up(r->hops[i].ifindex))
@@ -189,24 +239,24 @@ static bool usable(const struct route *r)
 
 /* The policy spelled out, one linear scan: tables in order, the first with a
  * match decides (longest prefix, then lowest metric, TOS 0 only); throw
- * passes on; a route whose links are all down is skipped (the memory
- * backend's policy is the Linux one, FALLBACK). IPv6 device routes of
+ * passes on; a route whose links are all down is skipped (FALLBACK, Linux)
+ * or decides and fails (FAIL, FreeBSD). IPv6 device routes of
  * different links may tie on prefix and metric; the kernel's pick among
  * them depends on neighbour state, so *ret_tie says the answer is open. */
 static int ref_lookup_tie(const struct rtw_addr *a, const struct route **ret, bool *ret_tie)
 {
-	const struct route *best[3] = { NULL, NULL, NULL };
-	bool tie[3] = { false, false, false };
+	const struct route *best[4] = { NULL, NULL, NULL, NULL };
+	bool tie[4] = { false, false, false, false };
 	size_t i, t;
 
 	for (i = 0; i < ref.n; i++) {
 		const struct route *r = &ref.routes[i];
 
-		if (r->tos || !prefix_contains(&r->dst, a) || !usable(r))
+		if (r->tos || !prefix_contains(&r->dst, a) || (!fail_policy && !usable(r)))
 			continue;
-		for (t = 0; t < 3 && order[t] != r->table; t++)
+		for (t = 0; t < n_order && order[t] != r->table; t++)
 			;
-		if (t == 3)
+		if (t == n_order)
 			continue;
 		if (!best[t] || r->dst.len > best[t]->dst.len ||
 		    (r->dst.len == best[t]->dst.len && r->metric < best[t]->metric)) {
@@ -217,14 +267,14 @@ static int ref_lookup_tie(const struct rtw_addr *a, const struct route **ret, bo
 		}
 	}
 	*ret_tie = false;
-	for (t = 0; t < 3; t++) {
+	for (t = 0; t < n_order; t++) {
 		if (!best[t])
 			continue;
 		*ret_tie = *ret_tie || tie[t];
 		if (best[t]->type == RTW_ROUTE_THROW)
 			continue;
 		*ret = best[t];
-		return unroutable_type(best[t]->type) ? -EHOSTUNREACH : 0;
+		return unroutable_type(best[t]->type) || !usable(best[t]) ? -EHOSTUNREACH : 0;
 	}
 	*ret = NULL;
 	return -ENETUNREACH;
@@ -281,6 +331,7 @@ static struct evq_item route_item(enum rtw_event_type t, const struct route *r)
 	it.ev.u.route.tos = r->tos;
 	it.ev.u.route.type = (enum rtw_route_type)r->type;
 	it.ev.u.route.protocol = 4;
+	it.ev.u.route.nhid = r->nhid;
 	it.ev.u.route.n_nexthops = r->n_hops;
 	memcpy(it.hops, r->hops, r->n_hops * sizeof(r->hops[0]));
 	return it;
@@ -306,6 +357,30 @@ static struct evq_item addr_item(enum rtw_event_type t, const struct rtw_address
 	return it;
 }
 
+/* Group members of queued nexthop events: the event points at them until
+ * it has been applied. */
+static struct rtw_nhobj_member live_members[EVQ_MAX][MAX_MEMBERS];
+static struct rtw_nhobj_member dump_members[EVQ_MAX][MAX_MEMBERS];
+
+static struct evq_item nhobj_item(const struct nhobj *o, bool del, struct rtw_nhobj_member *storage)
+{
+	struct evq_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.ev.type = del ? RTW_EV_NEXTHOP_DEL : RTW_EV_NEXTHOP_ADD;
+	it.ev.u.nhobj.id = o->id;
+	it.ev.u.nhobj.blackhole = o->blackhole;
+	it.ev.u.nhobj.family = o->blackhole || o->n_members ? AF_UNSPEC : AF_INET;
+	if (!o->blackhole && !o->n_members)
+		it.ev.u.nhobj.hop = o->hop;
+	if (o->n_members) {
+		memcpy(storage, o->members, o->n_members * sizeof(*storage));
+		it.ev.u.nhobj.group = storage;
+		it.ev.u.nhobj.n_group = o->n_members;
+	}
+	return it;
+}
+
 static void push(struct evq_item it)
 {
 	if (evq.n_live == EVQ_MAX)
@@ -323,6 +398,9 @@ static void dump_from_ref(void)
 		evq_dump_add(link_item(&ref.links[i], false));
 	for (i = 0; i < ref.n_addrs; i++)
 		evq_dump_add(addr_item(RTW_EV_ADDR_ADD, &ref.addrs[i]));
+	for (i = 1; i <= N_NHIDS; i++)
+		if (ref.nhobjs[i].id)
+			evq_dump_add(nhobj_item(&ref.nhobjs[i], false, dump_members[evq.n_dump]));
 	for (i = 0; i < ref.n; i++)
 		evq_dump_add(route_item(RTW_EV_ROUTE_ADD, &ref.routes[i]));
 }
@@ -448,16 +526,24 @@ static void trace_route(const char *what, const struct route *r)
 	for (i = 0; i < r->n_hops; i++)
 		if (r->hops[i].gateway.family != AF_UNSPEC)
 			rtw_addr_format(&r->hops[i].gateway, g[i], sizeof(g[i]));
-	trace("%s %s table %u metric %u tos %u type %u hops %u (dev %d via %s) (dev %d via %s)\n",
-	      what, p, r->table, r->metric, r->tos, r->type, r->n_hops, r->hops[0].ifindex, g[0],
-	      r->hops[1].ifindex, g[1]);
+	trace("%s %s table %u metric %u tos %u type %u nhid %u hops %u (dev %d via %s) (dev %d via "
+	      "%s)\n",
+	      what, p, r->table, r->metric, r->tos, r->type, r->nhid, r->n_hops, r->hops[0].ifindex,
+	      g[0], r->hops[1].ifindex, g[1]);
 }
 
 static void take_hops(struct in *in, struct route *r)
 {
 	unsigned i;
 
-	r->n_hops = has_hops(r->type) ? 1 + (take(in) & 1) : 0;
+	uint8_t b0 = has_hops(r->type) ? take(in) : 0;
+
+	/* the kernel refuses a route through an object it does not have */
+	if (r->type == RTW_ROUTE_UNICAST && (b0 & 0x40) && ref.nhobjs[1 + (b0 & 3)].id) {
+		r->nhid = 1 + (b0 & 3);
+		return;
+	}
+	r->n_hops = has_hops(r->type) ? 1 + (b0 & 1) : 0;
 	for (i = 0; i < r->n_hops; i++) {
 		uint8_t b = take(in);
 
@@ -603,6 +689,8 @@ static void op_addr(struct in *in)
 	push(addr_item(RTW_EV_ADDR_ADD, &a));
 }
 
+static void ref_nhobj_del(uint32_t id);
+
 /* The kernel changed things without telling (or we lost the events): only
  * the reference sees the changes, then an overflow makes the context
  * re-dump and reconcile. */
@@ -618,6 +706,9 @@ static void op_resync(struct in *in)
 			ref.routes[b % ref.n] = ref.routes[--ref.n];
 		} else if ((b & 2) && ref.n_addrs) {
 			ref.addrs[b % ref.n_addrs] = ref.addrs[--ref.n_addrs];
+		} else if ((b & 4) && ref.nhobjs[1 + (b >> 3 & 3)].id) {
+			/* Linux drops the objects of a link that goes down */
+			ref_nhobj_del(1 + (b >> 3 & 3));
 		} else {
 			struct route r, *old;
 
@@ -634,6 +725,98 @@ static void op_resync(struct in *in)
 	memset(&ov, 0, sizeof(ov));
 	ov.ev.type = RTW_EV_OVERFLOW;
 	push(ov);
+}
+
+/* Delete an object as the kernel does: its routes go silently, it leaves
+ * the groups it was in, and a group left empty goes in turn. */
+static void ref_nhobj_del(uint32_t id)
+{
+	size_t i;
+	unsigned g, j, k;
+
+	for (i = 0; i < ref.n;)
+		if (ref.routes[i].nhid == id)
+			ref.routes[i] = ref.routes[--ref.n];
+		else
+			i++;
+	memset(&ref.nhobjs[id], 0, sizeof(ref.nhobjs[id]));
+	for (g = 1; g <= N_NHIDS; g++) {
+		struct nhobj *o = &ref.nhobjs[g];
+
+		if (!o->id || !o->n_members)
+			continue;
+		for (j = k = 0; j < o->n_members; j++)
+			if (o->members[j].id != id)
+				o->members[k++] = o->members[j];
+		if (k == o->n_members)
+			continue;
+		o->n_members = k;
+		if (k == 0)
+			ref_nhobj_del(g);
+	}
+}
+
+static bool nhobj_in_group(uint32_t id)
+{
+	unsigned g, j;
+
+	for (g = 1; g <= N_NHIDS; g++)
+		for (j = 0; j < ref.nhobjs[g].n_members; j++)
+			if (ref.nhobjs[g].members[j].id == id)
+				return true;
+	return false;
+}
+
+/* Only what the kernel accepts: group members are existing one-hop
+ * objects, and an object in a group stays a one-hop object. */
+static void op_nhobj(struct in *in)
+{
+	uint8_t b = take(in);
+	uint32_t id = 1 + (b & 3);
+	struct nhobj nw;
+	unsigned i;
+
+	if (b & 4) {
+		if (!ref.nhobjs[id].id)
+			return;
+		nw = ref.nhobjs[id];
+		trace("nexthop %u del\n", id);
+		ref_nhobj_del(id);
+		push(nhobj_item(&nw, true, live_members[evq.n_live]));
+		return;
+	}
+	memset(&nw, 0, sizeof(nw));
+	nw.id = id;
+	if ((b >> 3 & 3) == 0) {
+		nw.blackhole = true;
+	} else if ((b >> 3 & 3) == 1) {
+		unsigned want = 1 + (b >> 5) % MAX_MEMBERS;
+
+		for (i = 0; i < want; i++) {
+			uint8_t m = take(in);
+			const struct nhobj *mo = &ref.nhobjs[1 + (m & 3)];
+
+			if (mo->id && mo->id != id && !mo->blackhole && !mo->n_members) {
+				nw.members[nw.n_members].id = mo->id;
+				nw.members[nw.n_members++].weight = (uint16_t)(1 + (m >> 2));
+			}
+		}
+		if (!nw.n_members)
+			return;
+	} else {
+		uint8_t h = take(in);
+
+		nw.hop.ifindex = 1 + h % N_IFINDEX;
+		nw.hop.weight = 1;
+		if (h & 0x80)
+			nw.hop.gateway = anchor_addr(h);
+	}
+	if ((nw.blackhole || nw.n_members) && nhobj_in_group(id))
+		return;
+	ref.nhobjs[id] = nw;
+	trace("nexthop %u add blackhole %d members %u dev %d\n", id, nw.blackhole, nw.n_members,
+	      nw.hop.ifindex);
+	push(nhobj_item(&nw, false, live_members[evq.n_live]));
 }
 
 static void op_watch_add(struct rtw_ctx *c, struct in *in)
@@ -683,6 +866,8 @@ static void op_watch_del(struct in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
+	uint8_t config = take(&in);
+	struct rtw_options o;
 	struct rtw_ctx *c;
 
 	tracing = getenv("RTW_FUZZ_TRACE") != NULL;
@@ -690,7 +875,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	evq_reset();
 	memset(&ref, 0, sizeof(ref));
 	memset(watches, 0, sizeof(watches));
-	c = evq_ctx(NULL);
+	fail_policy = config & 1;
+	order = orders[(config >> 1) & 3];
+	n_order = n_orders[(config >> 1) & 3];
+	memset(&o, 0, sizeof(o));
+	o.tables = order;
+	o.n_tables = n_order;
+	o.linkdown = fail_policy ? RTW_LINKDOWN_FAIL : RTW_LINKDOWN_FALLBACK;
+	trace("tables %zu, link-down policy %s\n", n_order, fail_policy ? "fail" : "fallback");
+	c = evq_ctx(&o);
 	if (!c || rtw_start(c) < 0)
 		abort();
 	while (in.left) {
@@ -698,7 +891,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool single = true;
 
 		n_ops++;
-		switch (op % 8) {
+		switch (op % 10) {
 		case 0:
 		case 1:
 			op_route_add(&in);
@@ -719,8 +912,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			op_watch_add(c, &in);
 			break;
-		default:
+		case 7:
 			op_watch_del(&in);
+			break;
+		default:
+			op_nhobj(&in);
 			break;
 		}
 		if (rtw_dispatch(c) < 0)
