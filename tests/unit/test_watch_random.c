@@ -728,12 +728,12 @@ static void brute_force_fallback(void **state)
 
 static void brute_force_fail(void **state)
 {
-	run(false, RTW_LINKDOWN_FAIL, 100000, events_for(1000));
+	run(false, RTW_LINKDOWN_FAIL, 100000, events_for(600));
 }
 
 static void callbacks_add_and_delete(void **state)
 {
-	run(true, RTW_LINKDOWN_FALLBACK, 20000, events_for(2000));
+	run(true, RTW_LINKDOWN_FALLBACK, 20000, events_for(1000));
 }
 
 int main(void)
