@@ -154,8 +154,10 @@ tally_failed=0
 tally() {
   local out last p f s line
   out=$("$PY" -c "$count_py" "$@") || {
-    note_fail "$4 (could not read $2)"
-    return 1
+    # Counted here once; the caller must not count it again.
+    note_fail "$4 (could not read $2 with $PY)"
+    tally_failed=1
+    return 0
   }
   last=$(printf '%s\n' "$out" | tail -n 1)
   read -r p f s <<<"$last"
