@@ -42,7 +42,8 @@ struct lpm {
 	 * walk and, holding the answer of the prefixes up to /16, the way back
 	 * up through them. */
 	struct top_slot *top;
-	size_t top_min; /* build it from this many prefixes on (0: never) */
+	size_t top_min;		/* build it from this many prefixes on (0: never) */
+	unsigned top_lo, top_n; /* the first-16-bit values it covers */
 };
 
 /* Slot a << 8 | b of the direct index. */
@@ -52,7 +53,7 @@ struct top_slot {
 	uint32_t len;
 };
 
-#define TOP_SIZE (65536 * sizeof(struct top_slot))
+#define TOP_SIZE(t) ((t)->top_n * sizeof(struct top_slot))
 
 /* One prefix being moved around while a subtree is built. */
 struct entry {
@@ -479,7 +480,10 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	t->bits = bits;
 	t->bytes = sizeof(*t);
 	/* below 64k prefixes its 1 MiB would cost more than 16 bytes a prefix */
-	t->top_min = bits == 32 ? 65536 : 0;
+	t->top_min = 65536;
+	/* IPv6 routes live in 2000::/3: the index covers that eighth only */
+	t->top_lo = bits == 32 ? 0 : 0x2000;
+	t->top_n = bits == 32 ? 65536 : 0x2000;
 	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
 	if (!t->root) {
 		mem_free(m, t, sizeof(*t));
@@ -496,7 +500,7 @@ void lpm_free(struct lpm *t)
 		return;
 	subtree_free(t, t->root);
 	if (t->top)
-		mem_free(t->mem, t->top, TOP_SIZE);
+		mem_free(t->mem, t->top, TOP_SIZE(t));
 	mem_free(t->mem, t, sizeof(*t));
 }
 
@@ -535,12 +539,17 @@ static void top_slot_fill(const struct lpm *t, unsigned a, unsigned b, struct to
 	}
 }
 
+/* Refills the slots for first-16-bit values lo .. lo+n-1 that it covers. */
 static void top_fill(struct lpm *t, unsigned lo, unsigned n)
 {
-	unsigned s;
+	unsigned s, hi = lo + n;
 
-	for (s = lo; s < lo + n; s++)
-		top_slot_fill(t, s >> 8, s & 255, &t->top[s]);
+	if (lo < t->top_lo)
+		lo = t->top_lo;
+	if (hi > t->top_lo + t->top_n)
+		hi = t->top_lo + t->top_n;
+	for (s = lo; s < hi; s++)
+		top_slot_fill(t, s >> 8, s & 255, &t->top[s - t->top_lo]);
 }
 
 /* After an edit of key/len: the slots under the prefix when it is /16 or
@@ -554,16 +563,16 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 	if (!t->top) {
 		if (!t->top_min || t->count < t->top_min)
 			return;
-		t->top = mem_alloc(t->mem, TOP_SIZE);
+		t->top = mem_alloc(t->mem, TOP_SIZE(t));
 		if (!t->top)
 			return;
-		t->bytes += TOP_SIZE;
+		t->bytes += TOP_SIZE(t);
 		top_fill(t, 0, 65536);
 		return;
 	}
 	if (!t->top_min || t->count < t->top_min / 2) {
-		mem_free(t->mem, t->top, TOP_SIZE);
-		t->bytes -= TOP_SIZE;
+		mem_free(t->mem, t->top, TOP_SIZE(t));
+		t->bytes -= TOP_SIZE(t);
 		t->top = NULL;
 		return;
 	}
@@ -886,8 +895,8 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 	uint32_t v;
 	uintptr_t c;
 
-	if (t->top) {
-		const struct top_slot *ts = &t->top[(unsigned)addr[0] << 8 | addr[1]];
+	if (t->top && ((unsigned)addr[0] << 8 | addr[1]) - t->top_lo < t->top_n) {
+		const struct top_slot *ts = &t->top[((unsigned)addr[0] << 8 | addr[1]) - t->top_lo];
 
 		c = ts->deeper;
 		if (c && is_leaf(c)) {

@@ -33,10 +33,10 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 /* Exact match: the value stored for key/len, or LPM_NONE. */
 uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len);
 
-/* Big tables also get a direct index on the first 16 bits (1 MiB on 64-bit), built
- * once they hold n prefixes and dropped below n/2; 0 turns it off. The
- * default is 65536 for IPv4 and 0 for IPv6. Lookups answer the same either
- * way; tests set 1 to cover both paths. */
+/* Big tables also get a direct index on the first 16 bits (1 MiB for IPv4;
+ * 128 KiB for IPv6, over 2000::/3 only), built once they hold n prefixes and
+ * dropped below n/2; 0 turns it off. The default is 65536. Lookups answer the
+ * same either way; tests set 1 to cover both paths. */
 void lpm_set_top_min(struct lpm *t, size_t n);
 
 size_t lpm_count(const struct lpm *t);
