@@ -398,7 +398,13 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 timeout 10 "$ex" 10.88.0.1 7777 &
 pid=$!
-sleep 1
+# Delete the route only once the connection stands; a watch added after the
+# deletion must still report it (exit 3), so no wait for that is needed.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  ip netns exec peer ss -Htn state established | grep -q 10.88.0.1:7777 && break
+  sleep 0.25
+done
+sleep 0.5
 ip route del 10.88.0.0/24 via 10.77.0.2
 rc=0
 wait $pid || rc=$?

@@ -73,7 +73,15 @@ static int watch_loop(struct rtw_ctx *ctx, int fd)
 	rc = add_fd(ep, rtw_fd(ctx));
 	if (rc == 0)
 		rc = add_fd(ep, fd);
+	/* A peer that had no route already when it was added shows it in its
+	 * status at once: look before the first wait. */
+	lost = rtw_watch_status(w, NULL);
 	while (rc == 0) {
+		if (lost != RTW_REASON_NONE) {
+			printf("route lost: %s\n", rtw_reason_str(lost));
+			rc = 1;
+			break;
+		}
 		n = epoll_wait(ep, evs, 2, -1);
 		if (n < 0 && errno != EINTR)
 			rc = -errno;
@@ -88,10 +96,6 @@ static int watch_loop(struct rtw_ctx *ctx, int fd)
 				fwrite(buf, 1, (size_t)len, stdout);
 			else
 				rc = len < 0 ? -errno : 2;
-		}
-		if (rc == 0 && lost != RTW_REASON_NONE) {
-			printf("route lost: %s\n", rtw_reason_str(lost));
-			rc = 1;
 		}
 	}
 	if (rc == 2) {

@@ -70,7 +70,15 @@ static int watch_loop(struct rtw_ctx *ctx, int fd)
 	EV_SET(&changes[1], fd, EVFILT_READ, EV_ADD, 0, 0, NULL);
 	if (kevent(kq, changes, 2, NULL, 0, NULL) < 0)
 		rc = -errno;
+	/* A peer that had no route already when it was added shows it in its
+	 * status at once: look before the first wait. */
+	lost = rtw_watch_status(w, NULL);
 	while (rc == 0) {
+		if (lost != RTW_REASON_NONE) {
+			printf("route lost: %s\n", rtw_reason_str(lost));
+			rc = 1;
+			break;
+		}
 		n = kevent(kq, NULL, 0, evs, 2, NULL);
 		if (n < 0 && errno != EINTR)
 			rc = -errno;
@@ -85,10 +93,6 @@ static int watch_loop(struct rtw_ctx *ctx, int fd)
 				fwrite(buf, 1, (size_t)len, stdout);
 			else
 				rc = len < 0 ? -errno : 2;
-		}
-		if (rc == 0 && lost != RTW_REASON_NONE) {
-			printf("route lost: %s\n", rtw_reason_str(lost));
-			rc = 1;
 		}
 	}
 	if (rc == 2) {

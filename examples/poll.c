@@ -64,7 +64,8 @@ static int watch(int fd)
 	rtw_set_notice_cb(ctx, on_notice, NULL);
 	struct pollfd p[2] = { { .fd = rtw_fd(ctx), .events = POLLIN },
 			       { .fd = fd, .events = POLLIN } };
-	while (n > 0) {
+	/* The status also covers a peer that had no route when it was added. */
+	while (n > 0 && rtw_watch_status(w, NULL) == RTW_REASON_NONE) {
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
