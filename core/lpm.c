@@ -14,10 +14,13 @@
  * that does not fit in it builds a complete new node before it replaces the
  * old one, so that running out of memory leaves the index as it was. */
 struct lpm_node {
-	uint64_t kid[4];   /* octet o has a child entry */
-	uint64_t pfx[8];   /* prefix index i is present */
-	uint16_t prank[8]; /* prefixes in pfx words before w */
-	uint8_t krank[4];  /* children in kid words before w (at most 192) */
+	uint64_t kid[4]; /* octet o has a child entry */
+	uint64_t pfx[8]; /* prefix index i is present */
+	/* prefixes in the pfx words before w, counted from word 0 for w < 4
+	 * and from word 4 for w > 4; prank[4] holds those in words 0-3 (at
+	 * most 255, index 0 being unused), so that the header is 112 bytes */
+	uint8_t prank[8];
+	uint8_t krank[4]; /* children in kid words before w (at most 192) */
 	uint16_t npfx;
 	uint16_t nkid;
 	/* uint32_t vals[vals_cap(npfx)]; uintptr_t kids[kids_cap(nkid)]; */
@@ -25,6 +28,8 @@ struct lpm_node {
 
 /* A subtree holding one prefix is stored as a leaf, tagged in the low bit of
  * the child entry: without it a sparse IPv6 table spends a node per prefix. */
+_Static_assert(sizeof(struct lpm_node) == 112, "node header grew");
+
 struct lpm_leaf {
 	uint32_t value;
 	uint8_t len;
@@ -93,12 +98,12 @@ static inline int bit_test(const uint64_t *map, unsigned i)
 	return (int)((map[i >> 6] >> (i & 63)) & 1);
 }
 
-/* Arrays are sized in steps (4 values, 2 children), so that most edits fit
- * in the node as it is: no allocation, no copy, and the node keeps its
- * address. The size still follows from the counts alone. */
+/* Arrays are sized in steps of two, so that half the edits fit in the node
+ * as it is: no allocation, no copy, and the node keeps its address. The size
+ * still follows from the counts alone. */
 static inline unsigned vals_cap(unsigned npfx)
 {
-	return (npfx + 3) & ~3u;
+	return (npfx + 1) & ~1u;
 }
 
 static inline unsigned kids_cap(unsigned nkid)
@@ -129,7 +134,10 @@ static inline unsigned kid_rank(const struct lpm_node *n, unsigned o)
 
 static inline unsigned pfx_rank(const struct lpm_node *n, unsigned i)
 {
-	return n->prank[i >> 6] + pop64(n->pfx[i >> 6] & ((UINT64_C(1) << (i & 63)) - 1));
+	unsigned w = i >> 6;
+
+	return n->prank[w] + (w > 4 ? n->prank[4] : 0) +
+	       pop64(n->pfx[w] & ((UINT64_C(1) << (i & 63)) - 1));
 }
 
 /* The longest prefix of node n that contains octet o, as an index, or 0.
@@ -244,7 +252,7 @@ static void node_reindex(struct lpm_node *n)
 	unsigned w, sum;
 
 	for (w = 0, sum = 0; w < 8; w++) {
-		n->prank[w] = (uint16_t)sum;
+		n->prank[w] = (uint8_t)(w > 4 ? sum - n->prank[4] : sum);
 		sum += pop64(n->pfx[w]);
 	}
 	n->npfx = (uint16_t)sum;
