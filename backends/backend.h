@@ -97,6 +97,12 @@ struct rtw_backend_ops {
 	enum rtw_linkdown_policy linkdown;
 	/* Default lookup order of tables, terminated by UINT32_MAX. */
 	const uint32_t *default_tables;
+	/* The tables of that order that IPv6 lookups use (Linux has no rule for
+	 * the default table in IPv6), terminated by UINT32_MAX; NULL: all. */
+	const uint32_t *default_tables6;
+	/* IPv4 looks the local and main tables up as one longest-prefix match
+	 * (Linux merges them while there are no custom rules). */
+	bool merge_local_main;
 };
 
 /* Each backend defines its ops; backends/native.c points rtw_backend_native

@@ -84,6 +84,7 @@ struct rtw_ctx *rtw_new(const struct rtw_options *opt)
 	c->linkdown_set = o.linkdown != RTW_LINKDOWN_DEFAULT;
 	if (model_init(&c->model, &c->mem, tables, n_tables, ld) < 0)
 		goto nomem;
+	c->tables_set = o.tables || (o.flags & RTW_OPT_FIB);
 	c->model.on_change = engine_on_change;
 	c->model.on_change_arg = c;
 	return c;
@@ -107,6 +108,8 @@ int rtw_start(struct rtw_ctx *c)
 	r = c->ops->open(&c->b, &c->bopt);
 	if (r < 0)
 		return r;
+	model_set_policy(&c->model, c->tables_set ? NULL : c->ops->default_tables6,
+			 c->ops->merge_local_main);
 	/* A recording says how the kernel it came from treats down links. */
 	if (c->ops == &rtw_backend_replay && !c->linkdown_set &&
 	    replay_linkdown(c->b) != RTW_LINKDOWN_DEFAULT)

@@ -52,6 +52,7 @@ struct rtw_ctx {
 
 	bool started, coldplug, in_dispatch, need_resync, gw_changed, freeing;
 	bool linkdown_set; /* the user chose a linkdown policy */
+	bool tables_set;   /* the user chose the tables */
 	struct wnode *root[WI_MAX];
 	uint32_t rng;
 	struct rtw_watch *watches; /* all live watches */

@@ -708,6 +708,8 @@ static int hops_combine(struct model *m, const struct attr *old, const struct rt
 			if (!dup)
 				v[n++] = r->nexthops[j];
 		}
+	if (n == 1)
+		v[0].weight = 1; /* not multipath any more */
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -765,6 +767,31 @@ static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head)
 	m->n_routes--;
 }
 
+/* What an IPv6 NLM_F_REPLACE replaces (fib6_add_rt2node): the first route
+ * under (table, prefix, metric) that is as able to be a multipath sibling
+ * (has a gateway) as the new one, else the first under that key. */
+static uint32_t replace_target6(const struct model *m, uint32_t head, const struct rtw_route *r)
+{
+	uint32_t s, first = SLOT_NONE;
+	bool gw = false;
+	unsigned i;
+
+	for (i = 0; !r->nhid && type_has_hops((uint8_t)r->type) && i < r->n_nexthops; i++)
+		if (r->nexthops[i].gateway.family != AF_UNSPEC)
+			gw = true;
+	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *a = m->attrs[m->routes[s].attr];
+
+		if (a->tos != r->tos || a->metric != r->metric)
+			continue;
+		if (a->gateway == gw)
+			return s;
+		if (first == SLOT_NONE)
+			first = s;
+	}
+	return first;
+}
+
 int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
@@ -780,6 +807,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	family = r->dst.addr.family;
 	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, route_disc(r),
 			  &head);
+	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
+		slot = replace_target6(m, head, r);
 	if (slot != SLOT_NONE) {
 		if (evflags & RTW_EVF_APPEND && !r->nhid && !m->attrs[m->routes[slot].attr]->nhid) {
 			struct rtw_route merged = *r;
@@ -1053,7 +1082,7 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 		}
 		return 1;
 	}
-		rec->gen = m->gen;
+	rec->gen = m->gen;
 	was_up = rec->link.admin_up && rec->link.carrier_up;
 	/* BSD link-state messages carry no name: an empty one keeps the old */
 	if (rec->link.admin_up == l->admin_up && rec->link.carrier_up == l->carrier_up &&
@@ -1469,19 +1498,50 @@ int model_sweep(struct model *m, const struct sweep_ops *ops)
 
 /* ---- lookup and reading ----------------------------------------------- */
 
+/* The longest match in tables[i], skipping empty indexes cheaply. */
+static uint32_t table_match(const struct model *m, size_t i, const struct rtw_addr *a,
+			    unsigned *ret_len)
+{
+	const struct lpm *t = a->family == AF_INET ? m->lpm4[i] : m->lpm6[i];
+
+	if (!lpm_count(t))
+		return LPM_NONE; /* the default table is usually empty */
+	return lpm_lookup(t, a->bytes, ret_len);
+}
+
 int model_lookup(const struct model *m, const struct rtw_addr *a, struct lookup_res *ret)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < m->n_tables; i++) {
-		const struct lpm *t = a->family == AF_INET ? m->lpm4[i] : m->lpm6[i];
+	if (a->family == AF_INET && m->merge_local_main && m->n_tables >= 2 &&
+	    m->tables[0] == RTW_TABLE_LOCAL && m->tables[1] == RTW_TABLE_MAIN) {
+		unsigned ll = 0, lm = 0;
+		uint32_t vl = table_match(m, 0, a, &ll), vm = table_match(m, 1, a, &lm);
+
+		i = 2;
+		if (vl != LPM_NONE || vm != LPM_NONE) {
+			bool local = vl != LPM_NONE && (vm == LPM_NONE || ll >= lm);
+			const struct attr *at = m->attrs[local ? vl : vm];
+
+			/* a throw ends the merged table: on to the next rule */
+			if (at->type != RTW_ROUTE_THROW) {
+				ret->attr = local ? vl : vm;
+				ret->table = local ? RTW_TABLE_LOCAL : RTW_TABLE_MAIN;
+				ret->len = local ? ll : lm;
+				if (is_unroutable_type(at->type) || !at->usable)
+					return -EHOSTUNREACH;
+				return 0;
+			}
+		}
+	}
+	for (; i < m->n_tables; i++) {
 		unsigned len;
 		uint32_t v;
 		const struct attr *at;
 
-		if (!lpm_count(t))
-			continue; /* the default table is usually empty */
-		v = lpm_lookup(t, a->bytes, &len);
+		if (a->family == AF_INET6 && i < 64 && (m->skip6 >> i & 1))
+			continue;
+		v = table_match(m, i, a, &len);
 		if (v == LPM_NONE)
 			continue;
 		at = m->attrs[v];
@@ -1498,6 +1558,25 @@ int model_lookup(const struct model *m, const struct rtw_addr *a, struct lookup_
 	ret->table = 0;
 	ret->len = 0;
 	return -ENETUNREACH;
+}
+
+void model_set_policy(struct model *m, const uint32_t *tables6, bool merge_local_main)
+{
+	size_t i, j;
+
+	m->merge_local_main = merge_local_main;
+	m->skip6 = 0;
+	if (!tables6)
+		return;
+	for (i = 0; i < m->n_tables && i < 64; i++) {
+		bool used = false;
+
+		for (j = 0; tables6[j] != UINT32_MAX; j++)
+			if (tables6[j] == m->tables[i])
+				used = true;
+		if (!used)
+			m->skip6 |= (uint64_t)1 << i;
+	}
 }
 
 static void fill_from_attr(const struct model *m, const struct attr *a, struct rtw_route *ret)

@@ -118,6 +118,8 @@ struct model {
 	/* Lookup order and one LPM index per (table in that order, family). */
 	uint32_t *tables;
 	size_t n_tables;
+	uint64_t skip6;	       /* bit i: IPv6 lookups skip tables[i] */
+	bool merge_local_main; /* see rtw_backend_ops */
 	struct lpm **lpm4, **lpm6;
 
 	uint8_t gen;
@@ -127,6 +129,9 @@ struct model {
 
 int model_init(struct model *m, struct rtw_mem *mem, const uint32_t *tables, size_t n_tables,
 	       enum rtw_linkdown_policy linkdown);
+/* Lookup details of the kernel (see struct rtw_backend_ops): tables6 lists
+ * the tables IPv6 uses (NULL: all, terminated by UINT32_MAX). */
+void model_set_policy(struct model *m, const uint32_t *tables6, bool merge_local_main);
 void model_fini(struct model *m);
 
 /* Each returns 1 when the model changed, 0 when it already was so, or -errno

@@ -585,4 +585,10 @@ const struct rtw_backend_ops rtw_backend_netlink = {
 	.linkdown = RTW_LINKDOWN_FALLBACK,
 	.default_tables =
 	    (const uint32_t[]){ RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT, UINT32_MAX },
+	/* `ip -6 rule` has no rule for the default table */
+	.default_tables6 = (const uint32_t[]){ RTW_TABLE_LOCAL, RTW_TABLE_MAIN, UINT32_MAX },
+	/* without custom rules fib_lookup() searches one trie holding local and
+	 * main (fib_trie "merge local and main"), so the longest prefix of both
+	 * wins, local first on ties */
+	.merge_local_main = true,
 };
