@@ -916,9 +916,23 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 				return lf->value;
 			}
 		} else if (c) {
-			v = walk(as_node(c), 2, 2, addr, ret_len);
-			if (v != LPM_NONE)
-				return v;
+			const struct lpm_node *n = as_node(c);
+			unsigned o = addr[2], i;
+
+			/* mostly /17 to /24 with nothing below: that node
+			 * decides without the general walk */
+			if (!((n->kid[o >> 6] >> (o & 63)) & 1)) {
+				i = node_best(n, o);
+				if (i) {
+					if (ret_len)
+						*ret_len = 16 + 31 - (unsigned)__builtin_clz(i);
+					return node_vals(n)[pfx_rank(n, i)];
+				}
+			} else {
+				v = walk(n, 2, 2, addr, ret_len);
+				if (v != LPM_NONE)
+					return v;
+			}
 		}
 		if (ts->value != LPM_NONE && ret_len)
 			*ret_len = ts->len;
