@@ -873,8 +873,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		pp = link;
 		while (*pp != SLOT_NONE && (m->attrs[m->routes[*pp].attr]->tos > r->tos ||
 					    (m->attrs[m->routes[*pp].attr]->tos == r->tos &&
-					     m->attrs[m->routes[*pp].attr]->metric < r->metric)))
-			pp = &m->routes[*pp].next;
+					     m->attrs[m->routes[*pp].attr]->metric <= r->metric)))
+			pp = &m->routes[*pp].next; /* after equal ones, as the kernel appends */
 		rec->next = *pp;
 		*pp = slot;
 		if (head != prev_head)
@@ -1132,7 +1132,9 @@ static int routes_drop_ifindex(struct model *m, int ifindex)
 		for (j = 0; j < n; j++)
 			if (h[j].ifindex == ifindex)
 				on++;
-		if (on && on == n) {
+		/* IPv4 kills the whole route when one of its hops' device goes
+		 * (fib_sync_down_dev on unregister); IPv6 drops only those hops */
+		if (on && (on == n || r->family == AF_INET)) {
 			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
 			int e = route_delete_slot(m, s, head);
 

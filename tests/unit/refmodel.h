@@ -83,7 +83,7 @@ struct ref_route {
 	uint8_t type, protocol, scope;
 	unsigned n_hops;
 	struct rtw_nexthop hops[REF_HOPS];
-	uint64_t seq; /* creation order: among equal routes the newest decides */
+	uint64_t seq; /* creation order: among equal routes the oldest decides */
 };
 
 /* Gives every new route its place in the creation order. */
@@ -246,7 +246,8 @@ static inline void ref_link_set(struct ref *m, int ifindex, bool up)
 	l->up = up;
 }
 
-/* A link going away takes the routes whose next hops all go through it. */
+/* A link going away takes the IPv4 routes with a next hop through it and the
+ * IPv6 routes whose next hops all go through it. */
 static inline void ref_link_gone(struct ref *m, int ifindex)
 {
 	struct ref_link *l = ref_link_find(m, ifindex);
@@ -261,7 +262,7 @@ static inline void ref_link_gone(struct ref *m, int ifindex)
 		for (j = 0; j < r->n_hops; j++)
 			if (r->hops[j].ifindex == ifindex)
 				on++;
-		if (on && on == r->n_hops)
+		if (on && (on == r->n_hops || r->dst.addr.family == AF_INET))
 			m->routes[i] = m->routes[--m->n];
 		else
 			i++;
@@ -292,7 +293,7 @@ static inline int ref_table_rank(const struct ref *m, uint32_t table)
 
 /* The default policy, spelled out: tables in order, the first one with a
  * matching route decides (longest prefix, then lowest metric, then the
- * newest of IPv6 routes kept apart by interface; TOS 0 only);
+ * oldest of IPv6 routes kept apart by interface; TOS 0 only);
  * throw passes on; with FALLBACK a route whose links are all down is as if
  * absent, with FAIL it makes the lookup fail. */
 static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
@@ -315,7 +316,7 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 		b = best[t];
 		if (!b || r->dst.len > b->dst.len ||
 		    (r->dst.len == b->dst.len &&
-		     (r->metric < b->metric || (r->metric == b->metric && r->seq > b->seq))))
+		     (r->metric < b->metric || (r->metric == b->metric && r->seq < b->seq))))
 			best[t] = r;
 	}
 	for (i = 0; i < m->n_tables; i++) {
