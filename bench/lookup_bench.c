@@ -1116,7 +1116,7 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 1000, 10000, 100000 };
 	static const char *const names[] = { "syn-1k", "syn-10k", "syn-100k" };
 	struct table real[2];
-	double min_s = 1.0;
+	double min_s = 0.6;
 	unsigned rounds = 3, b, s;
 	int do_smoke = 0, i, have_real;
 
