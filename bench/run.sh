@@ -48,6 +48,9 @@ fi
 
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" -Dbuildtype=release >/dev/null
+else
+	# timings from a debug build would mislead
+	meson configure "$build" -Dbuildtype=release >/dev/null
 fi
 targets="bench/lookup_bench bench/model_bench"
 if [ "$(uname -s)" = Linux ]; then
