@@ -96,6 +96,7 @@ static struct rtw_prefix take_prefix(struct in *in)
 /* ---- the reference model ------------------------------------------- */
 
 struct route {
+	uint64_t seq; /* when it came: among equal routes the oldest decides */
 	struct rtw_prefix dst;
 	uint32_t table, metric, nhid;
 	uint8_t tos, type;
@@ -132,17 +133,25 @@ static struct ref {
 } ref;
 
 /* The lookup order and link-down policy of this run (the first input byte
- * picks them). */
+ * picks them); order 0 is the backend's default. */
 static const uint32_t orders[4][4] = {
 	{ 255, 254, 253 },
 	{ 254, 255 },
 	{ 100, 254, 255, 253 },
-	{ 253, 254 },
+	{ 255, 254, 253 },
 };
-static const size_t n_orders[4] = { 3, 2, 4, 2 };
-static const uint32_t *order;
+static const size_t n_orders[4] = { 3, 2, 4, 3 };
+static uint32_t order[4];
 static size_t n_order;
 static bool fail_policy;
+/* Linux: IPv4 searches local and main as one table while they come first;
+ * IPv6 has no rule for the default table (by default only). */
+static bool merge_local_main;
+static bool skip6[4];
+static uint64_t seq_next;
+static const uint32_t linux_tables6[] = { 255, 254, UINT32_MAX };
+static struct rtw_backend_ops linux_ops;
+static const struct rtw_backend_ops *ops;
 
 static bool unroutable_type(unsigned t)
 {
@@ -237,17 +246,29 @@ static bool usable(const struct route *r)
 	return false;
 }
 
+static bool better(const struct route *r, const struct route *than)
+{
+	if (!than || r->dst.len != than->dst.len)
+		return !than || r->dst.len > than->dst.len;
+	if (r->metric != than->metric)
+		return r->metric < than->metric;
+	return r->seq < than->seq;
+}
+
+static int decide(const struct route *r, const struct route **ret)
+{
+	*ret = r;
+	return unroutable_type(r->type) || !usable(r) ? -EHOSTUNREACH : 0;
+}
+
 /* The policy spelled out, one linear scan: tables in order, the first with a
- * match decides (longest prefix, then lowest metric, TOS 0 only); throw
- * passes on; a route whose links are all down is skipped (FALLBACK, Linux)
- * or decides and fails (FAIL, FreeBSD). IPv6 device routes of
- * different links may tie on prefix and metric; the kernel's pick among
- * them depends on neighbour state, so *ret_tie says the answer is open. */
-static int ref_lookup_tie(const struct rtw_addr *a, const struct route **ret, bool *ret_tie)
+ * match decides (longest prefix, then lowest metric, then the oldest; TOS 0
+ * only); throw passes on; a route whose links are all down is skipped
+ * (FALLBACK, Linux) or decides and fails (FAIL, FreeBSD). */
+static int ref_lookup(const struct rtw_addr *a, const struct route **ret)
 {
 	const struct route *best[4] = { NULL, NULL, NULL, NULL };
-	bool tie[4] = { false, false, false, false };
-	size_t i, t;
+	size_t i, t, first = 0;
 
 	for (i = 0; i < ref.n; i++) {
 		const struct route *r = &ref.routes[i];
@@ -256,44 +277,29 @@ static int ref_lookup_tie(const struct rtw_addr *a, const struct route **ret, bo
 			continue;
 		for (t = 0; t < n_order && order[t] != r->table; t++)
 			;
-		if (t == n_order)
+		if (t == n_order || (a->family == AF_INET6 && skip6[t]))
 			continue;
-		if (!best[t] || r->dst.len > best[t]->dst.len ||
-		    (r->dst.len == best[t]->dst.len && r->metric < best[t]->metric)) {
-			best[t] = &ref.routes[i];
-			tie[t] = false;
-		} else if (r->dst.len == best[t]->dst.len && r->metric == best[t]->metric) {
-			tie[t] = true;
+		if (better(r, best[t]))
+			best[t] = r;
+	}
+	if (a->family == AF_INET && merge_local_main && n_order >= 2 && order[0] == 255 &&
+	    order[1] == 254) {
+		first = 2;
+		if (best[0] || best[1]) {
+			const struct route *r =
+			    best[0] && (!best[1] || best[0]->dst.len >= best[1]->dst.len) ? best[0]
+											  : best[1];
+
+			/* a throw ends the merged table */
+			if (r->type != RTW_ROUTE_THROW)
+				return decide(r, ret);
 		}
 	}
-	*ret_tie = false;
-	for (t = 0; t < n_order; t++) {
-		if (!best[t])
-			continue;
-		*ret_tie = *ret_tie || tie[t];
-		if (best[t]->type == RTW_ROUTE_THROW)
-			continue;
-		*ret = best[t];
-		return unroutable_type(best[t]->type) || !usable(best[t]) ? -EHOSTUNREACH : 0;
-	}
+	for (t = first; t < n_order; t++)
+		if (best[t] && best[t]->type != RTW_ROUTE_THROW)
+			return decide(best[t], ret);
 	*ret = NULL;
 	return -ENETUNREACH;
-}
-
-static int ref_lookup(const struct rtw_addr *a, const struct route **ret)
-{
-	bool tie;
-
-	return ref_lookup_tie(a, ret, &tie);
-}
-
-static bool ref_open(const struct rtw_addr *a)
-{
-	const struct route *r;
-	bool tie;
-
-	ref_lookup_tie(a, &r, &tie);
-	return tie;
 }
 
 static bool ref_has_local(const struct rtw_addr *a)
@@ -388,9 +394,19 @@ static void push(struct evq_item it)
 	evq_push(it);
 }
 
-/* The next dump is the reference's state, as a kernel would list it. */
+static int by_seq(const void *x, const void *y)
+{
+	const struct route *a = *(const struct route *const *)x,
+			   *b = *(const struct route *const *)y;
+
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* The next dump is the reference's state, as a kernel would list it: equal
+ * routes oldest first, so that the new ones line up as they came. */
 static void dump_from_ref(void)
 {
+	const struct route *sorted[MAX_ROUTES];
 	size_t i;
 
 	evq.n_dump = 0;
@@ -402,7 +418,10 @@ static void dump_from_ref(void)
 		if (ref.nhobjs[i].id)
 			evq_dump_add(nhobj_item(&ref.nhobjs[i], false, dump_members[evq.n_dump]));
 	for (i = 0; i < ref.n; i++)
-		evq_dump_add(route_item(RTW_EV_ROUTE_ADD, &ref.routes[i]));
+		sorted[i] = &ref.routes[i];
+	qsort(sorted, ref.n, sizeof(sorted[0]), by_seq);
+	for (i = 0; i < ref.n; i++)
+		evq_dump_add(route_item(RTW_EV_ROUTE_ADD, sorted[i]));
 }
 
 /* ---- watches --------------------------------------------------------- */
@@ -450,22 +469,44 @@ static void check_lookup(struct rtw_ctx *c, const struct rtw_addr *a)
 {
 	const struct route *want;
 	struct rtw_route got;
-	bool tie;
-	int rw = ref_lookup_tie(a, &want, &tie), rg;
+	int rw = ref_lookup(a, &want), rg;
 
 	memset(&got, 0, sizeof(got));
 	rg = rtw_lookup_addr(c, a, &got);
-	if (tie)
-		return;
 	if (rg != rw)
 		fail("lookup result differs for", a);
 	if (!want)
 		return;
+	if (tracing && (got.table != want->table || got.metric != want->metric ||
+			got.dst.len != want->dst.len || !addr_eq(&got.dst.addr, &want->dst.addr))) {
+		char g[64], w[64];
+
+		rtw_prefix_format(&got.dst, g, sizeof(g));
+		rtw_prefix_format(&want->dst, w, sizeof(w));
+		trace("lookup: got %s table %u metric %u, want %s table %u metric %u\n", g,
+		      got.table, got.metric, w, want->table, want->metric);
+	}
 	/* the deciding route is the same one, by key and type */
 	if (got.table != want->table || got.metric != want->metric || got.tos != want->tos ||
 	    got.type != want->type || got.dst.len != want->dst.len ||
 	    !addr_eq(&got.dst.addr, &want->dst.addr))
 		fail("lookup decided by another route for", a);
+}
+
+static void trace_route(const char *what, const struct route *r);
+
+static int trace_lib_route(const struct rtw_route *r, void *user)
+{
+	char p[64], g[64] = "-";
+
+	(void)user;
+	rtw_prefix_format(&r->dst, p, sizeof(p));
+	if (r->n_nexthops && r->nexthops[0].gateway.family != AF_UNSPEC)
+		rtw_addr_format(&r->nexthops[0].gateway, g, sizeof(g));
+	trace("lib: %s table %u metric %u type %u nhid %u hops %u (dev %d via %s)\n", p, r->table,
+	      r->metric, r->type, r->nhid, r->n_nexthops,
+	      r->n_nexthops ? r->nexthops[0].ifindex : 0, g);
+	return 0;
 }
 
 /* single: exactly one event was applied, so a fired watch's reason must
@@ -482,8 +523,16 @@ static void check_all(struct rtw_ctx *c, bool single)
 		a.bytes[addr_len(a.family) - 1] ^= 0x80;
 		check_lookup(c, &a);
 	}
-	if (rtw_get_stats(c, &st) < 0 || st.routes != ref.n || st.watches > MAX_WATCHES)
+	if (rtw_get_stats(c, &st) < 0 || st.routes != ref.n || st.watches > MAX_WATCHES) {
+		if (tracing) {
+			size_t j;
+
+			for (j = 0; j < ref.n; j++)
+				trace_route("ref:", &ref.routes[j]);
+			rtw_foreach_route(c, trace_lib_route, NULL);
+		}
 		fail("route count differs", NULL);
+	}
 	for (i = 0; i < MAX_WATCHES; i++) {
 		struct watch *x = &watches[i];
 		enum rtw_reason s;
@@ -508,7 +557,7 @@ static void check_all(struct rtw_ctx *c, bool single)
 			continue;
 		}
 		/* not fired: the incremental state equals a brute-force one */
-		if (!ref_open(&x->peer) && (s == RTW_REASON_NONE) != ref_watch_valid(x))
+		if ((s == RTW_REASON_NONE) != ref_watch_valid(x))
 			fail("watch state differs from a fresh evaluation", &x->peer);
 	}
 }
@@ -532,11 +581,14 @@ static void trace_route(const char *what, const struct route *r)
 	      g[0], r->hops[1].ifindex, g[1]);
 }
 
+/* Next hops of the shapes a kernel reports: gateways of the route's own
+ * family and never the unspecified address; IPv6 multipath only through
+ * gateways (device-only IPv6 hops are separate routes). */
 static void take_hops(struct in *in, struct route *r)
 {
-	unsigned i;
-
+	bool v6 = r->dst.addr.family == AF_INET6;
 	uint8_t b0 = has_hops(r->type) ? take(in) : 0;
+	unsigned i;
 
 	/* the kernel refuses a route through an object it does not have */
 	if (r->type == RTW_ROUTE_UNICAST && (b0 & 0x40) && ref.nhobjs[1 + (b0 & 3)].id) {
@@ -549,11 +601,10 @@ static void take_hops(struct in *in, struct route *r)
 
 		r->hops[i].ifindex = 1 + b % N_IFINDEX;
 		r->hops[i].weight = 1;
-		if (b & 0x80) {
+		if ((b & 0x80) || (v6 && r->n_hops > 1)) {
 			r->hops[i].gateway = take_addr(in);
-			/* a gateway of the route's own family */
 			if (r->hops[i].gateway.family != r->dst.addr.family)
-				r->hops[i].gateway = r->dst.addr;
+				r->hops[i].gateway = anchor_addr(v6 ? 6 : 0);
 		}
 	}
 }
@@ -577,22 +628,65 @@ static void take_route(struct in *in, struct route *r)
 	take_hops(in, r);
 }
 
+static bool has_gateway(const struct route *r)
+{
+	unsigned i;
+
+	for (i = 0; !r->nhid && has_hops(r->type) && i < r->n_hops; i++)
+		if (r->hops[i].gateway.family != AF_UNSPEC)
+			return true;
+	return false;
+}
+
+/* What an IPv6 replace replaces (fib6_add_rt2node): the oldest route of the
+ * prefix, table, TOS and metric that has a gateway exactly when the new one
+ * has (could be its multipath sibling), else the oldest of them. */
+static struct route *replace_target6(const struct route *r)
+{
+	struct route *same = NULL, *any = NULL;
+	size_t i;
+
+	for (i = 0; i < ref.n; i++) {
+		struct route *o = &ref.routes[i];
+
+		if (o->table != r->table || o->tos != r->tos || o->metric != r->metric ||
+		    o->dst.len != r->dst.len || !addr_eq(&o->dst.addr, &r->dst.addr))
+			continue;
+		if (!any || o->seq < any->seq)
+			any = o;
+		if (has_gateway(o) == has_gateway(r) && (!same || o->seq < same->seq))
+			same = o;
+	}
+	return same ? same : any;
+}
+
 static void op_route_add(struct in *in)
 {
 	struct route r, *old;
 	struct evq_item it;
 
+	bool replace;
+
 	take_route(in, &r);
-	old = ref_find(&r);
+	replace = take(in) & 1;
+	old = replace && r.dst.addr.family == AF_INET6 ? replace_target6(&r) : ref_find(&r);
+	/* An IPv6 replace of another route by one identical to a third leaves
+	 * the kernel with two identical routes, which the model (one route per
+	 * key) holds as one: not a case to compare. */
+	if (old && ref_find(&r) && ref_find(&r) != old)
+		return;
 	if (!old) {
 		if (ref.n == MAX_ROUTES)
 			return;
 		old = &ref.routes[ref.n++];
+		r.seq = ++seq_next;
+	} else {
+		r.seq = old->seq; /* replaced in place */
 	}
 	*old = r;
-	trace_route("route add", &r);
+	trace_route(replace ? "route replace" : "route add", &r);
 	it = route_item(RTW_EV_ROUTE_ADD, &r);
-	if (take(in) & 1)
+	if (replace)
 		it.ev.flags |= RTW_EVF_REPLACE;
 	push(it);
 }
@@ -626,7 +720,8 @@ static void op_link(struct in *in)
 	if (b & 0x40) {
 		size_t i;
 
-		/* gone: the routes whose every hop used it go with it */
+		/* gone: IPv4 routes with a hop through it go with it, IPv6
+		 * routes only when every hop used it */
 		if (l)
 			*l = ref.links[--ref.n_links];
 		for (i = 0; i < ref.n;) {
@@ -635,7 +730,7 @@ static void op_link(struct in *in)
 
 			for (j = 0; j < r->n_hops; j++)
 				on += r->hops[j].ifindex == ifindex;
-			if (on && on == r->n_hops)
+			if (on && (on == r->n_hops || r->dst.addr.family == AF_INET))
 				*r = ref.routes[--ref.n];
 			else
 				i++;
@@ -669,8 +764,10 @@ static void op_addr(struct in *in)
 
 	memset(&a, 0, sizeof(a));
 	if ((b & 1) && ref.n_addrs) {
-		a = ref.addrs[(b >> 1) % ref.n_addrs];
-		ref.addrs[(b >> 1) % ref.n_addrs] = ref.addrs[--ref.n_addrs];
+		size_t j = (b >> 1) % ref.n_addrs;
+
+		a = ref.addrs[j];
+		ref.addrs[j] = ref.addrs[--ref.n_addrs];
 		trace("addr del dev %d\n", a.ifindex);
 		push(addr_item(RTW_EV_ADDR_DEL, &a));
 		return;
@@ -703,9 +800,14 @@ static void op_resync(struct in *in)
 		uint8_t b = take(in);
 
 		if ((b & 1) && ref.n) {
-			ref.routes[b % ref.n] = ref.routes[--ref.n];
+			size_t j = b % ref.n;
+
+			trace_route("silently gone", &ref.routes[j]);
+			ref.routes[j] = ref.routes[--ref.n];
 		} else if ((b & 2) && ref.n_addrs) {
-			ref.addrs[b % ref.n_addrs] = ref.addrs[--ref.n_addrs];
+			size_t j = b % ref.n_addrs;
+
+			ref.addrs[j] = ref.addrs[--ref.n_addrs];
 		} else if ((b & 4) && ref.nhobjs[1 + (b >> 3 & 3)].id) {
 			/* Linux drops the objects of a link that goes down */
 			ref_nhobj_del(1 + (b >> 3 & 3));
@@ -713,7 +815,9 @@ static void op_resync(struct in *in)
 			struct route r, *old;
 
 			take_route(in, &r);
+			trace_route("silently added", &r);
 			old = ref_find(&r);
+			r.seq = old ? old->seq : ++seq_next;
 			if (!old && ref.n < MAX_ROUTES)
 				old = &ref.routes[ref.n++];
 			if (old)
@@ -848,8 +952,7 @@ static void op_watch_add(struct rtw_ctx *c, struct in *in)
 	if (!x->w)
 		abort();
 	/* a new watch is resolved at once against the current model */
-	if (!ref_open(&x->peer) &&
-	    (rtw_watch_status(x->w, NULL) == RTW_REASON_NONE) != ref_watch_valid(x))
+	if ((rtw_watch_status(x->w, NULL) == RTW_REASON_NONE) != ref_watch_valid(x))
 		fail("new watch resolved differently", &x->peer);
 }
 
@@ -869,6 +972,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t config = take(&in);
 	struct rtw_options o;
 	struct rtw_ctx *c;
+	size_t i;
 
 	tracing = getenv("RTW_FUZZ_TRACE") != NULL;
 	n_ops = 0;
@@ -876,14 +980,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ref, 0, sizeof(ref));
 	memset(watches, 0, sizeof(watches));
 	fail_policy = config & 1;
-	order = orders[(config >> 1) & 3];
+	seq_next = 0;
+	/* the memory backend as itself, or with Linux's lookup details */
+	linux_ops = evq_ops;
+	linux_ops.default_tables6 = linux_tables6;
+	linux_ops.merge_local_main = true;
+	ops = (config & 8) ? &linux_ops : &evq_ops;
 	n_order = n_orders[(config >> 1) & 3];
+	memcpy(order, orders[(config >> 1) & 3], sizeof(order));
+	/* without tables the context takes the compiled-in backend's order */
+	if (!((config >> 1) & 3) && rtw_backend_native->default_tables) {
+		const uint32_t *t = rtw_backend_native->default_tables;
+
+		for (n_order = 0; n_order < 4 && t[n_order] != UINT32_MAX; n_order++)
+			order[n_order] = t[n_order];
+	}
+	merge_local_main = ops->merge_local_main;
+	memset(skip6, 0, sizeof(skip6));
 	memset(&o, 0, sizeof(o));
-	o.tables = order;
-	o.n_tables = n_order;
+	if ((config >> 1) & 3) {
+		o.tables = order;
+		o.n_tables = n_order;
+	} else if (ops->default_tables6) {
+		/* the backend's default: IPv6 only the tables it lists */
+		for (i = 0; i < n_order; i++) {
+			size_t j;
+
+			skip6[i] = true;
+			for (j = 0; ops->default_tables6[j] != UINT32_MAX; j++)
+				if (ops->default_tables6[j] == order[i])
+					skip6[i] = false;
+		}
+	}
 	o.linkdown = fail_policy ? RTW_LINKDOWN_FAIL : RTW_LINKDOWN_FALLBACK;
-	trace("tables %zu, link-down policy %s\n", n_order, fail_policy ? "fail" : "fallback");
+	trace("tables %zu, link-down policy %s, merge %d, v6 skips %d%d%d\n", n_order,
+	      fail_policy ? "fail" : "fallback", merge_local_main, skip6[0], skip6[1], skip6[2]);
 	c = evq_ctx(&o);
+	if (c)
+		c->ops = ops;
 	if (!c || rtw_start(c) < 0)
 		abort();
 	while (in.left) {
