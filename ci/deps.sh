@@ -30,7 +30,9 @@ debian_base=(meson ninja-build pkg-config gcc clang libclang-rt-dev clang-format
 # The libraries the benchmarks measure us against.
 debian_bench=(libdpdk-dev libndpi-dev libnl-route-3-dev)
 
-freebsd_base=(meson ninja pkgconf cmocka kyua)
+# python3: the meta package that provides the python3 command the test
+# scripts look for first (meson itself brings only python3.N).
+freebsd_base=(meson ninja pkgconf cmocka kyua python3)
 freebsd_bench=()
 
 need_root() {
