@@ -6,9 +6,9 @@ set output out
 set datafile missing "-"
 set logscale x
 set logscale y
-set key opaque box
+set key bottom left opaque box
 set grid
-set multiplot layout 2,2 title "routewatch vs peers (same run; random addresses)"
+set multiplot layout 2,2 title "routewatch vs peers, same run, random addresses (synthetic 1k, 10k, 100k; last point: the real table)"
 titles4 = "routewatch rte_lpm ndpi scan"
 titles6 = "routewatch rte_lpm6 ndpi scan"
 set xlabel "routes in the table"
