@@ -398,8 +398,22 @@ static int64_t attr_intern_route(struct model *m, const struct rtw_route *r)
 static bool rec_same_prefix(const struct route_rec *r, int family, uint32_t table,
 			    const uint8_t *addr, unsigned len)
 {
-	return r->len == len && r->family == family && r->table == table &&
-	       memcmp(r->addr, addr, family == AF_INET ? 4 : 16) == 0;
+	uint64_t x[2], y[2];
+
+	if (r->len != len || r->family != family || r->table != table)
+		return false;
+	/* fixed-size copies compile to plain loads; memcmp with a variable
+	 * length is a call on the hottest path of a table load */
+	if (family == AF_INET) {
+		uint32_t a, b;
+
+		memcpy(&a, r->addr, 4);
+		memcpy(&b, addr, 4);
+		return a == b;
+	}
+	memcpy(x, r->addr, 16);
+	memcpy(y, addr, 16);
+	return x[0] == y[0] && x[1] == y[1];
 }
 
 static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
