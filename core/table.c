@@ -1611,8 +1611,10 @@ static void fill_from_attr(const struct model *m, const struct attr *a, struct r
 void model_res_fill(const struct model *m, const struct rtw_addr *a, const struct lookup_res *res,
 		    struct rtw_route *ret)
 {
-	memset(ret, 0, sizeof(*ret));
-	ret->dst.addr = *a;
+	/* every field is written, so no memset of the whole struct: this is
+	 * the hot path of rtw_lookup() */
+	ret->dst.addr.family = a->family;
+	memcpy(ret->dst.addr.bytes, a->bytes, 16);
 	ret->dst.len = (uint8_t)res->len;
 	prefix_mask(&ret->dst);
 	ret->table = res->table;
