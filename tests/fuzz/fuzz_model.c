@@ -793,7 +793,8 @@ static void ref_nhobj_del(uint32_t id);
  * re-dump and reconcile. */
 static void op_resync(struct in *in)
 {
-	unsigned k = take(in) % 4, i;
+	unsigned k = take(in) % 4, i, n_gone = 0;
+	struct route gone[4];
 	struct evq_item ov;
 
 	for (i = 0; i < k; i++) {
@@ -803,6 +804,7 @@ static void op_resync(struct in *in)
 			size_t j = b % ref.n;
 
 			trace_route("silently gone", &ref.routes[j]);
+			gone[n_gone++] = ref.routes[j];
 			ref.routes[j] = ref.routes[--ref.n];
 		} else if ((b & 2) && ref.n_addrs) {
 			size_t j = b % ref.n_addrs;
@@ -813,11 +815,18 @@ static void op_resync(struct in *in)
 			ref_nhobj_del(1 + (b >> 3 & 3));
 		} else {
 			struct route r, *old;
+			unsigned j;
 
 			take_route(in, &r);
 			trace_route("silently added", &r);
 			old = ref_find(&r);
 			r.seq = old ? old->seq : ++seq_next;
+			/* Deleted and added again between two dumps, a route looks
+			 * unchanged: the library keeps its place among equal IPv6
+			 * routes (the kernel moves it to the end). */
+			for (j = 0; !old && j < n_gone; j++)
+				if (same_key(&gone[j], &r))
+					r.seq = gone[j].seq;
 			if (!old && ref.n < MAX_ROUTES)
 				old = &ref.routes[ref.n++];
 			if (old)
