@@ -5,10 +5,12 @@
 # WORK_DIR/crash-*. RTW_FUZZ_SECONDS sets the time (default 20); extra
 # libFuzzer flags may come in RTW_FUZZ_FLAGS (e.g. -jobs=4 -workers=4).
 set -eu
-fuzzer=$1
-seeds=$2
-work=$3
-mkdir -p "$work"
+mkdir -p "$3"
+fuzzer=$(realpath "$1")
+seeds=$(realpath "$2")
+work=$(realpath "$3")
+# -jobs writes fuzz-N.log into the current directory: keep them with the rest
+cd "$work"
 # shellcheck disable=SC2086 # RTW_FUZZ_FLAGS is a list of flags
 exec "$fuzzer" -max_total_time="${RTW_FUZZ_SECONDS:-20}" -print_final_stats=1 \
 	-error_exitcode=1 -timeout_exitcode=1 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/" ${RTW_FUZZ_FLAGS:-} \
