@@ -692,6 +692,22 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 	return 1;
 }
 
+/* Give a route the attribute set id (a reference the caller took): 0 when
+ * it already had it, 1 when it changed, -errno with nothing changed. */
+static int route_switch_attr(struct model *m, uint32_t slot, uint32_t head, uint32_t id)
+{
+	int e;
+
+	if (id == m->routes[slot].attr) {
+		attr_release(m, id);
+		return 0;
+	}
+	e = route_set_attr(m, slot, head, id);
+	if (e < 0)
+		attr_release(m, id);
+	return e;
+}
+
 /* Merge or remove next hops for IPv6-style multipath append/delete. */
 static int hops_combine(struct model *m, const struct attr *old, const struct rtw_route *r,
 			bool add, struct rtw_nexthop **ret, unsigned *ret_n)
@@ -844,14 +860,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		if (id < 0)
 			return (int)id;
 		m->routes[slot].gen = m->gen;
-		if ((uint32_t)id == m->routes[slot].attr) {
-			attr_release(m, (uint32_t)id);
-			return 0;
-		}
-		e = route_set_attr(m, slot, head, (uint32_t)id);
-		if (e < 0)
-			attr_release(m, (uint32_t)id);
-		return e;
+		return route_switch_attr(m, slot, head, (uint32_t)id);
 	}
 
 	/* A new route: reserve everything, then link it in. */
@@ -945,14 +954,7 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 			mem_free(m->mem, v, vsz);
 			if (id < 0)
 				return (int)id;
-			if ((uint32_t)id == m->routes[slot].attr) {
-				attr_release(m, (uint32_t)id);
-				return 0;
-			}
-			e = route_set_attr(m, slot, head, (uint32_t)id);
-			if (e < 0)
-				attr_release(m, (uint32_t)id);
-			return e;
+			return route_switch_attr(m, slot, head, (uint32_t)id);
 		}
 		mem_free(m->mem, v, vsz);
 	}
