@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
@@ -514,6 +515,19 @@ static bool v6_deleted(struct rtw_backend *b)
 	return deleted;
 }
 
+/* A burst of changes (a daemon installing thousands of routes) can
+ * interrupt dump after dump; waiting a little longer each time lets the
+ * burst pass instead of giving up after a few milliseconds. About 5 s in
+ * all before -EBUSY. */
+static void dump_backoff(int tries)
+{
+	struct timespec ts = { 0, 0 };
+	long ms = tries < 10 ? 1L << (tries - 4) : 100;
+
+	ts.tv_nsec = ms * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	/* Links and addresses first, so routes and nexthops name known links;
@@ -553,6 +567,8 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 				else /* a storm: keep this one, check again soon */
 					b->resync_later = true;
 			}
+			if (err == -EAGAIN && tries >= 4)
+				dump_backoff(tries);
 		} while (err == -EAGAIN && ++tries < DUMP_RETRIES);
 		if (err == -EAGAIN)
 			err = -EBUSY;

@@ -48,6 +48,18 @@ static void on_watch(struct rtw_watch *w, enum rtw_reason reason, void *user)
 	e->reason = reason;
 }
 
+/* ASan keeps freed memory in quarantine, so RSS says nothing there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 static long rss_kib(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -248,13 +260,14 @@ static void cmd_check(struct rtw_ctx *c, char *args, long rss_mark, size_t mem_m
 	       "\"twice\":%u,\"route_removed\":%u,\"link_down\":%u,\"path_changed\":%u,"
 	       "\"local_removed\":%u,\"no_route\":%u,\"overflows\":%llu,\"resyncs\":%llu,"
 	       "\"events\":%llu,\"invalidations\":%llu,\"routes\":%zu,\"memory\":%zu,"
-	       "\"memory_mark\":%zu,\"memory_peak\":%zu,\"rss_mark_kib\":%ld,\"rss_kib\":%ld}\n",
+	       "\"memory_mark\":%zu,\"memory_peak\":%zu,\"rss_mark_kib\":%ld,\"rss_kib\":%ld,"
+	       "\"sanitized\":%s}\n",
 	       n_entries, valid, fired, missed, wrong, twice, counts[RTW_REASON_ROUTE_REMOVED],
 	       counts[RTW_REASON_LINK_DOWN], counts[RTW_REASON_PATH_CHANGED],
 	       counts[RTW_REASON_LOCAL_ADDRESS_REMOVED], counts[RTW_REASON_NO_ROUTE],
 	       (unsigned long long)s.overflows, (unsigned long long)s.resyncs,
 	       (unsigned long long)s.events, (unsigned long long)s.invalidations, s.routes,
-	       s.memory, mem_mark, peak_memory, rss_mark, rss_kib());
+	       s.memory, mem_mark, peak_memory, rss_mark, rss_kib(), SANITIZED ? "true" : "false");
 }
 
 int main(int argc, char **argv)
