@@ -238,7 +238,7 @@ def main():
     w("## Lookups, memory, updates")
     w("")
     w("`rtw_lookup()` through the public API (a `sockaddr` in, a filled `struct rtw_route` out, "
-      "over the local/main/default table order) on a context holding the table, against DPDK "
+      "the lookup policy over the local, main and default tables) on a context holding the table, against DPDK "
       "`rte_lpm`/`rte_lpm6` (EAL with `--no-huge --no-pci`), nDPI's patricia tree and the seed's "
       "first-match scan of an unsorted list. Each implementation is built and measured in its "
       "own process (RSS growth while building the table = memory per route), %s rounds, "
@@ -332,7 +332,7 @@ def main():
     w("- Every peer is called the way its users call it one address at a time: `rte_lpm_lookup()` "
       "and `rte_lpm6_lookup()` (not the bulk or x4 vector calls), `ndpi_patricia_search_best()`, "
       "`rtw_lookup()` with a `struct rtw_route` to fill. routewatch's figure includes the "
-      "`sockaddr` decoding, the table order (local, main, default) and the filled answer, which "
+      "`sockaddr` decoding, the lookup policy over the local, main and default tables and the filled answer, which "
       "a bare index does not do; `bench/lpm_bench` measures the index (`core/lpm.c`) alone.")
     w("- Memory is RSS growth while the table is built, in a fresh process per peer, so it counts "
       "what each really touches. Pages of DPDK's heap that are never written stay out of RSS "
