@@ -412,10 +412,30 @@ kill %1 2>/dev/null || true
 exit $rc
 '
 
+# Every relative link of the top-level docs names a file of the tree.
+doc_links_resolve() {
+  "$PY" - "$RTW_ROOT" README.md CONTRIBUTING.md tests/README.md <<'PYEOF'
+import os, re, sys
+root, bad = sys.argv[1], []
+for doc in sys.argv[2:]:
+    text = open(os.path.join(root, doc)).read()
+    for target in re.findall(r"\]\(([^)#\s]+)", text):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path = os.path.normpath(os.path.join(root, os.path.dirname(doc), target))
+        if not os.path.exists(path):
+            bad.append("%s -> %s" % (doc, target))
+if bad:
+    sys.exit("broken links: " + ", ".join(bad))
+PYEOF
+}
+
 step_examples() {
   local ex rc name
   readme_matches_example 2>&1
   note_rc "README example is examples/poll.c" $?
+  doc_links_resolve 2>&1
+  note_rc "README, CONTRIBUTING, tests/README links resolve" $?
   [ "$(uname -s)" = Linux ] || return
   [ $release_built -eq 0 ] || {
     not_built release
@@ -549,7 +569,7 @@ main() {
   run_step "ASan+UBSan build and tests ($RTW_BUILD-asan)" step_asan
   run_step "valgrind over the unit suite" step_valgrind
   run_step "kyua ($RTW_BUILD/tests/Kyuafile)" step_kyua
-  run_step "examples (README block; route removal in a private netns)" step_examples
+  run_step "docs and examples (README block, links; route removal in a private netns)" step_examples
   run_step "macOS check" step_macos
   run_step clang-format step_format
   run_step "fuzz smoke runs ($RTW_BUILD-fuzz)" step_fuzz
