@@ -261,7 +261,10 @@ RTW_API bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst);
 
 /* Watch a connection to peer (required) from local (optional, NULL).
  * The watch resolves the peer at once; cb is called once, from
- * rtw_dispatch(), when the watch is invalidated. The context owns the watch;
+ * rtw_dispatch(), when the watch is invalidated. A watch that is not valid
+ * when first resolved (here, or when the initial dump ends) is not
+ * invalidated: rtw_watch_status() says why, and it is followed from when its
+ * peer becomes routable. The context owns the watch;
  * it lives until rtw_watch_del() or rtw_free(). Returns NULL and sets errno
  * (EINVAL, EAFNOSUPPORT, ENOMEM). */
 RTW_API struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
