@@ -20,6 +20,16 @@ static inline void test_output_tap(void)
 		cmocka_set_message_output(CM_OUTPUT_TAP);
 }
 
+/* RTW_TEST_SCALE multiplies the amount of randomized work (default 1), so
+ * that slow runs (valgrind) can do less of it. */
+static inline double test_scale(void)
+{
+	const char *s = getenv("RTW_TEST_SCALE");
+	double v = s && *s ? strtod(s, NULL) : 1.0;
+
+	return v > 0 ? v : 1.0;
+}
+
 /* Fails allocation number fail_at (1-based; 0 = never) and counts calls. */
 struct failalloc {
 	unsigned long calls;
