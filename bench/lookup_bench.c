@@ -25,6 +25,12 @@
 #endif
 #ifdef HAVE_NDPI
 #include <ndpi_api.h>
+
+/* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
+ * environment): meson passes the checkout's ../shared/data. */
+#ifndef RTW_DATA_DIR
+#define RTW_DATA_DIR "../shared/data"
+#endif
 #endif
 
 #define NONE UINT32_MAX
@@ -1153,7 +1159,7 @@ int main(int argc, char **argv)
 	if (do_smoke)
 		return smoke();
 	if (!dir)
-		dir = "../shared/data";
+		dir = RTW_DATA_DIR;
 	memset(real, 0, sizeof(real));
 	have_real = load_real(dir, &real[0], &real[1]) == 0;
 	if (!have_real)

@@ -19,6 +19,12 @@
 #endif
 #ifdef HAVE_NDPI
 #include <ndpi_api.h>
+
+/* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
+ * environment): meson passes the checkout's ../shared/data. */
+#ifndef RTW_DATA_DIR
+#define RTW_DATA_DIR "../shared/data"
+#endif
 #endif
 
 #define NONE UINT32_MAX
@@ -1128,7 +1134,7 @@ int main(int argc, char **argv)
 		return smoke() ? 1 : 0;
 
 	if (!dir)
-		dir = "../shared/data";
+		dir = RTW_DATA_DIR;
 	print_machine();
 	printf(
 	    "lpm_bench: Mlps = million lookups/s (one core); x = lpm.c throughput / "

@@ -12,6 +12,12 @@
 #include "addr.h"
 #include "ctx.h"
 
+/* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
+ * environment): meson passes the checkout's ../shared/data. */
+#ifndef RTW_DATA_DIR
+#define RTW_DATA_DIR "../shared/data"
+#endif
+
 /* ---- an in-memory backend: the "kernel" is an array of events ------- */
 
 struct membe {
@@ -246,7 +252,7 @@ int main(int argc, char **argv)
 		n_events = 50;
 		n_lookups = 20000;
 	}
-	snprintf(path, sizeof(path), "%s/bgp-prefixes.txt.gz", dir ? dir : "../shared/data");
+	snprintf(path, sizeof(path), "%s/bgp-prefixes.txt.gz", dir ? dir : RTW_DATA_DIR);
 	P = load_prefixes(path, &n, smoke);
 	if (!P || n == 0) {
 		printf("model_bench: %s not found: skipped (set RTW_SHARED_DATA)\n", path);
