@@ -20,6 +20,8 @@
 
 #include <routewatch.h>
 
+#include "benchutil.h"
+
 #ifdef HAVE_LIBNL
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
@@ -27,35 +29,6 @@
 
 /* When the method had its answer, before any cleanup it does. */
 static double ready_at;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Without root or namespaces this is a skip (77), except under CI=true,
- * where the kernel benchmarks must run (the kernel tests' rule). */
-static int skip(const char *why)
-{
-	const char *ci = getenv("CI");
-
-	if (ci && strcmp(ci, "true") == 0) {
-		fprintf(stderr, "FAIL: %s (CI=true: kernel benchmarks must run)\n", why);
-		return 1;
-	}
-	fprintf(stderr, "SKIP: %s\n", why);
-	return 77;
-}
 
 static int sh(const char *cmd)
 {
@@ -180,7 +153,7 @@ static long bare_dump(void)
 			}
 		}
 	}
-	ready_at = now();
+	ready_at = bench_now();
 	close(fd);
 	return routes;
 }
@@ -198,7 +171,7 @@ static long rtw_ingest(void)
 		rtw_free(c);
 		return r;
 	}
-	ready_at = now();
+	ready_at = bench_now();
 	rtw_get_stats(c, &st);
 	rtw_free(c);
 	return (long)st.routes;
@@ -215,7 +188,7 @@ static long libnl_ingest(void)
 		return -ENOMEM;
 	if (nl_connect(sk, NETLINK_ROUTE) == 0 &&
 	    rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &cache) == 0) {
-		ready_at = now();
+		ready_at = bench_now();
 		n = nl_cache_nitems(cache);
 		nl_cache_free(cache);
 	}
@@ -241,7 +214,7 @@ static long ip_show(void)
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -EIO;
-	ready_at = now();
+	ready_at = bench_now();
 	return 0;
 }
 
@@ -283,7 +256,7 @@ static double run_method(const struct method *m, double timeout, long *ret_seen)
 		double t0;
 
 		close(fds[0]);
-		t0 = now();
+		t0 = bench_now();
 		res.seen = m->run();
 		res.t = ready_at - t0;
 		_exit(write(fds[1], &res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
@@ -338,9 +311,9 @@ int main(int argc, char **argv)
 	if (rounds < 1 || rounds > 99)
 		rounds = 5;
 	if (geteuid() != 0)
-		return skip("ingest_bench needs root (a private network namespace)");
+		return bench_skip("ingest_bench needs root (a private network namespace)");
 	if (unshare(CLONE_NEWNET) < 0)
-		return skip("cannot create a network namespace");
+		return bench_skip("cannot create a network namespace");
 	if (sh("ip link set lo up && ip link add name v0 type veth peer name v1 &&"
 	       " ip link set v0 up && ip link set v1 up && ip nexthop add id 1 dev v0") < 0)
 		return 1;
@@ -350,10 +323,10 @@ int main(int argc, char **argv)
 	close(fd);
 	if (write_batch(batch, routes, data) < 0)
 		return 1;
-	t0 = now();
+	t0 = bench_now();
 	snprintf(cmd, sizeof(cmd), "ip -force -batch %s", batch);
 	a = sh(cmd);
-	load_s = now() - t0;
+	load_s = bench_now() - t0;
 	unlink(batch);
 	if (a < 0)
 		return 1;
@@ -393,7 +366,7 @@ int main(int argc, char **argv)
 				       timeout * 1e3, timeout * 1e3);
 				continue;
 			}
-			qsort(t[k], got[k], sizeof(double), cmp_double);
+			qsort(t[k], got[k], sizeof(double), bench_cmp_double);
 			printf("ingest %zu %s %.2f %.2f %ld\n", routes, methods[k].name,
 			       t[k][got[k] / 2] * 1e3, t[k][0] * 1e3, seen[k]);
 			/* a model short of the loaded table is no model */

@@ -14,34 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include <routewatch.h>
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int skip(const char *why)
-{
-	const char *ci = getenv("CI");
-
-	if (ci && strcmp(ci, "true") == 0) {
-		fprintf(stderr, "FAIL: %s (CI=true: kernel benchmarks must run)\n", why);
-		return 1;
-	}
-	fprintf(stderr, "SKIP: %s\n", why);
-	return 77;
-}
 
 /* ---- route changes, sent the way ip(8) sends them ---- */
 
@@ -111,7 +85,7 @@ static void on_invalid(struct rtw_watch *w, enum rtw_reason reason, void *user)
 {
 	(void)w;
 	(void)user;
-	fired_at = now();
+	fired_at = bench_now();
 	fired_reason = reason;
 }
 
@@ -135,11 +109,11 @@ static void peer_of(unsigned i, struct sockaddr_in *ret)
 /* Dispatch until pred holds or a second has gone by. */
 static int wait_for(struct rtw_ctx *c, int (*pred)(struct rtw_ctx *c, unsigned i), unsigned i)
 {
-	double end = now() + 1.0;
+	double end = bench_now() + 1.0;
 	struct pollfd p = { .fd = rtw_fd(c), .events = POLLIN };
 
 	while (!pred(c, i)) {
-		if (now() > end)
+		if (bench_now() > end)
 			return -ETIMEDOUT;
 		if (poll(&p, 1, 100) < 0 && errno != EINTR)
 			return -errno;
@@ -194,9 +168,9 @@ int main(int argc, char **argv)
 	if (events < 1)
 		events = 1;
 	if (geteuid() != 0)
-		return skip("latency_bench needs root (a private network namespace)");
+		return bench_skip("latency_bench needs root (a private network namespace)");
 	if (unshare(CLONE_NEWNET) < 0)
-		return skip("cannot create a network namespace");
+		return bench_skip("cannot create a network namespace");
 	if (system("ip link set lo up && ip link add name v0 type veth peer name v1 &&"
 		   " ip link set v0 up && ip link set v1 up && ip nexthop add id 1 dev v0 &&"
 		   " ip route add 10.128.0.0/9 nhid 1") != 0)
@@ -235,7 +209,7 @@ int main(int argc, char **argv)
 		double t0;
 
 		fired_at = 0;
-		t0 = now();
+		t0 = bench_now();
 		if (route_change(RTM_DELROUTE, r, 0) < 0 || wait_for(c, fired, r) < 0) {
 			fprintf(stderr, "latency_bench: no callback for route %u\n", r);
 			return 1;
@@ -265,7 +239,7 @@ int main(int argc, char **argv)
 			others_fired);
 		return 1;
 	}
-	qsort(lat, events, sizeof(double), cmp_double);
+	qsort(lat, events, sizeof(double), bench_cmp_double);
 	printf("# latency EVENTS WATCHES median-us p99-us max-us\n");
 	printf("latency %u %u %.1f %.1f %.1f\n", events, routes + background, lat[events / 2] * 1e6,
 	       lat[(size_t)((double)events * 0.99)] * 1e6, lat[events - 1] * 1e6);

@@ -17,6 +17,8 @@
 #include "addr.h"
 #include "ctx.h"
 
+#include "benchutil.h"
+
 #ifdef HAVE_DPDK
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -49,49 +51,9 @@ struct table {
 
 /* ---- measuring ---- */
 
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Thread CPU time: time lost to the other processes on a shared machine is
- * not charged to whichever implementation was running. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Resident size now; 0 where there is no /proc (the BSDs): memory then
- * reads 0 and only the rates mean something. */
-static long rss_kib(void)
-{
-	long pages = 0, rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-
-	if (!fp)
-		return 0;
-	if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
-		rss = 0;
-	fclose(fp);
-	return rss * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -876,7 +838,7 @@ static double time_lookups(const struct impl *im, void *h, const void *q, size_t
 	unsigned s;
 
 	for (s = 0; s < 5; s++) {
-		double t0 = cpu_now(), t = 0, last = t0;
+		double t0 = bench_cpu_now(), t = 0, last = t0;
 		size_t done = 0;
 
 		do {
@@ -886,7 +848,7 @@ static double time_lookups(const struct impl *im, void *h, const void *q, size_t
 			sink_v += im->many(h, q, off, c);
 			done += c;
 			off = (off + c) % nkeys;
-			t1 = cpu_now();
+			t1 = bench_cpu_now();
 			if (t1 - last < min_s / 100 && chunk < 65536)
 				chunk *= 2;
 			last = t1;
@@ -913,8 +875,8 @@ static void measure(const struct impl *im, const struct table *t, uint8_t (*cons
 #ifdef __GLIBC__
 	malloc_trim(0); /* what the parent freed is not ours to count */
 #endif
-	rss0 = rss_kib();
-	t0 = cpu_now();
+	rss0 = bench_rss_kib();
+	t0 = bench_cpu_now();
 	h = im->create(t);
 	if (!h)
 		return;
@@ -924,8 +886,8 @@ static void measure(const struct impl *im, const struct table *t, uint8_t (*cons
 				t->name);
 			return;
 		}
-	r->build_mps = (double)t->n / (cpu_now() - t0) / 1e6;
-	rss1 = rss_kib();
+	r->build_mps = (double)t->n / (bench_cpu_now() - t0) / 1e6;
+	rss1 = bench_rss_kib();
 	r->rss_b = (double)(rss1 - rss0) * 1024.0 / (double)t->n;
 	for (w = 0; w < 2; w++) {
 		q = im->queries(h, (const uint8_t(*)[16])keys[w], nkeys);
@@ -938,15 +900,15 @@ static void measure(const struct impl *im, const struct table *t, uint8_t (*cons
 	 * path warm from the other; slow structures stop at a time budget */
 	m = t->n < 20000 ? t->n : 20000;
 	budget = min_s;
-	t0 = cpu_now();
-	for (done = 0; done < m && (done % 64 || cpu_now() - t0 < budget); done++)
+	t0 = bench_cpu_now();
+	for (done = 0; done < m && (done % 64 || bench_cpu_now() - t0 < budget); done++)
 		im->remove(h, &t->p[(done * 7919) % t->n]);
-	r->del_mps = (double)done / (cpu_now() - t0) / 1e6;
+	r->del_mps = (double)done / (bench_cpu_now() - t0) / 1e6;
 	m = done;
-	t0 = cpu_now();
+	t0 = bench_cpu_now();
 	for (done = 0; done < m; done++)
 		im->insert(h, &t->p[(done * 7919) % t->n], (uint32_t)((done * 7919) % t->n));
-	r->ins_mps = (double)done / (cpu_now() - t0) / 1e6;
+	r->ins_mps = (double)done / (bench_cpu_now() - t0) / 1e6;
 	r->ok = 1;
 }
 
@@ -1014,9 +976,9 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, unsigne
 			if (only_impl && strcmp(only_impl, impls[k].name4) != 0 &&
 			    strcmp(only_impl, impls[k].name6) != 0)
 				continue;
-			t0 = wall_now();
+			t0 = bench_now();
 			run_child(&impls[k], t, keys, nkeys, min_s, &res[k][i]);
-			slow[k] = wall_now() - t0 > 30;
+			slow[k] = bench_now() - t0 > 30;
 		}
 	for (k = 0; k < NIMPL; k++) {
 		double v[6][9];

@@ -11,6 +11,8 @@
 #include "addr.h"
 #include "lpm.h"
 
+#include "benchutil.h"
+
 #ifdef HAVE_DPDK
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -673,44 +675,6 @@ static void make_keys(const struct table *t, int from_table, uint8_t (*keys)[16]
 
 /* ---- measuring ---- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of this thread: time spent descheduled by other load is not
- * counted against whichever implementation happened to be running. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long rss_kib(void)
-{
-	long pages = 0, rss = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-
-	if (!fp)
-		return 0;
-	if (fscanf(fp, "%ld %ld", &pages, &rss) != 2)
-		rss = 0;
-	fclose(fp);
-	return rss * 4;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 struct result {
 	int ran;
 	double build_s;	  /* inserting the whole table */
@@ -730,7 +694,7 @@ static double time_lookups(const struct impl *im, void *h, const uint8_t (*keys)
 			   double min_s)
 {
 	size_t chunk = n < 65536 ? n : 65536, done = 0, off = 0;
-	double t0 = cpu_now(), t;
+	double t0 = bench_cpu_now(), t;
 
 	do {
 		size_t c = chunk;
@@ -740,7 +704,7 @@ static double time_lookups(const struct impl *im, void *h, const uint8_t (*keys)
 		sink += im->lookup_many(h, keys + off, c);
 		done += c;
 		off = (off + c) % n;
-		t = cpu_now() - t0;
+		t = bench_cpu_now() - t0;
 	} while (t < min_s);
 	return (double)done / t / 1e6;
 }
@@ -759,29 +723,29 @@ static void time_updates(const struct impl *im, void *h, const struct table *t, 
 		goto out;
 	/* the timer's own cost, taken off every sample */
 	for (i = 0; i < n; i++) {
-		double a = now();
+		double a = bench_now();
 
-		ins[i] = now() - a;
+		ins[i] = bench_now() - a;
 	}
-	qsort(ins, n, sizeof(double), cmp_double);
+	qsort(ins, n, sizeof(double), bench_cmp_double);
 	base = ins[n / 2];
 	/* a stride prime to the table size visits distinct prefixes */
 	for (i = 0; i < n; i++) {
 		const struct pfx *p = &t->p[(i * 7919) % t->n];
-		double a = now();
+		double a = bench_now();
 
 		im->remove(h, p);
-		del[i] = now() - a - base;
+		del[i] = bench_now() - a - base;
 	}
 	for (i = 0; i < n; i++) {
 		const struct pfx *p = &t->p[(i * 7919) % t->n];
-		double a = now();
+		double a = bench_now();
 
 		im->insert(h, p, (uint32_t)((i * 7919) % t->n));
-		ins[i] = now() - a - base;
+		ins[i] = bench_now() - a - base;
 	}
-	qsort(ins, n, sizeof(double), cmp_double);
-	qsort(del, n, sizeof(double), cmp_double);
+	qsort(ins, n, sizeof(double), bench_cmp_double);
+	qsort(del, n, sizeof(double), bench_cmp_double);
 	*ret_ins = ins[n / 2] * 1e9;
 	*ret_del = del[n / 2] * 1e9;
 out:
@@ -838,14 +802,14 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, struct 
 		if (!im->available || (im->max_prefixes && t->n > im->max_prefixes))
 			continue;
 		malloc_trim(0);
-		rss0 = rss_kib();
-		t0 = cpu_now();
+		rss0 = bench_rss_kib();
+		t0 = bench_cpu_now();
 		if (build(im, t, &h[k]) < 0) {
 			h[k] = NULL;
 			continue;
 		}
-		r->build_s = cpu_now() - t0;
-		rss1 = rss_kib();
+		r->build_s = bench_cpu_now() - t0;
+		rss1 = bench_rss_kib();
 		r->ran = 1;
 		r->rss_b = (double)(rss1 - rss0) * 1024.0 / (double)t->n;
 		r->self_b = im->memory ? (double)im->memory(h[k]) / (double)t->n : -1;
@@ -870,13 +834,13 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, struct 
 		time_updates(&impls[k], h[k], t, &r->ins_ns, &r->del_ns);
 		/* rte_lpm takes minutes to empty a full table: past 3 s, the
 		 * rate so far stands for the rest */
-		t0 = cpu_now();
+		t0 = bench_cpu_now();
 		for (i = 0; i < t->n; i++) {
 			impls[k].remove(h[k], &t->p[i]);
-			if (i % 1024 == 1023 && cpu_now() - t0 > 3.0)
+			if (i % 1024 == 1023 && bench_cpu_now() - t0 > 3.0)
 				break;
 		}
-		r->del_all_s = cpu_now() - t0;
+		r->del_all_s = bench_cpu_now() - t0;
 		if (i < t->n) {
 			r->del_all_s *= (double)t->n / (double)(i + 1);
 			r->del_all_est = 1;

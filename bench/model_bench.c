@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "benchutil.h"
 #include "ctx.h"
 
 /* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
@@ -94,27 +95,6 @@ static const struct rtw_backend_ops mb_ops = {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static long rss_kib(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	long size = 0, res = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld %ld", &size, &res) != 2)
-		res = 0;
-	fclose(f);
-	return res * 4;
-}
-
 static uint64_t rng = 88172645463325252ULL;
 
 static uint64_t rnd(void)
@@ -123,13 +103,6 @@ static uint64_t rnd(void)
 	rng ^= rng >> 7;
 	rng ^= rng << 17;
 	return rng;
-}
-
-static int dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static struct rtw_prefix *load_prefixes(const char *path, size_t *ret_n, bool smoke)
@@ -274,17 +247,17 @@ int main(int argc, char **argv)
 		be.dump[i + 1] = route_event(RTW_EV_ROUTE_ADD, &P[i]);
 	be.n_dump = n + 1;
 
-	rss0 = rss_kib();
+	rss0 = bench_rss_kib();
 	c = rtw_new(NULL);
 	if (!c)
 		return 1;
 	c->ops = &mb_ops;
-	t0 = now();
+	t0 = bench_now();
 	if (rtw_start(c) < 0)
 		return 1;
-	t1 = now();
+	t1 = bench_now();
 	build_s = t1 - t0;
-	rss1 = rss_kib();
+	rss1 = bench_rss_kib();
 	rtw_get_stats(c, &st);
 	printf("routes                      %zu\n", st.routes);
 	printf("build (rtw_start, events)   %.3f s  (%.0f ns/route)\n", build_s, build_s * 1e9 / n);
@@ -328,11 +301,11 @@ int main(int argc, char **argv)
 					memcpy(&q[i], &ss, sizeof(q[i]));
 				}
 			}
-			t0 = now();
+			t0 = bench_now();
 			for (i = 0; i < n_lookups; i++)
 				sinkv += (unsigned long)rtw_lookup(
 				    c, (struct sockaddr *)&q[i & 65535], &r);
-			t1 = now();
+			t1 = bench_now();
 			printf("rtw_lookup %-24s %.1f ns  (%.1f M/s)\n", what[fam],
 			       (t1 - t0) * 1e9 / (double)n_lookups,
 			       (double)n_lookups / (t1 - t0) / 1e6);
@@ -347,16 +320,16 @@ int main(int argc, char **argv)
 		const struct rtw_prefix *p = &P[rnd() % n];
 		struct rtw_event e = route_event(RTW_EV_ROUTE_DEL, p);
 
-		t0 = now();
+		t0 = bench_now();
 		engine_sink(c, &e);
-		t1 = now();
+		t1 = bench_now();
 		e.type = RTW_EV_ROUTE_ADD;
 		engine_sink(c, &e);
 		lat_del[i] = t1 - t0;
-		lat_add[i] = now() - t1;
+		lat_add[i] = bench_now() - t1;
 	}
-	qsort(lat_del, n_events * 10, sizeof(double), dcmp);
-	qsort(lat_add, n_events * 10, sizeof(double), dcmp);
+	qsort(lat_del, n_events * 10, sizeof(double), bench_cmp_double);
+	qsort(lat_add, n_events * 10, sizeof(double), bench_cmp_double);
 	printf("delete median %.0f ns, p99 %.0f ns; insert median %.0f ns, p99 %.0f ns\n",
 	       lat_del[n_events * 5] * 1e9, lat_del[n_events * 10 * 99 / 100] * 1e9,
 	       lat_add[n_events * 5] * 1e9, lat_add[n_events * 10 * 99 / 100] * 1e9);
@@ -384,22 +357,22 @@ int main(int argc, char **argv)
 			be.live[0] = route_event(RTW_EV_ROUTE_DEL, p);
 			be.n_live = 1;
 			be.next = 0;
-			t0 = now();
+			t0 = bench_now();
 			rtw_dispatch(c);
-			engine += now() - t0;
+			engine += bench_now() - t0;
 			be.live[0] = route_event(RTW_EV_ROUTE_ADD, p);
 			be.next = 0;
-			t0 = now();
+			t0 = bench_now();
 			rtw_dispatch(c);
-			engine += now() - t0;
+			engine += bench_now() - t0;
 			changes += 2;
 			/* the seed's approach: look every watch up again */
 			if (i < 20) {
-				t0 = now();
+				t0 = bench_now();
 				for (k = 0; k < n_watch; k++)
 					sinkv += (unsigned long)rtw_lookup(
 					    c, (struct sockaddr *)&peers[k], NULL);
-				brute += now() - t0;
+				brute += bench_now() - t0;
 			}
 		}
 		engine /= (double)changes;
