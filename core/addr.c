@@ -20,6 +20,15 @@ unsigned addr_len(int family)
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
+void addr_unmap(struct rtw_addr *a)
+{
+	if (a->family != AF_INET6 || memcmp(a->bytes, v4mapped, 12) != 0)
+		return;
+	a->family = AF_INET;
+	memmove(a->bytes, a->bytes + 12, 4);
+	memset(a->bytes + 4, 0, 12);
+}
+
 /* Writes the fields straight into ret: building a temporary and copying it
  * whole made a 16-byte load read back from smaller stores, which the CPU
  * cannot forward, and cost a lookup about 20 ns. */
@@ -35,16 +44,10 @@ int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret)
 		memset(ret->bytes + 4, 0, 12);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-		const uint8_t *b = (const uint8_t *)&sin6->sin6_addr;
 
-		if (memcmp(b, v4mapped, 12) == 0) {
-			ret->family = AF_INET;
-			memcpy(ret->bytes, b + 12, 4);
-			memset(ret->bytes + 4, 0, 12);
-		} else {
-			ret->family = AF_INET6;
-			memcpy(ret->bytes, b, 16);
-		}
+		ret->family = AF_INET6;
+		memcpy(ret->bytes, &sin6->sin6_addr, 16);
+		addr_unmap(ret);
 	} else {
 		return -EAFNOSUPPORT;
 	}

@@ -15,6 +15,10 @@ unsigned addr_len(int family);
  * Returns 0, -EINVAL (NULL) or -EAFNOSUPPORT. */
 int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret);
 
+/* A v4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 address:
+ * lookups of both must give the same answer. Others are left alone. */
+void addr_unmap(struct rtw_addr *a);
+
 /* Zero the bits of p beyond p->len. */
 void prefix_mask(struct rtw_prefix *p);
 /* true when a lies inside p (same family). */

@@ -189,29 +189,29 @@ int rtw_dispatch(struct rtw_ctx *c)
 	return r < 0 ? r : n;
 }
 
+/* dst is IPv4 or IPv6, and not v4-mapped. */
+static int lookup(const struct rtw_ctx *c, const struct rtw_addr *dst, struct rtw_route *ret_route)
+{
+	struct lookup_res res;
+	int r = model_lookup(&c->model, dst, &res);
+
+	if (ret_route && res.attr != SLOT_NONE)
+		model_res_fill(&c->model, dst, &res, ret_route);
+	return r;
+}
+
 int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 		    struct rtw_route *ret_route)
 {
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	struct lookup_res res;
-	struct rtw_addr a4;
-	int r;
+	struct rtw_addr a;
 
 	if (!c || !dst)
 		return -EINVAL;
 	if (dst->family != AF_INET && dst->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (dst->family == AF_INET6 && memcmp(dst->bytes, v4mapped, 12) == 0) {
-		/* the same answer as rtw_lookup() gives for a v4-mapped sockaddr */
-		memset(&a4, 0, sizeof(a4));
-		a4.family = AF_INET;
-		memcpy(a4.bytes, dst->bytes + 12, 4);
-		dst = &a4;
-	}
-	r = model_lookup(&c->model, dst, &res);
-	if (ret_route && res.attr != SLOT_NONE)
-		model_res_fill(&c->model, dst, &res, ret_route);
-	return r;
+	a = *dst;
+	addr_unmap(&a); /* the same answer as rtw_lookup() gives for a v4-mapped sockaddr */
+	return lookup(c, &a, ret_route);
 }
 
 int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_route *ret_route)
@@ -221,10 +221,10 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 
 	if (!c)
 		return -EINVAL;
-	r = addr_from_sockaddr(dst, &a);
+	r = addr_from_sockaddr(dst, &a); /* unmaps already */
 	if (r < 0)
 		return r;
-	return rtw_lookup_addr(c, &a, ret_route);
+	return lookup(c, &a, ret_route);
 }
 
 bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst)
