@@ -64,15 +64,6 @@ static inline uint64_t ref_seed(const char *what, uint64_t fallback)
 	return seed;
 }
 
-/* RTW_TEST_SCALE multiplies the amount of work (default 1). */
-static inline double ref_scale(void)
-{
-	const char *s = getenv("RTW_TEST_SCALE");
-	double v = s && *s ? strtod(s, NULL) : 1.0;
-
-	return v > 0 ? v : 1.0;
-}
-
 /* ---- the model -------------------------------------------------------- */
 
 struct ref_route {

@@ -718,7 +718,7 @@ static void run(bool chaos, enum rtw_linkdown_policy ld, unsigned n_watches, uns
 
 static unsigned long events_for(unsigned long base)
 {
-	return (unsigned long)((double)base * ref_scale() / (REF_ASAN ? 2 : 1));
+	return (unsigned long)((double)base * test_scale() / (REF_ASAN ? 2 : 1));
 }
 
 static void brute_force_fallback(void **state)
