@@ -189,14 +189,15 @@ int rtw_dispatch(struct rtw_ctx *c)
 	return r < 0 ? r : n;
 }
 
-/* dst is IPv4 or IPv6, and not v4-mapped. */
-static int lookup(const struct rtw_ctx *c, const struct rtw_addr *dst, struct rtw_route *ret_route)
+/* family is AF_INET or AF_INET6 (not v4-mapped), key its 4 or 16 bytes. */
+static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
+			 struct rtw_route *ret_route)
 {
 	struct lookup_res res;
-	int r = model_lookup(&c->model, dst, &res);
+	int r = model_lookup(&c->model, family, key, &res);
 
 	if (ret_route && res.attr != SLOT_NONE)
-		model_res_fill(&c->model, dst, &res, ret_route);
+		model_res_fill(&c->model, family, key, &res, ret_route);
 	return r;
 }
 
@@ -211,20 +212,27 @@ int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 		return -EAFNOSUPPORT;
 	a = *dst;
 	addr_unmap(&a); /* the same answer as rtw_lookup() gives for a v4-mapped sockaddr */
-	return lookup(c, &a, ret_route);
+	return lookup(c, a.family, a.bytes, ret_route);
 }
 
+/* The address is read where it lies in the sockaddr: no copy. */
 int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_route *ret_route)
 {
-	struct rtw_addr a;
-	int r;
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const uint8_t *key;
 
-	if (!c)
+	if (!c || !dst)
 		return -EINVAL;
-	r = addr_from_sockaddr(dst, &a); /* unmaps already */
-	if (r < 0)
-		return r;
-	return lookup(c, &a, ret_route);
+	if (dst->sa_family == AF_INET)
+		return lookup(c, AF_INET,
+			      (const uint8_t *)&((const struct sockaddr_in *)dst)->sin_addr,
+			      ret_route);
+	if (dst->sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
+	if (memcmp(key, v4mapped, 12) == 0)
+		return lookup(c, AF_INET, key + 12, ret_route);
+	return lookup(c, AF_INET6, key, ret_route);
 }
 
 bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst)

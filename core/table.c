@@ -556,16 +556,47 @@ static uint32_t best_val(const struct model *m, uint32_t slot)
 }
 
 /* Bring the LPM entry of one prefix from value old to value new. */
-static int lpm_set(struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old, uint32_t new)
+static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 {
+	struct lpm *const *v = family == AF_INET ? m->lpm4 : m->lpm6;
+	size_t i;
+
+	p->n = 0;
+	for (i = 0; i < m->n_tables; i++) {
+		if (family == AF_INET6 && i < 64 && (m->skip6 >> i & 1))
+			continue;
+		if (!lpm_count(v[i]))
+			continue;
+		p->lpm[p->n] = v[i];
+		p->table[p->n++] = m->tables[i];
+	}
+	p->merge = family == AF_INET && m->merge_local_main && p->n >= 2 &&
+		   p->table[0] == RTW_TABLE_LOCAL && p->table[1] == RTW_TABLE_MAIN;
+}
+
+static void model_plan(struct model *m)
+{
+	if (!m->plan4.lpm)
+		return; /* model_init failed half way */
+	plan_build(m, AF_INET, &m->plan4);
+	plan_build(m, AF_INET6, &m->plan6);
+}
+
+static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old,
+		   uint32_t new)
+{
+	bool was_empty;
 	int r;
 
 	if (!t || old == new)
 		return 0;
+	was_empty = lpm_count(t) == 0;
 	if (new == LPM_NONE)
 		r = lpm_delete(t, addr, len);
 	else
 		r = lpm_insert(t, addr, len, new);
+	if (was_empty != (lpm_count(t) == 0))
+		model_plan(m);
 	return r < 0 ? r : 0;
 }
 
@@ -680,7 +711,7 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 
 	r->attr = new_attr;
 	new_best = chain_best(m, head);
-	e = lpm_set(t, r->addr, r->len, old_val, best_val(m, new_best));
+	e = lpm_set(m, t, r->addr, r->len, old_val, best_val(m, new_best));
 	if (e < 0) {
 		r->attr = old_attr;
 		return e;
@@ -765,7 +796,7 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 		new_best = s;
 		break;
 	}
-	e = lpm_set(t, r->addr, r->len, best_val(m, old_best), best_val(m, new_best));
+	e = lpm_set(m, t, r->addr, r->len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0)
 		return e;
 	report(m, CHANGE_DEL, slot, r->addr, r->family, r->table, r->len, t ? old_best : SLOT_NONE,
@@ -906,7 +937,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	head = head_find(m, family, r->table, addr, r->dst.len);
 	new_best = chain_best(m, head);
 	t = lpm_of(m, family, r->table);
-	e = lpm_set(t, addr, r->dst.len, best_val(m, old_best), best_val(m, new_best));
+	e = lpm_set(m, t, addr, r->dst.len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0) {
 		/* undo: unlink without reporting */
 		route_unlink_free(m, slot, head);
@@ -998,7 +1029,7 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 		for (x = head; x != SLOT_NONE; x = m->routes[x].next)
 			if (m->routes[x].attr == old_val)
 				old_best = x;
-		if (lpm_set(t, r->addr, r->len, old_val, best_val(m, new_best)) < 0) {
+		if (lpm_set(m, t, r->addr, r->len, old_val, best_val(m, new_best)) < 0) {
 			err = -ENOMEM;
 			continue;
 		}
@@ -1516,76 +1547,16 @@ int model_sweep(struct model *m, const struct sweep_ops *ops)
 
 /* ---- lookup and reading ----------------------------------------------- */
 
-/* The longest match in tables[i], skipping empty indexes cheaply. */
-static uint32_t table_match(const struct model *m, size_t i, const struct rtw_addr *a,
-			    unsigned *ret_len)
-{
-	const struct lpm *t = a->family == AF_INET ? m->lpm4[i] : m->lpm6[i];
-
-	if (!lpm_count(t))
-		return LPM_NONE; /* the default table is usually empty */
-	return lpm_lookup(t, a->bytes, ret_len);
-}
-
-int model_lookup(const struct model *m, const struct rtw_addr *a, struct lookup_res *ret)
-{
-	size_t i = 0;
-
-	if (a->family == AF_INET && m->merge_local_main && m->n_tables >= 2 &&
-	    m->tables[0] == RTW_TABLE_LOCAL && m->tables[1] == RTW_TABLE_MAIN) {
-		unsigned ll = 0, lm = 0;
-		uint32_t vl = table_match(m, 0, a, &ll), vm = table_match(m, 1, a, &lm);
-
-		i = 2;
-		if (vl != LPM_NONE || vm != LPM_NONE) {
-			bool local = vl != LPM_NONE && (vm == LPM_NONE || ll >= lm);
-			const struct attr *at = m->attrs[local ? vl : vm];
-
-			/* a throw ends the merged table: on to the next rule */
-			if (at->type != RTW_ROUTE_THROW) {
-				ret->attr = local ? vl : vm;
-				ret->table = local ? RTW_TABLE_LOCAL : RTW_TABLE_MAIN;
-				ret->len = local ? ll : lm;
-				if (is_unroutable_type(at->type) || !at->usable)
-					return -EHOSTUNREACH;
-				return 0;
-			}
-		}
-	}
-	for (; i < m->n_tables; i++) {
-		unsigned len;
-		uint32_t v;
-		const struct attr *at;
-
-		if (a->family == AF_INET6 && i < 64 && (m->skip6 >> i & 1))
-			continue;
-		v = table_match(m, i, a, &len);
-		if (v == LPM_NONE)
-			continue;
-		at = m->attrs[v];
-		if (at->type == RTW_ROUTE_THROW)
-			continue;
-		ret->attr = v;
-		ret->table = m->tables[i];
-		ret->len = len;
-		if (is_unroutable_type(at->type) || !at->usable)
-			return -EHOSTUNREACH;
-		return 0;
-	}
-	ret->attr = SLOT_NONE;
-	ret->table = 0;
-	ret->len = 0;
-	return -ENETUNREACH;
-}
-
 void model_set_policy(struct model *m, const uint32_t *tables6, bool merge_local_main)
 {
 	size_t i, j;
 
 	m->merge_local_main = merge_local_main;
 	m->skip6 = 0;
-	if (!tables6)
+	if (!tables6) {
+		model_plan(m);
 		return;
+	}
 	for (i = 0; i < m->n_tables && i < 64; i++) {
 		bool used = false;
 
@@ -1595,32 +1566,13 @@ void model_set_policy(struct model *m, const uint32_t *tables6, bool merge_local
 		if (!used)
 			m->skip6 |= (uint64_t)1 << i;
 	}
+	model_plan(m);
 }
 
-static void fill_from_attr(const struct model *m, const struct attr *a, struct rtw_route *ret)
+const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct attr *a,
+					  unsigned *ret_n)
 {
-	ret->type = (enum rtw_route_type)a->type;
-	ret->metric = a->metric;
-	ret->tos = a->tos;
-	ret->protocol = a->protocol;
-	ret->scope = a->scope;
-	ret->prefsrc = a->prefsrc;
-	ret->nhid = a->nhid;
-	ret->nexthops = attr_hops(m, a, &ret->n_nexthops);
-	ret->flags = !a->usable && type_has_hops(a->type) ? RTW_ROUTE_F_LINKDOWN : 0;
-}
-
-void model_res_fill(const struct model *m, const struct rtw_addr *a, const struct lookup_res *res,
-		    struct rtw_route *ret)
-{
-	/* every field is written, so no memset of the whole struct: this is
-	 * the hot path of rtw_lookup() */
-	ret->dst.addr.family = a->family;
-	memcpy(ret->dst.addr.bytes, a->bytes, 16);
-	ret->dst.len = (uint8_t)res->len;
-	prefix_mask(&ret->dst);
-	ret->table = res->table;
-	fill_from_attr(m, m->attrs[res->attr], ret);
+	return attr_hops(m, a, ret_n);
 }
 
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
@@ -1651,7 +1603,7 @@ void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *re
 	memcpy(ret->dst.addr.bytes, r->addr, addr_len(r->family));
 	ret->dst.len = r->len;
 	ret->table = r->table;
-	fill_from_attr(m, a, ret);
+	model_fill_attr(m, a, ret);
 }
 
 bool model_route_usable(const struct model *m, uint32_t slot)
@@ -1776,7 +1728,12 @@ int model_init(struct model *m, struct rtw_mem *mem, const uint32_t *tables, siz
 	m->tables = mem_calloc(mem, n, sizeof(*m->tables));
 	m->lpm4 = mem_calloc(mem, n, sizeof(*m->lpm4));
 	m->lpm6 = mem_calloc(mem, n, sizeof(*m->lpm6));
-	if (!m->tables || !m->lpm4 || !m->lpm6)
+	m->plan4.lpm = mem_calloc(mem, n, sizeof(*m->plan4.lpm));
+	m->plan6.lpm = mem_calloc(mem, n, sizeof(*m->plan6.lpm));
+	m->plan4.table = mem_calloc(mem, n, sizeof(*m->plan4.table));
+	m->plan6.table = mem_calloc(mem, n, sizeof(*m->plan6.table));
+	if (!m->tables || !m->lpm4 || !m->lpm6 || !m->plan4.lpm || !m->plan6.lpm ||
+	    !m->plan4.table || !m->plan6.table)
 		goto fail;
 	for (i = 0; i < n_tables; i++) {
 		m->tables[i] = tables[i];
@@ -1820,5 +1777,9 @@ void model_fini(struct model *m)
 	mem_free(m->mem, m->tables, n * sizeof(*m->tables));
 	mem_free(m->mem, m->lpm4, n * sizeof(*m->lpm4));
 	mem_free(m->mem, m->lpm6, n * sizeof(*m->lpm6));
+	mem_free(m->mem, m->plan4.lpm, n * sizeof(*m->plan4.lpm));
+	mem_free(m->mem, m->plan6.lpm, n * sizeof(*m->plan6.lpm));
+	mem_free(m->mem, m->plan4.table, n * sizeof(*m->plan4.table));
+	mem_free(m->mem, m->plan6.table, n * sizeof(*m->plan6.table));
 	memset(m, 0, sizeof(*m));
 }

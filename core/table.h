@@ -4,8 +4,10 @@
 #ifndef RTW_TABLE_H
 #define RTW_TABLE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "backend.h"
 #include "lpm.h"
@@ -121,6 +123,17 @@ struct model {
 	uint64_t skip6;	       /* bit i: IPv6 lookups skip tables[i] */
 	bool merge_local_main; /* see rtw_backend_ops */
 	struct lpm **lpm4, **lpm6;
+	/* What a lookup walks, per family: the tables in order that hold
+	 * something and are not skipped, so that a lookup does not test the
+	 * usually empty default table or the skipped ones one by one. merge:
+	 * the first two are Linux's IPv4 local and main, searched as one.
+	 * Rebuilt when a table becomes empty or not (model_plan in table.c). */
+	struct lookup_plan {
+		const struct lpm **lpm;
+		uint32_t *table;
+		unsigned n;
+		bool merge;
+	} plan4, plan6;
 
 	uint8_t gen;
 	model_change_fn *on_change;
@@ -165,12 +178,119 @@ struct lookup_res {
 	unsigned len;
 };
 
-/* Lookup as the kernel's default policy does. Returns 0 (routable),
- * -ENETUNREACH, -EHOSTUNREACH. */
-int model_lookup(const struct model *m, const struct rtw_addr *a, struct lookup_res *ret);
-/* Fill a public route from a lookup result (no route record is read). */
-void model_res_fill(const struct model *m, const struct rtw_addr *a, const struct lookup_res *res,
-		    struct rtw_route *ret);
+/* The hops of an attribute set: its own, or its nexthop object's. */
+const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct attr *a,
+					  unsigned *ret_n);
+
+/* Lookups are what users call most, so the path from rtw_lookup() to the
+ * filled answer is inline here, down to lpm_lookup(): a call less per step
+ * was a third of an IPv6 lookup. */
+
+/* Lookup as the kernel's default policy does: the first table of the plan
+ * with a match that is not a throw decides. Linux's IPv4 local and main are
+ * one longest-prefix match (fib_trie merges them while no custom rules
+ * exist); at equal length local wins. Returns 0 (routable), -ENETUNREACH,
+ * -EHOSTUNREACH. */
+static inline int model_lookup(const struct model *m, int family, const uint8_t *key,
+			       struct lookup_res *ret)
+{
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	const struct attr *at;
+	unsigned i = 0, len = 0, len2 = 0;
+	uint32_t v, v2;
+
+	if (p->merge) {
+		v = lpm_lookup(p->lpm[0], key, &len);
+		v2 = lpm_lookup(p->lpm[1], key, &len2);
+		if (v2 != LPM_NONE && (v == LPM_NONE || len2 > len)) {
+			v = v2;
+			len = len2;
+			i = 1;
+		}
+		/* a throw ends the merged table: on to the next rule */
+		if (v != LPM_NONE && m->attrs[v]->type != RTW_ROUTE_THROW)
+			goto found;
+		i = 2;
+	}
+	for (; i < p->n; i++) {
+		v = lpm_lookup(p->lpm[i], key, &len);
+		if (v != LPM_NONE && m->attrs[v]->type != RTW_ROUTE_THROW)
+			goto found;
+	}
+	ret->attr = SLOT_NONE;
+	ret->table = 0;
+	ret->len = 0;
+	return -ENETUNREACH;
+found:
+	ret->attr = v;
+	ret->table = p->table[i];
+	ret->len = len;
+	at = m->attrs[v];
+	if (at->type == RTW_ROUTE_BLACKHOLE || at->type == RTW_ROUTE_UNREACHABLE ||
+	    at->type == RTW_ROUTE_PROHIBIT || !at->usable)
+		return -EHOSTUNREACH;
+	return 0;
+}
+
+/* The first len bits set (len <= 64), in memory order for a big-endian
+ * address loaded into a native word. */
+static inline uint64_t model_be64_mask(unsigned len)
+{
+	uint64_t m = len >= 64 ? ~UINT64_C(0) : len ? ~UINT64_C(0) << (64 - len) : 0;
+	uint8_t b[8];
+	uint64_t r;
+	unsigned i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(m >> (56 - 8 * i));
+	memcpy(&r, b, 8);
+	return r;
+}
+
+static inline void model_fill_attr(const struct model *m, const struct attr *a,
+				   struct rtw_route *ret)
+{
+	bool hops = a->type != RTW_ROUTE_BLACKHOLE && a->type != RTW_ROUTE_UNREACHABLE &&
+		    a->type != RTW_ROUTE_PROHIBIT && a->type != RTW_ROUTE_THROW;
+
+	ret->type = (enum rtw_route_type)a->type;
+	ret->metric = a->metric;
+	ret->tos = a->tos;
+	ret->protocol = a->protocol;
+	ret->scope = a->scope;
+	ret->prefsrc = a->prefsrc;
+	ret->nhid = a->nhid;
+	if (a->nhid) {
+		ret->nexthops = model_attr_hops(m, a, &ret->n_nexthops);
+	} else {
+		ret->nexthops = a->nh;
+		ret->n_nexthops = a->n_nh;
+	}
+	ret->flags = !a->usable && hops ? RTW_ROUTE_F_LINKDOWN : 0;
+}
+
+/* Fill a public route from a lookup result (no route record is read). key
+ * holds 4 or 16 bytes, as family says. Every field is written, so no memset
+ * of the whole struct. */
+static inline void model_res_fill(const struct model *m, int family, const uint8_t *key,
+				  const struct lookup_res *res, struct rtw_route *ret)
+{
+	uint64_t w[2] = { 0, 0 };
+
+	/* the prefix is the address under the mask, a word at a time */
+	if (family == AF_INET) {
+		memcpy(w, key, 4);
+	} else {
+		memcpy(w, key, 16);
+		w[1] &= model_be64_mask(res->len > 64 ? res->len - 64 : 0);
+	}
+	w[0] &= model_be64_mask(res->len);
+	ret->dst.addr.family = (sa_family_t)family;
+	memcpy(ret->dst.addr.bytes, w, 16);
+	ret->dst.len = (uint8_t)res->len;
+	ret->table = res->table;
+	model_fill_attr(m, m->attrs[res->attr], ret);
+}
 /* The slot of the deciding route, for indexing watches. */
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 			const struct lookup_res *res);
