@@ -237,6 +237,11 @@ found:
 static inline uint64_t model_be64_mask(unsigned len)
 {
 	uint64_t m = len >= 64 ? ~UINT64_C(0) : len ? ~UINT64_C(0) << (64 - len) : 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return m;
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap64(m);
+#else
 	uint8_t b[8];
 	uint64_t r;
 	unsigned i;
@@ -245,6 +250,7 @@ static inline uint64_t model_be64_mask(unsigned len)
 		b[i] = (uint8_t)(m >> (56 - 8 * i));
 	memcpy(&r, b, 8);
 	return r;
+#endif
 }
 
 static inline void model_fill_attr(const struct model *m, const struct attr *a,
