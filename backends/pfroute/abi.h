@@ -8,7 +8,10 @@
 
 /* How a link's carrier state is encoded in if_msghdr. */
 enum pfroute_linkstate {
-	PFROUTE_LS_NONE,    /* no link-state field (macOS): IFF_RUNNING stands in */
+	/* no link-state field: xnu's struct if_data has none and its
+	 * rt_ifmsg() copies only if_flags (bsd/net/if_var.h, rtsock.c), so
+	 * IFF_RUNNING is all RTM_IFINFO tells (macOS) */
+	PFROUTE_LS_NONE,
 	PFROUTE_LS_FREEBSD, /* 0 unknown, 1 down, 2 up (FreeBSD, NetBSD) */
 	PFROUTE_LS_OPENBSD, /* 0 unknown, 1 invalid, 2 down, 3 keepalive-down, >= 4 up */
 };
@@ -57,6 +60,11 @@ struct pfroute_abi {
 	uint32_t rtf_skip; /* link-layer and cloned entries: not routes to us */
 	uint32_t iff_up, iff_running;
 	uint8_t rtp_down, rtp_mask; /* OpenBSD priority bits */
+
+	/* Multipath: the kernel keeps several paths per route and reports
+	 * each as its own message (FreeBSD ROUTE_MPATH, OpenBSD). */
+	uint8_t multipath;
+	uint32_t rtf_mpath; /* RTF_MPATH, set on every path of one (OpenBSD) */
 };
 
 extern const struct pfroute_abi pfroute_abi_freebsd;
@@ -191,6 +199,7 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 #define PFR_OPENBSD_RTF_CLONED	   0x10000
 #define PFR_OPENBSD_RTF_LOCAL	   0x200000
 #define PFR_OPENBSD_RTF_BROADCAST  0x400000
+#define PFR_OPENBSD_RTF_MPATH	   0x40000
 #define PFR_OPENBSD_RTP_DOWN	   0x80
 #define PFR_OPENBSD_RTP_MASK	   0x7f
 
@@ -361,6 +370,7 @@ PFR_SAME(PFR_OPENBSD_RTF_CLONED, RTF_CLONED);
 PFR_SAME(PFR_OPENBSD_RTF_LOCAL, RTF_LOCAL);
 PFR_SAME(PFR_OPENBSD_RTF_BROADCAST, RTF_BROADCAST);
 PFR_SAME(PFR_OPENBSD_RTF_MULTICAST, RTF_MULTICAST);
+PFR_SAME(PFR_OPENBSD_RTF_MPATH, RTF_MPATH);
 PFR_SAME(PFR_OPENBSD_RTP_DOWN, RTP_DOWN);
 PFR_SAME(PFR_OPENBSD_RTP_MASK, RTP_MASK);
 #elif defined(__NetBSD__)

@@ -67,6 +67,12 @@ const struct pfroute_abi pfroute_abi_freebsd = {
 	.rtf_skip = PFR_RTF_LLINFO,
 	.iff_up = PFR_IFF_UP,
 	.iff_running = PFR_IFF_RUNNING,
+	/* ROUTE_MPATH (13+): rtsock splits every change that involves a
+	 * nexthop group into one RTM_ADD or RTM_DELETE per path
+	 * (rib_decompose_notification(), a changed weight as DELETE + ADD), so
+	 * RTM_CHANGE only ever speaks of single-path routes; the sysctl dump
+	 * gives one message per path of a route, consecutively. */
+	.multipath = 1,
 };
 
 const struct pfroute_abi pfroute_abi_macos = {
@@ -126,6 +132,9 @@ const struct pfroute_abi pfroute_abi_macos = {
 	.rtf_skip = PFR_RTF_LLINFO | PFR_MACOS_RTF_WASCLONED | PFR_MACOS_RTF_IFSCOPE,
 	.iff_up = PFR_IFF_UP,
 	.iff_running = PFR_IFF_RUNNING,
+	/* xnu keeps one route per key (several defaults are interface-scoped
+	 * copies, skipped above): an add or delete is the whole route */
+	.multipath = 0,
 };
 
 const struct pfroute_abi pfroute_abi_openbsd = {
@@ -187,6 +196,13 @@ const struct pfroute_abi pfroute_abi_openbsd = {
 	.iff_running = PFR_IFF_RUNNING,
 	.rtp_down = PFR_OPENBSD_RTP_DOWN,
 	.rtp_mask = PFR_OPENBSD_RTP_MASK,
+	/* every path is its own rtentry (RTF_MPATH set on each): RTM_ADD adds
+	 * one, RTM_DELETE of a multipath route needs its gateway and removes
+	 * that path only, RTM_CHANGE of one needs the gateway too and changes
+	 * that path in place; the dump walks a destination's paths one after
+	 * the other, ordered by priority */
+	.multipath = 1,
+	.rtf_mpath = PFR_OPENBSD_RTF_MPATH,
 };
 
 const struct pfroute_abi pfroute_abi_netbsd = {
@@ -246,6 +262,8 @@ const struct pfroute_abi pfroute_abi_netbsd = {
 	.rtf_skip = PFR_RTF_LLINFO,
 	.iff_up = PFR_IFF_UP,
 	.iff_running = PFR_IFF_RUNNING,
+	/* no multipath routing (route.h has no RTF_MPATH): one route per key */
+	.multipath = 0,
 };
 
 #if defined(__FreeBSD__)
@@ -447,8 +465,61 @@ static bool is_type(unsigned type, uint8_t want)
 	return want != 0 && type == want;
 }
 
-static int parse_route(struct pfroute_parser *p, const struct msg *m, unsigned type, rtw_sink *sink,
-		       void *arg)
+/* A route event's key, as the core keys routes (the OpenBSD priority is
+ * the metric), is the one the dump saw last. */
+static bool same_route(const struct pfroute_dump *dump, const struct rtw_route *r)
+{
+	return dump->have_last && dump->table == r->table && dump->metric == r->metric &&
+	       prefix_cmp(&dump->dst, &r->dst) == 0;
+}
+
+/* The event type and flags of a route message; false when the message
+ * changes nothing. */
+static bool route_event(const struct pfroute_abi *abi, struct pfroute_dump *dump, unsigned type,
+			uint32_t rtflags, struct rtw_event *ev)
+{
+	const struct rtw_route *r = &ev->u.route;
+	bool has_hop = r->n_nexthops > 0 &&
+		       (r->nexthops[0].ifindex != 0 || r->nexthops[0].gateway.family != AF_UNSPEC);
+
+	ev->type = RTW_EV_ROUTE_ADD;
+	ev->flags = 0;
+	if (is_type(type, abi->rtm_get)) {
+		/* an answer to someone's RTM_GET changes nothing; in a sysctl
+		 * dump every entry is an RTM_GET. The first message of a route
+		 * replaces what the model had (so a dump resets the path set),
+		 * the next ones of the same route are its other paths. */
+		if (!dump)
+			return false;
+		if (abi->multipath && has_hop && same_route(dump, r))
+			ev->flags = RTW_EVF_APPEND;
+		dump->have_last = true;
+		dump->dst = r->dst;
+		dump->table = r->table;
+		dump->metric = r->metric;
+	} else if (is_type(type, abi->rtm_delete)) {
+		/* one path of a multipath route, or the only one: removing the
+		 * path removes the route with it */
+		ev->type = RTW_EV_ROUTE_DEL;
+		if (abi->multipath && has_hop)
+			ev->flags = RTW_EVF_APPEND;
+	} else if (is_type(type, abi->rtm_change)) {
+		/* OpenBSD changes one path of a multipath route in place and
+		 * leaves the others; elsewhere (FreeBSD reports multipath
+		 * changes as per-path RTM_ADD/RTM_DELETE) it is the route */
+		if (abi->rtf_mpath && (rtflags & abi->rtf_mpath) && has_hop)
+			ev->flags = RTW_EVF_APPEND;
+		else
+			ev->flags = RTW_EVF_REPLACE;
+	} else if (abi->multipath && has_hop) {
+		/* RTM_ADD: a new route, or one more path of an existing one */
+		ev->flags = RTW_EVF_APPEND;
+	}
+	return true;
+}
+
+static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, const struct msg *m,
+		       unsigned type, rtw_sink *sink, void *arg)
 {
 	const struct pfroute_abi *abi = p->abi;
 	struct slot slots[SLOTS_MAX];
@@ -562,13 +633,8 @@ static int parse_route(struct pfroute_parser *p, const struct msg *m, unsigned t
 		r->nexthops = &hop;
 	}
 
-	if (is_type(type, abi->rtm_delete)) {
-		ev.type = RTW_EV_ROUTE_DEL;
-	} else {
-		ev.type = RTW_EV_ROUTE_ADD;
-		if (is_type(type, abi->rtm_change))
-			ev.flags |= RTW_EVF_REPLACE;
-	}
+	if (!route_event(abi, dump, type, flags, &ev))
+		return 0;
 	ret = sink(arg, &ev);
 	return ret < 0 ? ret : 1;
 }
@@ -693,8 +759,8 @@ static int parse_ifannounce(struct pfroute_parser *p, const struct msg *m, rtw_s
 	return ret < 0 ? ret : 1;
 }
 
-int pfroute_parse_msg(struct pfroute_parser *p, const void *buf, size_t len, rtw_sink *sink,
-		      void *arg)
+int pfroute_parse_msg(struct pfroute_parser *p, struct pfroute_dump *dump, const void *buf,
+		      size_t len, rtw_sink *sink, void *arg)
 {
 	struct msg m;
 	unsigned type;
@@ -712,7 +778,7 @@ int pfroute_parse_msg(struct pfroute_parser *p, const void *buf, size_t len, rtw
 	type = m.b[3];
 	if (is_type(type, p->abi->rtm_add) || is_type(type, p->abi->rtm_delete) ||
 	    is_type(type, p->abi->rtm_change) || is_type(type, p->abi->rtm_get))
-		return parse_route(p, &m, type, sink, arg);
+		return parse_route(p, dump, &m, type, sink, arg);
 	if (is_type(type, p->abi->rtm_ifinfo))
 		return parse_ifinfo(p, &m, sink, arg);
 	if (is_type(type, p->abi->rtm_newaddr) || is_type(type, p->abi->rtm_deladdr))
@@ -734,6 +800,7 @@ int pfroute_parse_msg(struct pfroute_parser *p, const void *buf, size_t len, rtw
 int pfroute_parse_buf(struct pfroute_parser *p, const void *buf, size_t len, rtw_sink *sink,
 		      void *arg)
 {
+	struct pfroute_dump dump = { 0 };
 	const uint8_t *b = buf;
 	size_t off = 0;
 	int total = 0;
@@ -744,7 +811,7 @@ int pfroute_parse_buf(struct pfroute_parser *p, const void *buf, size_t len, rtw
 
 		if (n < 0)
 			return n;
-		ret = pfroute_parse_msg(p, b + off, (size_t)n, sink, arg);
+		ret = pfroute_parse_msg(p, &dump, b + off, (size_t)n, sink, arg);
 		if (ret < 0)
 			return ret;
 		if (total <= INT_MAX - ret)

@@ -266,9 +266,11 @@ static int fetch(struct rtw_backend *b, int *mib, unsigned miblen, uint8_t **ret
 
 /* Hand every message of a snapshot to the parser. One the parser cannot
  * read is skipped: the kernel wrote it, and one odd entry should not keep
- * the rest of the table from being seen. */
+ * the rest of the table from being seen. The dump state is this
+ * snapshot's alone: its first message of a route is never an append. */
 static int dump_one(struct rtw_backend *b, int *mib, unsigned miblen, rtw_sink *sink, void *arg)
 {
+	struct pfroute_dump dump = { 0 };
 	uint8_t *buf;
 	size_t len, size, off = 0;
 	int ret;
@@ -283,7 +285,7 @@ static int dump_one(struct rtw_backend *b, int *mib, unsigned miblen, rtw_sink *
 			ret = n;
 			break;
 		}
-		ret = pfroute_parse_msg(&b->parser, buf + off, (size_t)n, sink, arg);
+		ret = pfroute_parse_msg(&b->parser, &dump, buf + off, (size_t)n, sink, arg);
 		if (ret < 0 && ret != -EBADMSG)
 			break;
 		ret = 0;
@@ -346,7 +348,8 @@ static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		} else if (n == 0) {
 			break;
 		} else {
-			ret = pfroute_parse_msg(&b->parser, b->buf, (size_t)n, name_links, &ns);
+			ret =
+			    pfroute_parse_msg(&b->parser, NULL, b->buf, (size_t)n, name_links, &ns);
 			/* a message we cannot read may hide a change: resync */
 			if (ret == -EBADMSG) {
 				ret = emit(sink, arg, RTW_EV_OVERFLOW);

@@ -55,6 +55,13 @@ static int check_sink(void *arg, const struct rtw_event *ev)
 		check_addr(&r->prefsrc, true);
 		if (r->n_nexthops > 1 || (r->n_nexthops && !r->nexthops))
 			abort();
+		/* a path is appended or removed only with a path to name */
+		if ((ev->flags & RTW_EVF_APPEND) && r->n_nexthops == 0)
+			abort();
+		if ((ev->flags & ~(unsigned)(RTW_EVF_APPEND | RTW_EVF_REPLACE)) ||
+		    (ev->flags & RTW_EVF_APPEND && ev->flags & RTW_EVF_REPLACE) ||
+		    (ev->type == RTW_EV_ROUTE_DEL && ev->flags & RTW_EVF_REPLACE))
+			abort();
 		for (i = 0; i < r->n_nexthops; i++) {
 			if (r->nexthops[i].ifindex < 0 || r->nexthops[i].weight == 0)
 				abort();
@@ -85,6 +92,7 @@ static int check_sink(void *arg, const struct rtw_event *ev)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pfroute_parser p;
+	struct pfroute_dump dump = { 0 };
 	uint8_t *copy;
 	size_t len;
 	int r, n;
@@ -109,7 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n >= 0) {
 		if ((size_t)n > len)
 			abort();
-		r = pfroute_parse_msg(&p, copy, len, check_sink, NULL);
+		/* the same message once as live and once as a dump entry */
+		r = pfroute_parse_msg(&p, NULL, copy, len, check_sink, NULL);
+		if (r < 0 && r != -EBADMSG && r != -EPROTO)
+			abort();
+		r = pfroute_parse_msg(&p, &dump, copy, len, check_sink, NULL);
 		if (r < 0 && r != -EBADMSG && r != -EPROTO)
 			abort();
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "evq.h"
 #include "pfroute/parse.h"
 #include "testutil.h"
 
@@ -47,7 +48,7 @@ static int parse_one(const struct pfroute_abi *abi, const void *buf, size_t len,
 	assert_non_null(copy);
 	if (len)
 		memcpy(copy, buf, len);
-	ret = pfroute_parse_msg(&p, copy, len, capture_sink, c);
+	ret = pfroute_parse_msg(&p, NULL, copy, len, capture_sink, c);
 	free(copy);
 	return ret;
 }
@@ -297,7 +298,8 @@ static void literal_freebsd_net_route(void **state)
 	assert_int_equal(
 	    parse_one(&pfroute_abi_freebsd, freebsd_add_net, sizeof(freebsd_add_net), &c), 1);
 	assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_ADD);
-	assert_int_equal(c.ev[0].flags, 0);
+	/* a live RTM_ADD on FreeBSD may be one more path of a route */
+	assert_int_equal(c.ev[0].flags, RTW_EVF_APPEND);
 	assert_prefix(&c.ev[0].u.route.dst, "192.168.1.0/24");
 	assert_int_equal(c.ev[0].u.route.type, RTW_ROUTE_UNICAST);
 	assert_int_equal(c.ev[0].u.route.table, 0);
@@ -484,14 +486,23 @@ static void message_types(void **state)
 		mb_ip(&m, 1, "192.0.2.1");
 		assert_int_equal(parse_one(abi, m.b, mb_done(&m), &c), 1);
 		assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_DEL);
+		/* with multipath the delete names the one path it removes */
+		assert_int_equal(c.ev[0].flags, abi->multipath ? RTW_EVF_APPEND : 0);
 
 		m.b[3] = abi->rtm_change;
 		assert_int_equal(parse_one(abi, m.b, m.len, &c), 1);
 		assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_ADD);
 		assert_int_equal(c.ev[0].flags, RTW_EVF_REPLACE);
 
-		m.b[3] = abi->rtm_get; /* sysctl dump entries */
-		assert_int_equal(parse_one(abi, m.b, m.len, &c), 1);
+		/* someone's RTM_GET answered: nothing changed */
+		m.b[3] = abi->rtm_get;
+		assert_int_equal(parse_one(abi, m.b, m.len, &c), 0);
+		assert_int_equal(c.n, 0);
+		/* the sysctl dump's entries are RTM_GETs */
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(pfroute_parse_buf(&(struct pfroute_parser){ .abi = abi }, m.b,
+						   m.len, capture_sink, &c),
+				 1);
 		assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_ADD);
 		assert_int_equal(c.ev[0].flags, 0);
 
@@ -566,13 +577,13 @@ static void skipped_messages(void **state)
 		mb_ip(&m, 0, "192.0.2.9");
 		mb_ip(&m, 1, "192.0.2.1");
 		mb_done(&m);
-		assert_int_equal(pfroute_parse_msg(&p, m.b, m.len, capture_sink, &c), 0);
+		assert_int_equal(pfroute_parse_msg(&p, NULL, m.b, m.len, capture_sink, &c), 0);
 		assert_int_equal(c.n, 0);
 		assert_int_equal(p.skipped_own, 1);
 
 		/* another process's change counts */
 		put32(&m, abi->rt_pid, 4243);
-		assert_int_equal(pfroute_parse_msg(&p, m.b, m.len, capture_sink, &c), 1);
+		assert_int_equal(pfroute_parse_msg(&p, NULL, m.b, m.len, capture_sink, &c), 1);
 		assert_int_equal(p.skipped_own, 1);
 
 		/* a request that failed changed nothing */
@@ -806,9 +817,9 @@ static void malformed_fields(void **state)
 	mb_done(&m);
 	assert_int_equal(parse_one(abi, m.b, m.len, &c), 1);
 
-	assert_int_equal(
-	    pfroute_parse_msg(&(struct pfroute_parser){ .abi = abi }, NULL, 100, capture_sink, &c),
-	    -EBADMSG);
+	assert_int_equal(pfroute_parse_msg(&(struct pfroute_parser){ .abi = abi }, NULL, NULL, 100,
+					   capture_sink, &c),
+			 -EBADMSG);
 	/* msglen below the common header */
 	t = m;
 	put16(&t, 0, 3);
@@ -938,8 +949,487 @@ static void table_from_parser(void **state)
 	need_little_endian();
 
 	assert_int_equal(
-	    pfroute_parse_msg(&p, freebsd_add_net, sizeof(freebsd_add_net), capture_sink, &c), 1);
+	    pfroute_parse_msg(&p, NULL, freebsd_add_net, sizeof(freebsd_add_net), capture_sink, &c),
+	    1);
 	assert_int_equal(c.ev[0].u.route.table, 3);
+}
+
+/* ---- multipath: one message per path ---- */
+
+/* FreeBSD amd64 sysctl NET_RT_DUMP with ROUTE_MPATH: 10.1.0.0/16 via
+ * 192.0.2.1 (ifindex 2) and via 192.0.2.2 (ifindex 3) as two consecutive
+ * RTM_GET messages, then 10.2.0.0/16 via 192.0.2.1. Each is 152 + 16 + 16
+ * + 8 bytes; the /16 mask is cut to sa_len 6, family 0. */
+static const uint8_t freebsd_mpath_dump[3][192] = {
+	{
+	    [0] = 192,
+	    [2] = 5,	 /* RTM_VERSION */
+	    [3] = 4,	 /* RTM_GET */
+	    [4] = 2,	 /* rtm_index */
+	    [8] = 0x03,	 /* RTF_UP | RTF_GATEWAY */
+	    [12] = 0x07, /* DST | GATEWAY | NETMASK */
+	    [152] = 16,
+	    [153] = 2,
+	    [156] = 10,
+	    [157] = 1, /* 10.1.0.0 */
+	    [168] = 16,
+	    [169] = 2,
+	    [172] = 192,
+	    [174] = 2,
+	    [175] = 1, /* 192.0.2.1 */
+	    [184] = 6,
+	    [188] = 255,
+	    [189] = 255, /* /16 */
+	},
+	{
+	    [0] = 192,
+	    [2] = 5,
+	    [3] = 4,
+	    [4] = 3,
+	    [8] = 0x03,
+	    [12] = 0x07,
+	    [152] = 16,
+	    [153] = 2,
+	    [156] = 10,
+	    [157] = 1, /* 10.1.0.0 again */
+	    [168] = 16,
+	    [169] = 2,
+	    [172] = 192,
+	    [174] = 2,
+	    [175] = 2, /* 192.0.2.2 */
+	    [184] = 6,
+	    [188] = 255,
+	    [189] = 255,
+	},
+	{
+	    [0] = 192,
+	    [2] = 5,
+	    [3] = 4,
+	    [4] = 2,
+	    [8] = 0x03,
+	    [12] = 0x07,
+	    [152] = 16,
+	    [153] = 2,
+	    [156] = 10,
+	    [157] = 2, /* 10.2.0.0 */
+	    [168] = 16,
+	    [169] = 2,
+	    [172] = 192,
+	    [174] = 2,
+	    [175] = 1,
+	    [184] = 6,
+	    [188] = 255,
+	    [189] = 255,
+	},
+};
+
+/* OpenBSD sysctl NET_RT_DUMP: 10.1.0.0/16 at priority 8 via 192.0.2.1
+ * (ifindex 1) and via 192.0.2.2 (ifindex 2), both RTF_MPATH, then the same
+ * prefix at priority 48 via 192.0.2.3 (ifindex 3): another route, as the
+ * priority is part of OpenBSD's key. 96 + 16 + 16 + 8 bytes each. */
+static const uint8_t openbsd_mpath_dump[3][136] = {
+	{
+	    [0] = 136,	 [2] = 5,     [3] = 4,		      /* RTM_GET */
+	    [4] = 96,					      /* rtm_hdrlen */
+	    [6] = 1,					      /* rtm_index */
+	    [10] = 8,					      /* rtm_priority RTP_STATIC */
+	    [12] = 0x07,				      /* rtm_addrs */
+	    [16] = 0x03, [17] = 0x08, [18] = 0x04,	      /* UP|GATEWAY|STATIC|MPATH */
+	    [96] = 16,	 [97] = 2,    [100] = 10,  [101] = 1, /* 10.1.0.0 */
+	    [112] = 16,	 [113] = 2,   [116] = 192, [118] = 2, [119] = 1, /* 192.0.2.1 */
+	    [128] = 6,	 [132] = 255, [133] = 255,			 /* /16 */
+	},
+	{
+	    [0] = 136,	 [2] = 5,     [3] = 4,	   [4] = 96,  [6] = 2,	 [10] = 8,   [12] = 0x07,
+	    [16] = 0x03, [17] = 0x08, [18] = 0x04, [96] = 16, [97] = 2,	 [100] = 10, [101] = 1,
+	    [112] = 16,	 [113] = 2,   [116] = 192, [118] = 2, [119] = 2, /* 192.0.2.2 */
+	    [128] = 6,	 [132] = 255, [133] = 255,
+	},
+	{
+	    [0] = 136,	 [2] = 5,     [3] = 4,	   [4] = 96,	[6] = 3,   [10] = 48, /* RTP_BGP */
+	    [12] = 0x07, [16] = 0x03, [17] = 0x08, [18] = 0x04, [96] = 16, [97] = 2,  [100] = 10,
+	    [101] = 1,	 [112] = 16,  [113] = 2,   [116] = 192, [118] = 2, [119] = 3, /* .3 */
+	    [128] = 6,	 [132] = 255, [133] = 255,
+	},
+};
+
+/* Concatenate fixtures as the sysctl buffer holds them. */
+static size_t join(uint8_t *buf, size_t cap, const void *const *msgs, const size_t *lens, size_t n)
+{
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++) {
+		assert_true(len + lens[i] <= cap);
+		memcpy(buf + len, msgs[i], lens[i]);
+		len += lens[i];
+	}
+	return len;
+}
+
+static void freebsd_multipath_dump(void **state)
+{
+	const struct pfroute_abi *abi = &pfroute_abi_freebsd;
+	struct pfroute_parser p = { .abi = abi };
+	struct capture c = { 0 };
+	uint8_t buf[4 * 192];
+	const void *msgs[] = { freebsd_mpath_dump[0], freebsd_mpath_dump[1], freebsd_mpath_dump[2],
+			       freebsd_mpath_dump[1] };
+	const size_t lens[] = { 192, 192, 192, 192 };
+	size_t len;
+	struct mb m;
+
+	need_little_endian();
+
+	/* the builder writes the same first message */
+	mb_route(&m, abi, PFR_RTM_GET, PFR_RTF_GATEWAY, 2, 0);
+	mb_ip(&m, 0, "10.1.0.0");
+	mb_ip(&m, 1, "192.0.2.1");
+	mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+	assert_int_equal(mb_done(&m), sizeof(freebsd_mpath_dump[0]));
+	assert_memory_equal(m.b, freebsd_mpath_dump[0], sizeof(freebsd_mpath_dump[0]));
+
+	len = join(buf, sizeof(buf), msgs, lens, 4);
+	assert_int_equal(pfroute_parse_buf(&p, buf, len, capture_sink, &c), 4);
+	/* first path: a plain add, which replaces what the model had */
+	assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_ADD);
+	assert_int_equal(c.ev[0].flags, 0);
+	assert_prefix(&c.ev[0].u.route.dst, "10.1.0.0/16");
+	assert_addr(&c.hop[0].gateway, "192.0.2.1");
+	assert_int_equal(c.hop[0].ifindex, 2);
+	/* second path of the same route: appended */
+	assert_int_equal(c.ev[1].type, RTW_EV_ROUTE_ADD);
+	assert_int_equal(c.ev[1].flags, RTW_EVF_APPEND);
+	assert_prefix(&c.ev[1].u.route.dst, "10.1.0.0/16");
+	assert_addr(&c.hop[1].gateway, "192.0.2.2");
+	assert_int_equal(c.hop[1].ifindex, 3);
+	/* another destination starts afresh */
+	assert_int_equal(c.ev[2].flags, 0);
+	assert_prefix(&c.ev[2].u.route.dst, "10.2.0.0/16");
+	/* and a route seen again after another one is no longer "the same" */
+	assert_int_equal(c.ev[3].flags, 0);
+	assert_prefix(&c.ev[3].u.route.dst, "10.1.0.0/16");
+
+	/* a new dump (new state) starts with a plain add, even for the
+	 * second path alone: a re-dump resets the path set */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pfroute_parse_buf(&p, freebsd_mpath_dump[1], 192, capture_sink, &c), 1);
+	assert_int_equal(c.ev[0].flags, 0);
+}
+
+static void openbsd_multipath_dump(void **state)
+{
+	const struct pfroute_abi *abi = &pfroute_abi_openbsd;
+	struct pfroute_parser p = { .abi = abi };
+	struct pfroute_dump dump = { 0 };
+	struct capture c = { 0 };
+	struct mb m;
+	size_t i;
+
+	need_little_endian();
+
+	mb_route(&m, abi, PFR_RTM_GET, PFR_RTF_GATEWAY | PFR_RTF_STATIC | PFR_OPENBSD_RTF_MPATH, 1,
+		 0);
+	m.b[PFR_OPENBSD_RT_PRIORITY] = 8;
+	mb_ip(&m, 0, "10.1.0.0");
+	mb_ip(&m, 1, "192.0.2.1");
+	mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+	assert_int_equal(mb_done(&m), sizeof(openbsd_mpath_dump[0]));
+	assert_memory_equal(m.b, openbsd_mpath_dump[0], sizeof(openbsd_mpath_dump[0]));
+
+	/* message by message, as socket.c's dump loop does it */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pfroute_parse_msg(&p, &dump, openbsd_mpath_dump[i],
+						   sizeof(openbsd_mpath_dump[i]), capture_sink, &c),
+				 1);
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.ev[0].flags, 0);
+	assert_int_equal(c.ev[0].u.route.metric, 8);
+	assert_addr(&c.hop[0].gateway, "192.0.2.1");
+	assert_int_equal(c.hop[0].ifindex, 1);
+	assert_int_equal(c.ev[1].flags, RTW_EVF_APPEND);
+	assert_int_equal(c.ev[1].u.route.metric, 8);
+	assert_addr(&c.hop[1].gateway, "192.0.2.2");
+	assert_int_equal(c.hop[1].ifindex, 2);
+	/* the same prefix at another priority is another route */
+	assert_int_equal(c.ev[2].flags, 0);
+	assert_int_equal(c.ev[2].u.route.metric, 48);
+	assert_prefix(&c.ev[2].u.route.dst, "10.1.0.0/16");
+}
+
+/* NetBSD and macOS have no multipath: two dump entries for one key are one
+ * route, the second replacing the first, never appended. */
+static void no_multipath_elsewhere(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < N_ABIS; i++) {
+		const struct pfroute_abi *abi = all_abis[i];
+		struct pfroute_parser p = { .abi = abi };
+		struct pfroute_dump dump = { 0 };
+		struct capture c = { 0 };
+		int k;
+
+		if (abi->multipath)
+			continue;
+		for (k = 0; k < 2; k++) {
+			struct mb m;
+
+			mb_route(&m, abi, abi->rtm_get, PFR_RTF_GATEWAY, (uint16_t)(2 + k), 0);
+			mb_ip(&m, 0, "10.1.0.0");
+			mb_ip(&m, 1, k ? "192.0.2.2" : "192.0.2.1");
+			mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+			mb_done(&m);
+			assert_int_equal(pfroute_parse_msg(&p, &dump, m.b, m.len, capture_sink, &c),
+					 1);
+		}
+		assert_int_equal(c.ev[0].flags, 0);
+		assert_int_equal(c.ev[1].flags, 0);
+	}
+	assert_false(pfroute_abi_netbsd.multipath);
+	assert_false(pfroute_abi_macos.multipath);
+	assert_true(pfroute_abi_freebsd.multipath);
+	assert_true(pfroute_abi_openbsd.multipath);
+}
+
+/* Live messages: a second path added, one path deleted. */
+static void multipath_live(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < N_ABIS; i++) {
+		const struct pfroute_abi *abi = all_abis[i];
+		unsigned append = abi->multipath ? RTW_EVF_APPEND : 0;
+		struct capture c;
+		struct mb m;
+
+		mb_route(&m, abi, abi->rtm_add, PFR_RTF_GATEWAY | PFR_RTF_STATIC | abi->rtf_mpath,
+			 3, 0);
+		mb_ip(&m, 0, "10.1.0.0");
+		mb_ip(&m, 1, "192.0.2.2");
+		mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+		assert_int_equal(parse_one(abi, m.b, mb_done(&m), &c), 1);
+		assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_ADD);
+		assert_int_equal(c.ev[0].flags, append);
+		assert_addr(&c.hop[0].gateway, "192.0.2.2");
+		assert_int_equal(c.hop[0].ifindex, 3);
+
+		/* the delete of one path names it: only that path goes */
+		m.b[3] = abi->rtm_delete;
+		assert_int_equal(parse_one(abi, m.b, m.len, &c), 1);
+		assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_DEL);
+		assert_int_equal(c.ev[0].flags, append);
+		assert_int_equal(c.ev[0].u.route.n_nexthops, 1);
+		assert_addr(&c.hop[0].gateway, "192.0.2.2");
+		assert_int_equal(c.hop[0].ifindex, 3);
+
+		/* a blackhole has no path to name: the route goes */
+		mb_route(&m, abi, abi->rtm_delete, PFR_RTF_GATEWAY | PFR_RTF_BLACKHOLE, 1, 0);
+		mb_ip(&m, 0, "203.0.113.0");
+		mb_ip(&m, 1, "127.0.0.1");
+		mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255, 255 }, 3);
+		assert_int_equal(parse_one(abi, m.b, mb_done(&m), &c), 1);
+		assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_DEL);
+		assert_int_equal(c.ev[0].flags, 0);
+	}
+}
+
+/* RTM_CHANGE: OpenBSD changes one path of a RTF_MPATH route in place (the
+ * gateway picks it); FreeBSD reports multipath changes as per-path
+ * ADD/DELETE, so its RTM_CHANGE is a whole single-path route. */
+static void multipath_change(void **state)
+{
+	struct capture c;
+	struct mb m;
+
+	mb_route(&m, &pfroute_abi_openbsd, PFR_RTM_CHANGE,
+		 PFR_RTF_GATEWAY | PFR_RTF_STATIC | PFR_OPENBSD_RTF_MPATH, 2, 0);
+	mb_ip(&m, 0, "10.1.0.0");
+	mb_ip(&m, 1, "192.0.2.2");
+	mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+	assert_int_equal(parse_one(&pfroute_abi_openbsd, m.b, mb_done(&m), &c), 1);
+	assert_int_equal(c.ev[0].type, RTW_EV_ROUTE_ADD);
+	assert_int_equal(c.ev[0].flags, RTW_EVF_APPEND);
+	/* without RTF_MPATH the route has one path: replaced */
+	put32(&m, pfroute_abi_openbsd.rt_flags, PFR_RTF_GATEWAY | 0x1);
+	assert_int_equal(parse_one(&pfroute_abi_openbsd, m.b, m.len, &c), 1);
+	assert_int_equal(c.ev[0].flags, RTW_EVF_REPLACE);
+
+	/* 0x40000 is RTF_PROTO3 on FreeBSD, no multipath mark */
+	mb_route(&m, &pfroute_abi_freebsd, PFR_RTM_CHANGE, PFR_RTF_GATEWAY | PFR_OPENBSD_RTF_MPATH,
+		 2, 0);
+	mb_ip(&m, 0, "10.1.0.0");
+	mb_ip(&m, 1, "192.0.2.2");
+	mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+	assert_int_equal(parse_one(&pfroute_abi_freebsd, m.b, mb_done(&m), &c), 1);
+	assert_int_equal(c.ev[0].flags, RTW_EVF_REPLACE);
+}
+
+/* ---- through the core: the model holds both paths ---- */
+
+static int to_evq(void *arg, const struct rtw_event *ev)
+{
+	struct evq_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.ev = *ev;
+	if (ev->type == RTW_EV_ROUTE_ADD || ev->type == RTW_EV_ROUTE_DEL) {
+		assert_true(ev->u.route.n_nexthops <= 1);
+		if (ev->u.route.n_nexthops)
+			it.hops[0] = ev->u.route.nexthops[0];
+		it.ev.u.route.nexthops = NULL; /* evq_deliver points it at hops */
+	}
+	if (arg)
+		evq_push(it);
+	else
+		evq_dump_add(it);
+	return 0;
+}
+
+struct paths {
+	const char *dst;
+	int n; /* -1: no such route */
+	char gw[4][64];
+};
+
+static int find_route(const struct rtw_route *r, void *user)
+{
+	struct paths *ps = user;
+	char buf[64];
+	unsigned i;
+
+	assert_true(rtw_prefix_format(&r->dst, buf, sizeof(buf)) > 0);
+	if (strcmp(buf, ps->dst) != 0)
+		return 0;
+	assert_true(r->n_nexthops <= 4);
+	ps->n = (int)r->n_nexthops;
+	for (i = 0; i < r->n_nexthops; i++)
+		assert_true(rtw_addr_format(&r->nexthops[i].gateway, ps->gw[i], sizeof(ps->gw[i])) >
+			    0);
+	return 1;
+}
+
+/* The gateways of dst's route, sorted, joined by spaces; "" when the model
+ * has no such route. */
+static const char *paths_of(struct rtw_ctx *c, const char *dst, char *out, size_t size)
+{
+	struct paths ps = { .dst = dst, .n = -1 };
+	int i, j;
+
+	assert_true(rtw_foreach_route(c, find_route, &ps) >= 0);
+	out[0] = '\0';
+	for (i = 0; i < ps.n; i++)
+		for (j = i + 1; j < ps.n; j++)
+			if (strcmp(ps.gw[j], ps.gw[i]) < 0) {
+				char t[64];
+
+				memcpy(t, ps.gw[i], sizeof(t));
+				memcpy(ps.gw[i], ps.gw[j], sizeof(t));
+				memcpy(ps.gw[j], t, sizeof(t));
+			}
+	for (i = 0; i < ps.n; i++) {
+		if (i)
+			strncat(out, " ", size - strlen(out) - 1);
+		strncat(out, ps.gw[i], size - strlen(out) - 1);
+	}
+	return out;
+}
+
+/* One live route message for 10.1.0.0/16, parsed, queued for the core. */
+static void push_live(const struct pfroute_abi *abi, unsigned type, const char *gw,
+		      uint16_t ifindex)
+{
+	struct pfroute_parser p = { .abi = abi };
+	struct mb m;
+
+	mb_route(&m, abi, type, PFR_RTF_GATEWAY, ifindex, 0);
+	mb_ip(&m, 0, "10.1.0.0");
+	mb_ip(&m, 1, gw);
+	mb_mask(&m, 0, false, (const uint8_t[]){ 255, 255 }, 2);
+	mb_done(&m);
+	assert_int_equal(pfroute_parse_msg(&p, NULL, m.b, m.len, to_evq, &evq), 1);
+}
+
+static void multipath_through_core(void **state)
+{
+	const struct pfroute_abi *abi = &pfroute_abi_freebsd;
+	struct pfroute_parser p = { .abi = abi };
+	uint8_t buf[3 * 192];
+	const void *msgs[] = { freebsd_mpath_dump[0], freebsd_mpath_dump[1],
+			       freebsd_mpath_dump[2] };
+	const size_t lens[] = { 192, 192, 192 };
+	struct rtw_ctx *c;
+	char out[256];
+	size_t len;
+
+	need_little_endian();
+
+	evq_reset();
+	evq_dump_add(evq_link(2, "em0", true, true));
+	evq_dump_add(evq_link(3, "em1", true, true));
+	len = join(buf, sizeof(buf), msgs, lens, 3);
+	assert_int_equal(pfroute_parse_buf(&p, buf, len, to_evq, NULL), 3);
+	c = evq_ctx(NULL);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.1 192.0.2.2");
+	assert_string_equal(paths_of(c, "10.2.0.0/16", out, sizeof(out)), "192.0.2.1");
+
+	/* route delete -net 10.1.0.0/16 192.0.2.1: the other path stays */
+	push_live(abi, PFR_RTM_DELETE, "192.0.2.1", 2);
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.2");
+
+	/* route add -net 10.1.0.0/16 192.0.2.1 again: two paths */
+	push_live(abi, PFR_RTM_ADD, "192.0.2.1", 2);
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.1 192.0.2.2");
+
+	/* both paths deleted: the route is gone, the other one stays */
+	push_live(abi, PFR_RTM_DELETE, "192.0.2.1", 2);
+	push_live(abi, PFR_RTM_DELETE, "192.0.2.2", 3);
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "");
+	assert_string_equal(paths_of(c, "10.2.0.0/16", out, sizeof(out)), "192.0.2.1");
+	rtw_free(c);
+}
+
+/* A re-dump after lost events: its first message of a route replaces the
+ * model's path set, so a path the kernel no longer has does not linger. */
+static void multipath_redump_resets(void **state)
+{
+	const struct pfroute_abi *abi = &pfroute_abi_freebsd;
+	struct pfroute_parser p = { .abi = abi };
+	uint8_t buf[2 * 192];
+	const void *msgs[] = { freebsd_mpath_dump[0], freebsd_mpath_dump[1] };
+	const size_t lens[] = { 192, 192 };
+	struct evq_item ov;
+	struct rtw_ctx *c;
+	char out[256];
+	size_t len;
+
+	need_little_endian();
+
+	evq_reset();
+	evq_dump_add(evq_link(2, "em0", true, true));
+	evq_dump_add(evq_link(3, "em1", true, true));
+	len = join(buf, sizeof(buf), msgs, lens, 2);
+	assert_int_equal(pfroute_parse_buf(&p, buf, len, to_evq, NULL), 2);
+	c = evq_ctx(NULL);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.1 192.0.2.2");
+
+	/* the kernel dropped path .1 and the message was lost: the next dump
+	 * lists only .2 */
+	evq.n_dump = 2; /* keep the links */
+	assert_int_equal(pfroute_parse_buf(&p, freebsd_mpath_dump[1], 192, to_evq, NULL), 1);
+	memset(&ov, 0, sizeof(ov));
+	ov.ev.type = RTW_EV_OVERFLOW;
+	evq_push(ov);
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_true(evq.dumps >= 2);
+	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.2");
+	rtw_free(c);
 }
 
 int main(void)
@@ -967,6 +1457,13 @@ int main(void)
 		cmocka_unit_test(dump_buffer),
 		cmocka_unit_test(sink_error_stops),
 		cmocka_unit_test(table_from_parser),
+		cmocka_unit_test(freebsd_multipath_dump),
+		cmocka_unit_test(openbsd_multipath_dump),
+		cmocka_unit_test(no_multipath_elsewhere),
+		cmocka_unit_test(multipath_live),
+		cmocka_unit_test(multipath_change),
+		cmocka_unit_test(multipath_through_core),
+		cmocka_unit_test(multipath_redump_resets),
 	};
 
 	test_output_tap();
