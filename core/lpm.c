@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 /* A node at depth d holds the prefixes whose length is in (8d, 8d+8] (the
  * root also holds /0) as a heap-ordered bitmap: relative length l in 1..8
@@ -49,7 +52,24 @@ struct lpm {
 	struct top_slot *top;
 	size_t top_min;		/* build it from this many prefixes on (0: never) */
 	unsigned top_lo, top_n; /* the first-16-bit values it covers */
+	/* IPv4 tables with the direct index also get a front array on the
+	 * first FRONT_BITS bits: most random addresses fall in a block with
+	 * no longer prefix, and there one 4-byte entry is the answer. */
+	uint32_t *front;
+	void *front_mem; /* the allocation front sits in, aligned within it */
 };
+
+/* Entry of the front array: value << 6 | len. Values too big to pack, and
+ * blocks holding a prefix longer than FRONT_BITS, say FRONT_DEEP: the lookup
+ * goes on through the direct index. Values stay below 2^25, so that bit 31
+ * set means no prefix at all (FRONT_NONE). */
+#define FRONT_BITS  20
+#define FRONT_DEEP  63u
+#define FRONT_NONE  0xffffffc0u
+#define FRONT_VMAX  ((UINT32_C(1) << 25) - 1)
+#define FRONT_N	    (UINT32_C(1) << FRONT_BITS)
+#define FRONT_HUGE  ((size_t)2 << 20)
+#define FRONT_ALLOC (FRONT_N * sizeof(uint32_t) + FRONT_HUGE)
 
 /* Slot a << 8 | b of the direct index. */
 struct top_slot {
@@ -509,6 +529,8 @@ void lpm_free(struct lpm *t)
 	subtree_free(t, t->root);
 	if (t->top)
 		mem_free(t->mem, t->top, TOP_SIZE(t));
+	if (t->front_mem)
+		mem_free(t->mem, t->front_mem, FRONT_ALLOC);
 	mem_free(t->mem, t, sizeof(*t));
 }
 
@@ -560,6 +582,97 @@ static void top_fill(struct lpm *t, unsigned lo, unsigned n)
 		top_slot_fill(t, s >> 8, s & 255, &t->top[s - t->top_lo]);
 }
 
+static uint32_t front_pack(uint32_t value, unsigned len)
+{
+	if (value == LPM_NONE)
+		return FRONT_NONE;
+	return value > FRONT_VMAX ? FRONT_DEEP : value << 6 | len;
+}
+
+/* Front entry of block blk (the first FRONT_BITS bits), from its top slot,
+ * which must be up to date. */
+static uint32_t front_entry(const struct lpm *t, uint32_t blk)
+{
+	const unsigned rel = FRONT_BITS - 16, span = 1u << (8 - rel);
+	const struct top_slot *ts = &t->top[blk >> rel];
+	const struct lpm_node *n;
+	const struct lpm_leaf *lf;
+	unsigned o0 = (blk << (8 - rel)) & 255, o, i;
+	uint32_t k;
+
+	if (!ts->deeper)
+		return front_pack(ts->value, ts->len);
+	if (is_leaf(ts->deeper)) {
+		lf = as_leaf(ts->deeper);
+		k = (uint32_t)lf->key[0] << 24 | (uint32_t)lf->key[1] << 16 |
+		    (uint32_t)lf->key[2] << 8 | lf->key[3];
+		if (lf->len > FRONT_BITS)
+			return k >> (32 - FRONT_BITS) == blk ? FRONT_DEEP
+							     : front_pack(ts->value, ts->len);
+		if (k >> (32 - lf->len) == blk >> (FRONT_BITS - lf->len))
+			return front_pack(lf->value, lf->len);
+		return front_pack(ts->value, ts->len);
+	}
+	n = as_node(ts->deeper);
+	for (o = o0; o < o0 + span; o++) {
+		if (bit_test(n->kid, o))
+			return FRONT_DEEP;
+		i = node_best(n, o);
+		if (i && 31 - (unsigned)__builtin_clz(i) > rel)
+			return FRONT_DEEP;
+	}
+	i = node_best(n, o0);
+	if (!i)
+		return front_pack(ts->value, ts->len);
+	return front_pack(node_vals(n)[pfx_rank(n, i)], 16 + 31 - (unsigned)__builtin_clz(i));
+}
+
+/* Refills the front entries of the blocks under key/len. */
+static void front_fill(struct lpm *t, const uint8_t *key, unsigned len)
+{
+	uint32_t k =
+	    (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
+	uint32_t lo = k >> (32 - FRONT_BITS), n = 1, b;
+
+	if (len < FRONT_BITS) {
+		n = UINT32_C(1) << (FRONT_BITS - len);
+		lo &= ~(n - 1);
+	}
+	for (b = lo; b < lo + n; b++)
+		t->front[b] = front_entry(t, b);
+}
+
+/* The front array is 4 MiB read at random: aligned to a huge page and
+ * advised so, it costs no TLB misses where the system has huge pages. */
+static void front_build(struct lpm *t)
+{
+	static const uint8_t zero[4];
+	uintptr_t p;
+
+	if (t->bits != 32)
+		return;
+	t->front_mem = mem_alloc(t->mem, FRONT_ALLOC);
+	if (!t->front_mem)
+		return;
+	t->bytes += FRONT_ALLOC;
+	p = ((uintptr_t)t->front_mem + FRONT_HUGE - 1) & ~(uintptr_t)(FRONT_HUGE - 1);
+	t->front = (uint32_t *)p;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	madvise(t->front, FRONT_N * sizeof(uint32_t), MADV_HUGEPAGE);
+#endif
+	front_fill(t, zero, 0);
+}
+
+static void front_drop(struct lpm *t)
+{
+	if (!t->front_mem)
+		return;
+	mem_free(t->mem, t->front_mem, FRONT_ALLOC);
+	t->bytes -= FRONT_ALLOC;
+	t->front_mem = NULL;
+	t->front = NULL;
+}
+
 /* After an edit of key/len: the slots under the prefix when it is /16 or
  * shorter, else its one slot, and all of key[0]'s when its depth-1 node
  * appeared or went. The index is built or dropped as the table crosses
@@ -576,12 +689,14 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 			return;
 		t->bytes += TOP_SIZE(t);
 		top_fill(t, 0, 65536);
+		front_build(t);
 		return;
 	}
 	if (!t->top_min || t->count < t->top_min / 2) {
 		mem_free(t->mem, t->top, TOP_SIZE(t));
 		t->bytes -= TOP_SIZE(t);
 		t->top = NULL;
+		front_drop(t);
 		return;
 	}
 	if (depth1_changed)
@@ -590,6 +705,10 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 		top_fill(t, s & ~((1u << (16 - len)) - 1), 1u << (16 - len));
 	else if (!depth1_changed)
 		top_fill(t, s, 1);
+	/* only answers under the prefix changed; whether a block holds a
+	 * longer prefix is about its contents, not how the trie stores them */
+	if (t->front)
+		front_fill(t, key, len);
 }
 
 void lpm_set_top_min(struct lpm *t, size_t n)
@@ -637,8 +756,12 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 	struct top_mark after;
 
 	top_mark(t, k, &after);
-	if (t->top && len > 16 && before->depth1 == after.depth1 && before->deeper == after.deeper)
+	if (t->top && len > 16 && before->depth1 == after.depth1 &&
+	    before->deeper == after.deeper) {
+		if (t->front)
+			front_fill(t, k, len);
 		return;
+	}
 	top_update(t, k, len, before->depth1 != after.depth1);
 }
 
@@ -903,6 +1026,19 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 	uint32_t v;
 	uintptr_t c;
 
+	if (t->front) {
+		uint32_t e = t->front[((uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+				       (uint32_t)addr[2] << 8 | addr[3]) >>
+				      (32 - FRONT_BITS)];
+
+		if ((e & 63) != FRONT_DEEP) {
+			/* bit 31 spreads over the top bits: FRONT_NONE gives LPM_NONE */
+			v = e >> 6 | (0u - (e >> 31)) << 26;
+			if (ret_len && v != LPM_NONE)
+				*ret_len = e & 63;
+			return v;
+		}
+	}
 	if (t->top && ((unsigned)addr[0] << 8 | addr[1]) - t->top_lo < t->top_n) {
 		const struct top_slot *ts = &t->top[((unsigned)addr[0] << 8 | addr[1]) - t->top_lo];
 
