@@ -100,7 +100,9 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 #define PFR_RTM_CHANGE	  3
 #define PFR_RTM_GET	  4
 
-/* FreeBSD amd64 (sys/net/route.h, sys/net/if.h) */
+/* FreeBSD amd64 (sys/net/route.h, sys/net/if.h). Checked against the
+ * headers of 13 and later: rt_msghdr with rmx_weight/rmx_nhidx, if_data with
+ * ifi_vhid/ifi_datalen, so link state at 16 + 4. */
 #define PFR_FREEBSD_VERSION	   5
 #define PFR_FREEBSD_SA_ALIGN	   8
 #define PFR_FREEBSD_RTAX_MAX	   8
@@ -160,7 +162,9 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 #define PFR_MACOS_RTF_BROADCAST 0x400000
 #define PFR_MACOS_RTF_MULTICAST 0x800000
 
-/* OpenBSD, LP64 (sys/net/route.h, sys/net/if.h) */
+/* OpenBSD, LP64 (sys/net/route.h, sys/net/if.h). Checked against route.h
+ * 1.218 and if.h 1.221 (2025): if_msghdr has ifm_xflags before ifm_data at
+ * 24, so link state at 24 + 3. */
 #define PFR_OPENBSD_VERSION	   5
 #define PFR_OPENBSD_SA_ALIGN	   8
 #define PFR_OPENBSD_RTAX_MAX	   15
@@ -203,7 +207,9 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 #define PFR_OPENBSD_RTP_DOWN	   0x80
 #define PFR_OPENBSD_RTP_MASK	   0x7f
 
-/* NetBSD 8 and later, LP64 (sys/net/route.h, sys/net/if.h) */
+/* NetBSD 8 and later, LP64 (sys/net/route.h, sys/net/if.h). Checked
+ * against route.h 1.114 and the NetBSD 8 if.h (ifa_msghdr with ifam_pid and
+ * ifam_addrflags, __align64 message headers, int ifi_link_state). */
 #define PFR_NETBSD_VERSION	  4
 #define PFR_NETBSD_SA_ALIGN	  8
 #define PFR_NETBSD_RTAX_MAX	  9
