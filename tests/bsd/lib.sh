@@ -175,3 +175,31 @@ expect_field() {
   echo "$2 $3: got $got, want $4"
   return 1
 }
+
+# route_gateways MODEL_JSON DST: the gateways of the route to DST (every
+# next hop), sorted and space-separated, from the last {"routes":[...]}
+# line; "absent" when there is no such route.
+route_gateways() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import json, sys
+routes = None
+for line in open(sys.argv[1]):
+    if line.startswith('{"routes":'):
+        routes = json.loads(line)["routes"]
+for r in routes or []:
+    if r["dst"] == sys.argv[2]:
+        print(" ".join(sorted(str(h.get("gateway")) for h in r.get("nexthops", []))))
+        sys.exit(0)
+print("absent")
+PYEOF
+}
+
+# expect_gateways MODEL_JSON DST WANT ("GW1 GW2", sorted)
+expect_gateways() {
+  got=$(route_gateways "$1" "$2")
+  if [ "$got" = "$3" ]; then
+    return 0
+  fi
+  echo "$2 gateways: got $got, want $3"
+  return 1
+}
