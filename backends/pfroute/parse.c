@@ -70,8 +70,12 @@ const struct pfroute_abi pfroute_abi_freebsd = {
 	/* ROUTE_MPATH (13+): rtsock splits every change that involves a
 	 * nexthop group into one RTM_ADD or RTM_DELETE per path
 	 * (rib_decompose_notification(), a changed weight as DELETE + ADD), so
-	 * RTM_CHANGE only ever speaks of single-path routes; the sysctl dump
-	 * gives one message per path of a route, consecutively. */
+	 * RTM_CHANGE only ever speaks of single-path routes, and a whole
+	 * multipath route removed (its interface gone) comes as one RTM_DELETE
+	 * per path. A delete request without a gateway fails on a multipath
+	 * route in current sources (ESRCH from rt_delete_conditional()), so
+	 * every RTM_DELETE names its path. The sysctl dump gives one message
+	 * per path of a route, consecutively, in nexthop-index order. */
 	.multipath = 1,
 };
 
