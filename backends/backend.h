@@ -29,6 +29,14 @@ enum rtw_event_type {
 #define RTW_EVF_FLUSH_V4                                                                           \
 	0x04 /* LINK_DOWN/ADDR_DEL: the kernel silently flushed IPv4 routes;
 				 the backend follows with RTW_EV_OVERFLOW to resync */
+/* ROUTE_ADD where the kernel keeps several routes under one key side by
+ * side (Linux IPv4 `ip route append` / `prepend`: fib aliases with the same
+ * table, prefix, tos and metric; the first usable one answers lookups): one
+ * more route under the key, after (DUP_APPEND) or before (DUP_PREPEND) the
+ * ones there. A route equal to one already under the key is that route (the
+ * kernel refuses exact duplicates), as when a re-dump lists it again. */
+#define RTW_EVF_DUP_APPEND  0x08
+#define RTW_EVF_DUP_PREPEND 0x10
 
 /* A nexthop object (Linux `ip nexthop`): either one hop, a blackhole, or a
  * group of other objects with weights. */

@@ -853,14 +853,54 @@ static uint32_t replace_target6(const struct model *m, uint32_t head, const stru
 	return first;
 }
 
+/* true when attribute set a describes the same path as r: what the kernel
+ * compares when it deletes one of several routes under a key. */
+static bool attr_same_path(const struct model *m, const struct attr *a, const struct rtw_route *r)
+{
+	unsigned n = type_has_hops((uint8_t)r->type) && !r->nhid ? r->n_nexthops : 0, i;
+
+	(void)m;
+	if (a->type != (uint8_t)r->type || a->nhid != r->nhid || a->n_nh != n ||
+	    !addr_eq(&a->prefsrc, &r->prefsrc))
+		return false;
+	for (i = 0; i < n; i++)
+		if (a->nh[i].ifindex != r->nexthops[i].ifindex ||
+		    !addr_eq(&a->nh[i].gateway, &r->nexthops[i].gateway))
+			return false;
+	return true;
+}
+
+/* Of the routes under slot's key (slot is the first), the one r names:
+ * Linux IPv4 keeps `ip route append/prepend` duplicates apart, and a
+ * deletion notice names the one that went by its path. The first when none
+ * matches. */
+static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_route *r)
+{
+	const struct attr *first = m->attrs[m->routes[slot].attr];
+	uint32_t s;
+
+	if (m->routes[slot].family != AF_INET)
+		return slot;
+	for (s = slot; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *a = m->attrs[m->routes[s].attr];
+
+		if (a->tos != first->tos || a->metric != first->metric)
+			break;
+		if (attr_same_path(m, a, r))
+			return s;
+	}
+	return slot;
+}
+
 int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
 	uint32_t head, slot, old_best, new_best, *pp;
 	struct lpm *t;
 	struct route_rec *rec;
-	int64_t id;
+	int64_t id = 0;
 	int e, family;
+	bool dup;
 
 	e = route_check(r, addr);
 	if (e < 0)
@@ -870,6 +910,24 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			  &head);
 	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
 		slot = replace_target6(m, head, r);
+	dup = family == AF_INET && slot != SLOT_NONE &&
+	      (evflags & (RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND));
+	if (dup) {
+		uint32_t s;
+
+		id = attr_intern_route(m, r);
+		if (id < 0)
+			return (int)id;
+		for (s = slot; s != SLOT_NONE && m->attrs[m->routes[s].attr]->tos == r->tos &&
+			       m->attrs[m->routes[s].attr]->metric == r->metric;
+		     s = m->routes[s].next)
+			if (m->routes[s].attr == (uint32_t)id) {
+				m->routes[s].gen = m->gen;
+				attr_release(m, (uint32_t)id);
+				return 0;
+			}
+		slot = SLOT_NONE; /* one more route under the key */
+	}
 	if (slot != SLOT_NONE) {
 		if (evflags & RTW_EVF_APPEND && !r->nhid && !m->attrs[m->routes[slot].attr]->nhid) {
 			struct rtw_route merged = *r;
@@ -895,7 +953,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	}
 
 	/* A new route: reserve everything, then link it in. */
-	id = attr_intern_route(m, r);
+	if (!dup)
+		id = attr_intern_route(m, r);
 	if (id < 0)
 		return (int)id;
 	if (slots_reserve(m) < 0 || (head == SLOT_NONE && buckets_reserve(m, m->n_heads + 1) < 0)) {
@@ -924,11 +983,16 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	} else {
 		uint32_t *link = &head, prev_head = head;
 
+		bool before_equal = evflags & RTW_EVF_DUP_PREPEND;
+
 		pp = link;
-		while (*pp != SLOT_NONE && (m->attrs[m->routes[*pp].attr]->tos > r->tos ||
-					    (m->attrs[m->routes[*pp].attr]->tos == r->tos &&
-					     m->attrs[m->routes[*pp].attr]->metric <= r->metric)))
-			pp = &m->routes[*pp].next; /* after equal ones, as the kernel appends */
+		/* after equal ones, as the kernel appends; before them for a prepend */
+		while (*pp != SLOT_NONE &&
+		       (m->attrs[m->routes[*pp].attr]->tos > r->tos ||
+			(m->attrs[m->routes[*pp].attr]->tos == r->tos &&
+			 (m->attrs[m->routes[*pp].attr]->metric < r->metric ||
+			  (!before_equal && m->attrs[m->routes[*pp].attr]->metric == r->metric)))))
+			pp = &m->routes[*pp].next;
 		rec->next = *pp;
 		*pp = slot;
 		if (head != prev_head)
@@ -963,6 +1027,7 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 			  route_disc(r), &head);
 	if (slot == SLOT_NONE)
 		return 0;
+	slot = dup_pick(m, slot, r);
 	if (evflags & RTW_EVF_APPEND && r->n_nexthops && !m->attrs[m->routes[slot].attr]->nhid) {
 		const struct attr *old = m->attrs[m->routes[slot].attr];
 		size_t vsz = (old->n_nh + r->n_nexthops + 1) * sizeof(struct rtw_nexthop);

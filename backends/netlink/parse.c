@@ -33,7 +33,8 @@
  *   it under the same key are APPEND; an IPv6 DELROUTE of a single hop is an
  *   APPEND DEL ("remove this hop", the route goes when none remain).
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos
- *   and metric) as separate entries; the model keys them as one route.
+ *   and metric) as separate entries, in list order; the first usable one
+ *   answers. They arrive as RTW_EVF_DUP_APPEND / DUP_PREPEND (see below).
  */
 #include "parse.h"
 
@@ -141,7 +142,7 @@ static unsigned hop_flags(unsigned rtnh_flags)
 void nl_parse_begin(struct nl_parser *p, bool notification)
 {
 	p->notification = notification;
-	p->v6_prev_valid = false;
+	p->prev_valid = false;
 }
 
 size_t nl_parse_max_hops(size_t msg_len)
@@ -213,6 +214,7 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 	struct rtw_route *r = &ev.u.route;
 	struct attr_table t;
 	unsigned n = 0;
+	bool same;
 	int err;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
@@ -309,12 +311,11 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 
 	if (ev.type == RTW_EV_ROUTE_ADD && (nlh->nlmsg_flags & NLM_F_REPLACE))
 		ev.flags |= RTW_EVF_REPLACE;
-	/* See the head of the file: IPv6 keeps several routes per key. */
+	/* See the head of the file: both families keep several routes per key. */
+	same = !p->notification && p->prev_valid && p->prev_table == r->table &&
+	       p->prev_metric == r->metric && p->prev_tos == r->tos &&
+	       prefix_cmp(&p->prev_dst, &r->dst) == 0;
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_ADD && n > 0) {
-		bool same = p->v6_prev_valid && p->v6_prev_table == r->table &&
-			    p->v6_prev_metric == r->metric &&
-			    prefix_cmp(&p->v6_prev_dst, &r->dst) == 0;
-
 		/* a notification with RTA_MULTIPATH is the whole sibling set,
 		 * hidden weights of the old hops included: it replaces */
 		if (p->notification ? !(ev.flags & RTW_EVF_REPLACE) && !t.tb[RTA_MULTIPATH] : same)
@@ -323,11 +324,24 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_DEL && !t.tb[RTA_MULTIPATH] &&
 	    n == 1)
 		ev.flags |= RTW_EVF_APPEND;
-	if (rtm->rtm_family == AF_INET6 && !p->notification) {
-		p->v6_prev_valid = true;
-		p->v6_prev_dst = r->dst;
-		p->v6_prev_table = r->table;
-		p->v6_prev_metric = r->metric;
+	/* IPv4 (fib_table_insert): a notification of a route put beside others
+	 * under its key has NLM_F_APPEND (ip route append) or neither
+	 * NLM_F_EXCL nor NLM_F_REPLACE (prepend); a new key has NLM_F_EXCL. In a
+	 * dump the ones after the first under a key follow it in list order. */
+	if (rtm->rtm_family == AF_INET && ev.type == RTW_EV_ROUTE_ADD &&
+	    !(ev.flags & RTW_EVF_REPLACE)) {
+		if (p->notification ? (nlh->nlmsg_flags & NLM_F_APPEND) != 0 : same)
+			ev.flags |= RTW_EVF_DUP_APPEND;
+		else if (p->notification && (nlh->nlmsg_flags & NLM_F_CREATE) &&
+			 !(nlh->nlmsg_flags & NLM_F_EXCL))
+			ev.flags |= RTW_EVF_DUP_PREPEND;
+	}
+	if (!p->notification) {
+		p->prev_valid = true;
+		p->prev_dst = r->dst;
+		p->prev_table = r->table;
+		p->prev_metric = r->metric;
+		p->prev_tos = r->tos;
 	}
 
 	err = sink(arg, &ev);

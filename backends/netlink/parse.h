@@ -28,11 +28,12 @@ struct nl_parser {
 	/* Messages understood but deliberately not turned into events
 	 * (cloned routes, source-specific routes, foreign families). */
 	uint64_t skipped;
-	/* The key of the previous IPv6 route of this dump, to tell the first
-	 * route under a key from the ones the kernel keeps beside it. */
-	bool v6_prev_valid;
-	struct rtw_prefix v6_prev_dst;
-	uint32_t v6_prev_table, v6_prev_metric;
+	/* The key of the previous route of this dump, to tell the first route
+	 * under a key from the ones the kernel keeps beside it. */
+	bool prev_valid;
+	struct rtw_prefix prev_dst; /* its family is the route's */
+	uint32_t prev_table, prev_metric;
+	uint8_t prev_tos;
 };
 
 /* Start a stream of notifications or of one dump reply: sets notification

@@ -80,4 +80,12 @@ record addr "ip addr add 10.1.0.77/24 dev v0; ip addr del 10.1.0.77/24 dev v0"
 record link-down "ip link set v2 down"
 record link-up "ip link set v2 up"
 record link-gone "ip link del v2"
+
+# IPv4 keeps duplicates under one key (table, prefix, tos, metric) apart:
+# append and prepend notifications, a dump that lists them in order, and the
+# deletion of one by its path. On v0, which is still there.
+ip route add 10.50.0.0/24 via 10.1.0.2 dev v0
+record v4-dup "ip route append 10.50.0.0/24 via 10.1.0.3 dev v0; ip route prepend 10.50.0.0/24 via 10.1.0.4 dev v0"
+"$cap" dump "$out/dump-dup.nl"
+record v4-dup-del "ip route del 10.50.0.0/24 via 10.1.0.3 dev v0"
 ls -l "$out"

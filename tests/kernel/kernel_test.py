@@ -281,12 +281,22 @@ def random_op(rng, added):
             del added[(fam, dst, table, metric)]
         return
     if r < 0.90:
-        # IPv6 multipath: append a hop to a gateway route (a sibling), or
+        # IPv4: a duplicate under the key (see below). IPv6 multipath:
+        # append a hop to a gateway route (a sibling), or
         # delete one hop. Appending to a device, reject or prefsrc route
         # makes a second route under the key with other attributes, which
         # the model (one route per key) cannot hold.
         fam, dst, table, metric = rng.choice(sorted(added))
-        if fam != 6 or added[(fam, dst, table, metric)] not in ("gw", "ecmp"):
+        if fam == 4:
+            # IPv4 keeps append/prepend duplicates under one key as routes
+            # of their own (the first usable one answers); a delete naming a
+            # path takes that one.
+            dev = rng.choice(["v0", "v2"])
+            verb = rng.choice(["append", "prepend", "del"])
+            ipq("-4 route %s %s table %d metric %d via %s dev %s" %
+                (verb, dst, table, metric, gw(rng, 4, dev), dev))
+            return
+        if added[(fam, dst, table, metric)] not in ("gw", "ecmp"):
             return
         dev = rng.choice(["v0", "v2"])
         verb = rng.choice(["append", "del"])

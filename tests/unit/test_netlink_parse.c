@@ -340,7 +340,7 @@ static void dump_ipv6_routes_sharing_a_key(void **state)
 	assert_int_equal(ifs, 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5);
 	/* a key seen again in a new dump replaces again */
 	nl_parse_begin(&p, false);
-	assert_false(p.v6_prev_valid);
+	assert_false(p.prev_valid);
 }
 
 static void ipv6_append_is_whole_route(void **state)
@@ -416,6 +416,48 @@ static void ipv4_replace_add_delete(void **state)
 	/* IPv4 has no multipath hop deletion: a DEL is the whole route */
 	assert_int_equal(l.e[1].ev.flags, 0);
 	assert_int_equal(l.e[1].ev.u.route.metric, 50);
+}
+
+/* ip route append / prepend under an existing IPv4 key, a dump listing the
+ * three routes under it in the kernel's order, and the deletion of one by
+ * its path (recorded by tests/kernel/capture-fixtures.sh). */
+static void ipv4_duplicates(void **state)
+{
+	const char *order[] = { "10.1.0.4", "10.1.0.2", "10.1.0.3" };
+	struct nl_parser p = parser(true);
+	struct rtw_prefix key = pfx("10.50.0.0/24");
+	static struct log l;
+	unsigned i, seen = 0;
+
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(parse_file("v4-dup", &p, &l), 2);
+	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_ADD);
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_DUP_APPEND);
+	assert_true(addr_is(&l.e[0].ev.u.route.nexthops[0].gateway, "10.1.0.3"));
+	assert_int_equal(l.e[1].ev.flags, RTW_EVF_DUP_PREPEND);
+	assert_true(addr_is(&l.e[1].ev.u.route.nexthops[0].gateway, "10.1.0.4"));
+
+	p = parser(false);
+	memset(&l, 0, sizeof(l));
+	assert_true(parse_file("dump-dup", &p, &l) > 0);
+	for (i = 0; i < l.n; i++) {
+		const struct rtw_event *e = &l.e[i].ev;
+
+		if (e->type != RTW_EV_ROUTE_ADD || prefix_cmp(&e->u.route.dst, &key) != 0)
+			continue;
+		assert_true(seen < 3);
+		assert_true(addr_is(&e->u.route.nexthops[0].gateway, order[seen]));
+		assert_int_equal(e->flags, seen ? RTW_EVF_DUP_APPEND : 0);
+		seen++;
+	}
+	assert_int_equal(seen, 3);
+
+	p = parser(true);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(parse_file("v4-dup-del", &p, &l), 1);
+	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_DEL);
+	assert_int_equal(l.e[0].ev.flags, 0);
+	assert_true(addr_is(&l.e[0].ev.u.route.nexthops[0].gateway, "10.1.0.3"));
 }
 
 static void nexthop_objects(void **state)
@@ -853,6 +895,7 @@ int main(void)
 		cmocka_unit_test(ipv6_hop_delete_removes_only_that_hop),
 		cmocka_unit_test(ipv6_replace_across_kinds),
 		cmocka_unit_test(ipv4_replace_add_delete),
+		cmocka_unit_test(ipv4_duplicates),
 		cmocka_unit_test(nexthop_objects),
 		cmocka_unit_test(address_delete_asks_for_resync),
 		cmocka_unit_test(link_down_up_gone),

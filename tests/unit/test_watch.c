@@ -479,6 +479,94 @@ static void resync_reconciles(void **state)
 	rtw_free(c);
 }
 
+/* The gateway of the route 10.9.0.1 resolves to, as text. */
+static const char *dup_gw(struct rtw_ctx *c, char *buf, size_t size)
+{
+	struct sockaddr_storage a = evq_sa("10.9.0.1");
+	struct rtw_route r;
+
+	if (rtw_lookup(c, (struct sockaddr *)&a, &r) != 0 || r.n_nexthops != 1)
+		return "none";
+	rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf[0]) * size);
+	return buf;
+}
+
+static struct evq_item dup_route(enum rtw_event_type t, const char *gw, int ifindex, unsigned flags)
+{
+	struct evq_item it = evq_route(t, "10.9.0.0/16", gw, ifindex, 0, 254, RTW_ROUTE_UNICAST);
+
+	it.ev.flags = flags;
+	return it;
+}
+
+static size_t count_routes(struct rtw_ctx *c)
+{
+	struct rtw_stats st;
+
+	rtw_get_stats(c, &st);
+	return st.routes;
+}
+
+/* Linux IPv4 keeps `ip route append` / `prepend` duplicates under one key
+ * (table, prefix, tos, metric) as separate routes; the first usable one
+ * answers, and a deletion takes the one it names. */
+static void ipv4_duplicates_under_one_key(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct evq_item ov;
+	size_t base;
+	char buf[64];
+
+	started(c);
+	base = count_routes(c);
+	evq_push(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.7", 2, 0));
+	evq_push(dup_route(RTW_EV_ROUTE_ADD, "198.51.100.7", 3, RTW_EVF_DUP_APPEND));
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 2);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.7"); /* the first answers */
+	/* the first goes (deleted by its path): the appended one is left */
+	evq_push(dup_route(RTW_EV_ROUTE_DEL, "192.0.2.7", 2, 0));
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 1);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "198.51.100.7");
+	/* a prepend goes before it and answers */
+	evq_push(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.8", 2, RTW_EVF_DUP_PREPEND));
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 2);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.8");
+	/* the first one's link goes down: the next one answers */
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "198.51.100.7");
+	evq_push(evq_link(2, "eth0", true, true));
+	rtw_dispatch(c);
+	/* deleting the second by its path leaves the first */
+	evq_push(dup_route(RTW_EV_ROUTE_DEL, "198.51.100.7", 3, 0));
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 1);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.8");
+	/* a re-dump lists both duplicates again, in list order: nothing
+	 * doubles, and what the dump no longer has goes */
+	evq_push(dup_route(RTW_EV_ROUTE_ADD, "198.51.100.9", 3, RTW_EVF_DUP_APPEND));
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 2);
+	evq_dump_add(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.8", 2, 0));
+	evq_dump_add(dup_route(RTW_EV_ROUTE_ADD, "198.51.100.9", 3, RTW_EVF_DUP_APPEND));
+	memset(&ov, 0, sizeof(ov));
+	ov.ev.type = RTW_EV_OVERFLOW;
+	evq_push(ov);
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 2);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.8");
+	/* without the flags, an add under an existing key replaces (a stale
+	 * model, or an OS without duplicates) */
+	evq_push(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.99", 2, 0));
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), base + 2);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.99");
+	rtw_free(c);
+}
+
 /* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
  * the end of the stream, without any callback code. */
 static void socket_watch_shuts_down(void **state)
@@ -539,6 +627,7 @@ int main(void)
 		cmocka_unit_test(callbacks_may_change_watches),
 		cmocka_unit_test(notices),
 		cmocka_unit_test(resync_reconciles),
+		cmocka_unit_test(ipv4_duplicates_under_one_key),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
