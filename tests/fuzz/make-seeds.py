@@ -154,6 +154,20 @@ def pfroute_seeds():
             msgs["ifannounce"] = finish(h, b"")
         if num("RTM_DESYNC") is not None:
             msgs["desync"] = finish(header(num("RT_SIZE"), num("RTM_DESYNC"), None), b"")
+        # a multipath route as a sysctl dump lists it: two RTM_GET entries
+        # for 10.9.0.0/16 (via 10.0.0.1 on ifindex 2, via 10.0.0.2 on 3),
+        # then another destination
+        mpath = []
+        for dst, gw, ifindex in (([10, 9, 0, 0], [10, 0, 0, 1], 2), ([10, 9, 0, 0], [10, 0, 0, 2], 3),
+                                 ([10, 8, 0, 0], [10, 0, 0, 1], 2)):
+            h = header(num("RT_SIZE"), n["PFR_RTM_GET"], "RT_HDRLEN")
+            struct.pack_into("=H", h, num("RT_INDEX"), ifindex)
+            struct.pack_into("=I", h, num("RT_FLAGS"), 0x803 | (num("RTF_MPATH") or 0))
+            struct.pack_into("=I", h, num("RT_ADDRS"), 0x7)
+            mask = bytearray(6)
+            mask[0], mask[4], mask[5] = 6, 255, 255
+            mpath.append(finish(h, pad(sa_in(dst)) + pad(sa_in(gw)) + pad(bytes(mask))))
+        write(corpus, "%s-mpath-dump" % os_name.lower(), bytes([sel]) + b"".join(mpath))
         for label, msg in msgs.items():
             write(corpus, "%s-%s" % (os_name.lower(), label), bytes([sel]) + msg)
         # a sysctl dump: every message in one buffer
