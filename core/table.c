@@ -492,6 +492,13 @@ static int buckets_reserve(struct model *m, size_t heads)
 	return 0;
 }
 
+/* Prefetch for writing, where the compiler has it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RTW_PREFETCH_W(p) __builtin_prefetch((p), 1)
+#else
+#define RTW_PREFETCH_W(p) ((void)(p))
+#endif
+
 static int slots_reserve(struct model *m)
 {
 	uint32_t cap;
@@ -516,6 +523,9 @@ static uint32_t slot_take(struct model *m)
 	if (m->free_slot != SLOT_NONE) {
 		s = m->free_slot;
 		m->free_slot = m->routes[s].next;
+		/* the next add takes that one: a miss less for it */
+		if (m->free_slot != SLOT_NONE)
+			RTW_PREFETCH_W(&m->routes[m->free_slot]);
 	} else {
 		s = m->n_slots++;
 	}
@@ -1043,7 +1053,9 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 		e = hops_combine(m, old, r, false, &v, &n);
 		if (e < 0)
 			return e;
-		if (n > 0) {
+		/* a one-path route whose path the notice names differently (a
+		 * stale model) still went: the kernel says so */
+		if (n > 0 && !(n == old->n_nh && n == 1)) {
 			rest.nexthops = v;
 			rest.n_nexthops = n;
 			id = attr_intern_route(m, &rest);

@@ -567,6 +567,44 @@ static void ipv4_duplicates_under_one_key(void **state)
 	rtw_free(c);
 }
 
+/* A path deletion (RTW_EVF_APPEND on ROUTE_DEL) takes only the path it
+ * names from a multipath route; a one-path route goes even when the notice
+ * names its path differently from what the model holds. */
+static void path_deletes(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct sockaddr_storage a = evq_sa("2001:db8:77::1");
+	struct evq_item it;
+	struct rtw_route r;
+
+	started(c);
+	it = evq_route(RTW_EV_ROUTE_ADD, "2001:db8:77::/48", "fe80::7", 2, 1024, 254,
+		       RTW_ROUTE_UNICAST);
+	it.hops[1] = it.hops[0];
+	it.hops[1].ifindex = 3;
+	it.ev.u.route.n_nexthops = 2;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.n_nexthops, 2);
+	it = evq_route(RTW_EV_ROUTE_DEL, "2001:db8:77::/48", "fe80::7", 3, 1024, 254,
+		       RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_APPEND;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.n_nexthops, 1);
+	assert_int_equal(r.nexthops[0].ifindex, 2);
+	it = evq_route(RTW_EV_ROUTE_DEL, "2001:db8:77::/48", "fe80::8", 4, 1024, 254,
+		       RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_APPEND;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.dst.len, 0); /* 2001:db8:77::/48 went: the default answers */
+	rtw_free(c);
+}
+
 /* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
  * the end of the stream, without any callback code. */
 static void socket_watch_shuts_down(void **state)
@@ -628,6 +666,7 @@ int main(void)
 		cmocka_unit_test(notices),
 		cmocka_unit_test(resync_reconciles),
 		cmocka_unit_test(ipv4_duplicates_under_one_key),
+		cmocka_unit_test(path_deletes),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
