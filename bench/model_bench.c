@@ -313,20 +313,44 @@ int main(int argc, char **argv)
 		free(q);
 	}
 
-	/* insert and delete latency, as events through the engine */
+	/* insert and delete latency, as events through the engine: distinct
+	 * random routes are deleted one after another, then added back in
+	 * another order, so that neither finds the previous one's data in the
+	 * nearest caches (re-adding each right after its delete would) */
 	lat_del = malloc(n_events * 10 * sizeof(double));
 	lat_add = malloc(n_events * 10 * sizeof(double));
-	for (i = 0; i < n_events * 10; i++) {
-		const struct rtw_prefix *p = &P[rnd() % n];
-		struct rtw_event e = route_event(RTW_EV_ROUTE_DEL, p);
+	{
+		size_t k = n_events * 10, *pick = malloc(n * sizeof(*pick));
 
-		t0 = bench_now();
-		engine_sink(c, &e);
-		t1 = bench_now();
-		e.type = RTW_EV_ROUTE_ADD;
-		engine_sink(c, &e);
-		lat_del[i] = t1 - t0;
-		lat_add[i] = bench_now() - t1;
+		for (i = 0; i < n; i++)
+			pick[i] = i;
+		for (i = 0; i < k; i++) {
+			size_t j = i + rnd() % (n - i), t = pick[i];
+
+			pick[i] = pick[j];
+			pick[j] = t;
+		}
+		for (i = 0; i < k; i++) {
+			struct rtw_event e = route_event(RTW_EV_ROUTE_DEL, &P[pick[i]]);
+
+			t0 = bench_now();
+			engine_sink(c, &e);
+			lat_del[i] = bench_now() - t0;
+		}
+		for (i = 0; i < k; i++) {
+			size_t j = i + rnd() % (k - i), t = pick[i];
+
+			pick[i] = pick[j];
+			pick[j] = t;
+		}
+		for (i = 0; i < k; i++) {
+			struct rtw_event e = route_event(RTW_EV_ROUTE_ADD, &P[pick[i]]);
+
+			t0 = bench_now();
+			engine_sink(c, &e);
+			lat_add[i] = bench_now() - t0;
+		}
+		free(pick);
 	}
 	qsort(lat_del, n_events * 10, sizeof(double), bench_cmp_double);
 	qsort(lat_add, n_events * 10, sizeof(double), bench_cmp_double);
