@@ -1,6 +1,7 @@
 /* core/ctx.c: the public API glue. Owns the context's life cycle, the
  * choice of backend, dispatching, lookups, iteration, recording and stats. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,18 @@ fail:
 	return NULL;
 }
 
+/* After a failure, while the backend is still open. */
+static void keep_detail(struct rtw_ctx *c)
+{
+	if (c->ops == &rtw_backend_replay && c->b)
+		snprintf(c->detail, sizeof(c->detail), "%s", replay_error(c->b));
+}
+
+const char *rtw_error_detail(const struct rtw_ctx *c)
+{
+	return c ? c->detail : "";
+}
+
 int rtw_start(struct rtw_ctx *c)
 {
 	int r;
@@ -105,7 +118,12 @@ int rtw_start(struct rtw_ctx *c)
 		return -EINVAL;
 	if (c->started)
 		return -EALREADY;
-	r = c->ops->open(&c->b, &c->bopt);
+	c->detail[0] = '\0';
+	/* the replay backend can say why it refused a recording */
+	if (c->ops == &rtw_backend_replay)
+		r = replay_open(&c->b, &c->bopt, c->detail, sizeof(c->detail));
+	else
+		r = c->ops->open(&c->b, &c->bopt);
 	if (r < 0)
 		return r;
 	model_set_policy(&c->model, c->tables_set ? NULL : c->ops->default_tables6,
@@ -124,6 +142,7 @@ int rtw_start(struct rtw_ctx *c)
 		/* back to the state before the call: no backend, empty model */
 		struct rtw_watch *w;
 
+		keep_detail(c);
 		c->ops->close(c->b);
 		c->b = NULL;
 		c->started = false;
@@ -161,6 +180,7 @@ int rtw_dispatch(struct rtw_ctx *c)
 		return -EBUSY; /* called from a callback */
 	c->in_dispatch = true;
 	c->gw_changed = false;
+	c->detail[0] = '\0';
 	if (!c->need_resync) {
 		r = c->ops->read(c->b, engine_sink, c);
 		if (r > 0)
@@ -181,6 +201,8 @@ int rtw_dispatch(struct rtw_ctx *c)
 		notice_simple(c, RTW_NOTICE_CPDCHECK);
 	c->gw_changed = false;
 	c->in_dispatch = false;
+	if (r < 0)
+		keep_detail(c);
 	watch_reap(c);
 	if (c->freeing) {
 		rtw_free(c);

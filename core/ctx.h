@@ -47,6 +47,7 @@ struct rtw_ctx {
 	struct rtw_backend *b;
 	struct rtw_backend_options bopt;
 	char *replay_path;
+	char detail[160]; /* rtw_error_detail() */
 	struct model model;
 	unsigned flags;
 

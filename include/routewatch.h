@@ -243,6 +243,13 @@ RTW_API int rtw_fd(const struct rtw_ctx *c);
  * -ENODATA means a replay has ended. */
 RTW_API int rtw_dispatch(struct rtw_ctx *c);
 
+/* What went wrong in the last failed rtw_start() or rtw_dispatch(), in
+ * words, where the backend knows more than the error number says: a replay
+ * names the line of the recording ("line 12: bad value for metric"). ""
+ * when there is nothing to add (or c is NULL). The context owns the string;
+ * it stays valid until the next rtw_start(), rtw_dispatch() or rtw_free(). */
+RTW_API const char *rtw_error_detail(const struct rtw_ctx *c);
+
 /* Longest-prefix match for dst (sockaddr_in or sockaddr_in6; a v4-mapped
  * IPv6 address is looked up as IPv4). Returns 0 when routable,
  * -ENETUNREACH when no route matches, -EHOSTUNREACH for blackhole,

@@ -95,8 +95,11 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 			r = rtw_dispatch(ctx);
 			if (r == -ENODATA)
 				return 0;
-			if (r < 0)
+			if (r < 0) {
+				if (*rtw_error_detail(ctx))
+					fprintf(stderr, "routewatch: %s\n", rtw_error_detail(ctx));
 				return r;
+			}
 		}
 		if (pfd[1].revents & POLLIN)
 			return output_error;
@@ -155,11 +158,11 @@ static struct rtw_ctx *open_context(const struct args *a)
 	r = rtw_start(ctx);
 	if (r < 0) {
 		if (a->replay != NULL)
-			fprintf(stderr, "routewatch: cannot replay '%s': %s%s\n", a->replay,
-				strerror(-r),
-				r == -EPROTO
-				    ? " (not a routewatch recording, or of a newer version)"
-				    : "");
+			fprintf(
+			    stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", a->replay,
+			    strerror(-r), *rtw_error_detail(ctx) ? ": " : "", rtw_error_detail(ctx),
+			    r == -EPROTO ? " (not a routewatch recording, or of a newer version)"
+					 : "");
 		else if (r == -EPERM || r == -EACCES)
 			fprintf(stderr,
 				"routewatch: no permission to open the routing socket (%s "

@@ -317,5 +317,15 @@ with open(BAD, 'w') as f:
 status, out, err = clitest.run(['--replay', BAD, 'show'])
 t.check(status == 1 and 'not a routewatch recording' in err, 'not a recording: exit 1 saying so',
         f'{status} {err}')
+with open(BAD, 'w') as f:
+    f.write('routewatch-record 1\ndump-begin\nroute-add dst=10.0.0.0/8 metric=abc\ndump-end\n')
+status, out, err = clitest.run(['--replay', BAD, 'show'])
+t.check(status == 1 and 'line 3: bad value for metric' in err and len(err.splitlines()) == 1,
+        'a bad line in the dump: exit 1 naming the line and the field', f'{status} {err}')
+with open(BAD, 'w') as f:
+    f.write('routewatch-record 1\ndump-begin\ndump-end\nroute-add dst=10.0.0.0/8 metric=-1\n')
+status, out, err = clitest.run(['--replay', BAD, 'monitor'])
+t.check(status == 1 and 'line 4: ' in err and 'monitoring failed' in err,
+        'a bad line after the dump: monitor exits 1 naming the line', f'{status} {err}')
 
 t.done()

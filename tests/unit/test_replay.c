@@ -777,6 +777,51 @@ static void write_all_str(int fd, const char *s)
 	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
 
+/* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
+ * replay found wrong, with the line; empty again after a good call. */
+static void error_detail_names_the_line(void **state)
+{
+	struct rtw_options o;
+	struct rtw_ctx *c;
+	char *path;
+
+	assert_string_equal(rtw_error_detail(NULL), "");
+	memset(&o, 0, sizeof(o));
+	path = write_file("routewatch-record 1\ndump-begin\nroute-add dst=10.0.0.0/8 metric=x\n"
+			  "dump-end\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_string_equal(rtw_error_detail(c), "");
+	assert_int_equal(rtw_start(c), -EINVAL);
+	assert_string_equal(rtw_error_detail(c), "line 3: bad value for metric");
+	rtw_free(c);
+	unlink(path);
+
+	path = write_file("hello\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), -EPROTO);
+	assert_non_null(strstr(rtw_error_detail(c), "missing header"));
+	rtw_free(c);
+	unlink(path);
+
+	path = write_file("routewatch-record 1\ndump-begin\ndump-end\n"
+			  "route-add dst=10.0.0.0/8\nroute-add dst=10.1.0.0/16 bogus\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_string_equal(rtw_error_detail(c), "");
+	while (rtw_dispatch(c) > 0)
+		;
+	assert_int_equal(rtw_dispatch(c), -EINVAL);
+	assert_non_null(strstr(rtw_error_detail(c), "line 5: "));
+	rtw_free(c);
+	unlink(path);
+}
+
 static void backend_ops_table(void **state)
 {
 	const uint32_t *t = rtw_backend_replay.default_tables;
@@ -1344,6 +1389,7 @@ int main(void)
 		cmocka_unit_test(backend_long_lines),
 		cmocka_unit_test(backend_allocation_failures),
 		cmocka_unit_test(backend_reads_what_write_wrote),
+		cmocka_unit_test(error_detail_names_the_line),
 	};
 
 	test_output_tap();
