@@ -57,13 +57,36 @@ struct lpm {
 	 * no longer prefix, and there one 4-byte entry is the answer. */
 	uint32_t *front;
 	void *front_mem; /* the allocation front sits in, aligned within it */
+	/* records of the blocks with a few different answers per /24 */
+	struct front_rec **rec_chunk;
+	void **rec_raw; /* the allocations the chunks are aligned in */
+	unsigned rec_nchunk;
+	uint32_t rec_free; /* first free record + 1, 0: none */
+	/* the front allocation around the aligned array, where the first
+	 * chunks of records go at no extra cost */
+	char *spare[2];
+	size_t spare_len[2];
 };
+
+/* A /20 block whose /24s have at most REC_ANS different answers: map holds
+ * the answer's number for each /24, one nibble each. 32 bytes, aligned, so
+ * that a lookup reads one cache line for it. */
+#define REC_ANS	       6
+#define REC_CHUNK_BITS 11
+#define REC_CHUNK      (1u << REC_CHUNK_BITS)
+#define REC_CHUNK_SIZE (REC_CHUNK * sizeof(struct front_rec) + 32)
+struct front_rec {
+	uint64_t map; /* of a free record: the next free one + 1 */
+	uint32_t ans[REC_ANS];
+};
+_Static_assert(sizeof(struct front_rec) == 32, "record grew");
 
 /* Entry of the front array: value << 6 | len. Values too big to pack, and
  * blocks holding a prefix longer than FRONT_BITS, say FRONT_DEEP: the lookup
  * goes on through the direct index. Values stay below 2^25, so that bit 31
  * set means no prefix at all (FRONT_NONE). */
 #define FRONT_BITS  20
+#define FRONT_REC   62u /* value bits: number of the block's record */
 #define FRONT_DEEP  63u
 #define FRONT_NONE  0xffffffc0u
 #define FRONT_VMAX  ((UINT32_C(1) << 25) - 1)
@@ -522,6 +545,8 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	return t;
 }
 
+static void front_drop(struct lpm *t);
+
 void lpm_free(struct lpm *t)
 {
 	if (!t)
@@ -529,8 +554,7 @@ void lpm_free(struct lpm *t)
 	subtree_free(t, t->root);
 	if (t->top)
 		mem_free(t->mem, t->top, TOP_SIZE(t));
-	if (t->front_mem)
-		mem_free(t->mem, t->front_mem, FRONT_ALLOC);
+	front_drop(t);
 	mem_free(t->mem, t, sizeof(*t));
 }
 
@@ -569,17 +593,27 @@ static void top_slot_fill(const struct lpm *t, unsigned a, unsigned b, struct to
 	}
 }
 
+static void front_refallback(struct lpm *t, unsigned s, const struct top_slot *old);
+
 /* Refills the slots for first-16-bit values lo .. lo+n-1 that it covers. */
 static void top_fill(struct lpm *t, unsigned lo, unsigned n)
 {
+	struct top_slot old;
 	unsigned s, hi = lo + n;
 
 	if (lo < t->top_lo)
 		lo = t->top_lo;
 	if (hi > t->top_lo + t->top_n)
 		hi = t->top_lo + t->top_n;
-	for (s = lo; s < hi; s++)
-		top_slot_fill(t, s >> 8, s & 255, &t->top[s - t->top_lo]);
+	for (s = lo; s < hi; s++) {
+		if (!t->front) {
+			top_slot_fill(t, s >> 8, s & 255, &t->top[s - t->top_lo]);
+			continue;
+		}
+		old = t->top[s];
+		top_slot_fill(t, s >> 8, s & 255, &t->top[s]);
+		front_refallback(t, s, &old);
+	}
 }
 
 static uint32_t front_pack(uint32_t value, unsigned len)
@@ -589,42 +623,221 @@ static uint32_t front_pack(uint32_t value, unsigned len)
 	return value > FRONT_VMAX ? FRONT_DEEP : value << 6 | len;
 }
 
-/* Front entry of block blk (the first FRONT_BITS bits), from its top slot,
- * which must be up to date. */
-static uint32_t front_entry(const struct lpm *t, uint32_t blk)
+static inline struct front_rec *rec_at(const struct lpm *t, uint32_t r)
 {
-	const unsigned rel = FRONT_BITS - 16, span = 1u << (8 - rel);
-	const struct top_slot *ts = &t->top[blk >> rel];
+	return &t->rec_chunk[r >> REC_CHUNK_BITS][r & (REC_CHUNK - 1)];
+}
+
+/* A free record's number, or LPM_NONE when no memory is left. */
+static uint32_t rec_get(struct lpm *t)
+{
+	struct front_rec **dir;
+	void **raw, *c, *raw_c = NULL;
+	uint32_t r, i;
+
+	if (!t->rec_free) {
+		if ((uint64_t)(t->rec_nchunk + 1) << REC_CHUNK_BITS > (UINT32_C(1) << 26))
+			return LPM_NONE;
+		dir = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*dir));
+		raw = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*raw));
+		for (i = 0, c = NULL; i < 2 && !c; i++)
+			if (t->spare_len[i] >= REC_CHUNK_SIZE)
+				c = (void *)t->spare[i];
+		if (c) {
+			t->spare[i - 1] += REC_CHUNK_SIZE;
+			t->spare_len[i - 1] -= REC_CHUNK_SIZE;
+		}
+		if (!dir || !raw || !(raw_c = c ? c : lpm_alloc(t, REC_CHUNK_SIZE))) {
+			lpm_release(t, dir, (t->rec_nchunk + 1) * sizeof(*dir));
+			lpm_release(t, raw, (t->rec_nchunk + 1) * sizeof(*raw));
+			if (c) {
+				t->spare[i - 1] -= REC_CHUNK_SIZE;
+				t->spare_len[i - 1] += REC_CHUNK_SIZE;
+			}
+			return LPM_NONE;
+		}
+		if (t->rec_nchunk) {
+			memcpy(dir, t->rec_chunk, t->rec_nchunk * sizeof(*dir));
+			memcpy(raw, t->rec_raw, t->rec_nchunk * sizeof(*raw));
+		}
+		lpm_release(t, t->rec_chunk, t->rec_nchunk * sizeof(*dir));
+		lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*raw));
+		/* chunks in the spare room are freed with the front array */
+		raw[t->rec_nchunk] = c ? NULL : raw_c;
+		dir[t->rec_nchunk] = (struct front_rec *)(((uintptr_t)raw_c + 31) & ~(uintptr_t)31);
+		t->rec_chunk = dir;
+		t->rec_raw = raw;
+		for (i = REC_CHUNK; i-- > 0;) {
+			r = t->rec_nchunk << REC_CHUNK_BITS | i;
+			rec_at(t, r)->map = t->rec_free;
+			t->rec_free = r + 1;
+		}
+		t->rec_nchunk++;
+	}
+	r = t->rec_free - 1;
+	t->rec_free = (uint32_t)rec_at(t, r)->map;
+	return r;
+}
+
+static void rec_put(struct lpm *t, uint32_t r)
+{
+	rec_at(t, r)->map = t->rec_free;
+	t->rec_free = r + 1;
+}
+
+static void rec_drop(struct lpm *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->rec_nchunk; i++)
+		lpm_release(t, t->rec_raw[i], REC_CHUNK_SIZE);
+	t->spare[0] = t->spare[1] = NULL;
+	t->spare_len[0] = t->spare_len[1] = 0;
+	lpm_release(t, t->rec_chunk, t->rec_nchunk * sizeof(*t->rec_chunk));
+	lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*t->rec_raw));
+	t->rec_chunk = NULL;
+	t->rec_raw = NULL;
+	t->rec_nchunk = 0;
+	t->rec_free = 0;
+}
+
+/* The answer for the /24 of octet o below top slot ts, packed; FRONT_DEEP
+ * when it holds a longer prefix. */
+static uint32_t front_sub(const struct top_slot *ts, unsigned o)
+{
 	const struct lpm_node *n;
 	const struct lpm_leaf *lf;
-	unsigned o0 = (blk << (8 - rel)) & 255, o, i;
-	uint32_t k;
+	unsigned i, l;
 
-	if (!ts->deeper)
-		return front_pack(ts->value, ts->len);
 	if (is_leaf(ts->deeper)) {
 		lf = as_leaf(ts->deeper);
-		k = (uint32_t)lf->key[0] << 24 | (uint32_t)lf->key[1] << 16 |
-		    (uint32_t)lf->key[2] << 8 | lf->key[3];
-		if (lf->len > FRONT_BITS)
-			return k >> (32 - FRONT_BITS) == blk ? FRONT_DEEP
-							     : front_pack(ts->value, ts->len);
-		if (k >> (32 - lf->len) == blk >> (FRONT_BITS - lf->len))
+		l = lf->len - 16;
+		if (l > 8)
+			return lf->key[2] == o ? FRONT_DEEP : front_pack(ts->value, ts->len);
+		if (((o ^ lf->key[2]) >> (8 - l)) == 0)
 			return front_pack(lf->value, lf->len);
 		return front_pack(ts->value, ts->len);
 	}
 	n = as_node(ts->deeper);
-	for (o = o0; o < o0 + span; o++) {
-		if (bit_test(n->kid, o))
-			return FRONT_DEEP;
-		i = node_best(n, o);
-		if (i && 31 - (unsigned)__builtin_clz(i) > rel)
-			return FRONT_DEEP;
-	}
-	i = node_best(n, o0);
+	if (bit_test(n->kid, o))
+		return FRONT_DEEP;
+	i = node_best(n, o);
 	if (!i)
 		return front_pack(ts->value, ts->len);
 	return front_pack(node_vals(n)[pfx_rank(n, i)], 16 + 31 - (unsigned)__builtin_clz(i));
+}
+
+/* The entry for a block with answers uniq[0 .. nu) mapped by map, nu at
+ * most REC_ANS: one answer, a record (old's when it had one), or FRONT_DEEP
+ * when no record can be had. */
+static uint32_t front_make(struct lpm *t, uint32_t old, uint64_t map, const uint32_t *uniq,
+			   unsigned nu)
+{
+	struct front_rec *rec;
+	uint32_t r;
+
+	if ((map & 15) * UINT64_C(0x1111111111111111) == map)
+		return uniq[map & 15];
+	r = (old & 63) == FRONT_REC ? old >> 6 : rec_get(t);
+	if (r == LPM_NONE)
+		return FRONT_DEEP;
+	rec = rec_at(t, r);
+	rec->map = map;
+	memcpy(rec->ans, uniq, nu * sizeof(uint32_t));
+	return r << 6 | FRONT_REC;
+}
+
+/* Refreshes the front entry of block blk (the first FRONT_BITS bits); the
+ * top slot must be up to date. When only the /24s sub .. sub+nsub-1 can have
+ * changed and the entry knows the others' answers, the old map is edited:
+ * recomputing all 16 answers reads the node's values on as many cache lines
+ * and costs edits ~300 cycles more. Answers no longer used stay in the
+ * record (those past the highest one mapped are reused) until a full
+ * recompute. */
+static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
+{
+	const struct top_slot *ts = &t->top[blk >> 4];
+	uint32_t old = t->front[blk], e, uniq[16], x;
+	unsigned i, j, nu = 0, o0 = (blk << 4) & 255;
+	uint64_t map = 0;
+
+	_Static_assert(FRONT_BITS == 20, "a record maps 16 /24s");
+	if (!ts->deeper) {
+		e = front_pack(ts->value, ts->len);
+		goto out;
+	}
+	if ((old & 63) != FRONT_DEEP && nsub < 16) {
+		if ((old & 63) == FRONT_REC) {
+			const struct front_rec *rec = rec_at(t, old >> 6);
+
+			map = rec->map;
+			for (i = 0; i < 16; i++)
+				nu = (unsigned)((map >> (4 * i)) & 15) >= nu
+					 ? (unsigned)((map >> (4 * i)) & 15) + 1
+					 : nu;
+			memcpy(uniq, rec->ans, nu * sizeof(uint32_t));
+		} else {
+			uniq[nu++] = old;
+		}
+		for (i = sub; i < sub + nsub; i++) {
+			x = front_sub(ts, o0 + i);
+			for (j = 0; j < nu && uniq[j] != x; j++)
+				;
+			if (j == REC_ANS)
+				goto full;
+			if (j == nu)
+				uniq[nu++] = x;
+			map = (map & ~(UINT64_C(15) << (4 * i))) | (uint64_t)j << (4 * i);
+		}
+		e = front_make(t, old, map, uniq, nu);
+		goto out;
+	}
+full:
+	for (i = 0, nu = 0, map = 0; i < 16; i++) {
+		x = front_sub(ts, o0 + i);
+		for (j = 0; j < nu && uniq[j] != x; j++)
+			;
+		if (j == REC_ANS)
+			break;
+		if (j == nu)
+			uniq[nu++] = x;
+		map |= (uint64_t)j << (4 * i);
+	}
+	e = i < 16 ? FRONT_DEEP : front_make(t, old, map, uniq, nu);
+out:
+	if ((old & 63) == FRONT_REC && old != e)
+		rec_put(t, old >> 6);
+	t->front[blk] = e;
+}
+
+/* After top slot s changed from old: its answer up to /16 (the fallback)
+ * may have, and that is all an edit of a /16 or shorter prefix changes in
+ * the front. Packed answers name their length, so the fallback's code is
+ * found in entries and records without the 16 /24s being recomputed: a
+ * default route comes and goes in a few ms on the full table instead of
+ * ~45. Blocks going the long way (FRONT_DEEP) read the slot anyway; an
+ * unpackable old fallback is not told apart from them, and recomputes. */
+static void front_refallback(struct lpm *t, unsigned s, const struct top_slot *old)
+{
+	const struct top_slot *ts = &t->top[s];
+	uint32_t fo = front_pack(old->value, old->len), fn = front_pack(ts->value, ts->len), b, e;
+	struct front_rec *rec;
+	unsigned k;
+
+	if (fo == fn)
+		return;
+	for (b = s << 4; b < (s << 4) + 16; b++) {
+		e = t->front[b];
+		if (fo == FRONT_DEEP) {
+			front_set(t, b, 0, 16);
+		} else if (e == fo) {
+			t->front[b] = fn;
+		} else if ((e & 63) == FRONT_REC) {
+			rec = rec_at(t, e >> 6);
+			for (k = 0; k < REC_ANS; k++)
+				rec->ans[k] = rec->ans[k] == fo ? fn : rec->ans[k];
+		}
+	}
 }
 
 /* Refills the front entries of the blocks under key/len. */
@@ -634,12 +847,15 @@ static void front_fill(struct lpm *t, const uint8_t *key, unsigned len)
 	    (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
 	uint32_t lo = k >> (32 - FRONT_BITS), n = 1, b;
 
-	if (len < FRONT_BITS) {
-		n = UINT32_C(1) << (FRONT_BITS - len);
-		lo &= ~(n - 1);
+	if (len > FRONT_BITS) {
+		front_set(t, lo, (k >> 8) & 15 & ~((1u << (len < 24 ? 24 - len : 0)) - 1),
+			  len < 24 ? 1u << (24 - len) : 1);
+		return;
 	}
+	n = UINT32_C(1) << (FRONT_BITS - len);
+	lo &= ~(n - 1);
 	for (b = lo; b < lo + n; b++)
-		t->front[b] = front_entry(t, b);
+		front_set(t, b, 0, 16);
 }
 
 /* The front array is 4 MiB read at random: aligned to a huge page and
@@ -660,6 +876,11 @@ static void front_build(struct lpm *t)
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 	madvise(t->front, FRONT_N * sizeof(uint32_t), MADV_HUGEPAGE);
 #endif
+	memset(t->front, 0, FRONT_N * sizeof(uint32_t));
+	t->spare[0] = t->front_mem;
+	t->spare_len[0] = p - (uintptr_t)t->front_mem;
+	t->spare[1] = (char *)(t->front + FRONT_N);
+	t->spare_len[1] = FRONT_HUGE - t->spare_len[0];
 	front_fill(t, zero, 0);
 }
 
@@ -667,6 +888,7 @@ static void front_drop(struct lpm *t)
 {
 	if (!t->front_mem)
 		return;
+	rec_drop(t);
 	mem_free(t->mem, t->front_mem, FRONT_ALLOC);
 	t->bytes -= FRONT_ALLOC;
 	t->front_mem = NULL;
@@ -705,9 +927,10 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 		top_fill(t, s & ~((1u << (16 - len)) - 1), 1u << (16 - len));
 	else if (!depth1_changed)
 		top_fill(t, s, 1);
-	/* only answers under the prefix changed; whether a block holds a
-	 * longer prefix is about its contents, not how the trie stores them */
-	if (t->front)
+	/* only answers under the prefix changed (top_fill saw to those of a
+	 * /16 or shorter); whether a block holds a longer prefix is about its
+	 * contents, not how the trie stores them */
+	if (t->front && len > 16)
 		front_fill(t, key, len);
 }
 
@@ -765,6 +988,23 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 	top_update(t, k, len, before->depth1 != after.depth1);
 }
 
+/* The front entry, record and top slot that an edit of key will refresh:
+ * they are cold, and loaded now they arrive while the trie is walked.
+ * Loads, not prefetches: measured here, prefetches of the record (4 KiB
+ * pages) were dropped and saved nothing; loads save ~40 ns an edit. */
+static inline void front_preload(const struct lpm *t, const uint8_t *k)
+{
+	uint32_t e;
+
+	if (!t->front)
+		return;
+	e = *(const volatile uint32_t *)&t
+		 ->front[(uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4];
+	if ((e & 63) == FRONT_REC)
+		(void)*(const volatile uint64_t *)&rec_at(t, e >> 6)->map;
+	(void)*(const volatile uintptr_t *)&t->top[(uint32_t)k[0] << 8 | k[1]].deeper;
+}
+
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 {
 	struct top_mark before;
@@ -774,6 +1014,7 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 	if (!t || !key || len > t->bits || value == LPM_NONE)
 		return -EINVAL;
 	key_mask(t, key, len, k);
+	front_preload(t, k);
 	top_mark(t, k, &before);
 	r = insert_trie(t, k, len, value);
 	/* a replace changes the answers kept in the index, too */
@@ -791,6 +1032,7 @@ int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
 	if (!t || !key || len > t->bits)
 		return -EINVAL;
 	key_mask(t, key, len, k);
+	front_preload(t, k);
 	top_mark(t, k, &before);
 	r = delete_trie(t, k, len);
 	if (r == 0)
@@ -1027,9 +1269,15 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 	uintptr_t c;
 
 	if (t->front) {
-		uint32_t e = t->front[((uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-				       (uint32_t)addr[2] << 8 | addr[3]) >>
-				      (32 - FRONT_BITS)];
+		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+			     (uint32_t)addr[2] << 8 | addr[3];
+		uint32_t e = t->front[a >> (32 - FRONT_BITS)];
+
+		if ((e & 63) == FRONT_REC) {
+			const struct front_rec *rec = rec_at(t, e >> 6);
+
+			e = rec->ans[(rec->map >> ((a >> 6) & 60)) & 15];
+		}
 
 		if ((e & 63) != FRONT_DEEP) {
 			/* bit 31 spreads over the top bits: FRONT_NONE gives LPM_NONE */
@@ -1119,4 +1367,21 @@ size_t lpm_count(const struct lpm *t)
 size_t lpm_memory(const struct lpm *t)
 {
 	return t ? t->bytes : 0;
+}
+
+size_t lpm_index_memory(const struct lpm *t)
+{
+	size_t n = 0;
+	unsigned i;
+
+	if (!t)
+		return 0;
+	if (t->top)
+		n += TOP_SIZE(t);
+	if (t->front_mem)
+		n += FRONT_ALLOC;
+	n += t->rec_nchunk * (sizeof(*t->rec_chunk) + sizeof(*t->rec_raw));
+	for (i = 0; i < t->rec_nchunk; i++)
+		n += t->rec_raw[i] ? REC_CHUNK_SIZE : 0;
+	return n;
 }
