@@ -97,30 +97,44 @@ static void mark_link(struct rtw_ctx *c, int ifindex)
 	windex_mark_range(c, WI_LINK, key, key, false, true);
 }
 
+static bool slot_uses_link(const struct model *m, uint32_t s, int ifindex)
+{
+	struct rtw_route r;
+	unsigned j;
+
+	model_route_fill(m, s, &r);
+	for (j = 0; j < r.n_nexthops; j++)
+		if (r.nexthops[j].ifindex == ifindex)
+			return true;
+	return false;
+}
+
 /* A link coming up changes what the watches over its routes resolve to
  * without changing any prefix's best route: the egress of a multipath route
  * (its first hop on an up link), and with RTW_LINKDOWN_FAIL whether the
  * route is usable at all. So the users of every route with a hop on it are
- * re-evaluated; the scan is O(routes), as the model's own on link changes. */
+ * re-evaluated: found through the watches' own routes when there are fewer
+ * watches than routes (a full table and a few connections), else by a scan
+ * of the routes, as the model's own on link changes. */
 static void mark_link_up(struct rtw_ctx *c, int ifindex)
 {
+	const struct model *m = &c->model;
+	struct rtw_watch *w;
 	uint32_t s;
 
 	if (c->coldplug || !c->n_watches)
 		return;
-	for (s = 0; s < c->model.n_slots; s++) {
-		struct rtw_route r;
-		unsigned j;
-
-		if (!c->model.routes[s].family)
-			continue;
-		model_route_fill(&c->model, s, &r);
-		for (j = 0; j < r.n_nexthops; j++)
-			if (r.nexthops[j].ifindex == ifindex) {
-				mark_slot(c, s, false);
-				break;
-			}
+	if (c->n_watches < m->n_routes) {
+		for (w = c->watches; w; w = w->next)
+			if (!w->deleted && !w->cand && w->slot != SLOT_NONE &&
+			    w->slot < m->n_slots && m->routes[w->slot].family &&
+			    slot_uses_link(m, w->slot, ifindex))
+				mark_slot(c, w->slot, false);
+		return;
 	}
+	for (s = 0; s < m->n_slots; s++)
+		if (m->routes[s].family && slot_uses_link(m, s, ifindex))
+			mark_slot(c, s, false);
 }
 
 /* A local address (re)appearing makes the watches bound to it valid again. */

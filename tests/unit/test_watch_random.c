@@ -729,6 +729,9 @@ static void brute_force_fallback(void **state)
 static void brute_force_fail(void **state)
 {
 	run(false, RTW_LINKDOWN_FAIL, 100000, events_for(600));
+	/* fewer watches than routes: link-up finds its routes through them */
+	run(false, RTW_LINKDOWN_FAIL, 40, events_for(5000));
+	run(false, RTW_LINKDOWN_FALLBACK, 40, events_for(5000));
 }
 
 static void callbacks_add_and_delete(void **state)
