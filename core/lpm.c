@@ -1,6 +1,9 @@
 /* core/lpm.c: the longest-prefix-match index. A multibit trie with 8-bit
  * strides, popcount-compressed nodes (ART-style prefix bitmaps), single-prefix
- * subtrees kept as leaves, and a direct index on the first 16 bits. */
+ * subtrees kept as leaves, and a direct index on the first 16 bits; big IPv4
+ * tables add a front array on the first 20 bits with small records for the
+ * /20s whose /24s differ, so that ~95% of random addresses are answered in
+ * one or two loads. */
 #include "lpm.h"
 
 #include <errno.h>
@@ -81,10 +84,12 @@ struct front_rec {
 };
 _Static_assert(sizeof(struct front_rec) == 32, "record grew");
 
-/* Entry of the front array: value << 6 | len. Values too big to pack, and
- * blocks holding a prefix longer than FRONT_BITS, say FRONT_DEEP: the lookup
- * goes on through the direct index. Values stay below 2^25, so that bit 31
- * set means no prefix at all (FRONT_NONE). */
+/* Entry of the front array: value << 6 | len when one answer holds for the
+ * whole /20 block. Blocks whose /24s have up to REC_ANS answers say FRONT_REC
+ * and the number of their record; values too big to pack, /24s holding a
+ * prefix longer than /24, and blocks with more answers (or no record to be
+ * had) say FRONT_DEEP: the lookup goes on through the direct index. Values
+ * stay below 2^25, so that bit 31 set means no prefix at all (FRONT_NONE). */
 #define FRONT_BITS  20
 #define FRONT_REC   62u /* value bits: number of the block's record */
 #define FRONT_DEEP  63u
