@@ -42,23 +42,18 @@ struct lpm_leaf {
 	uint8_t key[];
 };
 
+_Static_assert(LPM_FRONT_REC < LPM_FRONT_DEEP && LPM_FRONT_DEEP == 63, "front codes");
+
 struct lpm {
+	/* first, as lpm.h's inline lookup reads it: the direct index on the
+	 * first 16 bits and the IPv4 front array (see struct lpm_fast) */
+	struct lpm_fast f;
 	struct rtw_mem *mem;
 	unsigned bits;
 	size_t count;
-	size_t bytes;	/* the shared rtw_mem counts every lpm of the context */
-	uintptr_t root; /* always a node */
-	/* Big tables also get a direct index on the first 16 bits, derived from
-	 * the trie and refreshed after each edit: it saves two levels of the
-	 * walk and, holding the answer of the prefixes up to /16, the way back
-	 * up through them. */
-	struct top_slot *top;
-	size_t top_min;		/* build it from this many prefixes on (0: never) */
-	unsigned top_lo, top_n; /* the first-16-bit values it covers */
-	/* IPv4 tables with the direct index also get a front array on the
-	 * first FRONT_BITS bits: most random addresses fall in a block with
-	 * no longer prefix, and there one 4-byte entry is the answer. */
-	uint32_t *front;
+	size_t bytes;	 /* the shared rtw_mem counts every lpm of the context */
+	uintptr_t root;	 /* always a node */
+	size_t top_min;	 /* build the direct index from this many prefixes on (0: never) */
 	void *front_mem; /* the allocation front sits in, aligned within it */
 	/* records of the blocks with a few different answers per /24 */
 	struct front_rec **rec_chunk;
@@ -90,23 +85,16 @@ _Static_assert(sizeof(struct front_rec) == 32, "record grew");
  * prefix longer than /24, and blocks with more answers (or no record to be
  * had) say FRONT_DEEP: the lookup goes on through the direct index. Values
  * stay below 2^25, so that bit 31 set means no prefix at all (FRONT_NONE). */
-#define FRONT_BITS  20
-#define FRONT_REC   62u /* value bits: number of the block's record */
-#define FRONT_DEEP  63u
+#define FRONT_BITS  LPM_FRONT_BITS
+#define FRONT_REC   LPM_FRONT_REC /* value bits: number of the block's record */
+#define FRONT_DEEP  LPM_FRONT_DEEP
 #define FRONT_NONE  0xffffffc0u
 #define FRONT_VMAX  ((UINT32_C(1) << 25) - 1)
 #define FRONT_N	    (UINT32_C(1) << FRONT_BITS)
 #define FRONT_HUGE  ((size_t)2 << 20)
 #define FRONT_ALLOC (FRONT_N * sizeof(uint32_t) + FRONT_HUGE)
 
-/* Slot a << 8 | b of the direct index. */
-struct top_slot {
-	uintptr_t deeper; /* child entry below octets a, b: a prefix longer than /16 */
-	uint32_t value;	  /* longest prefix up to /16 covering a.b, or LPM_NONE */
-	uint32_t len;
-};
-
-#define TOP_SIZE(t) ((t)->top_n * sizeof(struct top_slot))
+#define TOP_SIZE(t) ((t)->f.top_n * sizeof(struct lpm_top_slot))
 
 /* One prefix being moved around while a subtree is built. */
 struct entry {
@@ -538,8 +526,8 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	/* below 64k prefixes its 1 MiB would cost more than 16 bytes a prefix */
 	t->top_min = 65536;
 	/* IPv6 routes live in 2000::/3: the index covers that eighth only */
-	t->top_lo = bits == 32 ? 0 : 0x2000;
-	t->top_n = bits == 32 ? 65536 : 0x2000;
+	t->f.top_lo = bits == 32 ? 0 : 0x2000;
+	t->f.top_n = bits == 32 ? 65536 : 0x2000;
 	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
 	if (!t->root) {
 		mem_free(m, t, sizeof(*t));
@@ -557,14 +545,14 @@ void lpm_free(struct lpm *t)
 	if (!t)
 		return;
 	subtree_free(t, t->root);
-	if (t->top)
-		mem_free(t->mem, t->top, TOP_SIZE(t));
+	if (t->f.top)
+		mem_free(t->mem, t->f.top, TOP_SIZE(t));
 	front_drop(t);
 	mem_free(t->mem, t, sizeof(*t));
 }
 
 /* Slot a.b of the direct index, computed from the trie. */
-static void top_slot_fill(const struct lpm *t, unsigned a, unsigned b, struct top_slot *ret)
+static void top_slot_fill(const struct lpm *t, unsigned a, unsigned b, struct lpm_top_slot *ret)
 {
 	const struct lpm_node *root = as_node(t->root), *n1 = NULL;
 	const uint8_t addr[2] = { (uint8_t)a, (uint8_t)b };
@@ -598,25 +586,25 @@ static void top_slot_fill(const struct lpm *t, unsigned a, unsigned b, struct to
 	}
 }
 
-static void front_refallback(struct lpm *t, unsigned s, const struct top_slot *old);
+static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slot *old);
 
 /* Refills the slots for first-16-bit values lo .. lo+n-1 that it covers. */
 static void top_fill(struct lpm *t, unsigned lo, unsigned n)
 {
-	struct top_slot old;
+	struct lpm_top_slot old;
 	unsigned s, hi = lo + n;
 
-	if (lo < t->top_lo)
-		lo = t->top_lo;
-	if (hi > t->top_lo + t->top_n)
-		hi = t->top_lo + t->top_n;
+	if (lo < t->f.top_lo)
+		lo = t->f.top_lo;
+	if (hi > t->f.top_lo + t->f.top_n)
+		hi = t->f.top_lo + t->f.top_n;
 	for (s = lo; s < hi; s++) {
-		if (!t->front) {
-			top_slot_fill(t, s >> 8, s & 255, &t->top[s - t->top_lo]);
+		if (!t->f.front) {
+			top_slot_fill(t, s >> 8, s & 255, &t->f.top[s - t->f.top_lo]);
 			continue;
 		}
-		old = t->top[s];
-		top_slot_fill(t, s >> 8, s & 255, &t->top[s]);
+		old = t->f.top[s];
+		top_slot_fill(t, s >> 8, s & 255, &t->f.top[s]);
 		front_refallback(t, s, &old);
 	}
 }
@@ -708,7 +696,7 @@ static void rec_drop(struct lpm *t)
 
 /* The answer for the /24 of octet o below top slot ts, packed; FRONT_DEEP
  * when it holds a longer prefix. */
-static uint32_t front_sub(const struct top_slot *ts, unsigned o)
+static uint32_t front_sub(const struct lpm_top_slot *ts, unsigned o)
 {
 	const struct lpm_node *n;
 	const struct lpm_leaf *lf;
@@ -761,8 +749,8 @@ static uint32_t front_make(struct lpm *t, uint32_t old, uint64_t map, const uint
  * recompute. */
 static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 {
-	const struct top_slot *ts = &t->top[blk >> 4];
-	uint32_t old = t->front[blk], e, uniq[16], x;
+	const struct lpm_top_slot *ts = &t->f.top[blk >> 4];
+	uint32_t old = t->f.front[blk], e, uniq[16], x;
 	unsigned i, j, nu = 0, o0 = (blk << 4) & 255;
 	uint64_t map = 0;
 
@@ -812,7 +800,7 @@ full:
 out:
 	if ((old & 63) == FRONT_REC && old != e)
 		rec_put(t, old >> 6);
-	t->front[blk] = e;
+	t->f.front[blk] = e;
 }
 
 /* After top slot s changed from old: its answer up to /16 (the fallback)
@@ -822,9 +810,9 @@ out:
  * default route comes and goes in a few ms on the full table instead of
  * ~45. Blocks going the long way (FRONT_DEEP) read the slot anyway; an
  * unpackable old fallback is not told apart from them, and recomputes. */
-static void front_refallback(struct lpm *t, unsigned s, const struct top_slot *old)
+static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slot *old)
 {
-	const struct top_slot *ts = &t->top[s];
+	const struct lpm_top_slot *ts = &t->f.top[s];
 	uint32_t fo = front_pack(old->value, old->len), fn = front_pack(ts->value, ts->len), b, e;
 	struct front_rec *rec;
 	unsigned k;
@@ -832,11 +820,11 @@ static void front_refallback(struct lpm *t, unsigned s, const struct top_slot *o
 	if (fo == fn)
 		return;
 	for (b = s << 4; b < (s << 4) + 16; b++) {
-		e = t->front[b];
+		e = t->f.front[b];
 		if (fo == FRONT_DEEP) {
 			front_set(t, b, 0, 16);
 		} else if (e == fo) {
-			t->front[b] = fn;
+			t->f.front[b] = fn;
 		} else if ((e & 63) == FRONT_REC) {
 			rec = rec_at(t, e >> 6);
 			for (k = 0; k < REC_ANS; k++)
@@ -877,14 +865,14 @@ static void front_build(struct lpm *t)
 		return;
 	t->bytes += FRONT_ALLOC;
 	p = ((uintptr_t)t->front_mem + FRONT_HUGE - 1) & ~(uintptr_t)(FRONT_HUGE - 1);
-	t->front = (uint32_t *)p;
+	t->f.front = (uint32_t *)p;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-	madvise(t->front, FRONT_N * sizeof(uint32_t), MADV_HUGEPAGE);
+	madvise(t->f.front, FRONT_N * sizeof(uint32_t), MADV_HUGEPAGE);
 #endif
-	memset(t->front, 0, FRONT_N * sizeof(uint32_t));
+	memset(t->f.front, 0, FRONT_N * sizeof(uint32_t));
 	t->spare[0] = t->front_mem;
 	t->spare_len[0] = p - (uintptr_t)t->front_mem;
-	t->spare[1] = (char *)(t->front + FRONT_N);
+	t->spare[1] = (char *)(t->f.front + FRONT_N);
 	t->spare_len[1] = FRONT_HUGE - t->spare_len[0];
 	front_fill(t, zero, 0);
 }
@@ -897,7 +885,7 @@ static void front_drop(struct lpm *t)
 	mem_free(t->mem, t->front_mem, FRONT_ALLOC);
 	t->bytes -= FRONT_ALLOC;
 	t->front_mem = NULL;
-	t->front = NULL;
+	t->f.front = NULL;
 }
 
 /* After an edit of key/len: the slots under the prefix when it is /16 or
@@ -908,11 +896,11 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 {
 	unsigned s = (unsigned)key[0] << 8 | key[1];
 
-	if (!t->top) {
+	if (!t->f.top) {
 		if (!t->top_min || t->count < t->top_min)
 			return;
-		t->top = mem_alloc(t->mem, TOP_SIZE(t));
-		if (!t->top)
+		t->f.top = mem_alloc(t->mem, TOP_SIZE(t));
+		if (!t->f.top)
 			return;
 		t->bytes += TOP_SIZE(t);
 		top_fill(t, 0, 65536);
@@ -920,9 +908,9 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 		return;
 	}
 	if (!t->top_min || t->count < t->top_min / 2) {
-		mem_free(t->mem, t->top, TOP_SIZE(t));
+		mem_free(t->mem, t->f.top, TOP_SIZE(t));
 		t->bytes -= TOP_SIZE(t);
-		t->top = NULL;
+		t->f.top = NULL;
 		front_drop(t);
 		return;
 	}
@@ -935,7 +923,7 @@ static void top_update(struct lpm *t, const uint8_t *key, unsigned len, int dept
 	/* only answers under the prefix changed (top_fill saw to those of a
 	 * /16 or shorter); whether a block holds a longer prefix is about its
 	 * contents, not how the trie stores them */
-	if (t->front && len > 16)
+	if (t->f.front && len > 16)
 		front_fill(t, key, len);
 }
 
@@ -984,9 +972,9 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 	struct top_mark after;
 
 	top_mark(t, k, &after);
-	if (t->top && len > 16 && before->depth1 == after.depth1 &&
+	if (t->f.top && len > 16 && before->depth1 == after.depth1 &&
 	    before->deeper == after.deeper) {
-		if (t->front)
+		if (t->f.front)
 			front_fill(t, k, len);
 		return;
 	}
@@ -1001,13 +989,13 @@ static inline void front_preload(const struct lpm *t, const uint8_t *k)
 {
 	uint32_t e;
 
-	if (!t->front)
+	if (!t->f.front)
 		return;
-	e = *(const volatile uint32_t *)&t
-		 ->front[(uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4];
+	e = *(const volatile uint32_t *)&t->f
+		 .front[(uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4];
 	if ((e & 63) == FRONT_REC)
 		(void)*(const volatile uint64_t *)&rec_at(t, e >> 6)->map;
-	(void)*(const volatile uintptr_t *)&t->top[(uint32_t)k[0] << 8 | k[1]].deeper;
+	(void)*(const volatile uintptr_t *)&t->f.top[(uint32_t)k[0] << 8 | k[1]].deeper;
 }
 
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
@@ -1273,10 +1261,10 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 	uint32_t v;
 	uintptr_t c;
 
-	if (t->front) {
+	if (t->f.front) {
 		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
 			     (uint32_t)addr[2] << 8 | addr[3];
-		uint32_t e = t->front[a >> (32 - FRONT_BITS)];
+		uint32_t e = t->f.front[a >> (32 - FRONT_BITS)];
 
 		if ((e & 63) == FRONT_REC) {
 			const struct front_rec *rec = rec_at(t, e >> 6);
@@ -1292,8 +1280,9 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 			return v;
 		}
 	}
-	if (t->top && ((unsigned)addr[0] << 8 | addr[1]) - t->top_lo < t->top_n) {
-		const struct top_slot *ts = &t->top[((unsigned)addr[0] << 8 | addr[1]) - t->top_lo];
+	if (t->f.top && ((unsigned)addr[0] << 8 | addr[1]) - t->f.top_lo < t->f.top_n) {
+		const struct lpm_top_slot *ts =
+		    &t->f.top[((unsigned)addr[0] << 8 | addr[1]) - t->f.top_lo];
 
 		c = ts->deeper;
 		if (c && is_leaf(c)) {
@@ -1381,7 +1370,7 @@ size_t lpm_index_memory(const struct lpm *t)
 
 	if (!t)
 		return 0;
-	if (t->top)
+	if (t->f.top)
 		n += TOP_SIZE(t);
 	if (t->front_mem)
 		n += FRONT_ALLOC;

@@ -30,6 +30,63 @@ int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len);
  * is not NULL it gets that prefix's length. */
 uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len);
 
+/* Slot a << 8 | b of the direct index on the first 16 bits. */
+struct lpm_top_slot {
+	uintptr_t deeper; /* child entry below octets a, b: a prefix longer than /16 */
+	uint32_t value;	  /* longest prefix up to /16 covering a.b, or LPM_NONE */
+	uint32_t len;
+};
+
+/* The first member of every struct lpm: what a lookup reads first. Big
+ * tables get a direct index on the first 16 bits (IPv6: over 2000::/3),
+ * derived from the trie and refreshed after each edit; big IPv4 tables also
+ * get a front array on the first LPM_FRONT_BITS bits, whose entry is the
+ * answer (value << 6 | len; value bits all set: no prefix) unless its low
+ * six bits are LPM_FRONT_REC or LPM_FRONT_DEEP. Public so that the common
+ * case of a lookup is inline below; only lpm.c writes it. */
+struct lpm_fast {
+	uint32_t *front;
+	struct lpm_top_slot *top;
+	unsigned top_lo, top_n; /* the first-16-bit values top covers */
+};
+
+#define LPM_FRONT_BITS 20
+#define LPM_FRONT_REC  62u
+#define LPM_FRONT_DEEP 63u
+
+/* lpm_lookup(), with the lookups that end in the front array or in a direct
+ * index slot with nothing deeper (most random ones) answered without a
+ * call: rtw_lookup() is this and little else. ret_len must not be NULL. */
+static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *addr,
+					 unsigned *ret_len)
+{
+	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
+
+	if (f->front) {
+		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
+			     (uint32_t)addr[2] << 8 | addr[3];
+		uint32_t e = f->front[a >> (32 - LPM_FRONT_BITS)];
+
+		if ((e & 63) < LPM_FRONT_REC) {
+			/* bit 31 spreads over the top bits: no prefix gives LPM_NONE */
+			uint32_t v = e >> 6 | (0u - (e >> 31)) << 26;
+
+			if (v != LPM_NONE)
+				*ret_len = e & 63;
+			return v;
+		}
+	} else if (f->top) {
+		unsigned i = ((unsigned)addr[0] << 8 | addr[1]) - f->top_lo;
+
+		if (i < f->top_n && !f->top[i].deeper) {
+			if (f->top[i].value != LPM_NONE)
+				*ret_len = f->top[i].len;
+			return f->top[i].value;
+		}
+	}
+	return lpm_lookup(t, addr, ret_len);
+}
+
 /* Exact match: the value stored for key/len, or LPM_NONE. */
 uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len);
 

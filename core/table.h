@@ -200,8 +200,8 @@ static inline int model_lookup(const struct model *m, int family, const uint8_t 
 	uint32_t v, v2;
 
 	if (p->merge) {
-		v = lpm_lookup(p->lpm[0], key, &len);
-		v2 = lpm_lookup(p->lpm[1], key, &len2);
+		v = lpm_lookup_inline(p->lpm[0], key, &len);
+		v2 = lpm_lookup_inline(p->lpm[1], key, &len2);
 		if (v2 != LPM_NONE && (v == LPM_NONE || len2 > len)) {
 			v = v2;
 			len = len2;
@@ -213,7 +213,7 @@ static inline int model_lookup(const struct model *m, int family, const uint8_t 
 		i = 2;
 	}
 	for (; i < p->n; i++) {
-		v = lpm_lookup(p->lpm[i], key, &len);
+		v = lpm_lookup_inline(p->lpm[i], key, &len);
 		if (v != LPM_NONE && m->attrs[v]->type != RTW_ROUTE_THROW)
 			goto found;
 	}
