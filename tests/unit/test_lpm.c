@@ -844,7 +844,11 @@ static void real_table(void **state)
 	snprintf(path, sizeof(path), "%s/bgp-prefixes.txt.gz", dir);
 	fp = fopen(path, "rb");
 	if (!fp) {
-		skip();
+		/* cmocka's skip() prints "not ok # SKIP", which meson counts as a
+		 * failure; CI has the data beside the checkout and must run this */
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			fail_msg("%s not found (CI=true)", path);
+		print_message("# %s not found: real_table not run\n", path);
 		return;
 	}
 	fclose(fp);
