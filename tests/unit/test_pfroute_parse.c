@@ -1349,28 +1349,37 @@ static void push_live(const struct pfroute_abi *abi, unsigned type, const char *
 	assert_int_equal(pfroute_parse_msg(&p, NULL, m.b, m.len, to_evq, &evq), 1);
 }
 
-static void multipath_through_core(void **state)
+/* A context on the in-memory backend whose dump is two links and the first
+ * n messages of the FreeBSD multipath dump, parsed by p. */
+static struct rtw_ctx *mpath_ctx(struct pfroute_parser *p, unsigned n)
 {
-	const struct pfroute_abi *abi = &pfroute_abi_freebsd;
-	struct pfroute_parser p = { .abi = abi };
 	uint8_t buf[3 * 192];
 	const void *msgs[] = { freebsd_mpath_dump[0], freebsd_mpath_dump[1],
 			       freebsd_mpath_dump[2] };
 	const size_t lens[] = { 192, 192, 192 };
 	struct rtw_ctx *c;
-	char out[256];
 	size_t len;
-
-	need_little_endian();
 
 	evq_reset();
 	evq_dump_add(evq_link(2, "em0", true, true));
 	evq_dump_add(evq_link(3, "em1", true, true));
-	len = join(buf, sizeof(buf), msgs, lens, 3);
-	assert_int_equal(pfroute_parse_buf(&p, buf, len, to_evq, NULL), 3);
+	len = join(buf, sizeof(buf), msgs, lens, n);
+	assert_int_equal(pfroute_parse_buf(p, buf, len, to_evq, NULL), (int)n);
 	c = evq_ctx(NULL);
 	assert_non_null(c);
 	assert_int_equal(rtw_start(c), 0);
+	return c;
+}
+
+static void multipath_through_core(void **state)
+{
+	const struct pfroute_abi *abi = &pfroute_abi_freebsd;
+	struct pfroute_parser p = { .abi = abi };
+	struct rtw_ctx *c;
+	char out[256];
+
+	need_little_endian();
+	c = mpath_ctx(&p, 3);
 	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.1 192.0.2.2");
 	assert_string_equal(paths_of(c, "10.2.0.0/16", out, sizeof(out)), "192.0.2.1");
 
@@ -1399,24 +1408,12 @@ static void multipath_redump_resets(void **state)
 {
 	const struct pfroute_abi *abi = &pfroute_abi_freebsd;
 	struct pfroute_parser p = { .abi = abi };
-	uint8_t buf[2 * 192];
-	const void *msgs[] = { freebsd_mpath_dump[0], freebsd_mpath_dump[1] };
-	const size_t lens[] = { 192, 192 };
 	struct evq_item ov;
 	struct rtw_ctx *c;
 	char out[256];
-	size_t len;
 
 	need_little_endian();
-
-	evq_reset();
-	evq_dump_add(evq_link(2, "em0", true, true));
-	evq_dump_add(evq_link(3, "em1", true, true));
-	len = join(buf, sizeof(buf), msgs, lens, 2);
-	assert_int_equal(pfroute_parse_buf(&p, buf, len, to_evq, NULL), 2);
-	c = evq_ctx(NULL);
-	assert_non_null(c);
-	assert_int_equal(rtw_start(c), 0);
+	c = mpath_ctx(&p, 2);
 	assert_string_equal(paths_of(c, "10.1.0.0/16", out, sizeof(out)), "192.0.2.1 192.0.2.2");
 
 	/* the kernel dropped path .1 and the message was lost: the next dump
