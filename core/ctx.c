@@ -1,5 +1,6 @@
 /* core/ctx.c: the public API glue. Owns the context's life cycle, the
  * choice of backend, dispatching, lookups, iteration, recording and stats. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,9 @@ nomem:
 fail:
 	mem_free(&c->mem, c->replay_path, c->replay_path ? strlen(c->replay_path) + 1 : 0);
 	mem = c->mem;
+	/* every big block went back with the model: mappings are invisible
+	 * to leak checkers, so say it here */
+	assert(mem.n_big == 0);
 	mem_free(&mem, c, sizeof(*c));
 	return NULL;
 }
@@ -465,6 +469,9 @@ void rtw_free(struct rtw_ctx *c)
 	model_fini(&c->model);
 	mem_free(&c->mem, c->replay_path, c->replay_path ? strlen(c->replay_path) + 1 : 0);
 	mem = c->mem;
+	/* every big block went back with the model: mappings are invisible
+	 * to leak checkers, so say it here */
+	assert(mem.n_big == 0);
 	mem_free(&mem, c, sizeof(*c));
 }
 

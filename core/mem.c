@@ -25,17 +25,89 @@ static void mem_hint_huge(void *p, size_t size)
 #endif
 }
 
+/* The few big arrays of a full table (routes, hash buckets, the LPM's
+ * direct indexes) are mapped on their own rather than taken from malloc:
+ * glibc raises its mmap threshold each time a big block is freed, after
+ * which such arrays grow inside the heap, and the holes they leave there
+ * stay resident. A mapping goes back to the system when freed. The block is
+ * known by its address in a small table, never by the size the caller
+ * passes back. */
+#if defined(MAP_ANONYMOUS) && !defined(__SANITIZE_ADDRESS__)
+#define MEM_MAP 1
+#else
+#define MEM_MAP 0 /* ASan wants to see every block through malloc */
+#endif
+
+/* The whole mapping, before its pages are touched: advice on a part of it
+ * would split it in two, and mremap() cannot move a split mapping. */
+static void big_hint_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	madvise(p, len, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+static int big_find(const struct rtw_mem *m, const void *p)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_big; i++)
+		if (m->big[i].p == p)
+			return (int)i;
+	return -1;
+}
+
+static void *big_map(struct rtw_mem *m, size_t size)
+{
+#if MEM_MAP
+	size_t page = 4096, len = (size + page - 1) & ~(page - 1);
+	void *p;
+
+	if (m->a || size < MEM_BIG || m->n_big == MEM_NBIG)
+		return NULL;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	big_hint_huge(p, len);
+	m->big[m->n_big].p = p;
+	m->big[m->n_big].len = len;
+	m->n_big++;
+	return p;
+#else
+	(void)m;
+	(void)size;
+	return NULL;
+#endif
+}
+
+static void big_unmap(struct rtw_mem *m, int i)
+{
+#if MEM_MAP
+	munmap(m->big[i].p, m->big[i].len);
+	m->big[i] = m->big[--m->n_big];
+#else
+	(void)m;
+	(void)i;
+#endif
+}
+
 void *mem_alloc(struct rtw_mem *m, size_t size)
 {
 	void *p;
 
 	if (size == 0)
 		size = 1;
-	p = m->a ? m->a->malloc(m->a->arg, size) : malloc(size);
-	if (p) {
-		m->bytes += size;
-		mem_hint_huge(p, size);
+	p = big_map(m, size);
+	if (!p) {
+		p = m->a ? m->a->malloc(m->a->arg, size) : malloc(size);
+		if (p)
+			mem_hint_huge(p, size);
 	}
+	if (p)
+		m->bytes += size;
 	return p;
 }
 
@@ -53,10 +125,37 @@ void *mem_calloc(struct rtw_mem *m, size_t n, size_t size)
 
 void *mem_realloc(struct rtw_mem *m, void *p, size_t old_size, size_t new_size)
 {
+	int i = p ? big_find(m, p) : -1;
 	void *q;
 
 	if (new_size == 0)
 		new_size = 1;
+#if MEM_MAP && defined(__linux__) && defined(MREMAP_MAYMOVE)
+	/* a mapping that stays one: the kernel moves the pages, no copy */
+	if (i >= 0 && new_size >= MEM_BIG) {
+		size_t len = (new_size + 4095) & ~(size_t)4095;
+
+		q = mremap(m->big[i].p, m->big[i].len, len, MREMAP_MAYMOVE);
+		if (q == MAP_FAILED)
+			return NULL;
+		m->big[i].p = q;
+		m->big[i].len = len;
+		m->bytes += new_size - old_size;
+		big_hint_huge(q, len);
+		return q;
+	}
+#endif
+	/* to or from a mapping: a new block, a copy, the old one freed */
+	if (i >= 0 || (p && !m->a && new_size >= MEM_BIG && m->n_big < MEM_NBIG)) {
+		size_t keep = i >= 0 ? m->big[i].len : old_size;
+
+		q = mem_alloc(m, new_size);
+		if (!q)
+			return NULL;
+		memcpy(q, p, keep < new_size ? keep : new_size);
+		mem_free(m, p, old_size);
+		return q;
+	}
 	q = m->a ? m->a->realloc(m->a->arg, p, new_size) : realloc(p, new_size);
 	if (q) {
 		m->bytes -= p ? old_size : 0;
@@ -68,10 +167,14 @@ void *mem_realloc(struct rtw_mem *m, void *p, size_t old_size, size_t new_size)
 
 void mem_free(struct rtw_mem *m, void *p, size_t size)
 {
+	int i;
+
 	if (!p)
 		return;
 	m->bytes -= size;
-	if (m->a)
+	if (m->n_big && (i = big_find(m, p)) >= 0)
+		big_unmap(m, i);
+	else if (m->a)
 		m->a->free(m->a->arg, p);
 	else
 		free(p);

@@ -7,9 +7,19 @@
 
 #include "routewatch.h"
 
+/* Blocks of at least MEM_BIG bytes come straight from mmap when there is no
+ * user allocator (see mem.c); at most MEM_NBIG at a time, the rest from libc. */
+#define MEM_BIG	 ((size_t)1 << 20)
+#define MEM_NBIG 16
+
 struct rtw_mem {
 	const struct rtw_allocator *a; /* NULL: libc */
 	size_t bytes;		       /* currently held, as requested */
+	struct mem_big {
+		void *p;
+		size_t len; /* mapped */
+	} big[MEM_NBIG];
+	unsigned n_big;
 };
 
 /* Each returns NULL on failure and leaves *m unchanged. Sizes are tracked by

@@ -176,7 +176,7 @@ static int open_v6watch(struct rtw_backend *b)
 
 static int netlink_open(struct rtw_backend **ret_b, const struct rtw_backend_options *opt)
 {
-	struct rtw_mem mem = { opt ? opt->allocator : NULL, 0 };
+	struct rtw_mem mem = { .a = opt ? opt->allocator : NULL };
 	struct rtw_backend *b;
 	int err;
 

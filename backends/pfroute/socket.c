@@ -129,7 +129,7 @@ static void pfroute_close(struct rtw_backend *b)
 
 static int pfroute_open(struct rtw_backend **ret_b, const struct rtw_backend_options *opt)
 {
-	struct rtw_mem mem = { opt ? opt->allocator : NULL, 0 };
+	struct rtw_mem mem = { .a = opt ? opt->allocator : NULL };
 	struct rtw_backend *b;
 	int ret;
 

@@ -468,7 +468,7 @@ static void front_alloc_failure(void **state)
 {
 	struct failalloc f = { 0 };
 	struct rtw_allocator a = failalloc_allocator(&f);
-	struct rtw_mem m = { &a, 0 };
+	struct rtw_mem m = { .a = &a };
 	struct ref r = { 32, 0, 0, NULL };
 	struct lpm *t = lpm_new(32, &m);
 	uint8_t key[16];
@@ -726,7 +726,7 @@ static void allocation_failure(void **state)
 		unsigned bits = bits_list[b];
 		struct failalloc f = { 0 };
 		struct rtw_allocator a = failalloc_allocator(&f);
-		struct rtw_mem m = { &a, 0 };
+		struct rtw_mem m = { .a = &a };
 		uint8_t centre[3][16], (*addr)[16], key[16];
 		struct ref r = { bits, 0, 0, NULL };
 		unsigned i, j, len, failures = 0, del_failures = 0, added = 0;
