@@ -354,9 +354,10 @@ int main(int argc, char **argv)
 	}
 	qsort(lat_del, n_events * 10, sizeof(double), bench_cmp_double);
 	qsort(lat_add, n_events * 10, sizeof(double), bench_cmp_double);
-	printf("delete median %.0f ns, p99 %.0f ns; insert median %.0f ns, p99 %.0f ns\n",
-	       lat_del[n_events * 5] * 1e9, lat_del[n_events * 10 * 99 / 100] * 1e9,
-	       lat_add[n_events * 5] * 1e9, lat_add[n_events * 10 * 99 / 100] * 1e9);
+	printf(
+	    "delete median %.0f ns, p99 %.0f ns; insert median %.0f ns, p99 %.0f ns (%zu routes)\n",
+	    lat_del[n_events * 5] * 1e9, lat_del[n_events * 10 * 99 / 100] * 1e9,
+	    lat_add[n_events * 5] * 1e9, lat_add[n_events * 10 * 99 / 100] * 1e9, n_events * 10);
 
 	/* watches: peers inside random table prefixes */
 	peers = malloc(n_watch * sizeof(*peers));

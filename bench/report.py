@@ -64,6 +64,32 @@ def parse_model(text):
                 brute_us=float(m.group(3)), ratio=float(m.group(4)))
 
 
+def parse_model_core(text):
+    """The route model on the real table (model_bench): build time, memory,
+    insert/delete medians, lookups through rtw_lookup."""
+    out = {}
+    m = re.search(r"^routes +(\d+)", text, re.M)
+    if m:
+        out["routes"] = int(m.group(1))
+    m = re.search(r"build \(rtw_start, events\) +([0-9.]+) s", text)
+    if m:
+        out["build_s"] = float(m.group(1))
+    m = re.search(r"memory, RSS growth +([0-9.]+) B/route", text)
+    if m:
+        out["rss_b"] = float(m.group(1))
+    m = re.search(r"delete median (\d+) ns, p99 (\d+) ns; insert median (\d+) ns, p99 (\d+) ns",
+                  text)
+    if m:
+        out["del_med"], out["del_p99"], out["ins_med"], out["ins_p99"] = map(float, m.groups())
+    m = re.search(r"insert median \d+ ns, p99 \d+ ns \((\d+) routes\)", text)
+    out["sample"] = int(m.group(1)) if m else 0
+    for what, key in (("IPv4 random", "l4"), ("IPv6 random", "l6"), ("table-drawn", "lt")):
+        m = re.search(r"rtw_lookup %s.*? ([0-9.]+) ns" % re.escape(what), text)
+        if m:
+            out[key] = float(m.group(1))
+    return out
+
+
 def parse_latency(text):
     for line in text.splitlines():
         f = line.split()
@@ -167,6 +193,15 @@ def main():
         goal_row(goals, what, ratio(nl[0] if nl else None, me), 3)
     if not ing:
         goal_row(goals, "ingest vs the bare dump loop and libnl", None, 1.25)
+    core = parse_model_core(read(d, "model.txt"))
+    goal_row(goals, "whole model memory on the real table (RSS growth, B/route)",
+             core.get("rss_b"), 64, higher_better=False, unit="")
+    goal_row(goals, "model built from the real table through rtw_start (s)", core.get("build_s"),
+             1, higher_better=False, unit="")
+    goal_row(goals, "insert median on the real table (ns, route event through the engine)",
+             core.get("ins_med"), 500, higher_better=False, unit="")
+    goal_row(goals, "delete median on the real table (ns, route event through the engine)",
+             core.get("del_med"), 500, higher_better=False, unit="")
     goal_row(goals, "invalidation: re-looking up every watch / one route event (%s watches)" % (
         format(model["watches"], ",") if model else "100k"), model["ratio"] if model else None, 1000)
 
@@ -303,6 +338,24 @@ def main():
             "%s s for %s routes" % (fmt(load[n]), format(n, ",")) for n in sorted(load)) + ".")
     else:
         w("Not run (needs root and network namespaces).")
+    w("")
+    w("## The route model")
+    w("")
+    if core:
+        w("`bench/model_bench`: the real table (%s routes, both families, one gateway each) "
+          "loaded as route events through `rtw_start()` on an in-memory backend: built in "
+          "**%s s**, RSS growth **%s B/route** (the whole model: routes, attributes, indexes). "
+          "Insert and delete latency, each a route event through the engine: %s distinct random "
+          "routes deleted one after another, then added back in another order (so that none finds "
+          "its own data in the nearest caches): delete median **%s ns** (p99 %s), insert median "
+          "**%s ns** (p99 %s). `rtw_lookup()` over 65,536 sockaddrs that stay in cache: IPv4 "
+          "random %s ns, IPv6 random (2000::/3) %s ns, table-drawn %s ns a lookup." % (
+              format(core.get("routes", 0), ","), fmt(core.get("build_s")), fmt(core.get("rss_b")),
+              format(core.get("sample", 0), ","), fmt(core.get("del_med")), fmt(core.get("del_p99")),
+              fmt(core.get("ins_med")), fmt(core.get("ins_p99")), fmt(core.get("l4")),
+              fmt(core.get("l6")), fmt(core.get("lt"))))
+    else:
+        w("model_bench did not run.")
     w("")
     w("## Invalidation")
     w("")
