@@ -464,12 +464,12 @@ static int buckets_reserve(struct model *m, size_t heads)
 {
 	uint32_t old = m->n_buckets, n = old ? old : 256, i, *b;
 
-	/* up to one head a bucket: chains stay short (1.5 records read on
-	 * average for a hit at the fullest) and a full IPv4 table of 900k
-	 * prefixes fits 2^20 buckets (4 MiB) instead of 2^21 */
-	if (heads <= (size_t)n && old)
+	/* up to 1.5 heads a bucket (0.75 right after a doubling): a hit reads
+	 * 1.75 records on average at the fullest, and a full table of 1.06M
+	 * prefixes fits 2^20 buckets (4 MiB, 4 bytes a route) instead of 2^21 */
+	if (heads * 2 <= (size_t)n * 3 && old)
 		return 0;
-	while (heads > (size_t)n)
+	while (heads * 2 > (size_t)n * 3)
 		n *= 2;
 	/* grown in place: freeing a big block makes glibc raise its mmap
 	 * threshold, and the heap holes that follow stay resident */
@@ -872,11 +872,10 @@ static uint32_t replace_target6(const struct model *m, uint32_t head, const stru
 
 /* true when attribute set a describes the same path as r: what the kernel
  * compares when it deletes one of several routes under a key. */
-static bool attr_same_path(const struct model *m, const struct attr *a, const struct rtw_route *r)
+static bool attr_same_path(const struct attr *a, const struct rtw_route *r)
 {
 	unsigned n = type_has_hops((uint8_t)r->type) && !r->nhid ? r->n_nexthops : 0, i;
 
-	(void)m;
 	if (a->type != (uint8_t)r->type || a->nhid != r->nhid || a->n_nh != n ||
 	    !addr_eq(&a->prefsrc, &r->prefsrc))
 		return false;
@@ -903,7 +902,7 @@ static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_
 
 		if (a->tos != first->tos || a->metric != first->metric)
 			break;
-		if (attr_same_path(m, a, r))
+		if (attr_same_path(a, r))
 			return s;
 	}
 	return slot;
