@@ -40,6 +40,7 @@ static void mem_hint_huge(void *p, size_t size)
 
 /* The whole mapping, before its pages are touched: advice on a part of it
  * would split it in two, and mremap() cannot move a split mapping. */
+#if MEM_MAP
 static void big_hint_huge(void *p, size_t len)
 {
 #ifdef MADV_HUGEPAGE
@@ -49,6 +50,7 @@ static void big_hint_huge(void *p, size_t len)
 	(void)len;
 #endif
 }
+#endif
 
 static int big_find(const struct rtw_mem *m, const void *p)
 {
