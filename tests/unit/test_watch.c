@@ -507,6 +507,17 @@ static size_t count_routes(struct rtw_ctx *c)
 	return st.routes;
 }
 
+/* One event, then how many routes the model holds and where 10.9.0.1 goes. */
+static void dup_step(struct rtw_ctx *c, struct evq_item it, size_t routes, const char *gw)
+{
+	char buf[64];
+
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(count_routes(c), routes);
+	assert_string_equal(dup_gw(c, buf, sizeof(buf)), gw);
+}
+
 /* Linux IPv4 keeps `ip route append` / `prepend` duplicates under one key
  * (table, prefix, tos, metric) as separate routes; the first usable one
  * answers, and a deletion takes the one it names. */
@@ -515,55 +526,35 @@ static void ipv4_duplicates_under_one_key(void **state)
 	struct rtw_ctx *c = setup();
 	struct evq_item ov;
 	size_t base;
-	char buf[64];
 
 	started(c);
 	base = count_routes(c);
 	evq_push(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.7", 2, 0));
-	evq_push(dup_route(RTW_EV_ROUTE_ADD, "198.51.100.7", 3, RTW_EVF_DUP_APPEND));
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 2);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.7"); /* the first answers */
+	/* the first answers */
+	dup_step(c, dup_route(RTW_EV_ROUTE_ADD, "198.51.100.7", 3, RTW_EVF_DUP_APPEND), base + 2,
+		 "192.0.2.7");
 	/* the first goes (deleted by its path): the appended one is left */
-	evq_push(dup_route(RTW_EV_ROUTE_DEL, "192.0.2.7", 2, 0));
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 1);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "198.51.100.7");
+	dup_step(c, dup_route(RTW_EV_ROUTE_DEL, "192.0.2.7", 2, 0), base + 1, "198.51.100.7");
 	/* a prepend goes before it and answers */
-	evq_push(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.8", 2, RTW_EVF_DUP_PREPEND));
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 2);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.8");
+	dup_step(c, dup_route(RTW_EV_ROUTE_ADD, "192.0.2.8", 2, RTW_EVF_DUP_PREPEND), base + 2,
+		 "192.0.2.8");
 	/* the first one's link goes down: the next one answers */
-	evq_push(evq_link(2, "eth0", true, false));
-	rtw_dispatch(c);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "198.51.100.7");
-	evq_push(evq_link(2, "eth0", true, true));
-	rtw_dispatch(c);
+	dup_step(c, evq_link(2, "eth0", true, false), base + 2, "198.51.100.7");
+	dup_step(c, evq_link(2, "eth0", true, true), base + 2, "192.0.2.8");
 	/* deleting the second by its path leaves the first */
-	evq_push(dup_route(RTW_EV_ROUTE_DEL, "198.51.100.7", 3, 0));
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 1);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.8");
+	dup_step(c, dup_route(RTW_EV_ROUTE_DEL, "198.51.100.7", 3, 0), base + 1, "192.0.2.8");
 	/* a re-dump lists both duplicates again, in list order: nothing
 	 * doubles, and what the dump no longer has goes */
-	evq_push(dup_route(RTW_EV_ROUTE_ADD, "198.51.100.9", 3, RTW_EVF_DUP_APPEND));
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 2);
+	dup_step(c, dup_route(RTW_EV_ROUTE_ADD, "198.51.100.9", 3, RTW_EVF_DUP_APPEND), base + 2,
+		 "192.0.2.8");
 	evq_dump_add(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.8", 2, 0));
 	evq_dump_add(dup_route(RTW_EV_ROUTE_ADD, "198.51.100.9", 3, RTW_EVF_DUP_APPEND));
 	memset(&ov, 0, sizeof(ov));
 	ov.ev.type = RTW_EV_OVERFLOW;
-	evq_push(ov);
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 2);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.8");
+	dup_step(c, ov, base + 2, "192.0.2.8");
 	/* without the flags, an add under an existing key replaces (a stale
 	 * model, or an OS without duplicates) */
-	evq_push(dup_route(RTW_EV_ROUTE_ADD, "192.0.2.99", 2, 0));
-	rtw_dispatch(c);
-	assert_int_equal(count_routes(c), base + 2);
-	assert_string_equal(dup_gw(c, buf, sizeof(buf)), "192.0.2.99");
+	dup_step(c, dup_route(RTW_EV_ROUTE_ADD, "192.0.2.99", 2, 0), base + 2, "192.0.2.99");
 	rtw_free(c);
 }
 
