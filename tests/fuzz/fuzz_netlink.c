@@ -2,6 +2,8 @@
  * (backends/netlink/parse.h). The input is one datagram as the kernel would
  * deliver it; every event that comes out is checked for what the core relies on. */
 #include <errno.h>
+#include <linux/netlink.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,32 @@ static int check_sink(void *arg, const struct rtw_event *ev)
 	return 0;
 }
 
+/* true when one of the datagram's messages is an NLMSG_ERROR carrying
+ * -ENOSPC: nl_parse_buf() returns the kernel's error as it is, and that one
+ * reads like "scratch too small". */
+static bool carries_enospc(const uint8_t *data, size_t size)
+{
+	size_t off = 0;
+
+	while (size - off >= sizeof(struct nlmsghdr)) {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+
+		memcpy(&h, data + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > size - off)
+			return false;
+		if (h.nlmsg_type == NLMSG_ERROR && h.nlmsg_len >= NLMSG_LENGTH(sizeof(e))) {
+			memcpy(&e, data + off + NLMSG_HDRLEN, sizeof(e));
+			if (e.error == -ENOSPC)
+				return true;
+		}
+		off += NLMSG_ALIGN(h.nlmsg_len);
+		if (off > size)
+			return false;
+	}
+	return false;
+}
+
 /* One pass over an exact-size copy, with scratch arrays of hops_cap entries
  * allocated to that size, so that ASan sees any access past either. */
 static void parse_once(const uint8_t *data, size_t size, bool notification, size_t cap,
@@ -126,8 +154,9 @@ static void parse_once(const uint8_t *data, size_t size, bool notification, size
 	p.notification = notification;
 	memcpy(copy, data, size);
 	r = nl_parse_buf(&p, copy, size, check_sink, &b);
-	/* nl_parse_max_hops() promises that -ENOSPC cannot happen */
-	if (r == -ENOSPC && cap_is_enough)
+	/* nl_parse_max_hops() promises that -ENOSPC cannot happen (unless the
+	 * kernel's own error says it) */
+	if (r == -ENOSPC && cap_is_enough && !carries_enospc(data, size))
 		abort();
 	/* only a notification may ask for a resync */
 	if (p.need_resync && !notification)
