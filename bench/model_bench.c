@@ -161,22 +161,6 @@ static struct rtw_addr addr_in(const struct rtw_prefix *p)
 	return a;
 }
 
-static void to_sockaddr(const struct rtw_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-		s->sin_family = AF_INET;
-		memcpy(&s->sin_addr, a->bytes, 4);
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)ss;
-
-		s->sin6_family = AF_INET6;
-		memcpy(&s->sin6_addr, a->bytes, 16);
-	}
-}
-
 static unsigned long fired;
 
 static void on_fire(struct rtw_watch *w, enum rtw_reason r, void *user)
@@ -297,7 +281,7 @@ int main(int argc, char **argv)
 				{
 					struct sockaddr_storage ss;
 
-					to_sockaddr(&x, &ss);
+					ss = addr_to_sockaddr(&x);
 					memcpy(&q[i], &ss, sizeof(q[i]));
 				}
 			}
@@ -365,7 +349,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n_watch; i++) {
 		struct rtw_addr x = addr_in(&P[rnd() % n]);
 
-		to_sockaddr(&x, &peers[i]);
+		peers[i] = addr_to_sockaddr(&x);
 		watches[i] = rtw_watch_add(c, (struct sockaddr *)&peers[i], NULL, 0, on_fire, NULL);
 		if (!watches[i])
 			return 1;

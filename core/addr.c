@@ -29,6 +29,25 @@ void addr_unmap(struct rtw_addr *a)
 	memset(a->bytes + 4, 0, 12);
 }
 
+struct sockaddr_storage addr_to_sockaddr(const struct rtw_addr *a)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a->bytes, 4);
+	} else if (a->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+	}
+	return ss;
+}
+
 void prefix_mask(struct rtw_prefix *p)
 {
 	unsigned bits = addr_bits(p->addr.family), full;

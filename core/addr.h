@@ -15,6 +15,10 @@ unsigned addr_bits(int family);
 /* Bytes that matter: 4, 16, or 0. */
 unsigned addr_len(int family);
 
+/* The sockaddr_in or sockaddr_in6 (port 0) of an IPv4 or IPv6 address: the
+ * inverse of addr_from_sockaddr(). Anything else gives family AF_UNSPEC. */
+struct sockaddr_storage addr_to_sockaddr(const struct rtw_addr *a);
+
 /* A v4-mapped IPv6 address (::ffff:a.b.c.d) becomes the IPv4 address:
  * lookups of both must give the same answer. Others are left alone. */
 void addr_unmap(struct rtw_addr *a);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "routewatch.h"
 
 #define MAX_WATCHES 20000
@@ -110,25 +111,6 @@ static void sync_ctx(struct rtw_ctx *c)
 	}
 }
 
-static struct sockaddr_storage to_sa(const struct rtw_addr *a)
-{
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a->bytes, 4);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
-	}
-	return ss;
-}
-
 static void path_of(const struct rtw_ctx *c, const struct rtw_addr *a, struct path *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -165,8 +147,8 @@ static void cmd_watch(struct rtw_ctx *c, char *args)
 		else if (rtw_addr_parse(tok, &e->local) == 0)
 			e->has_local = true;
 	}
-	ps = to_sa(&e->peer);
-	ls = to_sa(&e->local);
+	ps = addr_to_sockaddr(&e->peer);
+	ls = addr_to_sockaddr(&e->local);
 	e->w =
 	    rtw_watch_add(c, (struct sockaddr *)&ps, e->has_local ? (struct sockaddr *)&ls : NULL,
 			  RTW_WATCH_PATH_CHANGE, on_watch, e);

@@ -178,23 +178,11 @@ static inline void evq_push(struct evq_item it)
 
 static inline struct sockaddr_storage evq_sa(const char *s)
 {
-	struct sockaddr_storage ss;
 	struct rtw_addr a;
 
-	memset(&ss, 0, sizeof(ss));
-	rtw_addr_parse(s, &a);
-	if (a.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a.bytes, 4);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a.bytes, 16);
-	}
-	return ss;
+	if (rtw_addr_parse(s, &a) < 0)
+		a.family = AF_UNSPEC;
+	return addr_to_sockaddr(&a);
 }
 
 #endif

@@ -172,25 +172,6 @@ static enum rtw_reason expected(const struct bw *b, const struct resol *prev,
 
 static void on_fire(struct rtw_watch *w, enum rtw_reason reason, void *user);
 
-static struct sockaddr_storage sa_of(const struct rtw_addr *a)
-{
-	struct sockaddr_storage ss;
-
-	memset(&ss, 0, sizeof(ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a->bytes, 4);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
-	}
-	return ss;
-}
-
 /* Register a watch in slot i of the brute force's table. */
 static void watch_init(size_t i, uint32_t peer, bool started)
 {
@@ -207,9 +188,9 @@ static void watch_init(size_t i, uint32_t peer, bool started)
 		b->has_local = true;
 	}
 	b->flags = rnd_pct(30) ? RTW_WATCH_PATH_CHANGE : 0;
-	p = sa_of(&T.pool[peer]);
+	p = addr_to_sockaddr(&T.pool[peer]);
 	if (b->has_local)
-		l = sa_of(&b->local);
+		l = addr_to_sockaddr(&b->local);
 	b->w =
 	    rtw_watch_add(T.c, (struct sockaddr *)&p, b->has_local ? (struct sockaddr *)&l : NULL,
 			  b->flags, on_fire, (void *)(uintptr_t)i);
