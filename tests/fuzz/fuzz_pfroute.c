@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "fuzzcheck.h"
 #include "pfroute/parse.h"
 
 /* rtm_pid the harness claims as its own: seeds with it exercise the skip. */
@@ -15,44 +16,20 @@
 static const struct pfroute_abi *const abis[] = { &pfroute_abi_freebsd, &pfroute_abi_macos,
 						  &pfroute_abi_openbsd, &pfroute_abi_netbsd };
 
-static void check_addr(const struct rtw_addr *a, bool may_be_unspec)
-{
-	unsigned i, n;
-
-	if (a->family == AF_UNSPEC) {
-		if (!may_be_unspec)
-			abort();
-		return;
-	}
-	n = addr_len(a->family);
-	if (n == 0)
-		abort();
-	for (i = n; i < 16; i++)
-		if (a->bytes[i])
-			abort();
-}
-
 static int check_sink(void *arg, const struct rtw_event *ev)
 {
 	const struct rtw_route *r = &ev->u.route;
-	struct rtw_prefix masked;
 	unsigned i;
 
 	(void)arg;
 	switch (ev->type) {
 	case RTW_EV_ROUTE_ADD:
 	case RTW_EV_ROUTE_DEL:
-		check_addr(&r->dst.addr, false);
-		if (r->dst.len > addr_bits(r->dst.addr.family))
-			abort();
-		masked = r->dst;
-		prefix_mask(&masked);
-		if (memcmp(&masked, &r->dst, sizeof(masked)) != 0)
-			abort();
+		fuzz_check_dst(&r->dst);
 		/* a preferred source of the other family would confuse lookups */
 		if (r->prefsrc.family != AF_UNSPEC && r->prefsrc.family != r->dst.addr.family)
 			abort();
-		check_addr(&r->prefsrc, true);
+		fuzz_check_addr(&r->prefsrc, true);
 		if (r->n_nexthops > 1 || (r->n_nexthops && !r->nexthops))
 			abort();
 		/* a path is appended or removed only with a path to name */
@@ -65,7 +42,7 @@ static int check_sink(void *arg, const struct rtw_event *ev)
 		for (i = 0; i < r->n_nexthops; i++) {
 			if (r->nexthops[i].ifindex < 0 || r->nexthops[i].weight == 0)
 				abort();
-			check_addr(&r->nexthops[i].gateway, true);
+			fuzz_check_addr(&r->nexthops[i].gateway, true);
 		}
 		break;
 	case RTW_EV_LINK_UP:
@@ -77,7 +54,7 @@ static int check_sink(void *arg, const struct rtw_event *ev)
 		break;
 	case RTW_EV_ADDR_ADD:
 	case RTW_EV_ADDR_DEL:
-		check_addr(&ev->u.addr.prefix.addr, false);
+		fuzz_check_addr(&ev->u.addr.prefix.addr, false);
 		if (ev->u.addr.prefix.len > addr_bits(ev->u.addr.prefix.addr.family))
 			abort();
 		break;
