@@ -21,12 +21,12 @@
 #endif
 #ifdef HAVE_NDPI
 #include <ndpi_api.h>
+#endif
 
 /* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
  * environment): meson passes the checkout's ../shared/data. */
 #ifndef RTW_DATA_DIR
 #define RTW_DATA_DIR "../shared/data"
-#endif
 #endif
 
 #define NONE UINT32_MAX
