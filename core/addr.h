@@ -2,10 +2,8 @@
 #ifndef RTW_ADDR_H
 #define RTW_ADDR_H
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "routewatch.h"
@@ -24,31 +22,9 @@ struct sockaddr_storage addr_to_sockaddr(const struct rtw_addr *a);
 void addr_unmap(struct rtw_addr *a);
 
 /* Address from a sockaddr. A v4-mapped IPv6 address becomes IPv4.
- * Returns 0, -EINVAL (NULL) or -EAFNOSUPPORT. Inline: it starts every
- * rtw_lookup(). The fields are written straight into ret: building a
- * temporary and copying it whole made a 16-byte load read back from smaller
- * stores, which the CPU cannot forward, and cost a lookup about 20 ns. */
-static inline int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret)
-{
-	if (!sa || !ret)
-		return -EINVAL;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-
-		ret->family = AF_INET;
-		memcpy(ret->bytes, &sin->sin_addr, 4);
-		memset(ret->bytes + 4, 0, 12);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
-
-		ret->family = AF_INET6;
-		memcpy(ret->bytes, &sin6->sin6_addr, 16);
-		addr_unmap(ret);
-	} else {
-		return -EAFNOSUPPORT;
-	}
-	return 0;
-}
+ * Returns 0, -EINVAL (NULL) or -EAFNOSUPPORT. (rtw_lookup() does not copy:
+ * it reads the address where it lies.) */
+int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret);
 
 /* Zero the bits of p beyond p->len. */
 void prefix_mask(struct rtw_prefix *p);
