@@ -101,6 +101,13 @@ struct rtw_backend_ops {
 	/* Messages dropped because they did not come from the kernel. */
 	uint64_t (*foreign_dropped)(struct rtw_backend *b);
 	void (*close)(struct rtw_backend *b); /* accepts NULL */
+	/* Optional, for backends that can say more than an error number
+	 * (replay: which line of the recording is bad): open with the reason
+	 * for a failure written to why (size bytes, NUL-terminated), and the
+	 * reason for the last failed dump or read ("" when none). */
+	int (*open_why)(struct rtw_backend **ret_b, const struct rtw_backend_options *opt,
+			char *why, size_t size);
+	const char *(*error_detail)(const struct rtw_backend *b);
 	/* Lookup behaviour of this kernel when a route's links are down. */
 	enum rtw_linkdown_policy linkdown;
 	/* Default lookup order of tables, terminated by UINT32_MAX. */

@@ -105,8 +105,8 @@ fail:
 /* After a failure, while the backend is still open. */
 static void keep_detail(struct rtw_ctx *c)
 {
-	if (c->ops == &rtw_backend_replay && c->b)
-		snprintf(c->detail, sizeof(c->detail), "%s", replay_error(c->b));
+	if (c->ops->error_detail && c->b)
+		snprintf(c->detail, sizeof(c->detail), "%s", c->ops->error_detail(c->b));
 }
 
 const char *rtw_error_detail(const struct rtw_ctx *c)
@@ -123,9 +123,8 @@ int rtw_start(struct rtw_ctx *c)
 	if (c->started)
 		return -EALREADY;
 	c->detail[0] = '\0';
-	/* the replay backend can say why it refused a recording */
-	if (c->ops == &rtw_backend_replay)
-		r = replay_open(&c->b, &c->bopt, c->detail, sizeof(c->detail));
+	if (c->ops->open_why)
+		r = c->ops->open_why(&c->b, &c->bopt, c->detail, sizeof(c->detail));
 	else
 		r = c->ops->open(&c->b, &c->bopt);
 	if (r < 0)

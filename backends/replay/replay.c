@@ -455,6 +455,8 @@ const struct rtw_backend_ops rtw_backend_replay = {
 	.read = replay_read,
 	.foreign_dropped = replay_foreign_dropped,
 	.close = replay_close,
+	.open_why = replay_open,
+	.error_detail = replay_error,
 	.linkdown = RTW_LINKDOWN_FALLBACK,
 	.default_tables = replay_tables,
 };
