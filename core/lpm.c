@@ -44,6 +44,8 @@ struct lpm_leaf {
 
 _Static_assert(LPM_FRONT_REC < LPM_FRONT_DEEP && LPM_FRONT_DEEP == 63, "front codes");
 
+#define front_rec lpm_front_rec
+
 struct lpm {
 	/* first, as lpm.h's inline lookup reads it: the direct index on the
 	 * first 16 bits and the IPv4 front array (see struct lpm_fast) */
@@ -66,18 +68,15 @@ struct lpm {
 	size_t spare_len[2];
 };
 
-/* A /20 block whose /24s have at most REC_ANS different answers: map holds
- * the answer's number for each /24, one nibble each. 32 bytes, aligned, so
- * that a lookup reads one cache line for it. */
-#define REC_ANS	       6
-#define REC_CHUNK_BITS 11
-#define REC_CHUNK      (1u << REC_CHUNK_BITS)
+#define REC_ANS	       LPM_REC_ANS
+#define REC_CHUNK_BITS LPM_REC_CHUNK_BITS
+#define REC_CHUNK      LPM_REC_CHUNK
 #define REC_CHUNK_SIZE (REC_CHUNK * sizeof(struct front_rec) + 32)
-struct front_rec {
-	uint64_t map; /* of a free record: the next free one + 1 */
-	uint32_t ans[REC_ANS];
-};
 _Static_assert(sizeof(struct front_rec) == 32, "record grew");
+
+/* What lpm_lookup_inline() reads as record 0 while there are no records. */
+static struct front_rec rec_none;
+static struct front_rec *const rec_none_dir[1] = { &rec_none };
 
 /* Entry of the front array: value << 6 | len when one answer holds for the
  * whole /20 block. Blocks whose /24s have up to REC_ANS answers say FRONT_REC
@@ -528,6 +527,7 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	/* IPv6 routes live in 2000::/3: the index covers that eighth only */
 	t->f.top_lo = bits == 32 ? 0 : 0x2000;
 	t->f.top_n = bits == 32 ? 65536 : 0x2000;
+	t->f.rec_dir = rec_none_dir;
 	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
 	if (!t->root) {
 		mem_free(m, t, sizeof(*t));
@@ -659,6 +659,7 @@ static uint32_t rec_get(struct lpm *t)
 		raw[t->rec_nchunk] = c ? NULL : raw_c;
 		dir[t->rec_nchunk] = (struct front_rec *)(((uintptr_t)raw_c + 31) & ~(uintptr_t)31);
 		t->rec_chunk = dir;
+		t->f.rec_dir = dir;
 		t->rec_raw = raw;
 		for (i = REC_CHUNK; i-- > 0;) {
 			r = t->rec_nchunk << REC_CHUNK_BITS | i;
@@ -689,6 +690,7 @@ static void rec_drop(struct lpm *t)
 	lpm_release(t, t->rec_chunk, t->rec_nchunk * sizeof(*t->rec_chunk));
 	lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*t->rec_raw));
 	t->rec_chunk = NULL;
+	t->f.rec_dir = rec_none_dir;
 	t->rec_raw = NULL;
 	t->rec_nchunk = 0;
 	t->rec_free = 0;

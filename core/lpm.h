@@ -37,15 +37,29 @@ struct lpm_top_slot {
 	uint32_t len;
 };
 
+/* A /20 block whose /24s have at most LPM_REC_ANS different answers (front
+ * entries, packed): map holds the answer's number for each /24, one nibble
+ * each. 32 bytes, aligned, so that a lookup reads one cache line for it.
+ * Records live in chunks of LPM_REC_CHUNK. */
+#define LPM_REC_ANS	   6
+#define LPM_REC_CHUNK_BITS 11
+#define LPM_REC_CHUNK	   (1u << LPM_REC_CHUNK_BITS)
+struct lpm_front_rec {
+	uint64_t map; /* of a free record: the next free one + 1 */
+	uint32_t ans[LPM_REC_ANS];
+};
+
 /* The first member of every struct lpm: what a lookup reads first. Big
  * tables get a direct index on the first 16 bits (IPv6: over 2000::/3),
  * derived from the trie and refreshed after each edit; big IPv4 tables also
  * get a front array on the first LPM_FRONT_BITS bits, whose entry is the
  * answer (value << 6 | len; value bits all set: no prefix) unless its low
- * six bits are LPM_FRONT_REC or LPM_FRONT_DEEP. Public so that the common
- * case of a lookup is inline below; only lpm.c writes it. */
+ * six bits are LPM_FRONT_REC (the answer is in record value) or
+ * LPM_FRONT_DEEP. Public so that the common case of a lookup is inline
+ * below; only lpm.c writes it. */
 struct lpm_fast {
 	uint32_t *front;
+	struct lpm_front_rec *const *rec_dir; /* chunks of front records */
 	struct lpm_top_slot *top;
 	unsigned top_lo, top_n; /* the first-16-bit values top covers */
 };
@@ -54,9 +68,10 @@ struct lpm_fast {
 #define LPM_FRONT_REC  62u
 #define LPM_FRONT_DEEP 63u
 
-/* lpm_lookup(), with the lookups that end in the front array or in a direct
- * index slot with nothing deeper (most random ones) answered without a
- * call: rtw_lookup() is this and little else. ret_len must not be NULL. */
+/* lpm_lookup(), with the lookups that end in the front array, in its
+ * records or in a direct index slot with nothing deeper (nearly all random
+ * ones) answered without a call: rtw_lookup() is this and little else.
+ * ret_len must not be NULL. */
 static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *addr,
 					 unsigned *ret_len)
 {
@@ -67,8 +82,16 @@ static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *add
 			     (uint32_t)addr[2] << 8 | addr[3];
 		uint32_t e = f->front[a >> (32 - LPM_FRONT_BITS)];
 
-		if ((e & 63) < LPM_FRONT_REC) {
-			/* bit 31 spreads over the top bits: no prefix gives LPM_NONE */
+		if ((e & 63) == LPM_FRONT_REC) {
+			const struct lpm_front_rec *rec =
+			    &f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)]
+				       [(e >> 6) & (LPM_REC_CHUNK - 1)];
+
+			e = rec->ans[(rec->map >> ((a >> 6) & 60)) & 15];
+		}
+		if ((e & 63) != LPM_FRONT_DEEP) {
+			/* bit 31 spreads over the top bits: no prefix gives
+			 * LPM_NONE */
 			uint32_t v = e >> 6 | (0u - (e >> 31)) << 26;
 
 			if (v != LPM_NONE)
