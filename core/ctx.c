@@ -215,8 +215,8 @@ int rtw_dispatch(struct rtw_ctx *c)
 }
 
 /* family is AF_INET or AF_INET6 (not v4-mapped), key its 4 or 16 bytes. */
-static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
-			 struct rtw_route *ret_route)
+static __attribute__((noinline)) int lookup_plan(const struct rtw_ctx *c, int family,
+						 const uint8_t *key, struct rtw_route *ret_route)
 {
 	struct lookup_res res;
 	int r = model_lookup(&c->model, family, key, &res);
@@ -224,6 +224,33 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	if (ret_route && res.attr != SLOT_NONE)
 		model_res_fill(&c->model, family, key, &res, ret_route);
 	return r;
+}
+
+/* A plan of one table whose index answers without a walk (nearly every
+ * lookup of a big table): no call on the way, so no registers to save;
+ * anything else goes to lookup_plan(). */
+static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
+			 struct rtw_route *ret_route)
+{
+	const struct model *m = &c->model;
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	const struct attr *at;
+	unsigned len = 0;
+	uint32_t v;
+
+	if (p->n != 1 || !lpm_lookup_fast(p->lpm[0], key, &v, &len))
+		return lookup_plan(c, family, key, ret_route);
+	if (v == LPM_NONE)
+		return -ENETUNREACH;
+	at = m->attrs[v];
+	if (at->type == RTW_ROUTE_THROW || (ret_route && at->nhid))
+		return lookup_plan(c, family, key, ret_route);
+	if (ret_route)
+		model_fill_pub(at, family, key, len, p->table[0], ret_route);
+	if (at->type == RTW_ROUTE_BLACKHOLE || at->type == RTW_ROUTE_UNREACHABLE ||
+	    at->type == RTW_ROUTE_PROHIBIT || !at->usable)
+		return -EHOSTUNREACH;
+	return 0;
 }
 
 int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,

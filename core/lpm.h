@@ -3,6 +3,7 @@
 #ifndef RTW_LPM_H
 #define RTW_LPM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,12 +69,14 @@ struct lpm_fast {
 #define LPM_FRONT_REC  62u
 #define LPM_FRONT_DEEP 63u
 
-/* lpm_lookup(), with the lookups that end in the front array, in its
- * records or in a direct index slot with nothing deeper (nearly all random
- * ones) answered without a call: rtw_lookup() is this and little else.
- * ret_len must not be NULL. */
-static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *addr,
-					 unsigned *ret_len)
+/* The part of lpm_lookup() that needs no walk of the trie: the lookups that
+ * end in the front array, in its records or in a direct index slot with
+ * nothing deeper (nearly all random ones). Returns true with *ret_value
+ * (and *ret_len unless the value is LPM_NONE) set, or false when the trie
+ * must be walked. Inline, without a call on any path, so that a caller
+ * whose common case is this needs no registers saved (rtw_lookup()). */
+static inline bool lpm_lookup_fast(const struct lpm *t, const uint8_t *addr, uint32_t *ret_value,
+				   unsigned *ret_len)
 {
 	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
 
@@ -89,25 +92,35 @@ static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *add
 
 			e = rec->ans[(rec->map >> ((a >> 6) & 60)) & 15];
 		}
-		if ((e & 63) != LPM_FRONT_DEEP) {
-			/* bit 31 spreads over the top bits: no prefix gives
-			 * LPM_NONE */
-			uint32_t v = e >> 6 | (0u - (e >> 31)) << 26;
-
-			if (v != LPM_NONE)
-				*ret_len = e & 63;
-			return v;
-		}
-	} else if (f->top) {
+		if ((e & 63) == LPM_FRONT_DEEP)
+			return false;
+		/* bit 31 spreads over the top bits: no prefix gives LPM_NONE */
+		*ret_value = e >> 6 | (0u - (e >> 31)) << 26;
+		if (*ret_value != LPM_NONE)
+			*ret_len = e & 63;
+		return true;
+	}
+	if (f->top) {
 		unsigned i = ((unsigned)addr[0] << 8 | addr[1]) - f->top_lo;
 
 		if (i < f->top_n && !f->top[i].deeper) {
+			*ret_value = f->top[i].value;
 			if (f->top[i].value != LPM_NONE)
 				*ret_len = f->top[i].len;
-			return f->top[i].value;
+			return true;
 		}
 	}
-	return lpm_lookup(t, addr, ret_len);
+	return false;
+}
+
+/* lpm_lookup(), with what lpm_lookup_fast() answers inline. ret_len must not
+ * be NULL. */
+static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *addr,
+					 unsigned *ret_len)
+{
+	uint32_t v;
+
+	return lpm_lookup_fast(t, addr, &v, ret_len) ? v : lpm_lookup(t, addr, ret_len);
 }
 
 /* Exact match: the value stored for key/len, or LPM_NONE. */

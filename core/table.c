@@ -146,8 +146,19 @@ static void hops_refresh_flags(const struct model *m, struct rtw_nexthop *h, uns
 	}
 }
 
-/* Recompute usable for one attribute set from the current links. */
+static void attr_refresh_usable(const struct model *m, struct attr *a);
+
+/* Recompute usable for one attribute set from the current links, and the
+ * answer lookups copy. */
 static void attr_refresh(const struct model *m, struct attr *a)
+{
+	attr_refresh_usable(m, a);
+	memset(&a->pub, 0, sizeof(a->pub));
+	if (!a->nhid)
+		model_fill_attr(m, a, &a->pub);
+}
+
+static void attr_refresh_usable(const struct model *m, struct attr *a)
 {
 	const struct rtw_nexthop *h;
 	unsigned n, i;
@@ -1829,6 +1840,16 @@ int model_init(struct model *m, struct rtw_mem *mem, const uint32_t *tables, siz
 fail:
 	model_fini(m);
 	return -ENOMEM;
+}
+
+void model_set_index_min(struct model *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_tables; i++) {
+		lpm_set_top_min(m->lpm4[i], n);
+		lpm_set_top_min(m->lpm6[i], n);
+	}
 }
 
 void model_fini(struct model *m)

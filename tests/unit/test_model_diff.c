@@ -245,7 +245,7 @@ static bool one_op(struct run *r)
 }
 
 static void run_start(struct run *r, const char *name, const uint32_t *order, size_t n_order,
-		      enum rtw_linkdown_policy ld)
+		      enum rtw_linkdown_policy ld, bool main_only)
 {
 	struct rtw_options o;
 	static struct evq_item snap[EVQ_MAX];
@@ -260,7 +260,7 @@ static void run_start(struct run *r, const char *name, const uint32_t *order, si
 	r->g.tables[2] = RTW_TABLE_MAIN; /* most routes live in main */
 	r->g.tables[3] = RTW_TABLE_DEFAULT;
 	r->g.tables[4] = 100;
-	r->g.n_tables = 5;
+	r->g.n_tables = main_only ? 1 : 5;
 	ref_init(&r->ref, order, n_order, ld);
 
 	evq_reset();
@@ -285,6 +285,10 @@ static void run_start(struct run *r, const char *name, const uint32_t *order, si
 	}
 	r->c = evq_ctx(&o);
 	assert_non_null(r->c);
+	/* one table answering from its front array or direct index is the
+	 * path rtw_lookup() takes without the general policy walk */
+	if (main_only)
+		model_set_index_min(&r->c->model, 1);
 	assert_int_equal(rtw_start(r->c), 0);
 	check_all_routes(r);
 }
@@ -339,14 +343,20 @@ static unsigned long total_ops(void)
 	return (unsigned long)(base * test_scale());
 }
 
-static void differential(const char *name, const uint32_t *order, size_t n_order,
-			 enum rtw_linkdown_policy ld, unsigned share)
+static void differential_tables(const char *name, const uint32_t *order, size_t n_order,
+				enum rtw_linkdown_policy ld, unsigned share, bool main_only)
 {
 	struct run r;
 
-	run_start(&r, name, order, n_order, ld);
+	run_start(&r, name, order, n_order, ld, main_only);
 	run_ops(&r, total_ops() * share / 100);
 	run_end(&r);
+}
+
+static void differential(const char *name, const uint32_t *order, size_t n_order,
+			 enum rtw_linkdown_policy ld, unsigned share)
+{
+	differential_tables(name, order, n_order, ld, share, false);
 }
 
 static const uint32_t order_custom[] = { RTW_TABLE_MAIN, 100, RTW_TABLE_LOCAL };
@@ -371,6 +381,19 @@ static void fail_custom_order(void **state)
 	differential("fail, main/100/local", order_custom, 3, RTW_LINKDOWN_FAIL, 15);
 }
 
+/* Routes in main only, with the LPM indexes of big tables from the first
+ * prefix on: lookups take rtw_lookup()'s one-table path. */
+static void fallback_main_only_indexed(void **state)
+{
+	differential_tables("fallback, main only, indexed", evq_tables, 3, RTW_LINKDOWN_FALLBACK,
+			    10, true);
+}
+
+static void fail_main_only_indexed(void **state)
+{
+	differential_tables("fail, main only, indexed", evq_tables, 3, RTW_LINKDOWN_FAIL, 10, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +401,8 @@ int main(void)
 		cmocka_unit_test(fail_default_order),
 		cmocka_unit_test(fallback_custom_order),
 		cmocka_unit_test(fail_custom_order),
+		cmocka_unit_test(fallback_main_only_indexed),
+		cmocka_unit_test(fail_main_only_indexed),
 	};
 
 	test_output_tap();
