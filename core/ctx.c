@@ -238,7 +238,7 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	unsigned len = 0;
 	uint32_t v;
 
-	if (p->n != 1 || !lpm_lookup_fast(p->lpm[0], key, &v, &len))
+	if (!p->one || !lpm_lookup_fast(p->one, family == AF_INET, key, &v, &len))
 		return lookup_plan(c, family, key, ret_route);
 	if (v == LPM_NONE)
 		return -ENETUNREACH;
@@ -246,7 +246,7 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	if (at->type == RTW_ROUTE_THROW || (ret_route && at->nhid))
 		return lookup_plan(c, family, key, ret_route);
 	if (ret_route)
-		model_fill_pub(at, family, key, len, p->table[0], ret_route);
+		model_fill_pub(at, family, key, len, p->one_table, ret_route);
 	if (at->type == RTW_ROUTE_BLACKHOLE || at->type == RTW_ROUTE_UNREACHABLE ||
 	    at->type == RTW_ROUTE_PROHIBIT || !at->usable)
 		return -EHOSTUNREACH;

@@ -71,16 +71,19 @@ struct lpm_fast {
 
 /* The part of lpm_lookup() that needs no walk of the trie: the lookups that
  * end in the front array, in its records or in a direct index slot with
- * nothing deeper (nearly all random ones). Returns true with *ret_value
+ * nothing deeper (nearly all random ones). v4 says whether to try the
+ * front array. Returns true with *ret_value
  * (and *ret_len unless the value is LPM_NONE) set, or false when the trie
  * must be walked. Inline, without a call on any path, so that a caller
  * whose common case is this needs no registers saved (rtw_lookup()). */
-static inline bool lpm_lookup_fast(const struct lpm *t, const uint8_t *addr, uint32_t *ret_value,
-				   unsigned *ret_len)
+static inline bool lpm_lookup_fast(const struct lpm *t, bool v4, const uint8_t *addr,
+				   uint32_t *ret_value, unsigned *ret_len)
 {
 	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
 
-	if (f->front) {
+	/* only IPv4 has a front array: v4 false (a constant in the caller)
+	 * skips the test; answers are the same either way */
+	if (v4 && f->front) {
 		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
 			     (uint32_t)addr[2] << 8 | addr[3];
 		uint32_t e = f->front[a >> (32 - LPM_FRONT_BITS)];
@@ -120,7 +123,7 @@ static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *add
 {
 	uint32_t v;
 
-	return lpm_lookup_fast(t, addr, &v, ret_len) ? v : lpm_lookup(t, addr, ret_len);
+	return lpm_lookup_fast(t, true, addr, &v, ret_len) ? v : lpm_lookup(t, addr, ret_len);
 }
 
 /* Exact match: the value stored for key/len, or LPM_NONE. */

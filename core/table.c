@@ -583,7 +583,7 @@ static uint32_t best_val(const struct model *m, uint32_t slot)
 	return slot == SLOT_NONE ? LPM_NONE : m->routes[slot].attr;
 }
 
-/* Bring the LPM entry of one prefix from value old to value new. */
+/* The tables a lookup of this family visits: the non-empty ones, in order. */
 static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 {
 	struct lpm *const *v = family == AF_INET ? m->lpm4 : m->lpm6;
@@ -600,6 +600,8 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	}
 	p->merge = family == AF_INET && m->merge_local_main && p->n >= 2 &&
 		   p->table[0] == RTW_TABLE_LOCAL && p->table[1] == RTW_TABLE_MAIN;
+	p->one = p->n == 1 ? p->lpm[0] : NULL;
+	p->one_table = p->n == 1 ? p->table[0] : 0;
 }
 
 static void model_plan(struct model *m)

@@ -138,6 +138,10 @@ struct model {
 		uint32_t *table;
 		unsigned n;
 		bool merge;
+		/* the LPM and table when there is one of them: rtw_lookup()'s
+		 * short path reads it without the arrays */
+		const struct lpm *one;
+		uint32_t one_table;
 	} plan4, plan6;
 
 	uint8_t gen;
