@@ -228,17 +228,25 @@ static __attribute__((noinline)) int lookup_plan(const struct rtw_ctx *c, int fa
 
 /* A plan of one table whose index answers without a walk (nearly every
  * lookup of a big table): no call on the way, so no registers to save;
- * anything else goes to lookup_plan(). */
+ * anything else goes to lookup_plan(). A plan of two tables whose first
+ * covers nothing of the address's first octet is the second alone: a
+ * host's small local table before main, merged or not. */
 static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
 			 struct rtw_route *ret_route)
 {
 	const struct model *m = &c->model;
 	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	const struct lpm *one = p->one;
+	uint32_t one_table = p->one_table;
 	const struct attr *at;
 	unsigned len = 0;
 	uint32_t v;
 
-	if (!p->one || !lpm_lookup_fast(p->one, family == AF_INET, key, &v, &len))
+	if (!one && p->n == 2 && lpm_octet_miss(p->lpm[0], key)) {
+		one = p->lpm[1];
+		one_table = p->table[1];
+	}
+	if (!one || !lpm_lookup_fast(one, family == AF_INET, key, &v, &len))
 		return lookup_plan(c, family, key, ret_route);
 	if (v == LPM_NONE)
 		return -ENETUNREACH;
@@ -246,7 +254,7 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	if (at->type == RTW_ROUTE_THROW || (ret_route && at->nhid))
 		return lookup_plan(c, family, key, ret_route);
 	if (ret_route)
-		model_fill_pub(at, family, key, len, p->one_table, ret_route);
+		model_fill_pub(at, family, key, len, one_table, ret_route);
 	if (at->type == RTW_ROUTE_BLACKHOLE || at->type == RTW_ROUTE_UNREACHABLE ||
 	    at->type == RTW_ROUTE_PROHIBIT || !at->usable)
 		return -EHOSTUNREACH;

@@ -1000,6 +1000,32 @@ static inline void front_preload(const struct lpm *t, const uint8_t *k)
 	(void)*(const volatile uintptr_t *)&t->f.top[(uint32_t)k[0] << 8 | k[1]].deeper;
 }
 
+/* The first octets a prefix covers. */
+static void octet_range(const uint8_t *k, unsigned len, unsigned *ret_lo, unsigned *ret_n)
+{
+	*ret_lo = len ? k[0] : 0;
+	*ret_n = len >= 8 ? 1 : 1u << (8 - len);
+	*ret_lo &= ~(*ret_n - 1);
+}
+
+/* After a delete: octet o stays covered while the root holds a prefix
+ * over it or has a child below it (the trie keeps no empty subtree). */
+static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
+{
+	const struct lpm_node *root = as_node(t->root);
+	unsigned lo, n, o;
+
+	octet_range(k, len, &lo, &n);
+	for (o = lo; o < lo + n; o++) {
+		uint64_t bit = UINT64_C(1) << (o & 63);
+
+		if (((root->kid[o >> 6] >> (o & 63)) & 1) || node_best(root, o))
+			t->f.octet0[o >> 6] |= bit;
+		else
+			t->f.octet0[o >> 6] &= ~bit;
+	}
+}
+
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 {
 	struct top_mark before;
@@ -1013,8 +1039,14 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 	top_mark(t, k, &before);
 	r = insert_trie(t, k, len, value);
 	/* a replace changes the answers kept in the index, too */
-	if (r >= 0)
+	if (r >= 0) {
+		unsigned lo, n, o;
+
 		top_after(t, k, len, &before);
+		octet_range(k, len, &lo, &n);
+		for (o = lo; o < lo + n; o++)
+			t->f.octet0[o >> 6] |= UINT64_C(1) << (o & 63);
+	}
 	return r;
 }
 
@@ -1030,8 +1062,10 @@ int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
 	front_preload(t, k);
 	top_mark(t, k, &before);
 	r = delete_trie(t, k, len);
-	if (r == 0)
+	if (r == 0) {
 		top_after(t, k, len, &before);
+		octet_refresh(t, k, len);
+	}
 	return r;
 }
 

@@ -63,6 +63,9 @@ struct lpm_fast {
 	struct lpm_front_rec *const *rec_dir; /* chunks of front records */
 	struct lpm_top_slot *top;
 	unsigned top_lo, top_n; /* the first-16-bit values top covers */
+	/* bit o: some prefix covers addresses whose first octet is o. A small
+	 * table (IPv4's local one, say) answers most addresses with no walk */
+	uint64_t octet0[4];
 };
 
 #define LPM_FRONT_BITS 20
@@ -116,14 +119,27 @@ static inline bool lpm_lookup_fast(const struct lpm *t, bool v4, const uint8_t *
 	return false;
 }
 
-/* lpm_lookup(), with what lpm_lookup_fast() answers inline. ret_len must not
- * be NULL. */
+/* True when no prefix of t can match addr (its first octet is not covered):
+ * no walk needed. */
+static inline bool lpm_octet_miss(const struct lpm *t, const uint8_t *addr)
+{
+	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
+
+	return !((f->octet0[addr[0] >> 6] >> (addr[0] & 63)) & 1);
+}
+
+/* lpm_lookup(), with what lpm_lookup_fast() answers inline, and addresses
+ * whose first octet no prefix covers. ret_len must not be NULL. */
 static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *addr,
 					 unsigned *ret_len)
 {
 	uint32_t v;
 
-	return lpm_lookup_fast(t, true, addr, &v, ret_len) ? v : lpm_lookup(t, addr, ret_len);
+	if (lpm_lookup_fast(t, true, addr, &v, ret_len))
+		return v;
+	if (lpm_octet_miss(t, addr))
+		return LPM_NONE;
+	return lpm_lookup(t, addr, ret_len);
 }
 
 /* Exact match: the value stored for key/len, or LPM_NONE. */

@@ -351,6 +351,11 @@ static inline void model_res_fill(const struct model *m, int family, const uint8
 {
 	uint64_t w[2] = { 0, 0 };
 
+	if (!m->attrs[res->attr]->nhid) {
+		model_fill_pub(m->attrs[res->attr], family, key, res->len, res->table, ret);
+		return;
+	}
+
 	/* the prefix is the address under the mask, a word at a time */
 	if (family == AF_INET) {
 		memcpy(w, key, 4);

@@ -244,8 +244,11 @@ static bool one_op(struct run *r)
 	return true;
 }
 
+/* Which tables the generated routes go to. */
+enum spread { SPREAD_ALL, SPREAD_MAIN, SPREAD_LOCAL_MAIN };
+
 static void run_start(struct run *r, const char *name, const uint32_t *order, size_t n_order,
-		      enum rtw_linkdown_policy ld, bool main_only)
+		      enum rtw_linkdown_policy ld, enum spread spread)
 {
 	struct rtw_options o;
 	static struct evq_item snap[EVQ_MAX];
@@ -260,7 +263,13 @@ static void run_start(struct run *r, const char *name, const uint32_t *order, si
 	r->g.tables[2] = RTW_TABLE_MAIN; /* most routes live in main */
 	r->g.tables[3] = RTW_TABLE_DEFAULT;
 	r->g.tables[4] = 100;
-	r->g.n_tables = main_only ? 1 : 5;
+	r->g.n_tables = 5;
+	if (spread == SPREAD_MAIN) {
+		r->g.tables[0] = RTW_TABLE_MAIN;
+		r->g.n_tables = 1;
+	} else if (spread == SPREAD_LOCAL_MAIN) {
+		r->g.n_tables = 3; /* local, main, main */
+	}
 	ref_init(&r->ref, order, n_order, ld);
 
 	evq_reset();
@@ -285,9 +294,10 @@ static void run_start(struct run *r, const char *name, const uint32_t *order, si
 	}
 	r->c = evq_ctx(&o);
 	assert_non_null(r->c);
-	/* one table answering from its front array or direct index is the
-	 * path rtw_lookup() takes without the general policy walk */
-	if (main_only)
+	/* one table answering from its front array or direct index (after a
+	 * local table that covers nothing of the address's first octet) is
+	 * the path rtw_lookup() takes without the general policy walk */
+	if (spread != SPREAD_ALL)
 		model_set_index_min(&r->c->model, 1);
 	assert_int_equal(rtw_start(r->c), 0);
 	check_all_routes(r);
@@ -344,11 +354,11 @@ static unsigned long total_ops(void)
 }
 
 static void differential_tables(const char *name, const uint32_t *order, size_t n_order,
-				enum rtw_linkdown_policy ld, unsigned share, bool main_only)
+				enum rtw_linkdown_policy ld, unsigned share, enum spread spread)
 {
 	struct run r;
 
-	run_start(&r, name, order, n_order, ld, main_only);
+	run_start(&r, name, order, n_order, ld, spread);
 	run_ops(&r, total_ops() * share / 100);
 	run_end(&r);
 }
@@ -356,7 +366,7 @@ static void differential_tables(const char *name, const uint32_t *order, size_t 
 static void differential(const char *name, const uint32_t *order, size_t n_order,
 			 enum rtw_linkdown_policy ld, unsigned share)
 {
-	differential_tables(name, order, n_order, ld, share, false);
+	differential_tables(name, order, n_order, ld, share, SPREAD_ALL);
 }
 
 static const uint32_t order_custom[] = { RTW_TABLE_MAIN, 100, RTW_TABLE_LOCAL };
@@ -381,17 +391,25 @@ static void fail_custom_order(void **state)
 	differential("fail, main/100/local", order_custom, 3, RTW_LINKDOWN_FAIL, 15);
 }
 
-/* Routes in main only, with the LPM indexes of big tables from the first
- * prefix on: lookups take rtw_lookup()'s one-table path. */
+/* Routes in main only, or in local and main, with the LPM indexes of big
+ * tables from the first prefix on: lookups take rtw_lookup()'s one-table
+ * path. */
 static void fallback_main_only_indexed(void **state)
 {
-	differential_tables("fallback, main only, indexed", evq_tables, 3, RTW_LINKDOWN_FALLBACK,
-			    10, true);
+	differential_tables("fallback, main only, indexed", evq_tables, 3, RTW_LINKDOWN_FALLBACK, 7,
+			    SPREAD_MAIN);
 }
 
 static void fail_main_only_indexed(void **state)
 {
-	differential_tables("fail, main only, indexed", evq_tables, 3, RTW_LINKDOWN_FAIL, 10, true);
+	differential_tables("fail, main only, indexed", evq_tables, 3, RTW_LINKDOWN_FAIL, 7,
+			    SPREAD_MAIN);
+}
+
+static void fallback_local_main_indexed(void **state)
+{
+	differential_tables("fallback, local and main, indexed", evq_tables, 3,
+			    RTW_LINKDOWN_FALLBACK, 7, SPREAD_LOCAL_MAIN);
 }
 
 int main(void)
@@ -403,6 +421,7 @@ int main(void)
 		cmocka_unit_test(fail_custom_order),
 		cmocka_unit_test(fallback_main_only_indexed),
 		cmocka_unit_test(fail_main_only_indexed),
+		cmocka_unit_test(fallback_local_main_indexed),
 	};
 
 	test_output_tap();
