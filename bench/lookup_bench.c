@@ -18,6 +18,7 @@
 #include "ctx.h"
 
 #include "benchutil.h"
+#include "tables.h"
 
 #ifdef HAVE_DPDK
 #include <rte_eal.h>
@@ -37,34 +38,12 @@
 
 #define NONE UINT32_MAX
 
-struct pfx {
-	uint8_t key[16];
-	uint8_t len;
-};
-
-struct table {
-	char name[16];
-	unsigned bits;
-	size_t n;
-	struct pfx *p;
-};
-
 /* ---- measuring ---- */
 
 static double median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
 }
 
 static void fatal(const char *what)
@@ -631,189 +610,6 @@ static const struct impl impls[] = {
 };
 #define NIMPL (sizeof(impls) / sizeof(impls[0]))
 
-/* ---- tables and keys ---- */
-
-static void mask(struct pfx *p, unsigned bits)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		unsigned keep = i >= bits / 8		? 0
-				: p->len >= 8 * (i + 1) ? 8
-				: p->len > 8 * i	? p->len - 8 * i
-							: 0;
-
-		p->key[i] &= (uint8_t)(0xff00u >> keep);
-	}
-}
-
-static int pfx_cmp(const void *a, const void *b)
-{
-	const struct pfx *x = a, *y = b;
-	int c = memcmp(x->key, y->key, 16);
-
-	return c ? c : (int)x->len - (int)y->len;
-}
-
-/* Drop duplicates and shuffle into insertion order. */
-static void table_finish(struct table *t)
-{
-	size_t i, m = 0;
-
-	qsort(t->p, t->n, sizeof(*t->p), pfx_cmp);
-	for (i = 0; i < t->n; i++)
-		if (m == 0 || pfx_cmp(&t->p[m - 1], &t->p[i]) != 0)
-			t->p[m++] = t->p[i];
-	t->n = m;
-	for (i = t->n; i > 1; i--) {
-		size_t j = rnd() % i;
-		struct pfx x = t->p[i - 1];
-
-		t->p[i - 1] = t->p[j];
-		t->p[j] = x;
-	}
-}
-
-static int load_real(const char *dir, struct table *v4, struct table *v6)
-{
-	char path[4096], cmd[4200], line[128];
-	size_t cap[2] = { 1 << 20, 1 << 18 };
-	struct table *t[2] = { v4, v6 };
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/bgp-prefixes.txt.gz", dir);
-	if (access(path, R_OK) != 0)
-		return -errno;
-	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
-	fp = popen(cmd, "r");
-	if (!fp)
-		return -errno;
-	v4->p = malloc(cap[0] * sizeof(struct pfx));
-	v6->p = malloc(cap[1] * sizeof(struct pfx));
-	if (!v4->p || !v6->p)
-		fatal("out of memory");
-	v4->n = v6->n = 0;
-	while (fgets(line, sizeof(line), fp)) {
-		struct rtw_prefix rp;
-		unsigned f;
-
-		line[strcspn(line, "\r\n")] = 0;
-		if (rtw_prefix_parse(line, &rp) < 0)
-			continue;
-		f = rp.addr.family == AF_INET6;
-		if (t[f]->n == cap[f]) {
-			cap[f] *= 2;
-			t[f]->p = realloc(t[f]->p, cap[f] * sizeof(struct pfx));
-			if (!t[f]->p)
-				fatal("out of memory");
-		}
-		memset(&t[f]->p[t[f]->n], 0, sizeof(struct pfx));
-		memcpy(t[f]->p[t[f]->n].key, rp.addr.bytes, 16);
-		t[f]->p[t[f]->n].len = rp.len;
-		t[f]->n++;
-	}
-	pclose(fp);
-	strcpy(v4->name, "real");
-	strcpy(v6->name, "real");
-	v4->bits = 32;
-	v6->bits = 128;
-	table_finish(v4);
-	table_finish(v6);
-	return v4->n && v6->n ? 0 : -ENOENT;
-}
-
-/* The real table's length mix; about half of the prefixes nest inside an
- * earlier, shorter one, as more-specifics do. Without the real table, the
- * mix of /work/shared/notes/lpm-performance.md in per mille. */
-static void make_synthetic(struct table *t, const struct table *real, unsigned bits, size_t n,
-			   const char *name)
-{
-	static const unsigned mix4[][2] = { { 24, 596 }, { 22, 120 }, { 23, 107 }, { 21, 56 },
-					    { 20, 47 },	 { 19, 28 },  { 16, 15 },  { 18, 15 },
-					    { 17, 9 },	 { 12, 5 },   { 32, 1 } };
-	static const unsigned mix6[][2] = { { 48, 471 }, { 32, 141 }, { 44, 90 }, { 40, 84 },
-					    { 36, 37 },	 { 29, 27 },  { 46, 19 }, { 47, 20 },
-					    { 33, 18 },	 { 34, 16 },  { 42, 14 }, { 64, 1 } };
-	uint64_t hist[129] = { 0 }, total = 0;
-	size_t k, i;
-	unsigned l;
-
-	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->bits = bits;
-	t->p = calloc(n, sizeof(*t->p));
-	if (!t->p)
-		fatal("out of memory");
-	if (real && real->n) {
-		for (k = 0; k < real->n; k++)
-			hist[real->p[k].len]++;
-	} else if (bits == 32) {
-		for (k = 0; k < sizeof(mix4) / sizeof(mix4[0]); k++)
-			hist[mix4[k][0]] = mix4[k][1];
-	} else {
-		for (k = 0; k < sizeof(mix6) / sizeof(mix6[0]); k++)
-			hist[mix6[k][0]] = mix6[k][1];
-	}
-	for (l = 0; l <= 128; l++)
-		total += hist[l];
-	/* lengths in ascending order, so a prefix can nest in an earlier one */
-	for (k = 0, l = 0; l <= bits; l++) {
-		size_t want = (size_t)((double)hist[l] * (double)n / (double)total + 0.5);
-
-		for (i = 0; i < want && k < n; i++)
-			t->p[k++].len = (uint8_t)l;
-	}
-	while (k < n)
-		t->p[k++].len = bits == 32 ? 24 : 48;
-	for (k = 0; k < n; k++) {
-		struct pfx *p = &t->p[k];
-
-		for (i = 0; i < bits / 8; i++)
-			p->key[i] = (uint8_t)rnd();
-		if (bits == 128)
-			p->key[0] = (uint8_t)(0x20 | (p->key[0] & 0x1f));
-		if (k > 0 && rnd() % 2) {
-			const struct pfx *q = &t->p[rnd() % k];
-			unsigned b;
-
-			for (b = 0; b < q->len && q->len < p->len; b++) {
-				uint8_t m = (uint8_t)(0x80u >> (b % 8));
-
-				p->key[b / 8] =
-				    (uint8_t)((p->key[b / 8] & ~m) | (q->key[b / 8] & m));
-			}
-		}
-		mask(p, bits);
-	}
-	t->n = n;
-	table_finish(t);
-}
-
-/* Random addresses (IPv6 inside 2000::/3, where routes are), or addresses
- * inside prefixes drawn from the table. */
-static void make_keys(const struct table *t, int from_table, uint8_t (*keys)[16], size_t n)
-{
-	size_t k;
-	unsigned i;
-
-	for (k = 0; k < n; k++) {
-		memset(keys[k], 0, 16);
-		for (i = 0; i < t->bits / 8; i++)
-			keys[k][i] = (uint8_t)rnd();
-		if (from_table) {
-			const struct pfx *p = &t->p[rnd() % t->n];
-
-			for (i = 0; i < p->len; i++) {
-				uint8_t m = (uint8_t)(0x80u >> (i % 8));
-
-				keys[k][i / 8] =
-				    (uint8_t)((keys[k][i / 8] & ~m) | (p->key[i / 8] & m));
-			}
-		} else if (t->bits == 128) {
-			keys[k][0] = (uint8_t)(0x20 | (keys[k][0] & 0x1f));
-		}
-	}
-}
-
 /* ---- one measurement, in a child process ---- */
 
 struct result {
@@ -961,7 +757,7 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, unsigne
 		keys[w] = malloc(nkeys * 16);
 		if (!keys[w])
 			fatal("out of memory for keys");
-		make_keys(t, (int)w, keys[w], nkeys);
+		tables_make_keys(t, (int)w, keys[w], nkeys);
 	}
 	/* rounds go over every implementation in turn, so that a burst of
 	 * other load on the machine falls on all of them alike; one whose run
@@ -1030,9 +826,9 @@ static int smoke(void)
 
 		if (!keys)
 			fatal("out of memory");
-		make_synthetic(&t, NULL, b ? 128 : 32, 1000, "smoke");
-		make_keys(&t, 0, keys, nk / 2);
-		make_keys(&t, 1, keys + nk / 2, nk / 2);
+		tables_make_synthetic(&t, NULL, b ? 128 : 32, 1000, "smoke");
+		tables_make_keys(&t, 0, keys, nk / 2);
+		tables_make_keys(&t, 1, keys + nk / 2, nk / 2);
 		g_bits = t.bits;
 		for (k = 0; k < NIMPL; k++) {
 			h[k] = impls[k].create(&t);
@@ -1123,7 +919,7 @@ int main(int argc, char **argv)
 	if (!dir)
 		dir = RTW_DATA_DIR;
 	memset(real, 0, sizeof(real));
-	have_real = load_real(dir, &real[0], &real[1]) == 0;
+	have_real = tables_load_real(dir, &real[0], &real[1]) == 0;
 	if (!have_real)
 		fprintf(stderr, "lookup_bench: no %s/bgp-prefixes.txt.gz: synthetic tables only\n",
 			dir);
@@ -1133,8 +929,8 @@ int main(int argc, char **argv)
 		for (s = 0; s < 3; s++) {
 			struct table t;
 
-			make_synthetic(&t, have_real ? &real[b] : NULL, b ? 128 : 32, sizes[s],
-				       names[s]);
+			tables_make_synthetic(&t, have_real ? &real[b] : NULL, b ? 128 : 32,
+					      sizes[s], names[s]);
 			run_table(&t, 1 << 20, min_s, rounds);
 			free(t.p);
 		}

@@ -12,6 +12,7 @@
 #include "lpm.h"
 
 #include "benchutil.h"
+#include "tables.h"
 
 #ifdef HAVE_DPDK
 #include <rte_eal.h>
@@ -30,11 +31,6 @@
 #endif
 
 #define NONE UINT32_MAX
-
-struct pfx {
-	uint8_t key[16];
-	uint8_t len;
-};
 
 /* One implementation under test. An extra one (say rtw_lookup() on a
  * context fed with the same routes) is one more entry in impls[]. Values
@@ -455,224 +451,6 @@ static const char *impl_name(const struct impl *im, unsigned bits)
 	return im->name;
 }
 
-/* ---- tables and keys ---- */
-
-static uint64_t rng = 0x243f6a8885a308d3ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
-struct table {
-	const char *name;
-	unsigned bits;
-	size_t n;
-	struct pfx *p;
-};
-
-static int pfx_cmp(const void *a, const void *b)
-{
-	const struct pfx *x = a, *y = b;
-	int c = memcmp(x->key, y->key, 16);
-
-	return c ? c : (int)x->len - (int)y->len;
-}
-
-static void mask(struct pfx *p, unsigned bits)
-{
-	unsigned i;
-
-	for (i = 0; i < 16; i++) {
-		unsigned keep = i >= bits / 8		? 0
-				: p->len >= 8 * (i + 1) ? 8
-				: p->len > 8 * i	? p->len - 8 * i
-							: 0;
-
-		p->key[i] &= (uint8_t)(0xff00u >> keep);
-	}
-}
-
-static void shuffle(struct pfx *p, size_t n)
-{
-	size_t i;
-
-	for (i = n; i > 1; i--) {
-		size_t j = rnd() % i;
-		struct pfx t = p[i - 1];
-
-		p[i - 1] = p[j];
-		p[j] = t;
-	}
-}
-
-/* Sort, drop duplicates, and shuffle into insertion order. */
-static void table_finish(struct table *t)
-{
-	size_t i, m = 0;
-
-	qsort(t->p, t->n, sizeof(*t->p), pfx_cmp);
-	for (i = 0; i < t->n; i++)
-		if (m == 0 || pfx_cmp(&t->p[m - 1], &t->p[i]) != 0)
-			t->p[m++] = t->p[i];
-	t->n = m;
-	shuffle(t->p, t->n);
-}
-
-static int load_real(const char *dir, struct table *v4, struct table *v6)
-{
-	char path[4096], cmd[4200], line[128];
-	size_t cap4 = 1 << 20, cap6 = 1 << 18;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/bgp-prefixes.txt.gz", dir);
-	fp = fopen(path, "rb");
-	if (!fp)
-		return -errno;
-	fclose(fp);
-	snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
-	fp = popen(cmd, "r");
-	if (!fp)
-		return -errno;
-	v4->p = malloc(cap4 * sizeof(struct pfx));
-	v6->p = malloc(cap6 * sizeof(struct pfx));
-	v4->n = v6->n = 0;
-	while (v4->p && v6->p && fgets(line, sizeof(line), fp)) {
-		struct rtw_prefix rp;
-		struct table *t;
-		size_t *cap;
-
-		line[strcspn(line, "\r\n")] = 0;
-		if (rtw_prefix_parse(line, &rp) < 0)
-			continue;
-		t = rp.addr.family == AF_INET ? v4 : v6;
-		cap = t == v4 ? &cap4 : &cap6;
-		if (t->n == *cap) {
-			struct pfx *q = realloc(t->p, 2 * *cap * sizeof(*q));
-
-			if (!q)
-				break;
-			t->p = q;
-			*cap *= 2;
-		}
-		memset(&t->p[t->n], 0, sizeof(t->p[0]));
-		memcpy(t->p[t->n].key, rp.addr.bytes, 16);
-		t->p[t->n].len = rp.len;
-		t->n++;
-	}
-	pclose(fp);
-	if (!v4->p || !v6->p)
-		return -ENOMEM;
-	v4->name = v6->name = "real";
-	v4->bits = 32;
-	v6->bits = 128;
-	table_finish(v4);
-	table_finish(v6);
-	return 0;
-}
-
-/* Lengths drawn from the real table's mix; about half of the prefixes
- * nest inside an earlier, shorter one, as more-specifics do. */
-static void make_synthetic(struct table *t, const struct table *real, unsigned bits, size_t n,
-			   const char *name)
-{
-	unsigned hist[129] = { 0 }, total = 0, i, l;
-	size_t k;
-
-	t->name = name;
-	t->bits = bits;
-	t->p = calloc(n, sizeof(*t->p));
-	if (real && real->n) {
-		for (k = 0; k < real->n; k++)
-			hist[real->p[k].len]++;
-		total = (unsigned)real->n;
-	} else {
-		/* no data folder: the mix from data/README.md */
-		if (bits == 32) {
-			hist[24] = 596, hist[22] = 120, hist[23] = 107, hist[21] = 56,
-			hist[20] = 47;
-			hist[19] = 28, hist[16] = 15, hist[18] = 15, hist[17] = 9, hist[12] = 5;
-			hist[32] = 1;
-		} else {
-			hist[48] = 471, hist[32] = 141, hist[44] = 90, hist[40] = 84, hist[36] = 37;
-			hist[29] = 27, hist[46] = 19, hist[47] = 20, hist[33] = 18, hist[34] = 16;
-			hist[42] = 14, hist[64] = 1;
-		}
-		for (l = 0; l <= 128; l++)
-			total += hist[l];
-	}
-	for (k = 0; k < n; k++) {
-		unsigned r = (unsigned)(rnd() % total);
-
-		for (l = 0; r >= hist[l]; l++)
-			r -= hist[l];
-		t->p[k].len = (uint8_t)l;
-	}
-	/* shorter first, so a prefix can pick an earlier one as its parent */
-	for (k = 1; k < n; k++) {
-		struct pfx x = t->p[k];
-		size_t j = k;
-
-		for (; j > 0 && t->p[j - 1].len > x.len; j--)
-			t->p[j] = t->p[j - 1];
-		t->p[j] = x;
-	}
-	for (k = 0; k < n; k++) {
-		struct pfx *p = &t->p[k];
-
-		for (i = 0; i < bits / 8; i++)
-			p->key[i] = (uint8_t)rnd();
-		if (bits == 128)
-			p->key[0] = (uint8_t)(0x20 | (p->key[0] & 0x1f));
-		if (k > 0 && rnd() % 2) {
-			const struct pfx *q = &t->p[rnd() % k];
-
-			if (q->len < p->len) {
-				for (i = 0; i < q->len / 8u; i++)
-					p->key[i] = q->key[i];
-				if (q->len % 8) {
-					uint8_t m = (uint8_t)(0xff00u >> (q->len % 8));
-
-					p->key[i] = (uint8_t)((q->key[i] & m) | (p->key[i] & ~m));
-				}
-			}
-		}
-		mask(p, bits);
-	}
-	t->n = n;
-	table_finish(t);
-}
-
-/* Random addresses (IPv6: inside 2000::/3, where the routes are), or
- * addresses inside prefixes drawn from the table. */
-static void make_keys(const struct table *t, int from_table, uint8_t (*keys)[16], size_t n)
-{
-	size_t k;
-	unsigned i;
-
-	for (k = 0; k < n; k++) {
-		memset(keys[k], 0, 16);
-		for (i = 0; i < t->bits / 8; i++)
-			keys[k][i] = (uint8_t)rnd();
-		if (from_table && t->n) {
-			const struct pfx *p = &t->p[rnd() % t->n];
-
-			for (i = 0; i < p->len / 8u; i++)
-				keys[k][i] = p->key[i];
-			if (p->len % 8) {
-				uint8_t m = (uint8_t)(0xff00u >> (p->len % 8));
-
-				keys[k][i] = (uint8_t)((p->key[i] & m) | (keys[k][i] & ~m));
-			}
-		} else if (t->bits == 128) {
-			keys[k][0] = (uint8_t)(0x20 | (keys[k][0] & 0x1f));
-		}
-	}
-}
-
 /* ---- measuring ---- */
 
 struct result {
@@ -790,7 +568,7 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, struct 
 			fprintf(stderr, "out of memory for keys\n");
 			exit(2);
 		}
-		make_keys(t, (int)w, keys[w], nkeys);
+		tables_make_keys(t, (int)w, keys[w], nkeys);
 	}
 	for (k = 0; k < NIMPL; k++) {
 		const struct impl *im = &impls[k];
@@ -975,9 +753,9 @@ static int smoke(void)
 		uint8_t(*keys)[16] = malloc(4096 * 16);
 		size_t i;
 
-		make_synthetic(&t, NULL, bits, 500, "smoke");
-		make_keys(&t, 0, keys, 2048);
-		make_keys(&t, 1, keys + 2048, 2048);
+		tables_make_synthetic(&t, NULL, bits, 500, "smoke");
+		tables_make_keys(&t, 0, keys, 2048);
+		tables_make_keys(&t, 1, keys + 2048, 2048);
 		for (k = 0; k < NIMPL; k++) {
 			if (!impls[k].available)
 				continue;
@@ -1105,7 +883,7 @@ int main(int argc, char **argv)
 	    "this one's;\nB/pfx = bytes per prefix (RSS growth while building, and "
 	    "lpm_memory()).\nms columns are CPU time; ~ marks a delete-all extrapolated from its "
 	    "first 3 s.\n");
-	if (load_real(dir, &real[0], &real[1]) < 0) {
+	if (tables_load_real(dir, &real[0], &real[1]) < 0) {
 		printf("no real table in %s: synthetic tables only (mix from data/README.md)\n",
 		       dir);
 		real[0].n = real[1].n = 0;
@@ -1114,8 +892,8 @@ int main(int argc, char **argv)
 		for (s = 0; s < 3; s++) {
 			if (!selected(only, size_names[s], b))
 				continue;
-			make_synthetic(&syn, real[b].n ? &real[b] : NULL, b ? 128 : 32, sizes[s],
-				       size_names[s]);
+			tables_make_synthetic(&syn, real[b].n ? &real[b] : NULL, b ? 128 : 32,
+					      sizes[s], size_names[s]);
 			run_table(&syn, 1 << 20, min_s, res);
 			print_table(&syn, res);
 			free(syn.p);
