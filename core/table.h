@@ -301,16 +301,7 @@ static inline void model_fill_attr(const struct model *m, const struct attr *a,
 static inline void model_fill_pub(const struct attr *a, int family, const uint8_t *key,
 				  unsigned len, uint32_t table, struct rtw_route *ret)
 {
-	/* the first 24 bytes (dst, its length, table) are built as words;
-	 * the rest is the prepared answer, copied */
-	_Static_assert(offsetof(struct rtw_route, dst.addr.bytes) == 2 &&
-			   offsetof(struct rtw_route, dst.len) == 18 &&
-			   offsetof(struct rtw_route, table) == 20 &&
-			   sizeof(struct rtw_route) % 8 == 0,
-		       "struct rtw_route layout");
-	uint64_t w[3], k[2] = { 0, 0 };
-	uint16_t fam = (uint16_t)family;
-	uint8_t l = (uint8_t)len, pad = 0;
+	uint64_t k[2] = { 0, 0 };
 
 	if (family == AF_INET) {
 		memcpy(k, key, 4);
@@ -320,27 +311,27 @@ static inline void model_fill_pub(const struct attr *a, int family, const uint8_
 	}
 	k[0] &= model_be64_mask(len);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* in registers: bytes assembled in memory go out as a store-forwarding
-	 * stall when they are read back as words */
-	w[0] = fam | k[0] << 16;
-	w[1] = k[0] >> 48 | k[1] << 16;
-	w[2] = k[1] >> 48 | (uint64_t)l << 16 | (uint64_t)pad << 24 | (uint64_t)table << 32;
-#else
-	{
-		uint8_t b[24];
+	/* Where sa_family_t has two bytes (Linux; the BSDs have one), the
+	 * first 24 bytes (dst, its length, table) are three words built in
+	 * registers: bytes assembled in memory and read back as words would
+	 * stall store forwarding. The rest is the prepared answer. */
+	if (sizeof(sa_family_t) == 2 && offsetof(struct rtw_route, dst.addr.bytes) == 2 &&
+	    offsetof(struct rtw_route, dst.len) == 18 && offsetof(struct rtw_route, table) == 20) {
+		uint64_t w0 = (uint16_t)family | k[0] << 16, w1 = k[0] >> 48 | k[1] << 16;
+		uint64_t w2 = k[1] >> 48 | (uint64_t)(uint8_t)len << 16 | (uint64_t)table << 32;
 
-		memcpy(b, &fam, 2);
-		memcpy(b + 2, k, 16);
-		b[18] = l;
-		b[19] = pad;
-		memcpy(b + 20, &table, 4);
-		memcpy(w, b, 24);
+		memcpy(ret, &w0, 8);
+		memcpy((char *)ret + 8, &w1, 8);
+		memcpy((char *)ret + 16, &w2, 8);
+		memcpy((char *)ret + 24, (const char *)&a->pub + 24, sizeof(*ret) - 24);
+		return;
 	}
 #endif
-	memcpy(ret, &w[0], 8);
-	memcpy((char *)ret + 8, &w[1], 8);
-	memcpy((char *)ret + 16, &w[2], 8);
-	memcpy((char *)ret + 24, (const char *)&a->pub + 24, sizeof(*ret) - 24);
+	*ret = a->pub;
+	ret->dst.addr.family = (sa_family_t)family;
+	memcpy(ret->dst.addr.bytes, k, 16);
+	ret->dst.len = (uint8_t)len;
+	ret->table = table;
 }
 
 /* Fill a public route from a lookup result (no route record is read). key
