@@ -1002,6 +1002,95 @@ static inline void front_preload(const struct lpm *t, const uint8_t *k)
 	(void)*(const volatile uintptr_t *)&t->f.top[(uint32_t)k[0] << 8 | k[1]].deeper;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch((const void *)(p))
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* The entry below key[0], key[1] (a depth-2 node or a leaf), or 0. The root
+ * and the depth-1 nodes are few and mostly in the caches. */
+static inline uintptr_t depth2_entry(const struct lpm *t, const uint8_t *key)
+{
+	const struct lpm_node *n = as_node(t->root);
+	uintptr_t c;
+
+	if (!bit_test(n->kid, key[0]))
+		return 0;
+	c = node_kids(n)[kid_rank(n, key[0])];
+	if (is_leaf(c))
+		return c;
+	n = as_node(c);
+	if (!bit_test(n->kid, key[1]))
+		return 0;
+	return node_kids(n)[kid_rank(n, key[1])];
+}
+
+static inline uint32_t front_index(const uint8_t *k)
+{
+	return (uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4;
+}
+
+void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
+{
+	unsigned s = (unsigned)key[0] << 8 | key[1];
+	uintptr_t c;
+
+	if (t->f.front)
+		PREFETCH(&t->f.front[front_index(key)]);
+	if (t->f.top && s - t->f.top_lo < t->f.top_n)
+		PREFETCH(&t->f.top[s - t->f.top_lo]);
+	c = depth2_entry(t, key);
+	if (c && is_leaf(c)) {
+		PREFETCH(c & ~(uintptr_t)1);
+	} else if (c) {
+		unsigned i;
+
+		/* the header, and the values of a node of up to ~100 prefixes
+		 * (most /24s live in such nodes): in flight before the header
+		 * says where the one needed is */
+		for (i = 0; i < 8; i++)
+			PREFETCH(c + 64 * i);
+	}
+	ret->d2 = c;
+}
+
+/* Lines of the arrays from p to end, up to a few: what an edit in place
+ * moves. */
+static inline void prefetch_span(const void *p, const void *end)
+{
+	const char *a = p, *b = end;
+	unsigned i;
+
+	for (i = 0; i < 6 && a < b; i++, a += 64)
+		PREFETCH(a);
+}
+
+void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
+		       const struct lpm_hint *h)
+{
+	const struct lpm_node *n;
+
+	if (t->f.front) {
+		uint32_t e = t->f.front[front_index(key)];
+
+		if ((e & 63) == FRONT_REC)
+			PREFETCH(rec_at(t, e >> 6));
+	}
+	if (!h->d2 || is_leaf(h->d2) || len <= 16)
+		return;
+	n = as_node(h->d2);
+	if (len <= 24) {
+		const uint32_t *v = node_vals(n);
+
+		prefetch_span(v + pfx_rank(n, pfx_index(key, len)), v + n->npfx);
+	} else if (bit_test(n->kid, key[2])) {
+		const uintptr_t *k = node_kids(n);
+
+		prefetch_span(k + kid_rank(n, key[2]), k + n->nkid);
+	}
+}
+
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 {
 	struct top_mark before;

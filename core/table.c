@@ -416,18 +416,24 @@ static bool rec_same_prefix(const struct route_rec *r, int family, uint32_t tabl
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
-			  unsigned len)
+/* The head of the key's chain, looked for from s, the first of its bucket. */
+static uint32_t head_find_from(const struct model *m, uint32_t s, int family, uint32_t table,
+			       const uint8_t *addr, unsigned len)
 {
-	uint32_t s;
-
-	if (!m->n_buckets)
-		return SLOT_NONE;
-	s = m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)];
 	for (; s != SLOT_NONE; s = m->routes[s].hnext)
 		if (rec_same_prefix(&m->routes[s], family, table, addr, len))
 			return s;
 	return SLOT_NONE;
+}
+
+static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			  unsigned len)
+{
+	if (!m->n_buckets)
+		return SLOT_NONE;
+	return head_find_from(m,
+			      m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)],
+			      family, table, addr, len);
 }
 
 static uint32_t *bucket_of(const struct model *m, uint32_t slot)
@@ -502,7 +508,9 @@ static int buckets_reserve(struct model *m, size_t heads)
 /* Prefetch for writing, where the compiler has it. */
 #if defined(__GNUC__) || defined(__clang__)
 #define RTW_PREFETCH_W(p) __builtin_prefetch((p), 1)
+#define RTW_PREFETCH(p)	  __builtin_prefetch((p))
 #else
+#define RTW_PREFETCH(p)	  ((void)(p))
 #define RTW_PREFETCH_W(p) ((void)(p))
 #endif
 
@@ -698,10 +706,11 @@ static int rec_disc(const struct model *m, const struct route_rec *r)
 	return hops_disc(r->family, a->nhid, a->nh, a->n_nh);
 }
 
-static uint32_t route_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
-			   unsigned len, uint8_t tos, uint32_t metric, int disc, uint32_t *ret_head)
+static uint32_t route_find(const struct model *m, uint32_t first, int family, uint32_t table,
+			   const uint8_t *addr, unsigned len, uint8_t tos, uint32_t metric,
+			   int disc, uint32_t *ret_head)
 {
-	uint32_t s = head_find(m, family, table, addr, len);
+	uint32_t s = head_find_from(m, first, family, table, addr, len);
 
 	*ret_head = s;
 	for (; s != SLOT_NONE; s = m->routes[s].next) {
@@ -712,6 +721,33 @@ static uint32_t route_find(const struct model *m, int family, uint32_t table, co
 			return s;
 	}
 	return SLOT_NONE;
+}
+
+/* An add or delete waits on two chains of cache misses, the route's hash
+ * chain and the LPM's path, each miss on the one before: started here side
+ * by side, they overlap. Returns the first route of the key's bucket. */
+static uint32_t route_prefetch(const struct model *m, int family, uint32_t table,
+			       const uint8_t *addr, unsigned len)
+{
+	const struct lpm *t = lpm_of(m, family, table);
+	struct lpm_hint h;
+	const uint32_t *b;
+	uint32_t s;
+
+	if (!m->n_buckets)
+		return SLOT_NONE;
+	b = &m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)];
+	RTW_PREFETCH(b);
+	if (t)
+		lpm_prefetch(t, addr, &h);
+	s = *b;
+	if (s != SLOT_NONE) {
+		RTW_PREFETCH(&m->routes[s]);
+		RTW_PREFETCH((const char *)&m->routes[s] + sizeof(struct route_rec) - 1);
+	}
+	if (t)
+		lpm_prefetch_more(t, addr, len, &h);
+	return s;
 }
 
 /* Replace the attributes of an existing route. */
@@ -911,7 +947,7 @@ static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_
 int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
-	uint32_t head, slot, old_best, new_best, *pp;
+	uint32_t first, head, slot, old_best, new_best, *pp;
 	struct lpm *t;
 	struct route_rec *rec;
 	int64_t id = 0;
@@ -922,8 +958,9 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	if (e < 0)
 		return e;
 	family = r->dst.addr.family;
-	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, route_disc(r),
-			  &head);
+	first = route_prefetch(m, family, r->table, addr, r->dst.len);
+	slot = route_find(m, first, family, r->table, addr, r->dst.len, r->tos, r->metric,
+			  route_disc(r), &head);
 	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
 		slot = replace_target6(m, head, r);
 	dup = family == AF_INET && slot != SLOT_NONE &&
@@ -1033,14 +1070,15 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
-	uint32_t head, slot;
+	uint32_t first, head, slot;
 	int e;
 
 	e = route_check(r, addr);
 	if (e < 0)
 		return e;
-	slot = route_find(m, r->dst.addr.family, r->table, addr, r->dst.len, r->tos, r->metric,
-			  route_disc(r), &head);
+	first = route_prefetch(m, r->dst.addr.family, r->table, addr, r->dst.len);
+	slot = route_find(m, first, r->dst.addr.family, r->table, addr, r->dst.len, r->tos,
+			  r->metric, route_disc(r), &head);
 	if (slot == SLOT_NONE)
 		return 0;
 	slot = dup_pick(m, slot, r);
