@@ -190,30 +190,36 @@ struct attr_key {
 	unsigned n;
 };
 
+/* The fields are packed and hashed a few words at a time: hashing each on
+ * its own took a dozen short calls, on every route add. */
 static uint32_t attr_hash_of(const struct attr_key *k)
 {
-	uint8_t type = k->type, protocol = k->protocol, scope = k->scope;
-	const struct rtw_addr *prefsrc = k->prefsrc;
-	uint32_t h = 2166136261U, nhid = k->nhid;
-	const struct rtw_nexthop *nh = k->nh;
-	unsigned i, n = k->n;
+	uint8_t b[32];
+	uint32_t h;
+	unsigned i;
 
-	h = hash_bytes(h, &k->tos, 1);
-	h = hash_bytes(h, &k->metric, 4);
-	h = hash_bytes(h, &type, 1);
-	h = hash_bytes(h, &protocol, 1);
-	h = hash_bytes(h, &scope, 1);
-	h = hash_bytes(h, &prefsrc->family, sizeof(prefsrc->family));
-	h = hash_bytes(h, prefsrc->bytes, 16);
-	h = hash_bytes(h, &nhid, 4);
-	for (i = 0; i < n; i++) {
-		unsigned f = nh[i].flags & NH_KEY_FLAGS;
+	memset(b, 0, sizeof(b));
+	b[0] = k->tos;
+	b[1] = k->type;
+	b[2] = k->protocol;
+	b[3] = k->scope;
+	memcpy(b + 4, &k->metric, 4);
+	memcpy(b + 8, &k->nhid, 4);
+	memcpy(b + 12, &k->prefsrc->family, sizeof(k->prefsrc->family));
+	memcpy(b + 16, k->prefsrc->bytes, 16);
+	h = hash_bytes(2166136261U, b, 32);
+	for (i = 0; i < k->n; i++) {
+		const struct rtw_nexthop *nh = &k->nh[i];
+		uint32_t f = nh->flags & NH_KEY_FLAGS;
+		int32_t ifindex = nh->ifindex;
 
-		h = hash_bytes(h, &nh[i].ifindex, sizeof(int));
-		h = hash_bytes(h, &nh[i].gateway.family, sizeof(nh[i].gateway.family));
-		h = hash_bytes(h, nh[i].gateway.bytes, 16);
-		h = hash_bytes(h, &nh[i].weight, 2);
-		h = hash_bytes(h, &f, sizeof(f));
+		memset(b, 0, sizeof(b));
+		memcpy(b, &ifindex, 4);
+		memcpy(b + 4, &f, 4);
+		memcpy(b + 8, &nh->weight, 2);
+		memcpy(b + 10, &nh->gateway.family, sizeof(nh->gateway.family));
+		memcpy(b + 16, nh->gateway.bytes, 16);
+		h = hash_bytes(h, b, 32);
 	}
 	return mix32(h);
 }
@@ -1033,6 +1039,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	if (head == SLOT_NONE) {
 		head_link(m, slot);
 		m->n_heads++;
+		head = slot;
 	} else {
 		uint32_t *link = &head, prev_head = head;
 
@@ -1051,7 +1058,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		if (head != prev_head)
 			head_replace(m, prev_head, slot);
 	}
-	head = head_find(m, family, r->table, addr, r->dst.len);
+	/* head is the chain's head now: slot when it went first */
 	new_best = chain_best(m, head);
 	t = lpm_of(m, family, r->table);
 	e = lpm_set(m, t, addr, r->dst.len, best_val(m, old_best), best_val(m, new_best));
