@@ -17,6 +17,8 @@ static void mark_slot(struct rtw_ctx *c, uint32_t slot, bool removed)
 {
 	uint8_t key[17];
 
+	if (!c->root[WI_ROUTE])
+		return; /* no watch: a full table loads and changes without keys made */
 	windex_key_num(key, slot);
 	windex_mark_range(c, WI_ROUTE, key, key, removed, false);
 }
@@ -26,6 +28,8 @@ static void mark_prefix(struct rtw_ctx *c, const struct rtw_prefix *p)
 	struct rtw_addr lo, hi;
 	uint8_t klo[17], khi[17];
 
+	if (!c->root[WI_PEER])
+		return;
 	prefix_range(p, &lo, &hi);
 	windex_key_addr(klo, &lo);
 	windex_key_addr(khi, &hi);

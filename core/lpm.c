@@ -133,17 +133,25 @@ static inline int bit_test(const uint64_t *map, unsigned i)
 	return (int)((map[i >> 6] >> (i & 63)) & 1);
 }
 
-/* Arrays are sized in steps of two, so that half the edits fit in the node
- * as it is: no allocation, no copy, and the node keeps its address. The size
- * still follows from the counts alone. */
+/* Arrays are sized in steps, so that most edits fit in the node as it is:
+ * no allocation, no copy of the whole node, and it keeps its address. Steps
+ * of two below 8 entries, of 8 from there: an edit of a big node (the /16s
+ * holding most /24s) moves it once in 8 times instead of every other time,
+ * which took ~60 ns off an edit, for 0.2 bytes a route. The size still
+ * follows from the count alone. */
+static inline unsigned cap_of(unsigned n)
+{
+	return n < 8 ? (n + 1) & ~1u : (n + 7) & ~7u;
+}
+
 static inline unsigned vals_cap(unsigned npfx)
 {
-	return (npfx + 1) & ~1u;
+	return cap_of(npfx);
 }
 
 static inline unsigned kids_cap(unsigned nkid)
 {
-	return (nkid + 1) & ~1u;
+	return cap_of(nkid);
 }
 
 static inline uint32_t *node_vals(const struct lpm_node *n)
@@ -770,7 +778,9 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 				nu = (unsigned)((map >> (4 * i)) & 15) >= nu
 					 ? (unsigned)((map >> (4 * i)) & 15) + 1
 					 : nu;
-			memcpy(uniq, rec->ans, nu * sizeof(uint32_t));
+			/* all of them: a copy of nu answers became a rep movsq
+			 * (gcc 12), ~100 ns an edit waiting on it */
+			memcpy(uniq, rec->ans, sizeof(rec->ans));
 		} else {
 			uniq[nu++] = old;
 		}
@@ -1023,6 +1033,95 @@ static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
 			t->f.octet0[o >> 6] |= bit;
 		else
 			t->f.octet0[o >> 6] &= ~bit;
+	}
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch((const void *)(p))
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* The entry below key[0], key[1] (a depth-2 node or a leaf), or 0. The root
+ * and the depth-1 nodes are few and mostly in the caches. */
+static inline uintptr_t depth2_entry(const struct lpm *t, const uint8_t *key)
+{
+	const struct lpm_node *n = as_node(t->root);
+	uintptr_t c;
+
+	if (!bit_test(n->kid, key[0]))
+		return 0;
+	c = node_kids(n)[kid_rank(n, key[0])];
+	if (is_leaf(c))
+		return c;
+	n = as_node(c);
+	if (!bit_test(n->kid, key[1]))
+		return 0;
+	return node_kids(n)[kid_rank(n, key[1])];
+}
+
+static inline uint32_t front_index(const uint8_t *k)
+{
+	return (uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4;
+}
+
+void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
+{
+	unsigned s = (unsigned)key[0] << 8 | key[1];
+	uintptr_t c;
+
+	if (t->f.front)
+		PREFETCH(&t->f.front[front_index(key)]);
+	if (t->f.top && s - t->f.top_lo < t->f.top_n)
+		PREFETCH(&t->f.top[s - t->f.top_lo]);
+	c = depth2_entry(t, key);
+	if (c && is_leaf(c)) {
+		PREFETCH(c & ~(uintptr_t)1);
+	} else if (c) {
+		unsigned i;
+
+		/* the header, and the values of a node of up to ~100 prefixes
+		 * (most /24s live in such nodes): in flight before the header
+		 * says where the one needed is */
+		for (i = 0; i < 8; i++)
+			PREFETCH(c + 64 * i);
+	}
+	ret->d2 = c;
+}
+
+/* Lines of the arrays from p to end, up to a few: what an edit in place
+ * moves. */
+static inline void prefetch_span(const void *p, const void *end)
+{
+	const char *a = p, *b = end;
+	unsigned i;
+
+	for (i = 0; i < 6 && a < b; i++, a += 64)
+		PREFETCH(a);
+}
+
+void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
+		       const struct lpm_hint *h)
+{
+	const struct lpm_node *n;
+
+	if (t->f.front) {
+		uint32_t e = t->f.front[front_index(key)];
+
+		if ((e & 63) == FRONT_REC)
+			PREFETCH(rec_at(t, e >> 6));
+	}
+	if (!h->d2 || is_leaf(h->d2) || len <= 16)
+		return;
+	n = as_node(h->d2);
+	if (len <= 24) {
+		const uint32_t *v = node_vals(n);
+
+		prefetch_span(v + pfx_rank(n, pfx_index(key, len)), v + n->npfx);
+	} else if (bit_test(n->kid, key[2])) {
+		const uintptr_t *k = node_kids(n);
+
+		prefetch_span(k + kid_rank(n, key[2]), k + n->nkid);
 	}
 }
 

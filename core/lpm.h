@@ -142,6 +142,17 @@ static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *add
 	return lpm_lookup(t, addr, ret_len);
 }
 
+/* Hints before an edit of key/len (masked), for a caller that has cache
+ * misses of its own to wait for: lpm_prefetch() starts the loads the edit
+ * will wait for, lpm_prefetch_more(), called once they had time to arrive,
+ * those that depend on them. Neither changes anything. */
+struct lpm_hint {
+	uintptr_t d2; /* the entry below the first two octets */
+};
+void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret);
+void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
+		       const struct lpm_hint *h);
+
 /* Exact match: the value stored for key/len, or LPM_NONE. */
 uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len);
 

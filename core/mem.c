@@ -62,6 +62,29 @@ static int big_find(const struct rtw_mem *m, const void *p)
 	return -1;
 }
 
+#if MEM_MAP
+/* A mapping of len bytes starting on a huge-page boundary, so that all of
+ * it can have huge pages (a random route or bucket of a full table missed
+ * the TLB on the part that could not). */
+static void *map_aligned(size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t p, a;
+	void *q;
+
+	q = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		return NULL;
+	p = (uintptr_t)q;
+	a = (p + huge - 1) & ~(huge - 1);
+	if (a > p)
+		munmap(q, a - p);
+	if (p + len + huge > a + len)
+		munmap((void *)(a + len), p + len + huge - (a + len));
+	return (void *)a;
+}
+#endif
+
 static void *big_map(struct rtw_mem *m, size_t size)
 {
 #if MEM_MAP
@@ -70,8 +93,8 @@ static void *big_map(struct rtw_mem *m, size_t size)
 
 	if (m->a || size < MEM_BIG || m->n_big == MEM_NBIG)
 		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	p = map_aligned(len);
+	if (!p)
 		return NULL;
 	big_hint_huge(p, len);
 	m->big[m->n_big].p = p;
@@ -133,18 +156,20 @@ void *mem_realloc(struct rtw_mem *m, void *p, size_t old_size, size_t new_size)
 	if (new_size == 0)
 		new_size = 1;
 #if MEM_MAP && defined(__linux__) && defined(MREMAP_MAYMOVE)
-	/* a mapping that stays one: the kernel moves the pages, no copy */
+	/* a mapping that stays one and in place: no copy, and a start on a
+	 * huge-page boundary stays one. Moved, its pages would be the small
+	 * ones of its first megabytes, and the new address is seldom aligned:
+	 * it is copied into a new aligned mapping instead (below). */
 	if (i >= 0 && new_size >= MEM_BIG) {
 		size_t len = (new_size + 4095) & ~(size_t)4095;
 
-		q = mremap(m->big[i].p, m->big[i].len, len, MREMAP_MAYMOVE);
-		if (q == MAP_FAILED)
-			return NULL;
-		m->big[i].p = q;
-		m->big[i].len = len;
-		m->bytes += new_size - old_size;
-		big_hint_huge(q, len);
-		return q;
+		q = mremap(m->big[i].p, m->big[i].len, len, 0);
+		if (q != MAP_FAILED) {
+			m->big[i].len = len;
+			m->bytes += new_size - old_size;
+			big_hint_huge(q, len);
+			return q;
+		}
 	}
 #endif
 	/* to or from a mapping: a new block, a copy, the old one freed */

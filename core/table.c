@@ -201,30 +201,36 @@ struct attr_key {
 	unsigned n;
 };
 
+/* The fields are packed and hashed a few words at a time: hashing each on
+ * its own took a dozen short calls, on every route add. */
 static uint32_t attr_hash_of(const struct attr_key *k)
 {
-	uint8_t type = k->type, protocol = k->protocol, scope = k->scope;
-	const struct rtw_addr *prefsrc = k->prefsrc;
-	uint32_t h = 2166136261U, nhid = k->nhid;
-	const struct rtw_nexthop *nh = k->nh;
-	unsigned i, n = k->n;
+	uint8_t b[32];
+	uint32_t h;
+	unsigned i;
 
-	h = hash_bytes(h, &k->tos, 1);
-	h = hash_bytes(h, &k->metric, 4);
-	h = hash_bytes(h, &type, 1);
-	h = hash_bytes(h, &protocol, 1);
-	h = hash_bytes(h, &scope, 1);
-	h = hash_bytes(h, &prefsrc->family, sizeof(prefsrc->family));
-	h = hash_bytes(h, prefsrc->bytes, 16);
-	h = hash_bytes(h, &nhid, 4);
-	for (i = 0; i < n; i++) {
-		unsigned f = nh[i].flags & NH_KEY_FLAGS;
+	memset(b, 0, sizeof(b));
+	b[0] = k->tos;
+	b[1] = k->type;
+	b[2] = k->protocol;
+	b[3] = k->scope;
+	memcpy(b + 4, &k->metric, 4);
+	memcpy(b + 8, &k->nhid, 4);
+	memcpy(b + 12, &k->prefsrc->family, sizeof(k->prefsrc->family));
+	memcpy(b + 16, k->prefsrc->bytes, 16);
+	h = hash_bytes(2166136261U, b, 32);
+	for (i = 0; i < k->n; i++) {
+		const struct rtw_nexthop *nh = &k->nh[i];
+		uint32_t f = nh->flags & NH_KEY_FLAGS;
+		int32_t ifindex = nh->ifindex;
 
-		h = hash_bytes(h, &nh[i].ifindex, sizeof(int));
-		h = hash_bytes(h, &nh[i].gateway.family, sizeof(nh[i].gateway.family));
-		h = hash_bytes(h, nh[i].gateway.bytes, 16);
-		h = hash_bytes(h, &nh[i].weight, 2);
-		h = hash_bytes(h, &f, sizeof(f));
+		memset(b, 0, sizeof(b));
+		memcpy(b, &ifindex, 4);
+		memcpy(b + 4, &f, 4);
+		memcpy(b + 8, &nh->weight, 2);
+		memcpy(b + 10, &nh->gateway.family, sizeof(nh->gateway.family));
+		memcpy(b + 16, nh->gateway.bytes, 16);
+		h = hash_bytes(h, b, 32);
 	}
 	return mix32(h);
 }
@@ -427,18 +433,24 @@ static bool rec_same_prefix(const struct route_rec *r, int family, uint32_t tabl
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
-			  unsigned len)
+/* The head of the key's chain, looked for from s, the first of its bucket. */
+static uint32_t head_find_from(const struct model *m, uint32_t s, int family, uint32_t table,
+			       const uint8_t *addr, unsigned len)
 {
-	uint32_t s;
-
-	if (!m->n_buckets)
-		return SLOT_NONE;
-	s = m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)];
 	for (; s != SLOT_NONE; s = m->routes[s].hnext)
 		if (rec_same_prefix(&m->routes[s], family, table, addr, len))
 			return s;
 	return SLOT_NONE;
+}
+
+static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			  unsigned len)
+{
+	if (!m->n_buckets)
+		return SLOT_NONE;
+	return head_find_from(m,
+			      m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)],
+			      family, table, addr, len);
 }
 
 static uint32_t *bucket_of(const struct model *m, uint32_t slot)
@@ -513,7 +525,9 @@ static int buckets_reserve(struct model *m, size_t heads)
 /* Prefetch for writing, where the compiler has it. */
 #if defined(__GNUC__) || defined(__clang__)
 #define RTW_PREFETCH_W(p) __builtin_prefetch((p), 1)
+#define RTW_PREFETCH(p)	  __builtin_prefetch((p))
 #else
+#define RTW_PREFETCH(p)	  ((void)(p))
 #define RTW_PREFETCH_W(p) ((void)(p))
 #endif
 
@@ -711,10 +725,11 @@ static int rec_disc(const struct model *m, const struct route_rec *r)
 	return hops_disc(r->family, a->nhid, a->nh, a->n_nh);
 }
 
-static uint32_t route_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
-			   unsigned len, uint8_t tos, uint32_t metric, int disc, uint32_t *ret_head)
+static uint32_t route_find(const struct model *m, uint32_t first, int family, uint32_t table,
+			   const uint8_t *addr, unsigned len, uint8_t tos, uint32_t metric,
+			   int disc, uint32_t *ret_head)
 {
-	uint32_t s = head_find(m, family, table, addr, len);
+	uint32_t s = head_find_from(m, first, family, table, addr, len);
 
 	*ret_head = s;
 	for (; s != SLOT_NONE; s = m->routes[s].next) {
@@ -725,6 +740,33 @@ static uint32_t route_find(const struct model *m, int family, uint32_t table, co
 			return s;
 	}
 	return SLOT_NONE;
+}
+
+/* An add or delete waits on two chains of cache misses, the route's hash
+ * chain and the LPM's path, each miss on the one before: started here side
+ * by side, they overlap. Returns the first route of the key's bucket. */
+static uint32_t route_prefetch(const struct model *m, int family, uint32_t table,
+			       const uint8_t *addr, unsigned len)
+{
+	const struct lpm *t = lpm_of(m, family, table);
+	struct lpm_hint h;
+	const uint32_t *b;
+	uint32_t s;
+
+	if (!m->n_buckets)
+		return SLOT_NONE;
+	b = &m->buckets[key_hash(family, table, addr, len) & (m->n_buckets - 1)];
+	RTW_PREFETCH(b);
+	if (t)
+		lpm_prefetch(t, addr, &h);
+	s = *b;
+	if (s != SLOT_NONE) {
+		RTW_PREFETCH(&m->routes[s]);
+		RTW_PREFETCH((const char *)&m->routes[s] + sizeof(struct route_rec) - 1);
+	}
+	if (t)
+		lpm_prefetch_more(t, addr, len, &h);
+	return s;
 }
 
 /* Replace the attributes of an existing route. */
@@ -924,7 +966,7 @@ static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_
 int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
-	uint32_t head, slot, old_best, new_best, *pp;
+	uint32_t first, head, slot, old_best, new_best, *pp;
 	struct lpm *t;
 	struct route_rec *rec;
 	int64_t id = 0;
@@ -935,8 +977,9 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	if (e < 0)
 		return e;
 	family = r->dst.addr.family;
-	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, route_disc(r),
-			  &head);
+	first = route_prefetch(m, family, r->table, addr, r->dst.len);
+	slot = route_find(m, first, family, r->table, addr, r->dst.len, r->tos, r->metric,
+			  route_disc(r), &head);
 	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
 		slot = replace_target6(m, head, r);
 	dup = family == AF_INET && slot != SLOT_NONE &&
@@ -1009,6 +1052,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	if (head == SLOT_NONE) {
 		head_link(m, slot);
 		m->n_heads++;
+		head = slot;
 	} else {
 		uint32_t *link = &head, prev_head = head;
 
@@ -1027,7 +1071,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		if (head != prev_head)
 			head_replace(m, prev_head, slot);
 	}
-	head = head_find(m, family, r->table, addr, r->dst.len);
+	/* head is the chain's head now: slot when it went first */
 	new_best = chain_best(m, head);
 	t = lpm_of(m, family, r->table);
 	e = lpm_set(m, t, addr, r->dst.len, best_val(m, old_best), best_val(m, new_best));
@@ -1046,14 +1090,15 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
-	uint32_t head, slot;
+	uint32_t first, head, slot;
 	int e;
 
 	e = route_check(r, addr);
 	if (e < 0)
 		return e;
-	slot = route_find(m, r->dst.addr.family, r->table, addr, r->dst.len, r->tos, r->metric,
-			  route_disc(r), &head);
+	first = route_prefetch(m, r->dst.addr.family, r->table, addr, r->dst.len);
+	slot = route_find(m, first, r->dst.addr.family, r->table, addr, r->dst.len, r->tos,
+			  r->metric, route_disc(r), &head);
 	if (slot == SLOT_NONE)
 		return 0;
 	slot = dup_pick(m, slot, r);
