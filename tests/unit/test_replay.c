@@ -777,6 +777,25 @@ static void write_all_str(int fd, const char *s)
 	assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
 
+/* A replay of a pipe whose writing end stays with the test (*ret_wr) and
+ * holds first so far. */
+static struct rtw_backend *open_pipe(const char *first, int *ret_wr)
+{
+	struct rtw_backend_options opt = { 0 };
+	struct rtw_backend *b = NULL;
+	char path[32];
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+	opt.replay_path = path;
+	write_all_str(p[1], first);
+	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
+	close(p[0]); /* the backend has its own descriptor */
+	*ret_wr = p[1];
+	return b;
+}
+
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
  * replay found wrong, with the line; empty again after a good call. */
 static void error_detail_names_the_line(void **state)
@@ -968,23 +987,16 @@ static void backend_resync_errors(void **state)
 
 	/* something else where the resync block should be */
 	{
-		struct rtw_backend_options opt = { 0 };
-		char path[32];
-		int p[2];
+		int wr;
 
-		assert_int_equal(pipe(p), 0);
-		snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
-		opt.replay_path = path;
-		write_all_str(p[1], "routewatch-record 1\noverflow\n");
-		assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
-		close(p[0]);
+		b = open_pipe("routewatch-record 1\noverflow\n", &wr);
 		assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
 		assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
-		write_all_str(p[1], "route-add dst=10.1.0.0/16\n");
+		write_all_str(wr, "route-add dst=10.1.0.0/16\n");
 		assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
 		assert_string_equal(replay_error(b),
 				    "line 3: expected dump-begin, found route-add");
-		close(p[1]);
+		close(wr);
 		rtw_backend_replay.close(b);
 	}
 
@@ -1082,42 +1094,34 @@ static bool readable(int fd)
 
 static void backend_pipe_partial_lines(void **state)
 {
-	struct rtw_backend_options opt = { 0 };
-	struct rtw_backend *b = NULL;
 	struct seen s = { 0 };
-	char path[32];
-	int p[2];
-
-	assert_int_equal(pipe(p), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
-	opt.replay_path = path;
+	int wr;
 	/* the header, and the dump-begin of the first snapshot in pieces */
-	write_all_str(p[1], "routewatch-record 1\ndump-be");
-	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
-	close(p[0]); /* the backend has its own descriptor */
-	write_all_str(p[1], "gin\nroute-add dst=10.1.0.0/16\ndump-end\nroute-add dst=10.2.0.0/16");
+	struct rtw_backend *b = open_pipe("routewatch-record 1\ndump-be", &wr);
+
+	write_all_str(wr, "gin\nroute-add dst=10.1.0.0/16\ndump-end\nroute-add dst=10.2.0.0/16");
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 3);
 	assert_string_equal(s.line[1], route(1));
 
 	/* route 2 has no newline yet: nothing to deliver, and no blocking */
 	assert_true(readable(rtw_backend_replay.fd(b)) == false);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 0);
-	write_all_str(p[1], "\nlink-");
+	write_all_str(wr, "\nlink-");
 	assert_true(readable(rtw_backend_replay.fd(b)));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
 	assert_string_equal(s.line[3], route(2));
 	assert_false(readable(rtw_backend_replay.fd(b)));
-	write_all_str(p[1], "up ifindex=3 name=a%20b admin=up carrier=up\nover");
+	write_all_str(wr, "up ifindex=3 name=a%20b admin=up carrier=up\nover");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
 	assert_string_equal(s.line[4], "link-up ifindex=3 name=a%20b admin=up carrier=up");
-	write_all_str(p[1], "flow\n");
+	write_all_str(wr, "flow\n");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
 	/* the resync dump is waited for: here it is written before dump() */
-	write_all_str(p[1], "dump-begin\ndump-end\n");
+	write_all_str(wr, "dump-begin\ndump-end\n");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 0);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 0);
-	close(p[1]);
+	close(wr);
 	assert_true(readable(rtw_backend_replay.fd(b)));
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	assert_int_equal(s.n, 8);
@@ -1126,28 +1130,20 @@ static void backend_pipe_partial_lines(void **state)
 
 static void backend_pipe_first_dump_finishes_a_started_line(void **state)
 {
-	struct rtw_backend_options opt = { 0 };
-	struct rtw_backend *b = NULL;
 	struct seen s = { 0 };
-	char path[32];
-	int p[2], status;
+	int wr, status;
+	struct rtw_backend *b = open_pipe("routewatch-record 1\ndump-be", &wr);
 	pid_t pid;
 
-	assert_int_equal(pipe(p), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
-	opt.replay_path = path;
-	write_all_str(p[1], "routewatch-record 1\ndump-be");
-	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
-	close(p[0]);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* the rest of the snapshot comes late, from another process */
 		usleep(200 * 1000);
-		write_all_str(p[1], "gin\nroute-add dst=10.1.0.0/16\ndump-end\n");
+		write_all_str(wr, "gin\nroute-add dst=10.1.0.0/16\ndump-end\n");
 		_exit(0);
 	}
-	close(p[1]);
+	close(wr);
 	/* a started line might be the dump-begin: the first dump waits for it */
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 3);
 	assert_string_equal(s.line[1], route(1));
@@ -1158,23 +1154,15 @@ static void backend_pipe_first_dump_finishes_a_started_line(void **state)
 
 static void backend_pipe_quiet_start(void **state)
 {
-	struct rtw_backend_options opt = { 0 };
-	struct rtw_backend *b = NULL;
 	struct seen s = { 0 };
-	char path[32];
-	int p[2];
-
+	int wr;
 	/* nothing after the header yet: the first dump must not block */
-	assert_int_equal(pipe(p), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
-	opt.replay_path = path;
-	write_all_str(p[1], "routewatch-record 1\n");
-	assert_int_equal(rtw_backend_replay.open(&b, &opt), 0);
-	close(p[0]);
+	struct rtw_backend *b = open_pipe("routewatch-record 1\n", &wr);
+
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
-	write_all_str(p[1], "route-add dst=10.1.0.0/16\n");
+	write_all_str(wr, "route-add dst=10.1.0.0/16\n");
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
-	close(p[1]);
+	close(wr);
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -ENODATA);
 	rtw_backend_replay.close(b);
 }
