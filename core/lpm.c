@@ -290,20 +290,28 @@ static void subtree_free(struct lpm *t, uintptr_t c)
 	node_free(t, n);
 }
 
-static void node_reindex(struct lpm_node *n)
+/* The counts after one bit of the maps changed (op at pos, the bit already
+ * flipped): only the words after pos's move by one, and recounting all
+ * twelve took a few percent of an edit without a popcount instruction. */
+static void node_recount(struct lpm_node *n, enum edit op, unsigned pos)
 {
-	unsigned w, sum;
+	unsigned w0 = pos >> 6, w;
 
-	for (w = 0, sum = 0; w < 8; w++) {
-		n->prank[w] = (uint8_t)(w > 4 ? sum - n->prank[4] : sum);
-		sum += pop64(n->pfx[w]);
+	if (op == PFX_ADD || op == PFX_DEL) {
+		uint8_t d = op == PFX_ADD ? 1 : (uint8_t)-1;
+
+		/* prank counts from word 0 up to word 4, from word 4 after */
+		for (w = w0 + 1; w < 8; w++)
+			if (w <= 4 || w0 >= 4)
+				n->prank[w] = (uint8_t)(n->prank[w] + d);
+		n->npfx = (uint16_t)(n->npfx + (op == PFX_ADD ? 1 : -1));
+	} else {
+		uint8_t d = op == KID_ADD ? 1 : (uint8_t)-1;
+
+		for (w = w0 + 1; w < 4; w++)
+			n->krank[w] = (uint8_t)(n->krank[w] + d);
+		n->nkid = (uint16_t)(n->nkid + (op == KID_ADD ? 1 : -1));
 	}
-	n->npfx = (uint16_t)sum;
-	for (w = 0, sum = 0; w < 4; w++) {
-		n->krank[w] = (uint8_t)sum;
-		sum += pop64(n->kid[w]);
-	}
-	n->nkid = (uint16_t)sum;
 }
 
 /* A new node equal to n (NULL: empty) with one prefix or child added or
@@ -356,7 +364,7 @@ static struct lpm_node *node_edit(struct lpm *t, const struct lpm_node *n, enum 
 		m->kid[pos >> 6] &= ~(UINT64_C(1) << (pos & 63));
 		break;
 	}
-	node_reindex(m);
+	node_recount(m, op, pos);
 	if (op == KID_ADD) {
 		memcpy(node_kids(m), okids, r * sizeof(uintptr_t));
 		node_kids(m)[r] = item;
@@ -420,7 +428,7 @@ static int node_edit_in_place(struct lpm_node *n, enum edit op, unsigned pos, ui
 		n->kid[pos >> 6] &= ~(UINT64_C(1) << (pos & 63));
 		break;
 	}
-	node_reindex(n);
+	node_recount(n, op, pos);
 	return 1;
 }
 

@@ -299,15 +299,51 @@ static void attr_index_remove(struct model *m, uint32_t id)
 	}
 }
 
+static bool attr_live(const struct model *m, uint32_t id);
+
+/* Routes come in runs that share their attributes (a peer's updates, a
+ * table dump, one next hop for a million routes): the last two sets
+ * interned are tried first, compared field by field (their own hash
+ * stands in for the key's), so that a hit hashes nothing. A stale id is
+ * harmless: it is checked to be live and compared in full. */
+static int64_t attr_intern_recent(struct model *m, const struct attr_key *k)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		uint32_t id = m->attr_recent[i];
+
+		if (attr_live(m, id) && attr_matches(m->attrs[id], m->attrs[id]->hash, k)) {
+			m->attrs[id]->refs++;
+			m->attr_recent[i] = m->attr_recent[0];
+			m->attr_recent[0] = id;
+			return id;
+		}
+	}
+	return -1;
+}
+
+static void attr_recent_push(struct model *m, uint32_t id)
+{
+	if (m->attr_recent[0] != id) {
+		m->attr_recent[1] = m->attr_recent[0];
+		m->attr_recent[0] = id;
+	}
+}
+
 /* Find or create the attribute set; takes a reference. Returns the id or
  * -ENOMEM with nothing changed. */
 static int64_t attr_intern(struct model *m, const struct attr_key *k)
 {
-	uint32_t hash = attr_hash_of(k), p, id;
+	int64_t hit = attr_intern_recent(m, k);
+	uint32_t hash, p, id;
 	unsigned n = k->n;
 	const struct rtw_nexthop *nh = k->nh;
 	struct attr *a;
 
+	if (hit >= 0)
+		return hit;
+	hash = attr_hash_of(k);
 	if (m->n_attr_index) {
 		uint32_t mask = m->n_attr_index - 1;
 
@@ -315,6 +351,7 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 			a = m->attrs[m->attr_index[p]];
 			if (attr_matches(a, hash, k)) {
 				a->refs++;
+				attr_recent_push(m, m->attr_index[p]);
 				return m->attr_index[p];
 			}
 		}
@@ -368,6 +405,7 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 		m->attr_index[p] = id;
 	}
 	m->n_live_attrs++;
+	attr_recent_push(m, id);
 	return id;
 }
 

@@ -114,6 +114,7 @@ struct model {
 	uint32_t *attr_index; /* open addressing: attr ids; SLOT_NONE when empty */
 	uint32_t n_attr_index;
 	size_t n_live_attrs;
+	uint32_t attr_recent[2]; /* the last ids interned, tried first; may be stale */
 
 	struct link_rec *links;
 	size_t n_links, cap_links;
