@@ -297,15 +297,16 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 
 	if (!c || !dst)
 		return -EINVAL;
+	if (dst->sa_family == AF_INET6) {
+		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
+		if (memcmp(key, v4mapped, 12) == 0)
+			return lookup4(c, key + 12, ret_route);
+		return lookup6(c, key, ret_route);
+	}
 	if (dst->sa_family == AF_INET)
 		return lookup4(c, (const uint8_t *)&((const struct sockaddr_in *)dst)->sin_addr,
 			       ret_route);
-	if (dst->sa_family != AF_INET6)
-		return -EAFNOSUPPORT;
-	key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
-	if (memcmp(key, v4mapped, 12) == 0)
-		return lookup4(c, key + 12, ret_route);
-	return lookup6(c, key, ret_route);
+	return -EAFNOSUPPORT;
 }
 
 bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst)
