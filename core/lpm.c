@@ -74,10 +74,6 @@ struct lpm {
 #define REC_CHUNK_SIZE (REC_CHUNK * sizeof(struct front_rec) + 32)
 _Static_assert(sizeof(struct front_rec) == 32, "record grew");
 
-/* What lpm_lookup_inline() reads as record 0 while there are no records. */
-static struct front_rec rec_none;
-static struct front_rec *const rec_none_dir[1] = { &rec_none };
-
 /* Entry of the front array: value << 6 | len when one answer holds for the
  * whole /20 block. Blocks whose /24s have up to REC_ANS answers say FRONT_REC
  * and the number of their record; values too big to pack, /24s holding a
@@ -543,7 +539,6 @@ struct lpm *lpm_new(unsigned bits, struct rtw_mem *m)
 	/* IPv6 routes live in 2000::/3: the index covers that eighth only */
 	t->f.top_lo = bits == 32 ? 0 : 0x2000;
 	t->f.top_n = bits == 32 ? 65536 : 0x2000;
-	t->f.rec_dir = rec_none_dir;
 	t->root = (uintptr_t)lpm_alloc(t, node_size(0, 0));
 	if (!t->root) {
 		mem_free(m, t, sizeof(*t));
@@ -706,7 +701,7 @@ static void rec_drop(struct lpm *t)
 	lpm_release(t, t->rec_chunk, t->rec_nchunk * sizeof(*t->rec_chunk));
 	lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*t->rec_raw));
 	t->rec_chunk = NULL;
-	t->f.rec_dir = rec_none_dir;
+	t->f.rec_dir = NULL;
 	t->rec_raw = NULL;
 	t->rec_nchunk = 0;
 	t->rec_free = 0;

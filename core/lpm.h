@@ -75,10 +75,10 @@ struct lpm_fast {
 /* The part of lpm_lookup() that needs no walk of the trie: the lookups that
  * end in the front array, in its records or in a direct index slot with
  * nothing deeper (nearly all random ones). v4 says whether to try the
- * front array. Returns true with *ret_value
- * (and *ret_len unless the value is LPM_NONE) set, or false when the trie
- * must be walked. Inline, without a call on any path, so that a caller
- * whose common case is this needs no registers saved (rtw_lookup()). */
+ * front array. Returns true with *ret_value (and *ret_len unless the value
+ * is LPM_NONE) set, or false when the trie must be walked. Inline, without
+ * a call on any path, so that a caller whose common case is this needs no
+ * registers saved (rtw_lookup()). */
 static inline bool lpm_lookup_fast(const struct lpm *t, bool v4, const uint8_t *addr,
 				   uint32_t *ret_value, unsigned *ret_len)
 {
