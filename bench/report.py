@@ -123,14 +123,20 @@ def goal_row(goals, what, value, target, higher_better=True, unit="x"):
         goals.append((what, "-", "%s%s" % (fmt(target), unit), "not measured in this run"))
         return
     met = value >= target if higher_better else value <= target
+    shown = fmt(value)
+    if not met and shown == fmt(target):
+        shown = "%.3f" % value  # rounded, a near miss would read as the target
     if met:
         verdict = "met"
     elif higher_better:
-        verdict = "**missed**: %s of the goal (%.1fx short)" % (
-            "%.0f%%" % (100 * value / target), target / value if value else float("inf"))
+        pct = 100 * value / target
+        short = target / value if value else float("inf")
+        verdict = "**missed**: %s of the goal (%s short)" % (
+            "%.1f%%" % pct if pct >= 99.5 else "%.0f%%" % pct,
+            "%.3fx" % short if short < 1.05 else "%.1fx" % short)
     else:
         verdict = "**missed**: %.1fx over the goal" % (value / target)
-    goals.append((what, "%s%s" % (fmt(value), unit), "%s %s%s" % (
+    goals.append((what, "%s%s" % (shown, unit), "%s %s%s" % (
         ">=" if higher_better else "<=", fmt(target), unit), verdict))
 
 
