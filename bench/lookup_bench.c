@@ -67,6 +67,7 @@ struct impl {
 	uint64_t (*many)(void *h, const void *q, size_t from, size_t n);
 	/* the matched prefix (smoke checks); 0 when none matched */
 	int (*answer)(void *h, const struct table *t, const uint8_t *key, struct pfx *ret);
+	void (*destroy)(void *h);
 	size_t max_n; /* 0: any table size */
 };
 
@@ -159,6 +160,11 @@ static void *rtw_create(const struct table *t)
 		return NULL;
 	}
 	return c;
+}
+
+static void rtw_destroy(void *h)
+{
+	rtw_free(h);
 }
 
 /* A BGP route through one gateway, as the netlink backend would deliver it. */
@@ -286,6 +292,15 @@ static void *scan_create(const struct table *t)
 		return NULL;
 	}
 	return s;
+}
+
+static void scan_destroy(void *h)
+{
+	struct scan *s = h;
+
+	free(s->e);
+	free(s->idx);
+	free(s);
 }
 
 static int covers(const struct pfx *e, const uint8_t *addr)
@@ -454,6 +469,15 @@ static void *dpdk_create(const struct table *t)
 	return h;
 }
 
+static void dpdk_destroy(void *p)
+{
+	struct dpdk *h = p;
+
+	rte_lpm_free(h->v4);
+	rte_lpm6_free(h->v6);
+	free(h);
+}
+
 static uint32_t be32(const uint8_t *a)
 {
 	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
@@ -536,6 +560,11 @@ static void *ndpi_create(const struct table *t)
 	return ndpi_patricia_new((u_int16_t)t->bits);
 }
 
+static void ndpi_destroy(void *h)
+{
+	ndpi_patricia_destroy(h, NULL);
+}
+
 static int ndpi_insert(void *h, const struct pfx *x, uint32_t idx)
 {
 	ndpi_patricia_node_t *node;
@@ -596,17 +625,17 @@ static int ndpi_answer(void *h, const struct table *t, const uint8_t *key, struc
 
 static const struct impl impls[] = {
 	{ "routewatch", "routewatch", NULL, rtw_create, rtw_insert_, rtw_remove_, rtw_queries,
-	  rtw_many, rtw_answer, 0 },
+	  rtw_many, rtw_answer, rtw_destroy, 0 },
 #ifdef HAVE_DPDK
 	{ "rte_lpm", "rte_lpm6", dpdk_init, dpdk_create, dpdk_insert, dpdk_remove, raw_queries,
-	  dpdk_many, dpdk_answer, 0 },
+	  dpdk_many, dpdk_answer, dpdk_destroy, 0 },
 #endif
 #ifdef HAVE_NDPI
 	{ "ndpi", "ndpi", NULL, ndpi_create, ndpi_insert, ndpi_remove, raw_queries, ndpi_many,
-	  ndpi_answer, 0 },
+	  ndpi_answer, ndpi_destroy, 0 },
 #endif
 	{ "scan", "scan", NULL, scan_create, scan_insert, scan_remove, raw_queries, scan_many,
-	  scan_answer, 0 },
+	  scan_answer, scan_destroy, 0 },
 };
 #define NIMPL (sizeof(impls) / sizeof(impls[0]))
 
@@ -849,8 +878,10 @@ static int smoke(void)
 			for (k = 1; k < NIMPL; k++) {
 				int g = impls[k].answer(h[k], &t, keys[i], &got);
 				/* first match is not longest match: the scan only has
-				 * to find some route that covers the key */
-				int same = impls[k].create == scan_create
+				 * to find some route that covers the key. Without an
+				 * answer got holds nothing to compare. */
+				int same = !g || !has ? 1
+					   : impls[k].create == scan_create
 					       ? covers(&got, keys[i])
 					       : pfx_cmp(&want, &got) == 0;
 
@@ -874,6 +905,8 @@ static int smoke(void)
 			printf(" %s", b ? impls[k].name6 : impls[k].name4);
 		printf(": %s\n", bad ? "DISAGREE" : "all agree");
 		failed |= bad != 0;
+		for (k = 0; k < NIMPL; k++)
+			impls[k].destroy(h[k]);
 		free(keys);
 		free(t.p);
 	}
