@@ -1039,12 +1039,6 @@ static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
 	}
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch((const void *)(p))
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
-
 /* The entry below key[0], key[1] (a depth-2 node or a leaf), or 0. The root
  * and the depth-1 nodes are few and mostly in the caches. */
 static inline uintptr_t depth2_entry(const struct lpm *t, const uint8_t *key)
@@ -1074,12 +1068,12 @@ void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
 	uintptr_t c;
 
 	if (t->f.front)
-		PREFETCH(&t->f.front[front_index(key)]);
+		RTW_PREFETCH(&t->f.front[front_index(key)]);
 	if (t->f.top && s - t->f.top_lo < t->f.top_n)
-		PREFETCH(&t->f.top[s - t->f.top_lo]);
+		RTW_PREFETCH(&t->f.top[s - t->f.top_lo]);
 	c = depth2_entry(t, key);
 	if (c && is_leaf(c)) {
-		PREFETCH(c & ~(uintptr_t)1);
+		RTW_PREFETCH(c & ~(uintptr_t)1);
 	} else if (c) {
 		unsigned i;
 
@@ -1087,7 +1081,7 @@ void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
 		 * (most /24s live in such nodes): in flight before the header
 		 * says where the one needed is */
 		for (i = 0; i < 8; i++)
-			PREFETCH(c + 64 * i);
+			RTW_PREFETCH(c + 64 * i);
 	}
 	ret->d2 = c;
 }
@@ -1100,7 +1094,7 @@ static inline void prefetch_span(const void *p, const void *end)
 	unsigned i;
 
 	for (i = 0; i < 6 && a < b; i++, a += 64)
-		PREFETCH(a);
+		RTW_PREFETCH(a);
 }
 
 void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
@@ -1112,7 +1106,7 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 		uint32_t e = t->f.front[front_index(key)];
 
 		if ((e & 63) == FRONT_REC)
-			PREFETCH(rec_at(t, e >> 6));
+			RTW_PREFETCH(rec_at(t, e >> 6));
 	}
 	if (!h->d2 || is_leaf(h->d2) || len <= 16)
 		return;

@@ -22,6 +22,15 @@ struct rtw_mem {
 	unsigned n_big;
 };
 
+/* Prefetch (for writing: _W), where the compiler has it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RTW_PREFETCH(p)	  __builtin_prefetch((const void *)(p))
+#define RTW_PREFETCH_W(p) __builtin_prefetch((const void *)(p), 1)
+#else
+#define RTW_PREFETCH(p)	  ((void)(p))
+#define RTW_PREFETCH_W(p) ((void)(p))
+#endif
+
 /* Each returns NULL on failure and leaves *m unchanged. Sizes are tracked by
  * the caller passing the old size back, so there is no hidden header. */
 void *mem_alloc(struct rtw_mem *m, size_t size);

@@ -560,15 +560,6 @@ static int buckets_reserve(struct model *m, size_t heads)
 	return 0;
 }
 
-/* Prefetch for writing, where the compiler has it. */
-#if defined(__GNUC__) || defined(__clang__)
-#define RTW_PREFETCH_W(p) __builtin_prefetch((p), 1)
-#define RTW_PREFETCH(p)	  __builtin_prefetch((p))
-#else
-#define RTW_PREFETCH(p)	  ((void)(p))
-#define RTW_PREFETCH_W(p) ((void)(p))
-#endif
-
 static int slots_reserve(struct model *m)
 {
 	uint32_t cap;
