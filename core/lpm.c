@@ -996,6 +996,11 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 	top_update(t, k, len, before->depth1 != after.depth1);
 }
 
+static inline uint32_t front_index(const uint8_t *k)
+{
+	return (uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4;
+}
+
 /* The front entry, record and top slot that an edit of key will refresh:
  * they are cold, and loaded now they arrive while the trie is walked.
  * Loads, not prefetches: measured here, prefetches of the record (4 KiB
@@ -1006,8 +1011,7 @@ static inline void front_preload(const struct lpm *t, const uint8_t *k)
 
 	if (!t->f.front)
 		return;
-	e = *(const volatile uint32_t *)&t->f
-		 .front[(uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4];
+	e = *(const volatile uint32_t *)&t->f.front[front_index(k)];
 	if ((e & 63) == FRONT_REC)
 		(void)*(const volatile uint64_t *)&rec_at(t, e >> 6)->map;
 	(void)*(const volatile uintptr_t *)&t->f.top[(uint32_t)k[0] << 8 | k[1]].deeper;
@@ -1055,11 +1059,6 @@ static inline uintptr_t depth2_entry(const struct lpm *t, const uint8_t *key)
 	if (!bit_test(n->kid, key[1]))
 		return 0;
 	return node_kids(n)[kid_rank(n, key[1])];
-}
-
-static inline uint32_t front_index(const uint8_t *k)
-{
-	return (uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4;
 }
 
 void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
@@ -1390,27 +1389,16 @@ static inline uint32_t walk(const struct lpm_node *n, unsigned d, unsigned stop,
 LPM_LOOKUP_CLONES
 uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 {
+	unsigned len = 0;
 	uint32_t v;
 	uintptr_t c;
 
-	if (t->f.front) {
-		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-			     (uint32_t)addr[2] << 8 | addr[3];
-		uint32_t e = t->f.front[a >> (32 - FRONT_BITS)];
-
-		if ((e & 63) == FRONT_REC) {
-			const struct front_rec *rec = rec_at(t, e >> 6);
-
-			e = rec->ans[(rec->map >> ((a >> 6) & 60)) & 15];
-		}
-
-		if ((e & 63) != FRONT_DEEP) {
-			/* bit 31 spreads over the top bits: FRONT_NONE gives LPM_NONE */
-			v = e >> 6 | (0u - (e >> 31)) << 26;
-			if (ret_len && v != LPM_NONE)
-				*ret_len = e & 63;
-			return v;
-		}
+	/* the front array, its records and the direct index's plain slots, as
+	 * the inline lookup reads them */
+	if (lpm_lookup_fast(t, true, addr, &v, &len)) {
+		if (ret_len && v != LPM_NONE)
+			*ret_len = len;
+		return v;
 	}
 	if (t->f.top && ((unsigned)addr[0] << 8 | addr[1]) - t->f.top_lo < t->f.top_n) {
 		const struct lpm_top_slot *ts =
