@@ -57,9 +57,9 @@ struct lpm {
 	uintptr_t root;	 /* always a node */
 	size_t top_min;	 /* build the direct index from this many prefixes on (0: never) */
 	void *front_mem; /* the allocation front sits in, aligned within it */
-	/* records of the blocks with a few different answers per /24 */
-	struct front_rec **rec_chunk;
-	void **rec_raw; /* the allocations the chunks are aligned in */
+	/* records of the blocks with a few different answers per /24: their
+	 * chunks are f.rec_dir, the allocations they are aligned in rec_raw */
+	void **rec_raw;
 	unsigned rec_nchunk;
 	uint32_t rec_free; /* first free record + 1, 0: none */
 	/* the front allocation around the aligned array, where the first
@@ -629,7 +629,7 @@ static uint32_t front_pack(uint32_t value, unsigned len)
 
 static inline struct front_rec *rec_at(const struct lpm *t, uint32_t r)
 {
-	return &t->rec_chunk[r >> REC_CHUNK_BITS][r & (REC_CHUNK - 1)];
+	return &t->f.rec_dir[r >> REC_CHUNK_BITS][r & (REC_CHUNK - 1)];
 }
 
 /* A free record's number, or LPM_NONE when no memory is left. */
@@ -661,15 +661,14 @@ static uint32_t rec_get(struct lpm *t)
 			return LPM_NONE;
 		}
 		if (t->rec_nchunk) {
-			memcpy(dir, t->rec_chunk, t->rec_nchunk * sizeof(*dir));
+			memcpy(dir, t->f.rec_dir, t->rec_nchunk * sizeof(*dir));
 			memcpy(raw, t->rec_raw, t->rec_nchunk * sizeof(*raw));
 		}
-		lpm_release(t, t->rec_chunk, t->rec_nchunk * sizeof(*dir));
+		lpm_release(t, t->f.rec_dir, t->rec_nchunk * sizeof(*dir));
 		lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*raw));
 		/* chunks in the spare room are freed with the front array */
 		raw[t->rec_nchunk] = c ? NULL : raw_c;
 		dir[t->rec_nchunk] = (struct front_rec *)(((uintptr_t)raw_c + 31) & ~(uintptr_t)31);
-		t->rec_chunk = dir;
 		t->f.rec_dir = dir;
 		t->rec_raw = raw;
 		for (i = REC_CHUNK; i-- > 0;) {
@@ -698,9 +697,8 @@ static void rec_drop(struct lpm *t)
 		lpm_release(t, t->rec_raw[i], REC_CHUNK_SIZE);
 	t->spare[0] = t->spare[1] = NULL;
 	t->spare_len[0] = t->spare_len[1] = 0;
-	lpm_release(t, t->rec_chunk, t->rec_nchunk * sizeof(*t->rec_chunk));
+	lpm_release(t, t->f.rec_dir, t->rec_nchunk * sizeof(*t->f.rec_dir));
 	lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*t->rec_raw));
-	t->rec_chunk = NULL;
 	t->f.rec_dir = NULL;
 	t->rec_raw = NULL;
 	t->rec_nchunk = 0;
@@ -1494,7 +1492,7 @@ size_t lpm_index_memory(const struct lpm *t)
 		n += TOP_SIZE(t);
 	if (t->front_mem)
 		n += FRONT_ALLOC;
-	n += t->rec_nchunk * (sizeof(*t->rec_chunk) + sizeof(*t->rec_raw));
+	n += t->rec_nchunk * (sizeof(*t->f.rec_dir) + sizeof(*t->rec_raw));
 	for (i = 0; i < t->rec_nchunk; i++)
 		n += t->rec_raw[i] ? REC_CHUNK_SIZE : 0;
 	return n;

@@ -60,7 +60,7 @@ struct lpm_front_rec {
  * below; only lpm.c writes it. */
 struct lpm_fast {
 	uint32_t *front;
-	struct lpm_front_rec *const *rec_dir; /* chunks of front records */
+	struct lpm_front_rec **rec_dir; /* chunks of front records */
 	struct lpm_top_slot *top;
 	unsigned top_lo, top_n; /* the first-16-bit values top covers */
 	/* bit o: some prefix covers addresses whose first octet is o. A small
