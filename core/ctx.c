@@ -255,10 +255,7 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 		return lookup_plan(c, family, key, ret_route);
 	if (ret_route)
 		model_fill_pub(at, family, key, len, one_table, ret_route);
-	if (at->type == RTW_ROUTE_BLACKHOLE || at->type == RTW_ROUTE_UNREACHABLE ||
-	    at->type == RTW_ROUTE_PROHIBIT || !at->usable)
-		return -EHOSTUNREACH;
-	return 0;
+	return model_attr_verdict(at);
 }
 
 /* One function a family, reached by a tail call: IPv6's short path then

@@ -146,18 +146,7 @@ static void hops_refresh_flags(const struct model *m, struct rtw_nexthop *h, uns
 	}
 }
 
-static void attr_refresh_usable(const struct model *m, struct attr *a);
-
-/* Recompute usable for one attribute set from the current links, and the
- * answer lookups copy. */
-static void attr_refresh(const struct model *m, struct attr *a)
-{
-	attr_refresh_usable(m, a);
-	memset(&a->pub, 0, sizeof(a->pub));
-	if (!a->nhid)
-		model_fill_attr(m, a, &a->pub);
-}
-
+/* Recompute usable for one attribute set from the current links. */
 static void attr_refresh_usable(const struct model *m, struct attr *a)
 {
 	const struct rtw_nexthop *h;
@@ -186,6 +175,15 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 	for (i = 0; i < n; i++)
 		if (!(h[i].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
 			a->usable = true;
+}
+
+/* Recompute usable, and the answer lookups copy. */
+static void attr_refresh(const struct model *m, struct attr *a)
+{
+	attr_refresh_usable(m, a);
+	memset(&a->pub, 0, sizeof(a->pub));
+	if (!a->nhid)
+		model_fill_attr(m, a, &a->pub);
 }
 
 /* ---- attributes (interned) -------------------------------------------- */

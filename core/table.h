@@ -200,6 +200,17 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
  * filled answer is inline here, down to lpm_lookup(): a call less per step
  * was a third of an IPv6 lookup. */
 
+/* What a lookup decided by a route of these attributes returns: blackhole,
+ * unreachable and prohibit routes, and routes whose links are down (when
+ * they decide at all), are -EHOSTUNREACH. */
+static inline int model_attr_verdict(const struct attr *a)
+{
+	if (a->type == RTW_ROUTE_BLACKHOLE || a->type == RTW_ROUTE_UNREACHABLE ||
+	    a->type == RTW_ROUTE_PROHIBIT || !a->usable)
+		return -EHOSTUNREACH;
+	return 0;
+}
+
 /* Lookup as the kernel's default policy does: the first table of the plan
  * with a match that is not a throw decides. Linux's IPv4 local and main are
  * one longest-prefix match (fib_trie merges them while no custom rules
@@ -209,7 +220,6 @@ static inline int model_lookup(const struct model *m, int family, const uint8_t 
 			       struct lookup_res *ret)
 {
 	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
-	const struct attr *at;
 	unsigned i = 0, len = 0, len2 = 0;
 	uint32_t v, v2;
 
@@ -239,11 +249,7 @@ found:
 	ret->attr = v;
 	ret->table = p->table[i];
 	ret->len = len;
-	at = m->attrs[v];
-	if (at->type == RTW_ROUTE_BLACKHOLE || at->type == RTW_ROUTE_UNREACHABLE ||
-	    at->type == RTW_ROUTE_PROHIBIT || !at->usable)
-		return -EHOSTUNREACH;
-	return 0;
+	return model_attr_verdict(m->attrs[v]);
 }
 
 /* The first len bits set (len <= 64), in memory order for a big-endian
