@@ -999,22 +999,6 @@ static inline uint32_t front_index(const uint8_t *k)
 	return (uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4;
 }
 
-/* The front entry, record and top slot that an edit of key will refresh:
- * they are cold, and loaded now they arrive while the trie is walked.
- * Loads, not prefetches: measured here, prefetches of the record (4 KiB
- * pages) were dropped and saved nothing; loads save ~40 ns an edit. */
-static inline void front_preload(const struct lpm *t, const uint8_t *k)
-{
-	uint32_t e;
-
-	if (!t->f.front)
-		return;
-	e = *(const volatile uint32_t *)&t->f.front[front_index(k)];
-	if ((e & 63) == FRONT_REC)
-		(void)*(const volatile uint64_t *)&rec_at(t, e >> 6)->map;
-	(void)*(const volatile uintptr_t *)&t->f.top[(uint32_t)k[0] << 8 | k[1]].deeper;
-}
-
 /* The first octets a prefix covers. */
 static void octet_range(const uint8_t *k, unsigned len, unsigned *ret_lo, unsigned *ret_n)
 {
@@ -1128,7 +1112,6 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 	if (!t || !key || len > t->bits || value == LPM_NONE)
 		return -EINVAL;
 	key_mask(t, key, len, k);
-	front_preload(t, k);
 	top_mark(t, k, &before);
 	r = insert_trie(t, k, len, value);
 	/* a replace changes the answers kept in the index, too */
@@ -1152,7 +1135,6 @@ int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
 	if (!t || !key || len > t->bits)
 		return -EINVAL;
 	key_mask(t, key, len, k);
-	front_preload(t, k);
 	top_mark(t, k, &before);
 	r = delete_trie(t, k, len);
 	if (r == 0) {
