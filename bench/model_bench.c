@@ -171,6 +171,35 @@ static void on_fire(struct rtw_watch *w, enum rtw_reason r, void *user)
 	fired++;
 }
 
+/* The first k of v[0 .. n) become a random choice among them, in random
+ * order. */
+static void shuffle_first(size_t *v, size_t n, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		size_t j = i + rnd() % (n - i), t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+/* One route event of type t for each of P[pick[0 .. k)], each timed. */
+static void time_events(struct rtw_ctx *c, enum rtw_event_type t, const struct rtw_prefix *P,
+			const size_t *pick, size_t k, double *ret_lat)
+{
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		struct rtw_event e = route_event(t, &P[pick[i]]);
+		double t0 = bench_now();
+
+		engine_sink(c, &e);
+		ret_lat[i] = bench_now() - t0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("RTW_SHARED_DATA");
@@ -308,32 +337,10 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < n; i++)
 			pick[i] = i;
-		for (i = 0; i < k; i++) {
-			size_t j = i + rnd() % (n - i), t = pick[i];
-
-			pick[i] = pick[j];
-			pick[j] = t;
-		}
-		for (i = 0; i < k; i++) {
-			struct rtw_event e = route_event(RTW_EV_ROUTE_DEL, &P[pick[i]]);
-
-			t0 = bench_now();
-			engine_sink(c, &e);
-			lat_del[i] = bench_now() - t0;
-		}
-		for (i = 0; i < k; i++) {
-			size_t j = i + rnd() % (k - i), t = pick[i];
-
-			pick[i] = pick[j];
-			pick[j] = t;
-		}
-		for (i = 0; i < k; i++) {
-			struct rtw_event e = route_event(RTW_EV_ROUTE_ADD, &P[pick[i]]);
-
-			t0 = bench_now();
-			engine_sink(c, &e);
-			lat_add[i] = bench_now() - t0;
-		}
+		shuffle_first(pick, n, k);
+		time_events(c, RTW_EV_ROUTE_DEL, P, pick, k, lat_del);
+		shuffle_first(pick, k, k);
+		time_events(c, RTW_EV_ROUTE_ADD, P, pick, k, lat_add);
 		free(pick);
 	}
 	qsort(lat_del, n_events * 10, sizeof(double), bench_cmp_double);

@@ -558,6 +558,17 @@ static void ipv4_duplicates_under_one_key(void **state)
 	rtw_free(c);
 }
 
+/* Deletes the path (gw, ifindex) of 2001:db8:77::/48 and applies it. */
+static void path_delete(struct rtw_ctx *c, const char *gw, int ifindex)
+{
+	struct evq_item it = evq_route(RTW_EV_ROUTE_DEL, "2001:db8:77::/48", gw, ifindex, 1024, 254,
+				       RTW_ROUTE_UNICAST);
+
+	it.ev.flags = RTW_EVF_APPEND;
+	evq_push(it);
+	rtw_dispatch(c);
+}
+
 /* A path deletion (RTW_EVF_APPEND on ROUTE_DEL) takes only the path it
  * names from a multipath route; a one-path route goes even when the notice
  * names its path differently from what the model holds. */
@@ -578,19 +589,11 @@ static void path_deletes(void **state)
 	rtw_dispatch(c);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.n_nexthops, 2);
-	it = evq_route(RTW_EV_ROUTE_DEL, "2001:db8:77::/48", "fe80::7", 3, 1024, 254,
-		       RTW_ROUTE_UNICAST);
-	it.ev.flags = RTW_EVF_APPEND;
-	evq_push(it);
-	rtw_dispatch(c);
+	path_delete(c, "fe80::7", 3);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.n_nexthops, 1);
 	assert_int_equal(r.nexthops[0].ifindex, 2);
-	it = evq_route(RTW_EV_ROUTE_DEL, "2001:db8:77::/48", "fe80::8", 4, 1024, 254,
-		       RTW_ROUTE_UNICAST);
-	it.ev.flags = RTW_EVF_APPEND;
-	evq_push(it);
-	rtw_dispatch(c);
+	path_delete(c, "fe80::8", 4);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.dst.len, 0); /* 2001:db8:77::/48 went: the default answers */
 	rtw_free(c);
