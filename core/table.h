@@ -279,19 +279,14 @@ static inline void model_fill_attr(const struct model *m, const struct attr *a,
 	bool hops = a->type != RTW_ROUTE_BLACKHOLE && a->type != RTW_ROUTE_UNREACHABLE &&
 		    a->type != RTW_ROUTE_PROHIBIT && a->type != RTW_ROUTE_THROW;
 
-	/* read before ret is written: its byte-wide fields may alias *a as
-	 * far as the compiler knows, and a caller that has tested nhid should
-	 * see the call below fold away */
-	uint32_t nhid = a->nhid;
-
 	ret->type = (enum rtw_route_type)a->type;
 	ret->metric = a->metric;
 	ret->tos = a->tos;
 	ret->protocol = a->protocol;
 	ret->scope = a->scope;
 	ret->prefsrc = a->prefsrc;
-	ret->nhid = nhid;
-	if (nhid) {
+	ret->nhid = a->nhid;
+	if (a->nhid) {
 		ret->nexthops = model_attr_hops(m, a, &ret->n_nexthops);
 	} else {
 		ret->nexthops = a->nh;
@@ -347,27 +342,13 @@ static inline void model_fill_pub(const struct attr *a, int family, const uint8_
 static inline void model_res_fill(const struct model *m, int family, const uint8_t *key,
 				  const struct lookup_res *res, struct rtw_route *ret)
 {
-	uint64_t w[2] = { 0, 0 };
+	const struct attr *a = m->attrs[res->attr];
 
-	if (!m->attrs[res->attr]->nhid) {
-		model_fill_pub(m->attrs[res->attr], family, key, res->len, res->table, ret);
-		return;
-	}
-
-	/* the prefix is the address under the mask, a word at a time */
-	if (family == AF_INET) {
-		memcpy(w, key, 4);
-	} else {
-		memcpy(w, key, 16);
-		w[1] &= model_be64_mask(res->len > 64 ? res->len - 64 : 0);
-	}
-	w[0] &= model_be64_mask(res->len);
-	/* the attributes first: see model_fill_attr() */
-	model_fill_attr(m, m->attrs[res->attr], ret);
-	ret->dst.addr.family = (sa_family_t)family;
-	memcpy(ret->dst.addr.bytes, w, 16);
-	ret->dst.len = (uint8_t)res->len;
-	ret->table = res->table;
+	model_fill_pub(a, family, key, res->len, res->table, ret);
+	/* the hops of a nexthop object are the object's, which no prepared
+	 * answer holds: the attributes' fields are filled anew */
+	if (a->nhid)
+		model_fill_attr(m, a, ret);
 }
 /* The slot of the deciding route, for indexing watches. */
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
