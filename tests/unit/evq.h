@@ -153,6 +153,21 @@ static inline struct evq_item evq_link(int ifindex, const char *name, bool admin
 	return it;
 }
 
+/* An IPv4 nexthop object's add (or replace) event: one hop. */
+static inline struct evq_item evq_nhobj(uint32_t id, int ifindex, const char *gw)
+{
+	struct evq_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.ev.type = RTW_EV_NEXTHOP_ADD;
+	it.ev.u.nhobj.id = id;
+	it.ev.u.nhobj.family = AF_INET;
+	it.ev.u.nhobj.hop.ifindex = ifindex;
+	it.ev.u.nhobj.hop.weight = 1;
+	rtw_addr_parse(gw, &it.ev.u.nhobj.hop.gateway);
+	return it;
+}
+
 static inline struct evq_item evq_addr(enum rtw_event_type t, const char *a, unsigned len,
 				       int ifindex)
 {

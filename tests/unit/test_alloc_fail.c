@@ -124,20 +124,6 @@ static void add(struct state *s, struct evq_item it)
 	s->items[s->n++] = it;
 }
 
-static struct evq_item nhobj(uint32_t id, int ifindex, const char *gw)
-{
-	struct evq_item it;
-
-	memset(&it, 0, sizeof(it));
-	it.ev.type = RTW_EV_NEXTHOP_ADD;
-	it.ev.u.nhobj.id = id;
-	it.ev.u.nhobj.family = AF_INET;
-	it.ev.u.nhobj.hop.ifindex = ifindex;
-	it.ev.u.nhobj.hop.weight = 1;
-	rtw_addr_parse(gw, &it.ev.u.nhobj.hop.gateway);
-	return it;
-}
-
 static struct evq_item route_nhid(const char *dst, uint32_t nhid)
 {
 	struct evq_item it = evq_route(RTW_EV_ROUTE_ADD, dst, NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
@@ -172,7 +158,7 @@ static void base_state(struct state *s)
 	add(s, evq_addr(RTW_EV_ADDR_ADD, "192.0.2.13", 24, 2));
 	add(s, evq_addr(RTW_EV_ADDR_ADD, "192.0.2.14", 24, 2));
 	add(s, evq_addr(RTW_EV_ADDR_ADD, "192.0.2.15", 24, 2));
-	add(s, nhobj(7, 3, "198.51.100.7"));
+	add(s, evq_nhobj(7, 3, "198.51.100.7"));
 	add(s,
 	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
 	add(s, evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "198.51.100.1", 3, 200, 254,
@@ -584,9 +570,9 @@ static void dispatch_each_event(void **state)
 	cases[n_cases].name = "address del";
 	cases[n_cases++].ev = evq_addr(RTW_EV_ADDR_DEL, "192.0.2.10", 24, 2);
 	cases[n_cases].name = "nexthop add";
-	cases[n_cases++].ev = nhobj(8, 2, "192.0.2.8");
+	cases[n_cases++].ev = evq_nhobj(8, 2, "192.0.2.8");
 	cases[n_cases].name = "nexthop replace";
-	cases[n_cases++].ev = nhobj(7, 2, "192.0.2.7");
+	cases[n_cases++].ev = evq_nhobj(7, 2, "192.0.2.7");
 	memset(&it, 0, sizeof(it));
 	it.ev.type = RTW_EV_NEXTHOP_DEL;
 	it.ev.u.nhobj.id = 7;

@@ -599,6 +599,49 @@ static void path_deletes(void **state)
 	rtw_free(c);
 }
 
+/* A route through a Linux nexthop object answers with the object's hop, and
+ * follows the object when it changes; with the indexes of big tables too,
+ * where rtw_lookup() takes its short path. */
+static void nexthop_object_lookup(void **state)
+{
+	struct sockaddr_storage a = evq_sa("10.77.1.1");
+	struct evq_item it;
+	struct rtw_route r;
+	char buf[64];
+	int indexed;
+
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = setup();
+
+		if (indexed)
+			model_set_index_min(&c->model, 1);
+		started(c);
+		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+		it =
+		    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+		it.ev.u.route.n_nexthops = 0;
+		it.ev.u.route.nhid = 9;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_true(rtw_routable(c, (struct sockaddr *)&a));
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.nhid, 9);
+		assert_int_equal(r.n_nexthops, 1);
+		assert_int_equal(r.nexthops[0].ifindex, 2);
+		rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+		assert_string_equal(buf, "192.0.2.9");
+		/* the object moves to another gateway: so does the answer */
+		evq_push(evq_nhobj(9, 3, "198.51.100.9"));
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.nexthops[0].ifindex, 3);
+		rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+		assert_string_equal(buf, "198.51.100.9");
+		rtw_free(c);
+	}
+}
+
 /* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
  * the end of the stream, without any callback code. */
 static void socket_watch_shuts_down(void **state)
@@ -661,6 +704,7 @@ int main(void)
 		cmocka_unit_test(resync_reconciles),
 		cmocka_unit_test(ipv4_duplicates_under_one_key),
 		cmocka_unit_test(path_deletes),
+		cmocka_unit_test(nexthop_object_lookup),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
