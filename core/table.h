@@ -25,9 +25,9 @@
 struct route_rec {
 	uint8_t addr[16];
 	uint8_t len;
-	uint8_t family; /* 0 when the slot is free */
-	uint8_t gen;	/* generation mark for resync sweeps */
-	uint8_t spare;
+	uint8_t family;	   /* 0 when the slot is free */
+	uint8_t gen;	   /* generation mark for resync sweeps */
+	uint8_t tail_tags; /* of a chain head: the tags of the heads after it (table.c) */
 	uint32_t table;
 	uint32_t attr;
 	uint32_t next;	/* next route of the same (table, prefix), ordered by tos, metric */
@@ -105,7 +105,10 @@ struct model {
 	uint32_t n_slots, cap_slots, free_slot;
 	size_t n_routes;
 
-	uint32_t *buckets; /* heads of (table, prefix) chains; SLOT_NONE when empty */
+	/* heads of (table, prefix) chains: the first slot in the low
+	 * BKT_SLOT_BITS bits (all set: none), above it which of six tags the
+	 * chain's keys have (see table.c) */
+	uint32_t *buckets;
 	uint32_t n_buckets;
 	size_t n_heads;
 
