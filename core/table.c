@@ -1987,6 +1987,12 @@ fail:
 	return -ENOMEM;
 }
 
+uint32_t model_bucket_of(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			 unsigned len)
+{
+	return m->n_buckets ? key_hash(family, table, addr, len) & (m->n_buckets - 1) : 0;
+}
+
 void model_set_index_min(struct model *m, size_t n)
 {
 	size_t i;

@@ -163,6 +163,10 @@ void model_fini(struct model *m);
  * prefixes on (see lpm_set_top_min()), so that small tables take the
  * lookup paths of big ones. */
 void model_set_index_min(struct model *m, size_t n);
+/* For tests: the hash bucket (table, prefix) falls in now, so that a test
+ * can make one chain long. */
+uint32_t model_bucket_of(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			 unsigned len);
 
 /* Each returns 1 when the model changed, 0 when it already was so, or -errno
  * with the model unchanged (-ENOMEM, -EINVAL). */

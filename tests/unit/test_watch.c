@@ -507,6 +507,101 @@ static size_t count_routes(struct rtw_ctx *c)
 	return st.routes;
 }
 
+/* Prefixes of one hash bucket: index i of N, the first added deepest in
+ * the chain. */
+#define CHAIN_N 40
+static char chain_pfx[CHAIN_N][24];
+
+static void chain_pick(struct rtw_ctx *c)
+{
+	struct rtw_prefix p;
+	uint32_t b0 = 0, b;
+	unsigned k, n = 0;
+
+	for (k = 0; n < CHAIN_N && k < (1u << 20); k++) {
+		snprintf(chain_pfx[n], sizeof(chain_pfx[n]), "10.%u.%u.%u/32", 100 + (k >> 16),
+			 (k >> 8) & 255, k & 255);
+		assert_int_equal(rtw_prefix_parse(chain_pfx[n], &p), 0);
+		b = model_bucket_of(&c->model, AF_INET, 254, p.addr.bytes, 32);
+		if (n == 0)
+			b0 = b;
+		if (b == b0)
+			n++;
+	}
+	assert_int_equal(n, CHAIN_N);
+}
+
+/* Route i of the chain added (del false) or deleted; then whether its /32
+ * answers and how many routes there are. */
+static void chain_step(struct rtw_ctx *c, unsigned i, bool del, size_t routes)
+{
+	struct sockaddr_storage a;
+	struct rtw_route r;
+	char host[24];
+
+	evq_push(evq_route(del ? RTW_EV_ROUTE_DEL : RTW_EV_ROUTE_ADD, chain_pfx[i], "192.0.2.1", 2,
+			   0, 254, RTW_ROUTE_UNICAST));
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_int_equal(count_routes(c), routes);
+	snprintf(host, sizeof(host), "%s", chain_pfx[i]);
+	*strchr(host, '/') = 0;
+	a = evq_sa(host);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	if (del)
+		assert_int_not_equal(r.dst.len, 32); /* the default route now */
+	else
+		assert_int_equal(r.dst.len, 32);
+}
+
+/* The model finds a route by hashing its key; a bucket's chain also holds a
+ * summary of its keys, kept as heads come and go, and a deletion handles
+ * the heads before it one way up to 16 and another way past that. Whatever
+ * the place in a long chain, a delete takes the route it names, a repeat
+ * finds nothing, and an add of a present key replaces it (no second). */
+static void long_hash_chain(void **state)
+{
+	static const unsigned order[] = { 0, 5, 39, 20, 12, 38, 1, 23 };
+	struct rtw_ctx *c = setup();
+	bool gone[CHAIN_N] = { false };
+	size_t base, i, n;
+
+	started(c);
+	base = count_routes(c);
+	chain_pick(c);
+	for (i = 0; i < CHAIN_N; i++)
+		chain_step(c, (unsigned)i, false, base + i + 1);
+	/* still one bucket with all of them in it: the test means something */
+	{
+		struct rtw_prefix p, q;
+
+		assert_int_equal(rtw_prefix_parse(chain_pfx[0], &p), 0);
+		for (i = 1; i < CHAIN_N; i++) {
+			assert_int_equal(rtw_prefix_parse(chain_pfx[i], &q), 0);
+			assert_int_equal(
+			    model_bucket_of(&c->model, AF_INET, 254, q.addr.bytes, 32),
+			    model_bucket_of(&c->model, AF_INET, 254, p.addr.bytes, 32));
+		}
+	}
+	n = base + CHAIN_N;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		chain_step(c, order[i], true, --n);
+		chain_step(c, order[i], true, n); /* gone already */
+	}
+	/* an add of each: the deleted come back, the others are replaced */
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		gone[order[i]] = true;
+	for (i = 0; i < CHAIN_N; i++)
+		chain_step(c, (unsigned)i, false, gone[i] ? ++n : n);
+	/* all of them, the deepest first, then all back */
+	for (i = 0; i < CHAIN_N; i++)
+		chain_step(c, (unsigned)i, true, --n);
+	assert_int_equal(n, base);
+	for (i = CHAIN_N; i-- > 0;)
+		chain_step(c, (unsigned)i, false, ++n);
+	rtw_free(c);
+	(void)state;
+}
+
 /* One event, then how many routes the model holds and where 10.9.0.1 goes. */
 static void dup_step(struct rtw_ctx *c, struct evq_item it, size_t routes, const char *gw)
 {
@@ -703,6 +798,7 @@ int main(void)
 		cmocka_unit_test(notices),
 		cmocka_unit_test(resync_reconciles),
 		cmocka_unit_test(ipv4_duplicates_under_one_key),
+		cmocka_unit_test(long_hash_chain),
 		cmocka_unit_test(path_deletes),
 		cmocka_unit_test(nexthop_object_lookup),
 		cmocka_unit_test(socket_watch_shuts_down),
