@@ -44,8 +44,6 @@ struct lpm_leaf {
 
 _Static_assert(LPM_FRONT_REC < LPM_FRONT_DEEP && LPM_FRONT_DEEP == 63, "front codes");
 
-#define front_rec lpm_front_rec
-
 struct lpm {
 	/* first, as lpm.h's inline lookup reads it: the direct index on the
 	 * first 16 bits and the IPv4 front array (see struct lpm_fast) */
@@ -68,14 +66,11 @@ struct lpm {
 	size_t spare_len[2];
 };
 
-#define REC_ANS	       LPM_REC_ANS
-#define REC_CHUNK_BITS LPM_REC_CHUNK_BITS
-#define REC_CHUNK      LPM_REC_CHUNK
-#define REC_CHUNK_SIZE (REC_CHUNK * sizeof(struct front_rec) + 32)
-_Static_assert(sizeof(struct front_rec) == 32, "record grew");
+#define REC_CHUNK_SIZE (LPM_REC_CHUNK * sizeof(struct lpm_front_rec) + 32)
+_Static_assert(sizeof(struct lpm_front_rec) == 32, "record grew");
 
 /* Entry of the front array: value << 6 | len when one answer holds for the
- * whole /20 block. Blocks whose /24s have up to REC_ANS answers say FRONT_REC
+ * whole /20 block. Blocks whose /24s have up to LPM_REC_ANS answers say FRONT_REC
  * and the number of their record; values too big to pack, /24s holding a
  * prefix longer than /24, and blocks with more answers (or no record to be
  * had) say FRONT_DEEP: the lookup goes on through the direct index. Values
@@ -627,20 +622,20 @@ static uint32_t front_pack(uint32_t value, unsigned len)
 	return value > FRONT_VMAX ? FRONT_DEEP : value << 6 | len;
 }
 
-static inline struct front_rec *rec_at(const struct lpm *t, uint32_t r)
+static inline struct lpm_front_rec *rec_at(const struct lpm *t, uint32_t r)
 {
-	return &t->f.rec_dir[r >> REC_CHUNK_BITS][r & (REC_CHUNK - 1)];
+	return &t->f.rec_dir[r >> LPM_REC_CHUNK_BITS][r & (LPM_REC_CHUNK - 1)];
 }
 
 /* A free record's number, or LPM_NONE when no memory is left. */
 static uint32_t rec_get(struct lpm *t)
 {
-	struct front_rec **dir;
+	struct lpm_front_rec **dir;
 	void **raw, *c, *raw_c = NULL;
 	uint32_t r, i;
 
 	if (!t->rec_free) {
-		if ((uint64_t)(t->rec_nchunk + 1) << REC_CHUNK_BITS > (UINT32_C(1) << 26))
+		if ((uint64_t)(t->rec_nchunk + 1) << LPM_REC_CHUNK_BITS > (UINT32_C(1) << 26))
 			return LPM_NONE;
 		dir = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*dir));
 		raw = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*raw));
@@ -668,11 +663,12 @@ static uint32_t rec_get(struct lpm *t)
 		lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*raw));
 		/* chunks in the spare room are freed with the front array */
 		raw[t->rec_nchunk] = c ? NULL : raw_c;
-		dir[t->rec_nchunk] = (struct front_rec *)(((uintptr_t)raw_c + 31) & ~(uintptr_t)31);
+		dir[t->rec_nchunk] =
+		    (struct lpm_front_rec *)(((uintptr_t)raw_c + 31) & ~(uintptr_t)31);
 		t->f.rec_dir = dir;
 		t->rec_raw = raw;
-		for (i = REC_CHUNK; i-- > 0;) {
-			r = t->rec_nchunk << REC_CHUNK_BITS | i;
+		for (i = LPM_REC_CHUNK; i-- > 0;) {
+			r = t->rec_nchunk << LPM_REC_CHUNK_BITS | i;
 			rec_at(t, r)->map = t->rec_free;
 			t->rec_free = r + 1;
 		}
@@ -732,12 +728,12 @@ static uint32_t front_sub(const struct lpm_top_slot *ts, unsigned o)
 }
 
 /* The entry for a block with answers uniq[0 .. nu) mapped by map, nu at
- * most REC_ANS: one answer, a record (old's when it had one), or FRONT_DEEP
+ * most LPM_REC_ANS: one answer, a record (old's when it had one), or FRONT_DEEP
  * when no record can be had. */
 static uint32_t front_make(struct lpm *t, uint32_t old, uint64_t map, const uint32_t *uniq,
 			   unsigned nu)
 {
-	struct front_rec *rec;
+	struct lpm_front_rec *rec;
 	uint32_t r;
 
 	if ((map & 15) * UINT64_C(0x1111111111111111) == map)
@@ -772,7 +768,7 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 	}
 	if ((old & 63) != FRONT_DEEP && nsub < 16) {
 		if ((old & 63) == FRONT_REC) {
-			const struct front_rec *rec = rec_at(t, old >> 6);
+			const struct lpm_front_rec *rec = rec_at(t, old >> 6);
 
 			map = rec->map;
 			for (i = 0; i < 16; i++)
@@ -789,7 +785,7 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 			x = front_sub(ts, o0 + i);
 			for (j = 0; j < nu && uniq[j] != x; j++)
 				;
-			if (j == REC_ANS)
+			if (j == LPM_REC_ANS)
 				goto full;
 			if (j == nu)
 				uniq[nu++] = x;
@@ -803,7 +799,7 @@ full:
 		x = front_sub(ts, o0 + i);
 		for (j = 0; j < nu && uniq[j] != x; j++)
 			;
-		if (j == REC_ANS)
+		if (j == LPM_REC_ANS)
 			break;
 		if (j == nu)
 			uniq[nu++] = x;
@@ -827,7 +823,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 {
 	const struct lpm_top_slot *ts = &t->f.top[s];
 	uint32_t fo = front_pack(old->value, old->len), fn = front_pack(ts->value, ts->len), b, e;
-	struct front_rec *rec;
+	struct lpm_front_rec *rec;
 	unsigned k;
 
 	if (fo == fn)
@@ -840,7 +836,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 			t->f.front[b] = fn;
 		} else if ((e & 63) == FRONT_REC) {
 			rec = rec_at(t, e >> 6);
-			for (k = 0; k < REC_ANS; k++)
+			for (k = 0; k < LPM_REC_ANS; k++)
 				rec->ans[k] = rec->ans[k] == fo ? fn : rec->ans[k];
 		}
 	}
@@ -1025,34 +1021,20 @@ static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
 	}
 }
 
-/* The entry below key[0], key[1] (a depth-2 node or a leaf), or 0. The root
- * and the depth-1 nodes are few and mostly in the caches. */
-static inline uintptr_t depth2_entry(const struct lpm *t, const uint8_t *key)
-{
-	const struct lpm_node *n = as_node(t->root);
-	uintptr_t c;
-
-	if (!bit_test(n->kid, key[0]))
-		return 0;
-	c = node_kids(n)[kid_rank(n, key[0])];
-	if (is_leaf(c))
-		return c;
-	n = as_node(c);
-	if (!bit_test(n->kid, key[1]))
-		return 0;
-	return node_kids(n)[kid_rank(n, key[1])];
-}
-
 void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
 {
 	unsigned s = (unsigned)key[0] << 8 | key[1];
+	struct top_mark mark;
 	uintptr_t c;
 
 	if (t->f.front)
 		RTW_PREFETCH(&t->f.front[front_index(key)]);
 	if (t->f.top && s - t->f.top_lo < t->f.top_n)
 		RTW_PREFETCH(&t->f.top[s - t->f.top_lo]);
-	c = depth2_entry(t, key);
+	/* the entry below key[0], key[1]: the root and the depth-1 nodes it
+	 * walks are few and mostly in the caches */
+	top_mark(t, key, &mark);
+	c = mark.deeper;
 	if (c && is_leaf(c)) {
 		RTW_PREFETCH(c & ~(uintptr_t)1);
 	} else if (c) {
