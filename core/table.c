@@ -546,10 +546,9 @@ static void head_push(struct model *m, uint32_t *b, uint32_t slot, uint32_t h)
 	*b = bkt_word(slot, bkt_tags(*b) | bkt_tag(h));
 }
 
-static void head_link(struct model *m, uint32_t slot)
+/* Links slot, whose key_hash is h, as a new head. */
+static void head_link(struct model *m, uint32_t slot, uint32_t h)
 {
-	uint32_t h = rec_hash(&m->routes[slot]);
-
 	head_push(m, &m->buckets[h & (m->n_buckets - 1)], slot, h);
 }
 
@@ -823,37 +822,21 @@ static int rec_disc(const struct model *m, const struct route_rec *r)
 	return hops_disc(r->family, a->nhid, a->nh, a->n_nh);
 }
 
-static uint32_t route_find(const struct model *m, uint32_t first, int family, uint32_t table,
-			   const uint8_t *addr, unsigned len, uint8_t tos, uint32_t metric,
-			   int disc, uint32_t *ret_head)
-{
-	uint32_t s = head_find_from(m, first, family, table, addr, len);
-
-	*ret_head = s;
-	for (; s != SLOT_NONE; s = m->routes[s].next) {
-		const struct attr *a = m->attrs[m->routes[s].attr];
-
-		if (a->tos == tos && a->metric == metric &&
-		    (family != AF_INET6 || rec_disc(m, &m->routes[s]) == disc))
-			return s;
-	}
-	return SLOT_NONE;
-}
-
 /* An add or delete waits on two chains of cache misses, the route's hash
  * chain and the LPM's path, each miss on the one before: started here side
  * by side, they overlap. Returns the first route of the key's bucket, or
- * SLOT_NONE when its summary rules the key out. */
+ * SLOT_NONE when its summary rules the key out; *ret_hash gets the key's
+ * hash. */
 static uint32_t route_prefetch(const struct model *m, int family, uint32_t table,
-			       const uint8_t *addr, unsigned len)
+			       const uint8_t *addr, unsigned len, uint32_t *ret_hash)
 {
 	const struct lpm *t = lpm_of(m, family, table);
+	uint32_t s, hash = key_hash(family, table, addr, len);
 	struct lpm_hint h;
-	uint32_t s, hash;
 
+	*ret_hash = hash;
 	if (!m->n_buckets)
 		return SLOT_NONE;
-	hash = key_hash(family, table, addr, len);
 	RTW_PREFETCH(&m->buckets[hash & (m->n_buckets - 1)]);
 	if (t)
 		lpm_prefetch(t, addr, &h);
@@ -865,6 +848,26 @@ static uint32_t route_prefetch(const struct model *m, int family, uint32_t table
 	if (t)
 		lpm_prefetch_more(t, addr, len, &h);
 	return s;
+}
+
+/* The route under the full key, and the head of its (table, prefix) chain
+ * and the key's hash. */
+static uint32_t route_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			   unsigned len, uint8_t tos, uint32_t metric, int disc, uint32_t *ret_head,
+			   uint32_t *ret_hash)
+{
+	uint32_t s = route_prefetch(m, family, table, addr, len, ret_hash);
+
+	s = head_find_from(m, s, family, table, addr, len);
+	*ret_head = s;
+	for (; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *a = m->attrs[m->routes[s].attr];
+
+		if (a->tos == tos && a->metric == metric &&
+		    (family != AF_INET6 || rec_disc(m, &m->routes[s]) == disc))
+			return s;
+	}
+	return SLOT_NONE;
 }
 
 /* Replace the attributes of an existing route. */
@@ -1064,7 +1067,7 @@ static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_
 int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
-	uint32_t first, head, slot, old_best, new_best, *pp;
+	uint32_t hash, head, slot, old_best, new_best, *pp;
 	struct lpm *t;
 	struct route_rec *rec;
 	int64_t id = 0;
@@ -1075,9 +1078,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	if (e < 0)
 		return e;
 	family = r->dst.addr.family;
-	first = route_prefetch(m, family, r->table, addr, r->dst.len);
-	slot = route_find(m, first, family, r->table, addr, r->dst.len, r->tos, r->metric,
-			  route_disc(r), &head);
+	slot = route_find(m, family, r->table, addr, r->dst.len, r->tos, r->metric, route_disc(r),
+			  &head, &hash);
 	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
 		slot = replace_target6(m, head, r);
 	dup = family == AF_INET && slot != SLOT_NONE &&
@@ -1148,7 +1150,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	old_best = head == SLOT_NONE ? SLOT_NONE : chain_best(m, head);
 	/* insert in (tos descending as Linux orders aliases, then metric) order */
 	if (head == SLOT_NONE) {
-		head_link(m, slot);
+		head_link(m, slot, hash);
 		m->n_heads++;
 		head = slot;
 	} else {
@@ -1188,15 +1190,14 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
-	uint32_t first, head, slot;
+	uint32_t hash, head, slot;
 	int e;
 
 	e = route_check(r, addr);
 	if (e < 0)
 		return e;
-	first = route_prefetch(m, r->dst.addr.family, r->table, addr, r->dst.len);
-	slot = route_find(m, first, r->dst.addr.family, r->table, addr, r->dst.len, r->tos,
-			  r->metric, route_disc(r), &head);
+	slot = route_find(m, r->dst.addr.family, r->table, addr, r->dst.len, r->tos, r->metric,
+			  route_disc(r), &head, &hash);
 	if (slot == SLOT_NONE)
 		return 0;
 	slot = dup_pick(m, slot, r);
