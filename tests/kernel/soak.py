@@ -277,8 +277,8 @@ def main():
                 more.append([os.path.join(tmp, "x%d.%d" % (k, extra))])
                 with open(more[-1][0], "w") as f:
                     f.write(batch(random.Random(seed + 100 * (extra + 1) + k), fam, prefix,
-                                  table, short // 3 + 100))
-            total += len(WRITERS) * (short // 3 + 100)
+                                  table, short // len(WRITERS) + 100))
+            total += len(WRITERS) * (short // len(WRITERS) + 100)
             refused += run_batches(more)
         flap.stop.set()
         flap.join(timeout=120)

@@ -592,7 +592,7 @@ static void long_hash_chain(void **state)
 		gone[order[i]] = true;
 	for (i = 0; i < CHAIN_N; i++)
 		chain_step(c, (unsigned)i, false, gone[i] ? ++n : n);
-	/* all of them, the deepest first, then all back */
+	/* all of them in the order they were first added, then all back */
 	for (i = 0; i < CHAIN_N; i++)
 		chain_step(c, (unsigned)i, true, --n);
 	assert_int_equal(n, base);
