@@ -737,6 +737,84 @@ static void nexthop_object_lookup(void **state)
 	}
 }
 
+/* A nexthop group loses its members one by one: while one is left the route
+ * answers through it alone; when the last goes the kernel removes the group
+ * and the routes using it, with no route message (it only says the group
+ * went, as a nexthop deletion the model has already carried out), and the
+ * address falls back to the default route. */
+static void nexthop_group_emptied(void **state)
+{
+	static const struct rtw_nhobj_member members[] = { { 9, 1 }, { 11, 1 } };
+	struct sockaddr_storage a = evq_sa("10.77.1.1");
+	struct fired f = { 0 };
+	struct evq_item it;
+	struct rtw_route r;
+	char buf[64];
+	int indexed;
+
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = setup();
+
+		if (indexed)
+			model_set_index_min(&c->model, 1);
+		started(c);
+		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+		evq_push(evq_nhobj(11, 3, "198.51.100.11"));
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_NEXTHOP_ADD;
+		it.ev.u.nhobj.id = 10;
+		it.ev.u.nhobj.family = AF_UNSPEC;
+		it.ev.u.nhobj.n_group = 2;
+		it.ev.u.nhobj.group = members;
+		evq_push(it);
+		it =
+		    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+		it.ev.u.route.n_nexthops = 0;
+		it.ev.u.route.nhid = 10;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.nhid, 10);
+		assert_int_equal(r.n_nexthops, 2);
+
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_NEXTHOP_DEL;
+		it.ev.u.nhobj.id = 11;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.n_nexthops, 1);
+		assert_int_equal(r.nexthops[0].ifindex, 2);
+		rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+		assert_string_equal(buf, "192.0.2.9");
+
+		f.n = 0;
+		watch(c, "10.77.1.1", NULL, 0, &f);
+		it.ev.u.nhobj.id = 9;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(f.n, 1);
+		assert_int_equal(f.reason, RTW_REASON_ROUTE_REMOVED);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 0);
+		rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+		assert_string_equal(buf, "192.0.2.1");
+		assert_int_equal(c->model.n_nhobjs, 0);
+
+		/* the kernel's own word that the group went changes nothing */
+		it.ev.u.nhobj.id = 10;
+		evq_push(it);
+		assert_true(rtw_dispatch(c) >= 0);
+		assert_int_equal(f.n, 1);
+		assert_int_equal(c->model.n_nhobjs, 0);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 0);
+		rtw_free(c);
+	}
+}
+
 /* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
  * the end of the stream, without any callback code. */
 static void socket_watch_shuts_down(void **state)
@@ -801,6 +879,7 @@ int main(void)
 		cmocka_unit_test(long_hash_chain),
 		cmocka_unit_test(path_deletes),
 		cmocka_unit_test(nexthop_object_lookup),
+		cmocka_unit_test(nexthop_group_emptied),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
