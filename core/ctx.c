@@ -141,6 +141,11 @@ int rtw_start(struct rtw_ctx *c)
 	r = c->ops->dump(c->b, engine_sink, c);
 	c->in_dispatch = false;
 	watch_reap(c);
+	if (c->freeing) {
+		/* rtw_free() from a notice callback of the dump */
+		rtw_free(c);
+		return -ECANCELED;
+	}
 	if (r < 0 || c->coldplug) {
 		/* back to the state before the call: no backend, empty model */
 		struct rtw_watch *w;
@@ -192,7 +197,7 @@ int rtw_dispatch(struct rtw_ctx *c)
 	/* A resync after an overflow: the new dump is reconciled by generation
 	 * mark-and-sweep, with the same notices and invalidations as the lost
 	 * events would have given. */
-	if (c->need_resync && (r >= 0 || r == -ENOMEM)) {
+	if (c->need_resync && !c->freeing && (r >= 0 || r == -ENOMEM)) {
 		/* one attempt per call: a dump that keeps failing (memory) is
 		 * reported, and the next call tries again */
 		c->need_resync = false;

@@ -243,6 +243,9 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 	struct rtw_ctx *c = arg;
 	int r;
 
+	/* a callback freed the context: stop the backend's loop */
+	if (c->freeing)
+		return -ECANCELED;
 	r = apply(c, ev);
 	/* Recorded once applied, so that a refused event the backend offers
 	 * again is not in the recording twice; a refused one is recorded as an
@@ -257,6 +260,8 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 	}
 	c->stats.events++;
 	engine_evaluate(c, ev->type);
+	if (c->freeing)
+		return -ECANCELED;
 	if (r < 0) {
 		/* The event is gone from the kernel's queue: ask for a resync so
 		 * that the failure is reported but nothing is lost for good. */

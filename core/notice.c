@@ -8,7 +8,8 @@
 
 static void emit(struct rtw_ctx *c, const struct rtw_notice *n, const char *json)
 {
-	if (c->notice_cb)
+	/* after rtw_free() from a callback the application expects no more */
+	if (c->notice_cb && !c->freeing)
 		c->notice_cb(n, json, c->notice_user);
 }
 

@@ -288,7 +288,9 @@ void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why)
 		tail = &w->fire_next;
 	}
 	for (w = fire; w; w = w->fire_next) {
-		if (w->deleted)
+		/* a callback freed the context: the rest are freed with it
+		 * without being called (their user data may be gone too) */
+		if (w->deleted || c->freeing)
 			continue;
 		c->stats.invalidations++;
 		if (w->fd >= 0 && (w->flags & RTW_WATCH_SHUTDOWN))

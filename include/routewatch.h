@@ -231,7 +231,9 @@ RTW_API struct rtw_ctx *rtw_new(const struct rtw_options *opt);
 
 /* Open the backend and load the initial dump (links, addresses, routes).
  * Watches added before are resolved when the dump ends; nothing is
- * invalidated by it. Returns 0, or -errno (-EPERM, -EALREADY, -ENOMEM, ...). */
+ * invalidated by it. Returns 0, or -errno (-EPERM, -EALREADY, -ENOMEM, ...);
+ * -ECANCELED when a notice callback of the dump freed the context, which is
+ * then gone. */
 RTW_API int rtw_start(struct rtw_ctx *c);
 
 /* A descriptor to poll for readability (level-triggered), or -EBADF before
@@ -240,7 +242,9 @@ RTW_API int rtw_fd(const struct rtw_ctx *c);
 
 /* Handle everything pending without blocking: apply events, call watch and
  * notice callbacks. Returns the number of events applied (>= 0), or -errno.
- * -ENODATA means a replay has ended. */
+ * -ENODATA means a replay has ended; -ENOTCONN: before rtw_start(); -EBUSY:
+ * called from inside a callback; -ECANCELED: a callback freed the context,
+ * which is gone when this returns. */
 RTW_API int rtw_dispatch(struct rtw_ctx *c);
 
 /* What went wrong in the last failed rtw_start() or rtw_dispatch(), in
@@ -317,7 +321,10 @@ RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 /* Counters. Returns 0. */
 RTW_API int rtw_get_stats(const struct rtw_ctx *c, struct rtw_stats *ret_stats);
 
-/* Free the context, its watches and its backend. NULL is ignored. */
+/* Free the context, its watches and its backend. NULL is ignored. Safe from
+ * inside a callback: no callback is called after it, and the context goes
+ * when the rtw_start() or rtw_dispatch() that called the callback returns
+ * (-ECANCELED). */
 RTW_API void rtw_free(struct rtw_ctx *c);
 
 /* The backend compiled in: "netlink", "pfroute" or "replay". */

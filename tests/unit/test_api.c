@@ -1,0 +1,418 @@
+/* The public API's contract at its edges (include/routewatch.h,
+ * routewatch(3)): bad arguments give the documented errors and never a
+ * crash, calls in the wrong state are refused, the enumerations and the
+ * small accessors answer what the model holds, and a context freed or
+ * dispatched from inside its own callbacks behaves as documented. Driven
+ * from memory (tests/unit/evq.h). */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "evq.h"
+#include "testutil.h"
+
+/* lo (1), eth0 (2) with 192.0.2.10/24 and 2001:db8::10/64, eth1 (3) with
+ * 198.51.100.10/24 (carrier down); a default route via eth0 and a net
+ * route 10.8.0.0/16 via eth0. */
+static struct rtw_ctx *setup(const struct rtw_options *o)
+{
+	struct rtw_ctx *c;
+
+	evq_reset();
+	evq_dump_add(evq_link(1, "lo", true, true));
+	evq_dump_add(evq_link(2, "eth0", true, true));
+	evq_dump_add(evq_link(3, "eth1", true, false));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "192.0.2.10", 24, 2));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "2001:db8::10", 64, 2));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "198.51.100.10", 24, 3));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.8.0.0/16", "192.0.2.8", 2, 0, 254, RTW_ROUTE_UNICAST));
+	c = evq_ctx(o);
+	assert_non_null(c);
+	return c;
+}
+
+static void *no_malloc(void *arg, size_t size)
+{
+	(void)arg;
+	return malloc(size);
+}
+
+static void bad_options(void **state)
+{
+	struct rtw_allocator half = { .malloc = no_malloc };
+	struct rtw_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.allocator = &half; /* no realloc, no free */
+	errno = 0;
+	assert_null(rtw_new(&o));
+	assert_int_equal(errno, EINVAL);
+
+	memset(&o, 0, sizeof(o));
+	o.linkdown = (enum rtw_linkdown_policy)7;
+	errno = 0;
+	assert_null(rtw_new(&o));
+	assert_int_equal(errno, EINVAL);
+
+	memset(&o, 0, sizeof(o));
+	o.flags = RTW_OPT_FIB;
+	o.fib = -1;
+	errno = 0;
+	assert_null(rtw_new(&o));
+	assert_int_equal(errno, EINVAL);
+}
+
+/* RTW_OPT_FIB: the context sees the one table of that FIB, and a lookup
+ * uses it alone. */
+static void fib_option(void **state)
+{
+	struct sockaddr_storage a = evq_sa("10.9.1.1");
+	struct rtw_options o;
+	struct rtw_route r;
+	struct rtw_ctx *c;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = RTW_OPT_FIB;
+	o.fib = 3;
+	c = setup(&o);
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", "192.0.2.9", 2, 0, 3, RTW_ROUTE_UNICAST));
+	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.table, 3);
+	assert_int_equal(r.dst.len, 16);
+	/* main's default route is not in FIB 3 */
+	a = evq_sa("203.0.113.1");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), -ENETUNREACH);
+	rtw_free(c);
+}
+
+static void wrong_state(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct rtw_stats st;
+
+	assert_int_equal(rtw_start(NULL), -EINVAL);
+	assert_int_equal(rtw_dispatch(NULL), -EINVAL);
+	assert_int_equal(rtw_fd(NULL), -EBADF);
+	assert_int_equal(rtw_fd(c), -EBADF);
+	assert_int_equal(rtw_dispatch(c), -ENOTCONN);
+	assert_int_equal(rtw_get_stats(NULL, &st), -EINVAL);
+	assert_int_equal(rtw_get_stats(c, NULL), -EINVAL);
+	assert_string_equal(rtw_error_detail(NULL), "");
+	assert_int_equal(rtw_start(c), 0);
+	assert_true(rtw_fd(c) >= 0);
+	assert_int_equal(rtw_start(c), -EALREADY);
+	assert_int_equal(rtw_dispatch(c), 0);
+	rtw_free(c);
+	rtw_free(NULL);
+}
+
+static void bad_lookups(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct sockaddr_storage a = evq_sa("10.8.0.1");
+	struct sockaddr_un un;
+	struct rtw_addr x;
+	struct rtw_route r;
+
+	assert_int_equal(rtw_start(c), 0);
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	assert_int_equal(rtw_lookup(NULL, (struct sockaddr *)&a, &r), -EINVAL);
+	assert_int_equal(rtw_lookup(c, NULL, &r), -EINVAL);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&un, &r), -EAFNOSUPPORT);
+	assert_false(rtw_routable(c, (struct sockaddr *)&un));
+	assert_false(rtw_routable(NULL, (struct sockaddr *)&a));
+	memset(&x, 0, sizeof(x));
+	assert_int_equal(rtw_lookup_addr(c, &x, &r), -EAFNOSUPPORT);
+	assert_int_equal(rtw_lookup_addr(c, NULL, &r), -EINVAL);
+	assert_int_equal(rtw_addr_parse("192.0.2.77", &x), 0);
+	assert_int_equal(rtw_lookup_addr(NULL, &x, &r), -EINVAL);
+	assert_int_equal(rtw_lookup_addr(c, &x, &r), 0);
+	assert_int_equal(r.dst.len, 0);
+	/* a good lookup still works after the bad ones */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.dst.len, 16);
+	rtw_free(c);
+}
+
+static void ignore(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	(void)w;
+	(void)reason;
+	(void)user;
+}
+
+static void bad_watches(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct sockaddr_storage p = evq_sa("10.8.0.1");
+	struct sockaddr_un un;
+	struct rtw_watch *w;
+	int sv[2], tag = 42;
+
+	assert_int_equal(rtw_start(c), 0);
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	errno = 0;
+	assert_null(rtw_watch_add(c, (struct sockaddr *)&p, NULL, 0x80, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(rtw_watch_add(NULL, (struct sockaddr *)&p, NULL, 0, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(rtw_watch_add(c, NULL, NULL, 0, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(rtw_watch_add(c, (struct sockaddr *)&un, NULL, 0, ignore, NULL));
+	assert_int_equal(errno, EAFNOSUPPORT);
+	errno = 0;
+	assert_null(
+	    rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&un, 0, ignore, NULL));
+	assert_int_equal(errno, EAFNOSUPPORT);
+
+	errno = 0;
+	assert_null(rtw_watch_socket(c, -1, 0, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(rtw_watch_socket(NULL, 0, 0, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	/* connected, but not an IP socket */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	errno = 0;
+	assert_null(rtw_watch_socket(c, sv[0], 0, ignore, NULL));
+	assert_int_equal(errno, EAFNOSUPPORT);
+	close(sv[0]);
+	close(sv[1]);
+
+	assert_null(rtw_watch_user(NULL));
+	w = rtw_watch_add(c, (struct sockaddr *)&p, NULL, 0, ignore, &tag);
+	assert_non_null(w);
+	assert_ptr_equal(rtw_watch_user(w), &tag);
+	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_NONE);
+	rtw_watch_del(w);
+	rtw_watch_del(NULL);
+	rtw_free(c);
+}
+
+struct seen {
+	int n, stop_at;
+	int ifindex[8];
+	char text[8][64];
+};
+
+static int on_link(const struct rtw_link *l, void *user)
+{
+	struct seen *s = user;
+
+	s->ifindex[s->n] = l->ifindex;
+	snprintf(s->text[s->n], sizeof(s->text[0]), "%s %d %d", l->name, l->admin_up,
+		 l->carrier_up);
+	return ++s->n == s->stop_at ? 7 : 0;
+}
+
+static int on_address(const struct rtw_address *a, void *user)
+{
+	struct seen *s = user;
+
+	s->ifindex[s->n] = a->ifindex;
+	rtw_prefix_format(&a->prefix, s->text[s->n], sizeof(s->text[0]));
+	return ++s->n == s->stop_at ? 9 : 0;
+}
+
+static bool seen_has(const struct seen *s, int ifindex, const char *text)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ifindex[i] == ifindex && strcmp(s->text[i], text) == 0)
+			return true;
+	return false;
+}
+
+static void enumerations(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct rtw_link l;
+	struct seen s;
+
+	assert_int_equal(rtw_foreach_link(NULL, on_link, &s), -EINVAL);
+	assert_int_equal(rtw_foreach_link(c, NULL, &s), -EINVAL);
+	assert_int_equal(rtw_foreach_address(NULL, on_address, &s), -EINVAL);
+	assert_int_equal(rtw_foreach_address(c, NULL, &s), -EINVAL);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_foreach_link(c, on_link, &s), 0);
+	assert_int_equal(s.n, 0); /* nothing before rtw_start */
+	assert_int_equal(rtw_start(c), 0);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_foreach_link(c, on_link, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(seen_has(&s, 1, "lo 1 1"));
+	assert_true(seen_has(&s, 2, "eth0 1 1"));
+	assert_true(seen_has(&s, 3, "eth1 1 0"));
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	assert_int_equal(rtw_foreach_link(c, on_link, &s), 7);
+	assert_int_equal(s.n, 2);
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_foreach_address(c, on_address, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(seen_has(&s, 2, "192.0.2.10/24"));
+	assert_true(seen_has(&s, 2, "2001:db8::10/64"));
+	assert_true(seen_has(&s, 3, "198.51.100.10/24"));
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 1;
+	assert_int_equal(rtw_foreach_address(c, on_address, &s), 9);
+	assert_int_equal(s.n, 1);
+
+	/* the enumerations follow the events */
+	evq_push(evq_addr(RTW_EV_ADDR_DEL, "198.51.100.10", 24, 3));
+	evq_push(evq_link(3, "eth1", true, true));
+	assert_true(rtw_dispatch(c) >= 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_foreach_address(c, on_address, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_false(seen_has(&s, 3, "198.51.100.10/24"));
+	assert_int_equal(rtw_get_link(c, 3, &l), 0);
+	assert_true(l.carrier_up);
+	assert_int_equal(rtw_get_link(c, 99, &l), -ENOENT);
+	assert_int_equal(rtw_get_link(NULL, 3, &l), -EINVAL);
+	assert_int_equal(rtw_get_link(c, 3, NULL), -EINVAL);
+	rtw_free(c);
+}
+
+static void names(void **state)
+{
+	assert_string_equal(rtw_reason_str(RTW_REASON_NONE), "none");
+	assert_string_equal(rtw_reason_str(RTW_REASON_ROUTE_REMOVED), "route-removed");
+	assert_string_equal(rtw_reason_str((enum rtw_reason)99), "unknown");
+	assert_string_equal(rtw_route_type_str(RTW_ROUTE_BLACKHOLE), "blackhole");
+	assert_string_equal(rtw_route_type_str((enum rtw_route_type)200), "unknown");
+}
+
+/* ---- callbacks that call back into the context ------------------------ */
+
+struct reentry {
+	struct rtw_ctx *c;
+	int calls, dispatch_rc, free_at;
+};
+
+static void dispatch_inside(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct reentry *e = user;
+
+	(void)w;
+	(void)reason;
+	e->calls++;
+	e->dispatch_rc = rtw_dispatch(e->c);
+}
+
+static void free_inside(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct reentry *e = user;
+
+	(void)w;
+	(void)reason;
+	if (++e->calls == e->free_at)
+		rtw_free(e->c);
+}
+
+static void notice_free_inside(const struct rtw_notice *n, const char *json, void *user)
+{
+	struct reentry *e = user;
+
+	(void)n;
+	(void)json;
+	if (++e->calls == e->free_at)
+		rtw_free(e->c);
+}
+
+/* rtw_dispatch() from a callback is refused (-EBUSY); the outer one goes on. */
+static void dispatch_from_callback(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct reentry e = { c, 0, 0, 0 };
+	struct sockaddr_storage p = evq_sa("10.8.0.1");
+
+	assert_int_equal(rtw_start(c), 0);
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&p, NULL, 0, dispatch_inside, &e));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "10.8.0.0/16", "192.0.2.8", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.7.0.0/16", "192.0.2.7", 2, 0, 254, RTW_ROUTE_UNICAST));
+	assert_int_equal(rtw_dispatch(c), 2);
+	assert_int_equal(e.calls, 1);
+	assert_int_equal(e.dispatch_rc, -EBUSY);
+	p = evq_sa("10.7.0.1");
+	assert_true(rtw_routable(c, (struct sockaddr *)&p));
+	rtw_free(c);
+}
+
+/* rtw_free() from a watch callback: the context goes when the dispatch
+ * returns (-ECANCELED), and no callback comes after the one that freed it,
+ * neither of the same event nor of the events after it. */
+static void free_from_watch_callback(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	/* call 1: the first event's route notice; call 2: its first watch */
+	struct reentry e = { c, 0, 0, 2 };
+	struct sockaddr_storage p = evq_sa("10.8.0.1"), q = evq_sa("10.8.0.2"),
+				d = evq_sa("203.0.113.1");
+
+	assert_int_equal(rtw_start(c), 0);
+	rtw_set_notice_cb(c, notice_free_inside, &e);
+	/* two watches invalidated by the first event, one by the second */
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&p, NULL, 0, free_inside, &e));
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&q, NULL, 0, free_inside, &e));
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&d, NULL, 0, free_inside, &e));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "10.8.0.0/16", "192.0.2.8", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	assert_int_equal(rtw_dispatch(c), -ECANCELED);
+	assert_int_equal(e.calls, 2);
+	/* leak checkers (valgrind, ASan) see whether the context went */
+}
+
+/* The same from a notice callback during rtw_start()'s dump (notices of the
+ * dump asked for): rtw_start() frees the context and says so. */
+static void free_from_notice_in_start(void **state)
+{
+	struct rtw_options o;
+	struct reentry e = { NULL, 0, 0, 2 };
+	struct rtw_ctx *c;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = RTW_OPT_DUMP_NOTICES;
+	c = setup(&o);
+	e.c = c;
+	rtw_set_notice_cb(c, notice_free_inside, &e);
+	assert_int_equal(rtw_start(c), -ECANCELED);
+	assert_int_equal(e.calls, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bad_options),
+		cmocka_unit_test(fib_option),
+		cmocka_unit_test(wrong_state),
+		cmocka_unit_test(bad_lookups),
+		cmocka_unit_test(bad_watches),
+		cmocka_unit_test(enumerations),
+		cmocka_unit_test(names),
+		cmocka_unit_test(dispatch_from_callback),
+		cmocka_unit_test(free_from_watch_callback),
+		cmocka_unit_test(free_from_notice_in_start),
+	};
+
+	test_output_tap();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
