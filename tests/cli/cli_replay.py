@@ -307,6 +307,25 @@ with open(REC) as f:
                                    stdin=f.read())
 t.equal(out, model(REC, 'show', '--json', '--table', 'all'), '--replay -: reads standard input')
 
+# --- link names: Linux takes any bytes but '/', ':' and white space ---
+# In JSON they come out as valid strings: '"' and '\\' escaped, control
+# characters and DEL as \u escapes, UTF-8 as is, and a byte that is not
+# UTF-8 as the Latin-1 character of that number.
+NAMES = {5: ('q"b\\s', 'q"b\\s'), 6: ('c%01t', 'c\x01t'), 7: ('wl%C3%A4n', 'wl\u00e4n'),
+         8: ('x%FFy', 'x\u00ffy'), 9: ('d%7Fl', 'd\x7fl'), 10: ('e%E2%82', 'e\u00e2\u0082')}
+ODD = os.path.join(tmp, 'names.rec')
+with open(ODD, 'w') as f:
+    f.write('\n'.join(['routewatch-record 1', 'dump-begin'] +
+                      [f'link-up ifindex={i} name={raw} admin=up carrier=up'
+                       for i, (raw, _) in NAMES.items()] +
+                      [route('route-add', f'10.{i}.0.0/16', hops=[('none', i, 1)])
+                       for i in NAMES] + ['dump-end']) + '\n')
+status, out, err = clitest.run(['--replay', ODD, 'show', '--json'])
+routes = parse_show(out, 'show --json, odd link names') if status == 0 else []
+t.equal({r.get('dst'): r.get('dev') for r in routes},
+        {f'10.{i}.0.0/16': want for i, (_, want) in NAMES.items()},
+        'odd link names: valid JSON strings that decode to the names')
+
 # --- runtime errors ---
 status, out, err = clitest.run(['--replay', os.path.join(tmp, 'missing'), 'show'])
 t.check(status == 1 and 'cannot replay' in err and 'No such file' in err
