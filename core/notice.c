@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "utf8.h"
 
 static void emit(struct rtw_ctx *c, const struct rtw_notice *n, const char *json)
 {
@@ -37,23 +38,30 @@ void notice_simple(struct rtw_ctx *c, enum rtw_notice_type t)
 		emit(c, &n, "{\"resync\":\"done\"}");
 }
 
-/* JSON string body: escapes quotes, backslashes and control bytes; bytes
- * above 0x7f pass through (interface names are bytes, not text). */
+/* JSON string body: escapes quotes, backslashes and control bytes. A byte
+ * that is not part of valid UTF-8 becomes the Latin-1 character of that
+ * number, as the routewatch tool writes it: JSON must be UTF-8, and names
+ * are bytes. */
 static size_t json_escape(char *out, size_t size, const char *s)
 {
-	size_t o = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0, left = strlen(s);
 
-	for (; *s && o + 7 < size; s++) {
-		unsigned char ch = (unsigned char)*s;
+	while (left && o + 7 < size) {
+		size_t n = u[0] < 0x20 ? 0 : rtw_utf8_len(u, left);
 
-		if (ch == '"' || ch == '\\') {
+		if (u[0] == '"' || u[0] == '\\') {
 			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch < 0x20) {
-			o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
+			out[o++] = (char)u[0];
+		} else if (n == 0) {
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", u[0]);
+			n = 1;
 		} else {
-			out[o++] = (char)ch;
+			memcpy(out + o, u, n);
+			o += n;
 		}
+		u += n;
+		left -= n;
 	}
 	out[o] = '\0';
 	return o;

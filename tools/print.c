@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "print.h"
+#include "utf8.h"
 
 const char *family_name(int family)
 {
@@ -74,41 +75,6 @@ const char *table_name(uint32_t table)
 	}
 }
 
-/* Length of the valid UTF-8 sequence starting at s, or 0 if there is none:
- * interface names are bytes, and a JSON reader must not choke on them. */
-static size_t utf8_sequence(const unsigned char *s, size_t left)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void json_string_n(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -128,7 +94,7 @@ void json_string_n(FILE *f, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_sequence(u + i, len - i);
+		n = rtw_utf8_len(u + i, len - i);
 		if (n == 0) {
 			/* Not UTF-8: show the byte as the Latin-1 character of that
 			 * number rather than emit invalid JSON. */
