@@ -324,6 +324,35 @@ void rtw_set_notice_cb(struct rtw_ctx *c, rtw_notice_cb *cb, void *user)
 	c->notice_user = cb ? user : NULL;
 }
 
+/* The enumerations call back into the application as rtw_dispatch() does,
+ * and get the same guard: a dispatch from a callback (which would change
+ * the arrays being walked) is refused, and rtw_free() waits for the walk to
+ * end, which then stops. The context is the application's own, not const:
+ * the flags may be set. Returns whether this is the outermost call. */
+static bool walk_enter(const struct rtw_ctx *cc)
+{
+	struct rtw_ctx *c = (struct rtw_ctx *)cc;
+	bool outer = !c->in_dispatch;
+
+	c->in_dispatch = true;
+	return outer;
+}
+
+static int walk_leave(const struct rtw_ctx *cc, bool outer, int r)
+{
+	struct rtw_ctx *c = (struct rtw_ctx *)cc;
+
+	if (!outer)
+		return c->freeing ? -ECANCELED : r;
+	c->in_dispatch = false;
+	watch_reap(c);
+	if (c->freeing) {
+		rtw_free(c);
+		return -ECANCELED;
+	}
+	return r;
+}
+
 struct foreach_arg {
 	const struct rtw_ctx *c;
 	rtw_route_cb *cb;
@@ -334,48 +363,50 @@ static int foreach_one(void *arg, uint32_t slot)
 {
 	struct foreach_arg *a = arg;
 	struct rtw_route r;
+	int v;
 
 	model_route_fill(&a->c->model, slot, &r);
-	return a->cb(&r, a->user);
+	v = a->cb(&r, a->user);
+	return v ? v : a->c->freeing ? -ECANCELED : 0;
 }
 
 int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *user)
 {
 	struct foreach_arg a = { c, cb, user };
+	bool outer;
 
 	if (!c || !cb)
 		return -EINVAL;
-	return model_foreach_route(&c->model, foreach_one, &a);
+	outer = walk_enter(c);
+	return walk_leave(c, outer, model_foreach_route(&c->model, foreach_one, &a));
 }
 
 int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user)
 {
 	size_t i;
-	int r;
+	bool outer;
+	int r = 0;
 
 	if (!c || !cb)
 		return -EINVAL;
-	for (i = 0; i < c->model.n_links; i++) {
+	outer = walk_enter(c);
+	for (i = 0; i < c->model.n_links && !r && !c->freeing; i++)
 		r = cb(&c->model.links[i].link, user);
-		if (r)
-			return r;
-	}
-	return 0;
+	return walk_leave(c, outer, r);
 }
 
 int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user)
 {
 	size_t i;
-	int r;
+	bool outer;
+	int r = 0;
 
 	if (!c || !cb)
 		return -EINVAL;
-	for (i = 0; i < c->model.n_addrs; i++) {
+	outer = walk_enter(c);
+	for (i = 0; i < c->model.n_addrs && !r && !c->freeing; i++)
 		r = cb(&c->model.addrs[i].addr, user);
-		if (r)
-			return r;
-	}
-	return 0;
+	return walk_leave(c, outer, r);
 }
 
 int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *ret_link)

@@ -305,7 +305,9 @@ RTW_API void *rtw_watch_user(const struct rtw_watch *w);
 RTW_API void rtw_set_notice_cb(struct rtw_ctx *c, rtw_notice_cb *cb, void *user);
 
 /* Call cb for every route, all tables, IPv4 then IPv6, in prefix order.
- * Returns 0, or the first non-zero value cb returned. */
+ * Returns 0, or the first non-zero value cb returned; -ECANCELED when cb
+ * freed the context (gone on return). rtw_dispatch() from cb fails with
+ * -EBUSY: the model does not change during the walk. */
 RTW_API int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *user);
 RTW_API int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user);
 RTW_API int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user);
@@ -322,9 +324,9 @@ RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 RTW_API int rtw_get_stats(const struct rtw_ctx *c, struct rtw_stats *ret_stats);
 
 /* Free the context, its watches and its backend. NULL is ignored. Safe from
- * inside a callback: no callback is called after it, and the context goes
- * when the rtw_start() or rtw_dispatch() that called the callback returns
- * (-ECANCELED). */
+ * inside any callback: no callback is called after it, and the context goes
+ * when the rtw_start(), rtw_dispatch() or rtw_foreach_*() that called the
+ * callback returns (-ECANCELED). */
 RTW_API void rtw_free(struct rtw_ctx *c);
 
 /* The backend compiled in: "netlink", "pfroute" or "replay". */

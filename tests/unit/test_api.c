@@ -398,6 +398,85 @@ static void free_from_notice_in_start(void **state)
 	assert_int_equal(e.calls, 2);
 }
 
+struct walker {
+	struct rtw_ctx *c;
+	int calls, free_at, dispatch_rc, nested_rc;
+};
+
+static int route_free_inside(const struct rtw_route *r, void *user)
+{
+	struct walker *k = user;
+
+	(void)r;
+	if (++k->calls == k->free_at)
+		rtw_free(k->c);
+	return 0;
+}
+
+static int link_dispatch_inside(const struct rtw_link *l, void *user)
+{
+	struct walker *k = user;
+
+	(void)l;
+	k->calls++;
+	k->dispatch_rc = rtw_dispatch(k->c);
+	return 0;
+}
+
+static int count_route(const struct rtw_route *r, void *user)
+{
+	(void)r;
+	++*(int *)user;
+	return 0;
+}
+
+static void walk_inside_watch(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct walker *k = user;
+	int n = 0;
+
+	(void)w;
+	(void)reason;
+	k->nested_rc = rtw_foreach_route(k->c, count_route, &n);
+	k->calls = n;
+}
+
+/* The enumerations guard the context as rtw_dispatch() does: from their
+ * callbacks a dispatch (which would change what is walked) is refused, and
+ * rtw_free() ends the walk, the context going when it returns. Inside a
+ * watch callback they simply work. */
+static void callbacks_of_enumerations(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct walker k = { c, 0, 0, 0, 0 };
+	struct sockaddr_storage p = evq_sa("10.8.0.1");
+	struct rtw_stats st;
+
+	assert_int_equal(rtw_start(c), 0);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "10.8.0.0/16", "192.0.2.8", 2, 0, 254, RTW_ROUTE_UNICAST));
+	assert_int_equal(rtw_foreach_link(c, link_dispatch_inside, &k), 0);
+	assert_int_equal(k.calls, 3);
+	assert_int_equal(k.dispatch_rc, -EBUSY);
+	rtw_get_stats(c, &st);
+	assert_int_equal(st.routes, 2); /* nothing was applied meanwhile */
+
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&p, NULL, 0, walk_inside_watch, &k));
+	assert_int_equal(rtw_dispatch(c), 1);
+	assert_int_equal(k.nested_rc, 0);
+	assert_int_equal(k.calls, 1); /* the default route is left */
+
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.7.0.0/16", "192.0.2.7", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.6.0.0/16", "192.0.2.6", 2, 0, 254, RTW_ROUTE_UNICAST));
+	assert_int_equal(rtw_dispatch(c), 2);
+	k.calls = 0;
+	k.free_at = 2;
+	assert_int_equal(rtw_foreach_route(c, route_free_inside, &k), -ECANCELED);
+	assert_int_equal(k.calls, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +490,7 @@ int main(void)
 		cmocka_unit_test(dispatch_from_callback),
 		cmocka_unit_test(free_from_watch_callback),
 		cmocka_unit_test(free_from_notice_in_start),
+		cmocka_unit_test(callbacks_of_enumerations),
 	};
 
 	test_output_tap();
