@@ -85,14 +85,93 @@ static struct lpm *lpm_of(const struct model *m, int family, uint32_t table)
 
 /* ---- links, nexthop objects ------------------------------------------- */
 
+static uint32_t ix_find(const struct id_index *x, uint32_t id)
+{
+	uint32_t i;
+
+	if (!x->cap || !id)
+		return SLOT_NONE;
+	for (i = mix32(id) & (x->cap - 1); x->v[i].id; i = (i + 1) & (x->cap - 1))
+		if (x->v[i].id == id)
+			return x->v[i].pos;
+	return SLOT_NONE;
+}
+
+/* Room for n ids; -ENOMEM leaves the index as it was. */
+static int ix_reserve(struct model *m, struct id_index *x, size_t n)
+{
+	uint32_t cap = x->cap ? x->cap : 16, i, j;
+	struct id_pos *v;
+
+	while ((size_t)cap < 2 * n)
+		cap *= 2;
+	if (cap == x->cap)
+		return 0;
+	v = mem_calloc(m->mem, cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < x->cap; i++)
+		if (x->v[i].id) {
+			for (j = mix32(x->v[i].id) & (cap - 1); v[j].id; j = (j + 1) & (cap - 1))
+				;
+			v[j] = x->v[i];
+		}
+	mem_free(m->mem, x->v, x->cap * sizeof(*x->v));
+	x->v = v;
+	x->cap = cap;
+	return 0;
+}
+
+/* Sets the position of id, which has room (ix_reserve). */
+static void ix_set(struct id_index *x, uint32_t id, uint32_t pos)
+{
+	uint32_t i = mix32(id) & (x->cap - 1);
+
+	while (x->v[i].id && x->v[i].id != id)
+		i = (i + 1) & (x->cap - 1);
+	x->v[i].id = id;
+	x->v[i].pos = pos;
+}
+
+/* Removes id, moving back the entries after it that would no longer be
+ * found across the hole (no tombstones: ids come and go for ever). */
+static void ix_del(struct id_index *x, uint32_t id)
+{
+	uint32_t mask = x->cap - 1, i, j, k;
+
+	if (!x->cap)
+		return;
+	for (i = mix32(id) & mask; x->v[i].id != id; i = (i + 1) & mask)
+		if (!x->v[i].id)
+			return;
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (!x->v[j].id)
+			break;
+		k = mix32(x->v[j].id) & mask;
+		/* stays when its home k lies cyclically in (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		x->v[i] = x->v[j];
+		i = j;
+	}
+	x->v[i].id = 0;
+}
+
+/* Array records are swapped out: the last one takes the place of the one at
+ * pos, whose id goes. */
+static void ix_moved(struct id_index *x, uint32_t gone, uint32_t moved_id, uint32_t pos)
+{
+	ix_del(x, gone);
+	if (moved_id != gone)
+		ix_set(x, moved_id, pos);
+}
+
 static struct link_rec *link_find(const struct model *m, int ifindex)
 {
-	size_t i;
+	uint32_t p = ifindex > 0 ? ix_find(&m->link_ix, (uint32_t)ifindex) : SLOT_NONE;
 
-	for (i = 0; i < m->n_links; i++)
-		if (m->links[i].link.ifindex == ifindex)
-			return &m->links[i];
-	return NULL;
+	return p == SLOT_NONE ? NULL : &m->links[p];
 }
 
 const struct link_rec *model_link_get(const struct model *m, int ifindex)
@@ -112,12 +191,9 @@ bool model_link_up(const struct model *m, int ifindex)
 
 static struct nhobj_rec *nhobj_find(const struct model *m, uint32_t id)
 {
-	size_t i;
+	uint32_t p = ix_find(&m->nhobj_ix, id);
 
-	for (i = 0; i < m->n_nhobjs; i++)
-		if (m->nhobjs[i].id == id)
-			return &m->nhobjs[i];
-	return NULL;
+	return p == SLOT_NONE ? NULL : &m->nhobjs[p];
 }
 
 /* Hops of an attribute set: its own, or its nexthop object's. */
@@ -1342,6 +1418,8 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 	if (l->ifindex <= 0)
 		return -EINVAL;
 	if (!rec) {
+		if (ix_reserve(m, &m->link_ix, m->n_links + 1) < 0)
+			return -ENOMEM;
 		if (m->n_links == m->cap_links) {
 			size_t cap = m->cap_links ? m->cap_links * 2 : 8;
 			struct link_rec *v = mem_realloc(
@@ -1352,6 +1430,7 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 			m->links = v;
 			m->cap_links = cap;
 		}
+		ix_set(&m->link_ix, (uint32_t)l->ifindex, (uint32_t)m->n_links);
 		rec = &m->links[m->n_links++];
 		memset(rec, 0, sizeof(*rec));
 		rec->link = *l;
@@ -1363,6 +1442,7 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 		e = attrs_refresh(m, l->ifindex, 0, false);
 		if (e < 0) {
 			m->n_links--;
+			ix_del(&m->link_ix, (uint32_t)l->ifindex);
 			nhobjs_refresh_flags(m);
 			attrs_refresh(m, l->ifindex, 0, false);
 			return e;
@@ -1446,6 +1526,8 @@ int model_link_gone(struct model *m, int ifindex)
 	was_up = rec->link.admin_up && rec->link.carrier_up;
 	gone = *rec;
 	*rec = m->links[--m->n_links];
+	ix_moved(&m->link_ix, (uint32_t)ifindex, (uint32_t)rec->link.ifindex,
+		 (uint32_t)(rec - m->links));
 	if (was_up)
 		return 1;
 	/* Hops left on it (other next hops of a multipath route keep the route)
@@ -1454,7 +1536,9 @@ int model_link_gone(struct model *m, int ifindex)
 	nhobjs_refresh_flags(m);
 	e = attrs_refresh(m, ifindex, 0, false);
 	if (e < 0) {
-		/* keep the (down) link, so that the resync removes it again */
+		/* keep the (down) link, so that the resync removes it again; the
+		 * index had room for it a moment ago */
+		ix_set(&m->link_ix, (uint32_t)ifindex, (uint32_t)m->n_links);
 		m->links[m->n_links++] = gone;
 		nhobjs_refresh_flags(m);
 		return e;
@@ -1629,6 +1713,10 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		return e;
 	}
 	if (!rec) {
+		if (ix_reserve(m, &m->nhobj_ix, m->n_nhobjs + 1) < 0) {
+			nhobj_free_parts(m, &nw);
+			return -ENOMEM;
+		}
 		if (m->n_nhobjs == m->cap_nhobjs) {
 			size_t cap = m->cap_nhobjs ? m->cap_nhobjs * 2 : 8;
 			struct nhobj_rec *v = mem_realloc(
@@ -1641,6 +1729,7 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 			m->nhobjs = v;
 			m->cap_nhobjs = cap;
 		}
+		ix_set(&m->nhobj_ix, nw.id, (uint32_t)m->n_nhobjs);
 		rec = &m->nhobjs[m->n_nhobjs++];
 		memset(rec, 0, sizeof(*rec));
 	} else {
@@ -1651,10 +1740,12 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 	if (e < 0) {
 		/* Back to the old object (or none): the resync that follows then
 		 * sees a change and applies it, with the reports this one missed. */
-		if (had)
+		if (had) {
 			*rec = old;
-		else
+		} else {
 			m->n_nhobjs--;
+			ix_del(&m->nhobj_ix, nw.id);
+		}
 		nhobj_free_parts(m, &nw);
 		return e;
 	}
@@ -1700,6 +1791,7 @@ int model_nhobj_del(struct model *m, uint32_t id)
 	rec = nhobj_find(m, id);
 	nhobj_free_parts(m, rec);
 	*rec = m->nhobjs[--m->n_nhobjs];
+	ix_moved(&m->nhobj_ix, id, rec->id, (uint32_t)(rec - m->nhobjs));
 	for (i = 0; i < m->n_nhobjs; i++) {
 		struct nhobj_rec *g = &m->nhobjs[i];
 		unsigned j, k = 0;
@@ -2030,6 +2122,8 @@ void model_fini(struct model *m)
 	mem_free(m->mem, m->links, m->cap_links * sizeof(*m->links));
 	mem_free(m->mem, m->addrs, m->cap_addrs * sizeof(*m->addrs));
 	mem_free(m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*m->nhobjs));
+	mem_free(m->mem, m->link_ix.v, m->link_ix.cap * sizeof(*m->link_ix.v));
+	mem_free(m->mem, m->nhobj_ix.v, m->nhobj_ix.cap * sizeof(*m->nhobj_ix.v));
 	mem_free(m->mem, m->tables, n * sizeof(*m->tables));
 	mem_free(m->mem, m->lpm4, n * sizeof(*m->lpm4));
 	mem_free(m->mem, m->lpm6, n * sizeof(*m->lpm6));

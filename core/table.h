@@ -57,6 +57,20 @@ struct link_rec {
 	uint8_t gen;
 };
 
+/* Where a record with a non-zero id (ifindex, nexthop object id) sits in its
+ * array: open addressing, at most half full. A router that FRR manages has
+ * thousands of nexthop objects, whose routes' lookups find their object by
+ * id; a container host has thousands of links. */
+struct id_pos {
+	uint32_t id; /* 0: empty */
+	uint32_t pos;
+};
+
+struct id_index {
+	struct id_pos *v;
+	uint32_t cap; /* a power of two, or 0 */
+};
+
 struct addr_rec {
 	struct rtw_address addr;
 	uint8_t gen;
@@ -121,10 +135,12 @@ struct model {
 
 	struct link_rec *links;
 	size_t n_links, cap_links;
+	struct id_index link_ix; /* ifindex -> links[] */
 	struct addr_rec *addrs;
 	size_t n_addrs, cap_addrs;
 	struct nhobj_rec *nhobjs;
 	size_t n_nhobjs, cap_nhobjs;
+	struct id_index nhobj_ix; /* id -> nhobjs[] */
 
 	/* Lookup order and one LPM index per (table in that order, family). */
 	uint32_t *tables;

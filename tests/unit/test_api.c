@@ -477,6 +477,110 @@ static void callbacks_of_enumerations(void **state)
 	assert_int_equal(k.calls, 2);
 }
 
+static void batch_begin(void)
+{
+	evq.n_live = evq.next_live = 0;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+#define MANY 1500
+
+/* Thousands of links and nexthop objects (a container host, a router that
+ * FRR manages), coming and going in random order: each link is found by its
+ * index, and each route over a nexthop object answers with that object's
+ * hop, as long as both exist. */
+static void many_links_and_nexthop_objects(void **state)
+{
+	static bool link_on[MANY], nh_on[MANY];
+	struct rtw_ctx *c = setup(NULL);
+	struct rtw_link l;
+	struct rtw_route r;
+	struct evq_item it;
+	char want[64], got[64];
+	int round, i;
+
+	assert_int_equal(rtw_start(c), 0);
+	memset(link_on, 0, sizeof(link_on));
+	memset(nh_on, 0, sizeof(nh_on));
+	for (round = 0; round < 8; round++) {
+		batch_begin();
+		/* ifindex 100 + 7i and object id 1 + 13i: ids that share index
+		 * buckets and are freed in between */
+		for (i = 0; i < MANY && evq.n_live + 3 < EVQ_MAX; i++) {
+			int ifindex = 100 + 7 * i;
+			uint32_t id = 1 + 13 * (uint32_t)i;
+
+			if (rnd() % 3 == 0) {
+				if (link_on[i]) {
+					it = evq_link(ifindex, "x", true, true);
+					it.ev.type = RTW_EV_LINK_GONE;
+				} else {
+					char name[16];
+
+					snprintf(name, sizeof(name), "v%d", ifindex);
+					it = evq_link(ifindex, name, true, true);
+				}
+				evq_push(it);
+				link_on[i] = !link_on[i];
+			}
+			if (rnd() % 3 == 0) {
+				if (nh_on[i]) {
+					memset(&it, 0, sizeof(it));
+					it.ev.type = RTW_EV_NEXTHOP_DEL;
+					it.ev.u.nhobj.id = id;
+					evq_push(it);
+				} else {
+					snprintf(want, sizeof(want), "192.0.2.%d", i % 250 + 1);
+					evq_push(evq_nhobj(id, 2, want));
+					snprintf(want, sizeof(want), "10.%d.%d.0/24", i / 256,
+						 i % 256);
+					it = evq_route(RTW_EV_ROUTE_ADD, want, NULL, 0, 0, 254,
+						       RTW_ROUTE_UNICAST);
+					it.ev.u.route.n_nexthops = 0;
+					it.ev.u.route.nhid = id;
+					evq_push(it);
+				}
+				nh_on[i] = !nh_on[i];
+			}
+		}
+		assert_true(rtw_dispatch(c) > 0);
+		for (i = 0; i < MANY; i++) {
+			struct sockaddr_storage a;
+
+			if (rtw_get_link(c, 100 + 7 * i, &l) == 0) {
+				assert_true(link_on[i]);
+				snprintf(want, sizeof(want), "v%d", 100 + 7 * i);
+				assert_string_equal(l.name, want);
+			} else {
+				assert_false(link_on[i]);
+			}
+			snprintf(want, sizeof(want), "10.%d.%d.1", i / 256, i % 256);
+			a = evq_sa(want);
+			assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+			if (!nh_on[i]) {
+				assert_int_equal(r.dst.len, 0); /* the default route */
+				continue;
+			}
+			assert_int_equal(r.dst.len, 24);
+			assert_int_equal(r.nhid, 1 + 13 * (uint32_t)i);
+			assert_int_equal(r.n_nexthops, 1);
+			snprintf(want, sizeof(want), "192.0.2.%d", i % 250 + 1);
+			rtw_addr_format(&r.nexthops[0].gateway, got, sizeof(got));
+			assert_string_equal(got, want);
+		}
+	}
+	rtw_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +595,7 @@ int main(void)
 		cmocka_unit_test(free_from_watch_callback),
 		cmocka_unit_test(free_from_notice_in_start),
 		cmocka_unit_test(callbacks_of_enumerations),
+		cmocka_unit_test(many_links_and_nexthop_objects),
 	};
 
 	test_output_tap();
