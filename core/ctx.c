@@ -256,10 +256,13 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	if (v == LPM_NONE)
 		return -ENETUNREACH;
 	at = m->attrs[v];
-	if (at->type == RTW_ROUTE_THROW || (ret_route && at->nhid))
+	if (at->type == RTW_ROUTE_THROW)
 		return lookup_plan(c, family, key, ret_route);
-	if (ret_route)
+	if (ret_route) {
 		model_fill_pub(at, family, key, len, one_table, ret_route);
+		if (at->nhid)
+			ret_route->nexthops = model_attr_hops(m, at, &ret_route->n_nexthops);
+	}
 	return model_attr_verdict(at);
 }
 

@@ -253,13 +253,18 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 			a->usable = true;
 }
 
-/* Recompute usable, and the answer lookups copy. */
+/* Recompute usable, and the answer lookups copy. A nexthop object's hops
+ * move when it changes: the answer of a set that uses one holds none, and
+ * lookups take them from the object. */
 static void attr_refresh(const struct model *m, struct attr *a)
 {
 	attr_refresh_usable(m, a);
 	memset(&a->pub, 0, sizeof(a->pub));
-	if (!a->nhid)
-		model_fill_attr(m, a, &a->pub);
+	model_fill_attr(m, a, &a->pub);
+	if (a->nhid) {
+		a->pub.nexthops = NULL;
+		a->pub.n_nexthops = 0;
+	}
 }
 
 /* ---- attributes (interned) -------------------------------------------- */

@@ -45,8 +45,8 @@ struct attr {
 	uint32_t nhid; /* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
-	 * attributes do not hold); kept in step with usable. Not used when
-	 * nhid is set: the hops are the nexthop object's, filled at lookup. */
+	 * attributes do not hold); kept in step with usable. With nhid set it
+	 * has no hops: they are the nexthop object's, taken at lookup. */
 	struct rtw_route pub;
 	unsigned n_nh;
 	struct rtw_nexthop nh[]; /* RTW_NH_LINKDOWN kept in step with the links */
@@ -368,10 +368,8 @@ static inline void model_res_fill(const struct model *m, int family, const uint8
 	const struct attr *a = m->attrs[res->attr];
 
 	model_fill_pub(a, family, key, res->len, res->table, ret);
-	/* the hops of a nexthop object are the object's, which no prepared
-	 * answer holds: the attributes' fields are filled anew */
 	if (a->nhid)
-		model_fill_attr(m, a, ret);
+		ret->nexthops = model_attr_hops(m, a, &ret->n_nexthops);
 }
 /* The slot of the deciding route, for indexing watches. */
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
