@@ -2,7 +2,9 @@
  * table: build time, memory per route, rtw_lookup() rate, insert/delete
  * latency, and the cost of one route event with 100k watches against
  * re-looking up every watch (the seed's approach), all in one run.
- * Usage: model_bench [--smoke] [--watches N] [--events N] */
+ * With --nexthop-objects K the IPv4 routes go over K Linux nexthop objects
+ * (route i over object i % K + 1), as on a router that FRR manages.
+ * Usage: model_bench [--smoke] [--watches N] [--events N] [--nexthop-objects K] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +136,9 @@ static struct rtw_prefix *load_prefixes(const char *path, size_t *ret_n, bool sm
 	return v;
 }
 
+static const struct rtw_prefix *prefixes; /* the table, for route_event() */
+static size_t n_nhobjs;
+
 static struct rtw_event route_event(enum rtw_event_type t, const struct rtw_prefix *p)
 {
 	struct rtw_event e;
@@ -144,6 +149,10 @@ static struct rtw_event route_event(enum rtw_event_type t, const struct rtw_pref
 	e.u.route.table = RTW_TABLE_MAIN;
 	e.u.route.type = RTW_ROUTE_UNICAST;
 	e.u.route.protocol = 186; /* bgp */
+	if (n_nhobjs && p->addr.family == AF_INET) {
+		e.u.route.nhid = (uint32_t)((size_t)(p - prefixes) % n_nhobjs) + 1;
+		return e;
+	}
 	e.u.route.n_nexthops = 1;
 	e.u.route.nexthops = p->addr.family == AF_INET ? &hop4 : &hop6;
 	return e;
@@ -227,9 +236,11 @@ int main(int argc, char **argv)
 			n_watch = strtoul(argv[++a], NULL, 10);
 		else if (!strcmp(argv[a], "--events") && a + 1 < argc)
 			n_events = strtoul(argv[++a], NULL, 10);
+		else if (!strcmp(argv[a], "--nexthop-objects") && a + 1 < argc)
+			n_nhobjs = strtoul(argv[++a], NULL, 10);
 		else {
-			fprintf(stderr,
-				"usage: model_bench [--smoke] [--watches N] [--events N]\n");
+			fprintf(stderr, "usage: model_bench [--smoke] [--watches N] [--events N] "
+					"[--nexthop-objects K]\n");
 			return 2;
 		}
 	}
@@ -250,15 +261,24 @@ int main(int argc, char **argv)
 	rtw_addr_parse("fe80::1", &hop6.gateway);
 
 	/* the dump: a link, then every prefix */
-	be.dump = calloc(n + 1, sizeof(*be.dump));
+	prefixes = P;
+	be.dump = calloc(n + 1 + n_nhobjs, sizeof(*be.dump));
 	be.live = calloc(4, sizeof(*be.live));
 	be.dump[0].type = RTW_EV_LINK_UP;
 	be.dump[0].u.link.ifindex = 2;
 	strcpy(be.dump[0].u.link.name, "eth0");
 	be.dump[0].u.link.admin_up = be.dump[0].u.link.carrier_up = true;
+	for (i = 0; i < n_nhobjs; i++) {
+		struct rtw_event *e = &be.dump[i + 1];
+
+		e->type = RTW_EV_NEXTHOP_ADD;
+		e->u.nhobj.id = (uint32_t)i + 1;
+		e->u.nhobj.family = AF_INET;
+		e->u.nhobj.hop = hop4;
+	}
 	for (i = 0; i < n; i++)
-		be.dump[i + 1] = route_event(RTW_EV_ROUTE_ADD, &P[i]);
-	be.n_dump = n + 1;
+		be.dump[i + 1 + n_nhobjs] = route_event(RTW_EV_ROUTE_ADD, &P[i]);
+	be.n_dump = n + 1 + n_nhobjs;
 
 	rss0 = bench_rss_kib();
 	c = rtw_new(NULL);
@@ -272,7 +292,10 @@ int main(int argc, char **argv)
 	build_s = t1 - t0;
 	rss1 = bench_rss_kib();
 	rtw_get_stats(c, &st);
-	printf("routes                      %zu\n", st.routes);
+	printf("routes                      %zu", st.routes);
+	if (n_nhobjs)
+		printf(" (IPv4 over %zu nexthop objects)", n_nhobjs);
+	printf("\n");
 	printf("build (rtw_start, events)   %.3f s  (%.0f ns/route)\n", build_s, build_s * 1e9 / n);
 	printf("memory, RSS growth          %.1f B/route\n", (double)(rss1 - rss0) * 1024 / n);
 	printf("memory, allocator count     %.1f B/route\n", (double)st.memory / n);
