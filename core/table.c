@@ -229,6 +229,7 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 	unsigned n, i;
 
 	hops_refresh_flags(m, a->nh, a->n_nh);
+	a->reject = false;
 	if (!type_has_hops(a->type)) {
 		a->usable = true;
 		return;
@@ -236,7 +237,15 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 	if (a->nhid) {
 		const struct nhobj_rec *o = nhobj_find(m, a->nhid);
 
-		if (!o || o->blackhole) {
+		/* A route over a blackhole object decides as a blackhole route
+		 * does, without falling back (fib_table_lookup); the kernel also
+		 * reports it as one, but only once it sends the route again. */
+		if (o && o->blackhole) {
+			a->reject = true;
+			a->usable = true;
+			return;
+		}
+		if (!o) {
 			a->usable = false;
 			return;
 		}

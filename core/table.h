@@ -42,6 +42,7 @@ struct attr {
 	uint32_t metric;
 	bool usable;   /* some next hop is on an up link (or none is needed) */
 	bool gateway;  /* some next hop has a gateway */
+	bool reject;   /* its nexthop object is a blackhole: it answers as one */
 	uint32_t nhid; /* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
@@ -229,7 +230,7 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
 static inline int model_attr_verdict(const struct attr *a)
 {
 	if (a->type == RTW_ROUTE_BLACKHOLE || a->type == RTW_ROUTE_UNREACHABLE ||
-	    a->type == RTW_ROUTE_PROHIBIT || !a->usable)
+	    a->type == RTW_ROUTE_PROHIBIT || !a->usable || a->reject)
 		return -EHOSTUNREACH;
 	return 0;
 }
@@ -302,7 +303,7 @@ static inline void model_fill_attr(const struct model *m, const struct attr *a,
 	bool hops = a->type != RTW_ROUTE_BLACKHOLE && a->type != RTW_ROUTE_UNREACHABLE &&
 		    a->type != RTW_ROUTE_PROHIBIT && a->type != RTW_ROUTE_THROW;
 
-	ret->type = (enum rtw_route_type)a->type;
+	ret->type = a->reject ? RTW_ROUTE_BLACKHOLE : (enum rtw_route_type)a->type;
 	ret->metric = a->metric;
 	ret->tos = a->tos;
 	ret->protocol = a->protocol;

@@ -303,14 +303,17 @@ def random_op(rng, added):
         ipq("-6 route %s %s table %d metric %d via %s dev %s" %
             (verb, dst, table, metric, gw(rng, 6, dev), dev))
         return
-    # nexthop objects: replace one, delete one (its routes vanish silently;
-    # a group left without members goes too, with its routes), or bring the
-    # missing ones back
+    # nexthop objects: replace one (by a gateway or a blackhole), delete one
+    # (its routes vanish silently; a group left without members goes too,
+    # with its routes), or bring the missing ones back
     k = rng.choice([1, 2, 5, 6])
     dev = "v0" if k in (1, 5) else "v2"
     nfam = 4 if k < 5 else 6
     r = rng.random()
-    if r < 0.6:
+    if r < 0.1:
+        # its routes answer as blackhole routes (not in a group: refused)
+        ipq("nexthop replace id %d blackhole" % k)
+    elif r < 0.6:
         ipq("nexthop replace id %d via %s dev %s" % (k, gw(rng, nfam, dev), dev))
     elif r < 0.85:
         ipq("nexthop del id %d" % k)

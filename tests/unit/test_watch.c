@@ -743,6 +743,60 @@ static void nexthop_object_lookup(void **state)
 	}
 }
 
+/* A nexthop object replaced by a blackhole: its routes decide as blackhole
+ * routes at once (the kernel's lookup does; it reports them as blackhole
+ * routes only when it sends them again), without falling back to the
+ * default route, whatever the link-down policy; a gateway again makes them
+ * routable. */
+static void nexthop_object_blackhole(void **state)
+{
+	struct sockaddr_storage a = evq_sa("10.77.1.1");
+	struct fired f = { 0 };
+	struct evq_item it;
+	struct rtw_route r;
+	int indexed;
+
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = setup();
+
+		if (indexed)
+			model_set_index_min(&c->model, 1);
+		started(c);
+		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+		it =
+		    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+		it.ev.u.route.n_nexthops = 0;
+		it.ev.u.route.nhid = 9;
+		evq_push(it);
+		rtw_dispatch(c);
+		f.n = 0;
+		watch(c, "10.77.1.1", NULL, 0, &f);
+
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_NEXTHOP_ADD;
+		it.ev.u.nhobj.id = 9;
+		it.ev.u.nhobj.family = AF_UNSPEC;
+		it.ev.u.nhobj.blackhole = true;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), -EHOSTUNREACH);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.type, RTW_ROUTE_BLACKHOLE);
+		assert_int_equal(r.n_nexthops, 0);
+		assert_int_equal(f.n, 1);
+		assert_int_equal(f.reason, RTW_REASON_UNREACHABLE);
+
+		evq_push(evq_nhobj(9, 3, "198.51.100.9"));
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.type, RTW_ROUTE_UNICAST);
+		assert_int_equal(r.n_nexthops, 1);
+		assert_int_equal(r.nexthops[0].ifindex, 3);
+		rtw_free(c);
+	}
+}
+
 /* A nexthop group loses its members one by one: while one is left the route
  * answers through it alone; when the last goes the kernel removes the group
  * and the routes using it, with no route message (it only says the group
@@ -886,6 +940,7 @@ int main(void)
 		cmocka_unit_test(path_deletes),
 		cmocka_unit_test(nexthop_object_lookup),
 		cmocka_unit_test(nexthop_group_emptied),
+		cmocka_unit_test(nexthop_object_blackhole),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
