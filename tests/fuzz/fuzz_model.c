@@ -230,11 +230,25 @@ static bool nhobj_usable(uint32_t id)
 	return false;
 }
 
+/* A route over a blackhole object decides as a blackhole route does: it
+ * fails and is not skipped, and it is reported as one (fib_table_lookup,
+ * fib_dump_info). */
+static bool over_blackhole(const struct route *r)
+{
+	return has_hops(r->type) && r->nhid && ref.nhobjs[r->nhid].id &&
+	       ref.nhobjs[r->nhid].blackhole;
+}
+
+static uint8_t shown_type(const struct route *r)
+{
+	return over_blackhole(r) ? RTW_ROUTE_BLACKHOLE : r->type;
+}
+
 static bool usable(const struct route *r)
 {
 	unsigned i;
 
-	if (!has_hops(r->type))
+	if (!has_hops(r->type) || over_blackhole(r))
 		return true;
 	if (r->nhid)
 		return nhobj_usable(r->nhid);
@@ -258,7 +272,7 @@ static bool better(const struct route *r, const struct route *than)
 static int decide(const struct route *r, const struct route **ret)
 {
 	*ret = r;
-	return unroutable_type(r->type) || !usable(r) ? -EHOSTUNREACH : 0;
+	return unroutable_type(shown_type(r)) || !usable(r) ? -EHOSTUNREACH : 0;
 }
 
 /* The policy spelled out, one linear scan: tables in order, the first with a
@@ -488,7 +502,7 @@ static void check_lookup(struct rtw_ctx *c, const struct rtw_addr *a)
 	}
 	/* the deciding route is the same one, by key and type */
 	if (got.table != want->table || got.metric != want->metric || got.tos != want->tos ||
-	    got.type != want->type || got.dst.len != want->dst.len ||
+	    got.type != shown_type(want) || got.dst.len != want->dst.len ||
 	    !addr_eq(&got.dst.addr, &want->dst.addr))
 		fail("lookup decided by another route for", a);
 }
