@@ -231,6 +231,16 @@ static __attribute__((noinline)) int lookup_plan(const struct rtw_ctx *c, int fa
 	return r;
 }
 
+/* The hops of an answer over a nexthop object, which no prepared answer
+ * holds. Reached by a tail call: a call that returned into lookup() would
+ * make every lookup save registers on entry. */
+static __attribute__((noinline)) int lookup_hops(const struct model *m, const struct attr *at,
+						 struct rtw_route *ret_route)
+{
+	ret_route->nexthops = model_attr_hops(m, at, &ret_route->n_nexthops);
+	return model_attr_verdict(at);
+}
+
 /* A plan of one table whose index answers without a walk (nearly every
  * lookup of a big table): no call on the way, so no registers to save;
  * anything else goes to lookup_plan(). A plan of two tables whose first
@@ -261,7 +271,7 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	if (ret_route) {
 		model_fill_pub(at, family, key, len, one_table, ret_route);
 		if (at->nhid)
-			ret_route->nexthops = model_attr_hops(m, at, &ret_route->n_nexthops);
+			return lookup_hops(m, at, ret_route);
 	}
 	return model_attr_verdict(at);
 }

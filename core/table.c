@@ -268,6 +268,7 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 static void attr_refresh(const struct model *m, struct attr *a)
 {
 	attr_refresh_usable(m, a);
+	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
 	memset(&a->pub, 0, sizeof(a->pub));
 	model_fill_attr(m, a, &a->pub);
 	if (a->nhid) {

@@ -40,10 +40,11 @@ struct attr {
 	uint32_t refs;
 	uint8_t type, protocol, scope, tos;
 	uint32_t metric;
-	bool usable;   /* some next hop is on an up link (or none is needed) */
-	bool gateway;  /* some next hop has a gateway */
-	bool reject;   /* its nexthop object is a blackhole: it answers as one */
-	uint32_t nhid; /* Linux nexthop object: hops come from it */
+	bool usable;	/* some next hop is on an up link (or none is needed) */
+	bool gateway;	/* some next hop has a gateway */
+	bool reject;	/* its nexthop object is a blackhole: it answers as one */
+	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
+	uint32_t nhid;	/* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
 	 * attributes do not hold); kept in step with usable. With nhid set it
@@ -229,10 +230,7 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
  * they decide at all), are -EHOSTUNREACH. */
 static inline int model_attr_verdict(const struct attr *a)
 {
-	if (a->type == RTW_ROUTE_BLACKHOLE || a->type == RTW_ROUTE_UNREACHABLE ||
-	    a->type == RTW_ROUTE_PROHIBIT || !a->usable || a->reject)
-		return -EHOSTUNREACH;
-	return 0;
+	return a->verdict;
 }
 
 /* Lookup as the kernel's default policy does: the first table of the plan
