@@ -700,29 +700,44 @@ static void path_deletes(void **state)
 	rtw_free(c);
 }
 
+/* A started context, with the indexes of big tables when indexed (so that
+ * rtw_lookup() takes its short path). */
+static struct rtw_ctx *started_indexed(int indexed)
+{
+	struct rtw_ctx *c = setup();
+
+	if (indexed)
+		model_set_index_min(&c->model, 1);
+	started(c);
+	return c;
+}
+
+/* Queues 10.77.0.0/16 over nexthop object nhid. */
+static void push_route_over_object(uint32_t nhid)
+{
+	struct evq_item it =
+	    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+
+	it.ev.u.route.n_nexthops = 0;
+	it.ev.u.route.nhid = nhid;
+	evq_push(it);
+}
+
 /* A route through a Linux nexthop object answers with the object's hop, and
  * follows the object when it changes; with the indexes of big tables too,
  * where rtw_lookup() takes its short path. */
 static void nexthop_object_lookup(void **state)
 {
 	struct sockaddr_storage a = evq_sa("10.77.1.1");
-	struct evq_item it;
 	struct rtw_route r;
 	char buf[64];
 	int indexed;
 
 	for (indexed = 0; indexed < 2; indexed++) {
-		struct rtw_ctx *c = setup();
+		struct rtw_ctx *c = started_indexed(indexed);
 
-		if (indexed)
-			model_set_index_min(&c->model, 1);
-		started(c);
 		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
-		it =
-		    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
-		it.ev.u.route.n_nexthops = 0;
-		it.ev.u.route.nhid = 9;
-		evq_push(it);
+		push_route_over_object(9);
 		rtw_dispatch(c);
 		assert_true(rtw_routable(c, (struct sockaddr *)&a));
 		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
@@ -757,17 +772,10 @@ static void nexthop_object_blackhole(void **state)
 	int indexed;
 
 	for (indexed = 0; indexed < 2; indexed++) {
-		struct rtw_ctx *c = setup();
+		struct rtw_ctx *c = started_indexed(indexed);
 
-		if (indexed)
-			model_set_index_min(&c->model, 1);
-		started(c);
 		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
-		it =
-		    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
-		it.ev.u.route.n_nexthops = 0;
-		it.ev.u.route.nhid = 9;
-		evq_push(it);
+		push_route_over_object(9);
 		rtw_dispatch(c);
 		f.n = 0;
 		watch(c, "10.77.1.1", NULL, 0, &f);
@@ -813,11 +821,8 @@ static void nexthop_group_emptied(void **state)
 	int indexed;
 
 	for (indexed = 0; indexed < 2; indexed++) {
-		struct rtw_ctx *c = setup();
+		struct rtw_ctx *c = started_indexed(indexed);
 
-		if (indexed)
-			model_set_index_min(&c->model, 1);
-		started(c);
 		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
 		evq_push(evq_nhobj(11, 3, "198.51.100.11"));
 		memset(&it, 0, sizeof(it));
@@ -827,11 +832,7 @@ static void nexthop_group_emptied(void **state)
 		it.ev.u.nhobj.n_group = 2;
 		it.ev.u.nhobj.group = members;
 		evq_push(it);
-		it =
-		    evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
-		it.ev.u.route.n_nexthops = 0;
-		it.ev.u.route.nhid = 10;
-		evq_push(it);
+		push_route_over_object(10);
 		rtw_dispatch(c);
 		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 		assert_int_equal(r.dst.len, 16);
