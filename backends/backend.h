@@ -110,6 +110,10 @@ struct rtw_backend_ops {
 	const char *(*error_detail)(const struct rtw_backend *b);
 	/* Lookup behaviour of this kernel when a route's links are down. */
 	enum rtw_linkdown_policy linkdown;
+	/* Optional: the same for a family (AF_INET, AF_INET6) as learned once
+	 * open (Linux: its ignore_routes_with_linkdown settings; replay: the
+	 * recording's header); RTW_LINKDOWN_DEFAULT: as linkdown says. */
+	enum rtw_linkdown_policy (*linkdown_of)(const struct rtw_backend *b, int family);
 	/* Default lookup order of tables, terminated by UINT32_MAX. */
 	const uint32_t *default_tables;
 	/* The tables of that order that IPv6 lookups use (Linux has no rule for

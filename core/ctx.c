@@ -2,6 +2,7 @@
  * choice of backend, dispatching, lookups, iteration, recording and stats. */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +132,27 @@ int rtw_start(struct rtw_ctx *c)
 		return r;
 	model_set_policy(&c->model, c->tables_set ? NULL : c->ops->default_tables6,
 			 c->ops->merge_local_main);
-	/* A recording says how the kernel it came from treats down links. */
-	if (c->ops == &rtw_backend_replay && !c->linkdown_set &&
-	    replay_linkdown(c->b) != RTW_LINKDOWN_DEFAULT)
-		c->model.linkdown = replay_linkdown(c->b);
+	/* How this kernel treats down links, unless the application said */
+	if (!c->linkdown_set) {
+		static const int families[] = { AF_INET, AF_INET6 };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			enum rtw_linkdown_policy p = RTW_LINKDOWN_DEFAULT;
+
+			if (c->ops->linkdown_of)
+				p = c->ops->linkdown_of(c->b, families[i]);
+			model_set_linkdown(&c->model, families[i],
+					   p != RTW_LINKDOWN_DEFAULT ? p : c->ops->linkdown);
+		}
+	}
+	/* a recording asked for before: the initial dump goes in as it comes */
+	if (c->record_header_due) {
+		c->record_header_due = false;
+		if (replay_write_header(c->record_fd, model_linkdown(&c->model, AF_INET),
+					model_linkdown(&c->model, AF_INET6)) < 0)
+			c->record_fd = -1; /* a broken recording must not stop monitoring */
+	}
 	c->started = true;
 	c->coldplug = true;
 	c->in_dispatch = true;
@@ -511,19 +529,27 @@ int rtw_record(struct rtw_ctx *c, int fd)
 
 	if (!c)
 		return -EINVAL;
+	c->record_header_due = false;
 	if (fd < 0) {
 		c->record_fd = -1;
 		return 0;
 	}
-	r = replay_write_header(fd);
+	if (!c->started) {
+		/* The header names the kernel's link-down policies, known once
+		 * the backend is open: rtw_start() writes it. */
+		if (fcntl(fd, F_GETFL) < 0)
+			return -errno;
+		c->record_fd = fd;
+		c->record_header_due = true;
+		return 0;
+	}
+	r = replay_write_header(fd, model_linkdown(&c->model, AF_INET),
+				model_linkdown(&c->model, AF_INET6));
 	if (r < 0)
 		return r;
-	/* Before rtw_start the initial dump itself is recorded as it comes. */
-	if (c->started) {
-		r = record_snapshot(c, fd);
-		if (r < 0)
-			return r;
-	}
+	r = record_snapshot(c, fd);
+	if (r < 0)
+		return r;
 	c->record_fd = fd;
 	return 0;
 }

@@ -64,6 +64,7 @@ struct rtw_ctx {
 	rtw_notice_cb *notice_cb;
 	void *notice_user;
 	int record_fd;
+	bool record_header_due; /* rtw_record() before rtw_start(): see there */
 	struct rtw_stats stats;
 };
 

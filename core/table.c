@@ -761,6 +761,14 @@ static void slot_put(struct model *m, uint32_t s)
 
 /* ---- best route of a prefix and the LPM ------------------------------- */
 
+/* Whether a route of family whose links are all down is passed over for
+ * the next one (Linux with ignore_routes_with_linkdown) rather than deciding
+ * and failing. */
+static bool skips_down(const struct model *m, int family)
+{
+	return m->linkdown[family == AF_INET6] == RTW_LINKDOWN_FALLBACK;
+}
+
 static uint32_t chain_best(const struct model *m, uint32_t head)
 {
 	uint32_t s;
@@ -772,7 +780,7 @@ static uint32_t chain_best(const struct model *m, uint32_t head)
 		/* A lookup without TOS only matches TOS-0 routes (fib_table_lookup). */
 		if (a->tos)
 			continue;
-		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !a->usable)
+		if (!a->usable && skips_down(m, r->family))
 			continue;
 		return s;
 	}
@@ -1055,7 +1063,7 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 
 		if (s == slot || m->attrs[x->attr]->tos)
 			continue;
-		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !m->attrs[x->attr]->usable)
+		if (!m->attrs[x->attr]->usable && skips_down(m, x->family))
 			continue;
 		new_best = s;
 		break;
@@ -2068,7 +2076,8 @@ int model_init(struct model *m, struct rtw_mem *mem, const uint32_t *tables, siz
 
 	memset(m, 0, sizeof(*m));
 	m->mem = mem;
-	m->linkdown = linkdown == RTW_LINKDOWN_FAIL ? RTW_LINKDOWN_FAIL : RTW_LINKDOWN_FALLBACK;
+	model_set_linkdown(m, AF_INET, linkdown);
+	model_set_linkdown(m, AF_INET6, linkdown);
 	m->free_slot = SLOT_NONE;
 	m->free_attr = SLOT_NONE;
 	m->n_tables = n_tables;
@@ -2099,6 +2108,17 @@ uint32_t model_bucket_of(const struct model *m, int family, uint32_t table, cons
 			 unsigned len)
 {
 	return m->n_buckets ? key_hash(family, table, addr, len) & (m->n_buckets - 1) : 0;
+}
+
+void model_set_linkdown(struct model *m, int family, enum rtw_linkdown_policy p)
+{
+	m->linkdown[family == AF_INET6] =
+	    p == RTW_LINKDOWN_FAIL ? RTW_LINKDOWN_FAIL : RTW_LINKDOWN_FALLBACK;
+}
+
+enum rtw_linkdown_policy model_linkdown(const struct model *m, int family)
+{
+	return m->linkdown[family == AF_INET6];
 }
 
 void model_set_index_min(struct model *m, size_t n)

@@ -115,7 +115,9 @@ typedef void model_change_fn(void *arg, const struct route_change *ch);
 
 struct model {
 	struct rtw_mem *mem;
-	enum rtw_linkdown_policy linkdown;
+	/* per family ([0] IPv4, [1] IPv6; Linux sets them apart), never
+	 * RTW_LINKDOWN_DEFAULT */
+	enum rtw_linkdown_policy linkdown[2];
 
 	struct route_rec *routes;
 	uint32_t n_slots, cap_slots, free_slot;
@@ -176,6 +178,10 @@ int model_init(struct model *m, struct rtw_mem *mem, const uint32_t *tables, siz
 /* Lookup details of the kernel (see struct rtw_backend_ops): tables6 lists
  * the tables IPv6 uses (NULL: all, terminated by UINT32_MAX). */
 void model_set_policy(struct model *m, const uint32_t *tables6, bool merge_local_main);
+/* What lookups of family do when a route's links are all down (before the
+ * model holds routes: a change does not rebuild the indexes). */
+void model_set_linkdown(struct model *m, int family, enum rtw_linkdown_policy p);
+enum rtw_linkdown_policy model_linkdown(const struct model *m, int family);
 void model_fini(struct model *m);
 /* For tests: the LPMs build their direct index and front array from n
  * prefixes on (see lpm_set_top_min()), so that small tables take the

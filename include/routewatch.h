@@ -178,9 +178,9 @@ struct rtw_allocator {
 
 /* What a lookup does when the best route's next hops are all on down links. */
 enum rtw_linkdown_policy {
-	RTW_LINKDOWN_DEFAULT = 0, /* what the compiled-in backend's kernel does */
-	RTW_LINKDOWN_FALLBACK,	  /* skip the route, try shorter prefixes (Linux) */
-	RTW_LINKDOWN_FAIL,	  /* the lookup fails (FreeBSD) */
+	RTW_LINKDOWN_DEFAULT = 0, /* what the kernel does (Linux: read at rtw_start) */
+	RTW_LINKDOWN_FALLBACK,	  /* skip the route (Linux with ignore_routes_with_linkdown) */
+	RTW_LINKDOWN_FAIL,	  /* the route decides, the lookup fails (FreeBSD, Linux) */
 };
 
 /* Option flags. */
@@ -317,7 +317,9 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
 
 /* Write every normalized event applied from now on (a fresh snapshot of the
  * model first) to fd in the record format of docs/record-format.md; -1
- * stops. The caller keeps owning fd. Returns 0 or -errno. */
+ * stops. Before rtw_start() the initial dump is recorded as it comes, after
+ * the header, which rtw_start() writes once it knows the kernel's link-down
+ * policies. The caller keeps owning fd. Returns 0 or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
 /* Counters. Returns 0. */

@@ -3,6 +3,7 @@
  * deletions that makes dumps exact), the receive buffer and the parser's
  * scratch space; parse.c does the rest. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct rtw_backend {
 	size_t buf_len;
 	struct nl_parser parser;
 	uint64_t foreign;
+	enum rtw_linkdown_policy linkdown4, linkdown6; /* read at open */
 };
 
 static int errno_or(int fallback)
@@ -174,6 +176,35 @@ static int open_v6watch(struct rtw_backend *b)
 	return 0;
 }
 
+/* What the kernel's lookup does with a route whose links are all down: with
+ * net.ipv{4,6}.conf.all.ignore_routes_with_linkdown set it passes over it
+ * to the next route (fallback); unset, the default, it keeps it and the
+ * packets go nowhere (fail). The device's own setting also counts for IPv4
+ * and is IPv6's only one (writing "all" sets every device's): what was set
+ * on one device alone is not seen. /proc/sys/net is the caller's network
+ * namespace's. RTW_LINKDOWN_DEFAULT when it cannot be read. */
+static enum rtw_linkdown_policy read_linkdown(const char *path)
+{
+	char c = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return RTW_LINKDOWN_DEFAULT;
+	n = read(fd, &c, 1);
+	close(fd);
+	if (n != 1 || c < '0' || c > '9')
+		return RTW_LINKDOWN_DEFAULT;
+	return c == '0' ? RTW_LINKDOWN_FAIL : RTW_LINKDOWN_FALLBACK;
+}
+
+static enum rtw_linkdown_policy netlink_linkdown(const struct rtw_backend *b, int family)
+{
+	if (!b)
+		return RTW_LINKDOWN_DEFAULT;
+	return family == AF_INET6 ? b->linkdown6 : b->linkdown4;
+}
+
 static int netlink_open(struct rtw_backend **ret_b, const struct rtw_backend_options *opt)
 {
 	struct rtw_mem mem = { .a = opt ? opt->allocator : NULL };
@@ -220,6 +251,8 @@ static int netlink_open(struct rtw_backend **ret_b, const struct rtw_backend_opt
 	if (err < 0)
 		goto fail;
 	b->parser.notification = true;
+	b->linkdown4 = read_linkdown("/proc/sys/net/ipv4/conf/all/ignore_routes_with_linkdown");
+	b->linkdown6 = read_linkdown("/proc/sys/net/ipv6/conf/all/ignore_routes_with_linkdown");
 	*ret_b = b;
 	return 0;
 fail:
@@ -598,7 +631,9 @@ const struct rtw_backend_ops rtw_backend_netlink = {
 	.read = netlink_read,
 	.foreign_dropped = netlink_foreign_dropped,
 	.close = netlink_close,
-	.linkdown = RTW_LINKDOWN_FALLBACK,
+	/* ignore_routes_with_linkdown is 0 unless set */
+	.linkdown = RTW_LINKDOWN_FAIL,
+	.linkdown_of = netlink_linkdown,
 	.default_tables =
 	    (const uint32_t[]){ RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT, UINT32_MAX },
 	/* `ip -6 rule` has no rule for the default table */

@@ -394,11 +394,25 @@ int replay_format_event(const struct rtw_event *ev, char *buf, size_t size)
 	return (int)o.len;
 }
 
-int replay_write_header(int fd)
+static const char *linkdown_word(enum rtw_linkdown_policy p)
 {
-	static const char header[] = REPLAY_MAGIC " 1\n";
+	return p == RTW_LINKDOWN_FAIL ? "fail" : "fallback";
+}
 
-	return write_all(fd, header, sizeof(header) - 1);
+int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
+			enum rtw_linkdown_policy linkdown6)
+{
+	char header[96];
+	int n = snprintf(header, sizeof(header), "%s 1", REPLAY_MAGIC);
+
+	if (linkdown4 != RTW_LINKDOWN_DEFAULT)
+		n += snprintf(header + n, sizeof(header) - (size_t)n, " linkdown=%s",
+			      linkdown_word(linkdown4));
+	if (linkdown6 != RTW_LINKDOWN_DEFAULT && linkdown6 != linkdown4)
+		n += snprintf(header + n, sizeof(header) - (size_t)n, " linkdown6=%s",
+			      linkdown_word(linkdown6));
+	header[n++] = '\n';
+	return write_all(fd, header, (size_t)n);
 }
 
 int replay_write_event(int fd, const struct rtw_event *ev)
@@ -906,18 +920,26 @@ static int parse_header(const char *s, size_t n, size_t pos, struct replay_line 
 		return fail(ret, -EPROTO, "unsupported record version (this reader knows 1)");
 	ret->kind = REPLAY_HEADER;
 	ret->version = (unsigned)version;
-	ret->linkdown = RTW_LINKDOWN_DEFAULT;
+	ret->linkdown = ret->linkdown6 = RTW_LINKDOWN_DEFAULT;
 	while (next_tok(s, n, &pos, &t)) {
+		enum rtw_linkdown_policy *p;
+
 		if (!split_kv(t, &k, &v))
 			return fail(ret, -EINVAL, "expected key=value");
-		if (!tok_is(k, "linkdown"))
+		if (tok_is(k, "linkdown"))
+			p = &ret->linkdown;
+		else if (tok_is(k, "linkdown6"))
+			p = &ret->linkdown6;
+		else
 			continue;
 		if (tok_is(v, "fallback"))
-			ret->linkdown = RTW_LINKDOWN_FALLBACK;
+			*p = RTW_LINKDOWN_FALLBACK;
 		else if (tok_is(v, "fail"))
-			ret->linkdown = RTW_LINKDOWN_FAIL;
+			*p = RTW_LINKDOWN_FAIL;
 		else
-			return fail(ret, -EINVAL, "bad value for linkdown");
+			return fail(ret, -EINVAL,
+				    p == &ret->linkdown ? "bad value for linkdown"
+							: "bad value for linkdown6");
 	}
 	return 0;
 }

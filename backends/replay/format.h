@@ -31,6 +31,7 @@ struct replay_line {
 	 * (RTW_LINKDOWN_DEFAULT when it says nothing). */
 	unsigned version;
 	enum rtw_linkdown_policy linkdown;
+	enum rtw_linkdown_policy linkdown6; /* IPv6 when it differs (linkdown6=) */
 	/* On failure: a static text naming the problem ("unknown event word",
 	 * "bad value for metric", ...). */
 	const char *why;
@@ -47,8 +48,11 @@ int replay_format_event(const struct rtw_event *ev, char *buf, size_t size);
 /* "route-add", "dump-end", ...; "?" for a type the format does not know. */
 const char *replay_event_word(enum rtw_event_type type);
 
-/* Write "routewatch-record 1\n". Returns 0 or -errno. */
-int replay_write_header(int fd);
+/* Write "routewatch-record 1", with the link-down policies of the recorded
+ * kernel for IPv4 (linkdown=) and IPv6 (linkdown6=, when it differs), each
+ * left out when RTW_LINKDOWN_DEFAULT, and a newline. Returns 0 or -errno. */
+int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
+			enum rtw_linkdown_policy linkdown6);
 
 /* Write ev as one line with its newline. The line is checked first, so a
  * recording never holds half an event because of -EINVAL. Waits (poll) when
@@ -77,8 +81,8 @@ int replay_open(struct rtw_backend **ret_b, const struct rtw_backend_options *op
  * there was none. Never NULL; valid until the next call on b. */
 const char *replay_error(const struct rtw_backend *b);
 
-/* The link-down policy the recording's header asked for
+/* The link-down policy the recording's header asked for, for family
  * (RTW_LINKDOWN_DEFAULT when it said nothing). */
-enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b);
+enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b, int family);
 
 #endif

@@ -29,7 +29,7 @@ struct rtw_backend {
 	bool synth_begun;	  /* a synthesized DUMP_BEGIN was delivered */
 	bool in_block;		  /* a dump-begin was delivered, its dump-end not yet */
 	bool resync_pending;	  /* an overflow was delivered: the next block is dump()'s */
-	enum rtw_linkdown_policy linkdown;
+	enum rtw_linkdown_policy linkdown, linkdown6;
 	char why[160];
 };
 
@@ -356,6 +356,7 @@ static int read_header(struct rtw_backend *b)
 					       "missing header: the first line must be \"%s %d\"",
 					       REPLAY_MAGIC, REPLAY_VERSION);
 			b->linkdown = b->line->linkdown;
+			b->linkdown6 = b->line->linkdown6;
 			consume(b, used);
 			return 0;
 		}
@@ -439,9 +440,12 @@ const char *replay_error(const struct rtw_backend *b)
 	return b ? b->why : "";
 }
 
-enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b)
+enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b, int family)
 {
-	return b ? b->linkdown : RTW_LINKDOWN_DEFAULT;
+	if (!b)
+		return RTW_LINKDOWN_DEFAULT;
+	return family == AF_INET6 && b->linkdown6 != RTW_LINKDOWN_DEFAULT ? b->linkdown6
+									  : b->linkdown;
 }
 
 static const uint32_t replay_tables[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT,
@@ -458,5 +462,6 @@ const struct rtw_backend_ops rtw_backend_replay = {
 	.open_why = replay_open,
 	.error_detail = replay_error,
 	.linkdown = RTW_LINKDOWN_FALLBACK,
+	.linkdown_of = replay_linkdown,
 	.default_tables = replay_tables,
 };

@@ -6,7 +6,7 @@ kernel's routes with ip(8) and compares the model with `ip -j` strictly:
 dst, table, type, metric, tos, protocol, scope, prefsrc, nhid and next hops
 (gateway, ifindex, weight, onlink).
 
-  kernel_test.py --harness PATH model|storm|foreign
+  kernel_test.py --harness PATH model|storm|foreign|linkdown
 
 Modes:
   model    hundreds of random route, nexthop, link and address changes; the
@@ -16,6 +16,9 @@ Modes:
            detected, the resync converges, nothing is lost.
   foreign  a netlink message unicast to the backend's port from another
            process is ignored and counted.
+  linkdown a link loses its carrier under each setting of the two
+           ignore_routes_with_linkdown sysctls: rtw_lookup agrees with
+           `ip route get`.
 RTW_SEED=N repeats a run of the model test."""
 import argparse
 import ipaddress
@@ -494,10 +497,53 @@ def test_foreign(harness):
     h.close()
 
 
+def test_linkdown(harness):
+    """A link loses its carrier and its routes stay, flagged linkdown. With
+    net.ipv{4,6}.conf.all.ignore_routes_with_linkdown at 0 (the default) the
+    kernel keeps answering with them: the model must answer with the same
+    route and call it unroutable (-EHOSTUNREACH, flag linkdown). At 1 the
+    kernel passes over them: the model must answer with the same next
+    route. Each family has its own setting."""
+    setup()
+    ip("route", "add", "default", "via", "10.1.0.2", "dev", "v0", "metric", "100")
+    ip("route", "add", "default", "via", "10.2.0.2", "dev", "v2", "metric", "200")
+    ip("route", "add", "10.50.0.0/16", "via", "10.1.0.3", "dev", "v0")
+    ip("-6", "route", "add", "default", "via", "2001:db8:1::2", "dev", "v0", "metric", "100")
+    ip("-6", "route", "add", "default", "via", "2001:db8:2::2", "dev", "v2", "metric", "200")
+    ip("-6", "route", "add", "2001:db8:50::/48", "via", "2001:db8:1::3", "dev", "v0")
+    addrs = ["8.8.8.8", "10.50.1.1", "10.2.0.9", "2001:4860::1", "2001:db8:50::1",
+             "2001:db8:2::9"]
+    for v4, v6 in ((0, 0), (1, 1), (1, 0), (0, 1)):
+        sysctl("net.ipv4.conf.all.ignore_routes_with_linkdown", v4)
+        sysctl("net.ipv6.conf.all.ignore_routes_with_linkdown", v6)
+        h = Harness(harness)
+        ip("link", "set", "v1", "down")  # v0 loses its carrier
+        h.sync()
+        bad = []
+        for a in addrs:
+            k = ip("-j", "route", "get", a, check=False)
+            m = json.loads(h.cmd("lookup " + a))
+            if k.returncode != 0:
+                bad.append("%s: kernel %r" % (a, k.stderr.strip()))
+                continue
+            kr = json.loads(k.stdout)[0]
+            kgw = kr.get("gateway")
+            route = m["route"] or {}
+            gws = [hh["gw"] for hh in route.get("nexthops", [])]
+            want = -113 if kr.get("dev") == "v0" else 0
+            if m["rc"] != want or kgw not in gws:
+                bad.append("%s: kernel via %s dev %s, model rc %d route %r" %
+                           (a, kgw, kr.get("dev"), m["rc"], route))
+        tap(not bad, "carrier lost, ignore_routes_with_linkdown ipv4=%d ipv6=%d: lookups "
+            "agree with ip route get" % (v4, v6), "\n".join(bad))
+        ip("link", "set", "v1", "up")
+        h.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
-    ap.add_argument("mode", choices=["model", "storm", "foreign"])
+    ap.add_argument("mode", choices=["model", "storm", "foreign", "linkdown"])
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
@@ -507,6 +553,8 @@ def main():
         test_model(a.harness, int(os.environ.get("RTW_SEED", "20261126")))
     elif a.mode == "storm":
         test_storm(a.harness)
+    elif a.mode == "linkdown":
+        test_linkdown(a.harness)
     else:
         test_foreign(a.harness)
     print("1..%d" % checks)

@@ -423,8 +423,14 @@ static void parse_nothing_and_headers(void **state)
 	assert_int_equal(l->linkdown, RTW_LINKDOWN_DEFAULT);
 	assert_int_equal(parse_str("routewatch-record 1 linkdown=fail future=x", l), 0);
 	assert_int_equal(l->linkdown, RTW_LINKDOWN_FAIL);
+	assert_int_equal(l->linkdown6, RTW_LINKDOWN_DEFAULT);
 	assert_int_equal(parse_str("routewatch-record 1 linkdown=fallback", l), 0);
 	assert_int_equal(l->linkdown, RTW_LINKDOWN_FALLBACK);
+	assert_int_equal(parse_str("routewatch-record 1 linkdown6=fallback linkdown=fail", l), 0);
+	assert_int_equal(l->linkdown, RTW_LINKDOWN_FAIL);
+	assert_int_equal(l->linkdown6, RTW_LINKDOWN_FALLBACK);
+	assert_int_equal(parse_str("routewatch-record 1 linkdown6=no", l), -EINVAL);
+	assert_non_null(strstr(l->why, "linkdown6"));
 	assert_int_equal(parse_str("routewatch-record 1 linkdown=maybe", l), -EINVAL);
 	assert_int_equal(parse_str("routewatch-record 2", l), -EPROTO);
 	assert_non_null(strstr(l->why, "version"));
@@ -635,7 +641,7 @@ static void write_helpers(void **state)
 	ssize_t n;
 
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(replay_write_header(p[1]), 0);
+	assert_int_equal(replay_write_header(p[1], RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT), 0);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_ROUTE_ADD;
 	ev.u.route.dst = prefix("192.0.2.0/24");
@@ -657,7 +663,8 @@ static void write_helpers(void **state)
 	ev.u.route.dst.len = 24;
 	assert_event_equal(&ev, &l->event);
 
-	assert_int_equal(replay_write_header(-1), -EBADF);
+	assert_int_equal(replay_write_header(-1, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT),
+			 -EBADF);
 	assert_int_equal(replay_write_event(p[0], &ev), -EBADF); /* closed */
 	free(l);
 }
@@ -796,6 +803,79 @@ static struct rtw_backend *open_pipe(const char *first, int *ret_wr)
 	return b;
 }
 
+/* The recorded kernel's link-down policy, per family, from the header: here
+ * IPv4 passes over a route whose link lost its carrier and IPv6 fails on
+ * it, as Linux does with ignore_routes_with_linkdown set for IPv4 only.
+ * rtw_record() writes the policies back, also when asked before
+ * rtw_start(); an application's own choice wins over the header. */
+static void linkdown_per_family(void **state)
+{
+	const char *text =
+	    "routewatch-record 1 linkdown=fallback linkdown6=fail\n"
+	    "dump-begin\n"
+	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
+	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
+	    "route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"
+	    "route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n"
+	    "dump-end\n"
+	    "link-down ifindex=2 name=eth0 admin=up carrier=down\n";
+	const char *header = "routewatch-record 1 linkdown=fallback linkdown6=fail\n";
+	struct rtw_addr v4, v6;
+	struct rtw_options o;
+	struct rtw_route r;
+	struct rtw_ctx *c;
+	char buf[256], *path = write_file(text);
+	int p[2];
+	ssize_t n;
+
+	assert_int_equal(rtw_addr_parse("8.8.8.8", &v4), 0);
+	assert_int_equal(rtw_addr_parse("2001:4860::1", &v6), 0);
+	memset(&o, 0, sizeof(o));
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0); /* before rtw_start */
+	assert_int_equal(rtw_start(c), 0);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(strncmp(buf, header, strlen(header)), 0);
+	assert_int_equal(strncmp(buf + strlen(header), "dump-begin\n", 11), 0);
+	while (rtw_dispatch(c) > 0)
+		;
+	assert_int_equal(rtw_lookup_addr(c, &v4, &r), 0);
+	assert_int_equal(r.metric, 200);
+	assert_int_equal(rtw_lookup_addr(c, &v6, &r), -EHOSTUNREACH);
+	assert_int_equal(r.metric, 100);
+	assert_true(r.flags & RTW_ROUTE_F_LINKDOWN);
+	/* a recording started now writes the same header, then a snapshot */
+	assert_int_equal(rtw_record(c, -1), 0);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	n = read(p[0], buf, strlen(header));
+	assert_int_equal(n, (ssize_t)strlen(header));
+	assert_int_equal(strncmp(buf, header, strlen(header)), 0);
+	rtw_free(c);
+	close(p[0]);
+	close(p[1]);
+
+	o.linkdown = RTW_LINKDOWN_FAIL;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	while (rtw_dispatch(c) > 0)
+		;
+	assert_int_equal(rtw_lookup_addr(c, &v4, &r), -EHOSTUNREACH);
+	assert_int_equal(r.metric, 100);
+	rtw_free(c);
+	unlink(path);
+}
+
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
  * replay found wrong, with the line; empty again after a good call. */
 static void error_detail_names_the_line(void **state)
@@ -892,7 +972,7 @@ static void backend_file_dump_then_events(void **state)
 		      "dump-end\nroute-add dst=10.2.0.0/16\nroute-add dst=10.3.0.0/16\n");
 	struct seen s = { 0 };
 
-	assert_int_equal(replay_linkdown(b), RTW_LINKDOWN_DEFAULT);
+	assert_int_equal(replay_linkdown(b, AF_INET), RTW_LINKDOWN_DEFAULT);
 	assert_true(rtw_backend_replay.fd(b) >= 0);
 	assert_int_equal(rtw_backend_replay.foreign_dropped(b), 0);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 4);
@@ -917,7 +997,8 @@ static void backend_synthesized_dump(void **state)
 		      "link-gone ifindex=2 name=x admin=down carrier=down");
 	struct seen s = { 0 };
 
-	assert_int_equal(replay_linkdown(b), RTW_LINKDOWN_FAIL);
+	assert_int_equal(replay_linkdown(b, AF_INET), RTW_LINKDOWN_FAIL);
+	assert_int_equal(replay_linkdown(b, AF_INET6), RTW_LINKDOWN_FAIL);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
 	assert_string_equal(s.line[0], "dump-begin");
 	assert_string_equal(s.line[1], "dump-end");
@@ -1330,7 +1411,7 @@ static void backend_reads_what_write_wrote(void **state)
 	ev[3].type = RTW_EV_DUMP_END;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(replay_write_header(fd), 0);
+	assert_int_equal(replay_write_header(fd, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT), 0);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(replay_write_event(fd, &ev[i]), 0);
 	close(fd);
@@ -1378,6 +1459,7 @@ int main(void)
 		cmocka_unit_test(backend_allocation_failures),
 		cmocka_unit_test(backend_reads_what_write_wrote),
 		cmocka_unit_test(error_detail_names_the_line),
+		cmocka_unit_test(linkdown_per_family),
 	};
 
 	test_output_tap();
