@@ -26,6 +26,20 @@ void addr_unmap(struct rtw_addr *a);
  * it reads the address where it lies.) */
 int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret);
 
+/* The interface a link-local IPv6 peer (fe80::/10) is reached on: its
+ * sockaddr's scope id, which the kernel requires for such a destination and
+ * routes it by; 0 for any other sockaddr. */
+static inline int addr_scope(const struct sockaddr *sa)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	if (!sa || sa->sa_family != AF_INET6)
+		return 0;
+	if (s6->sin6_addr.s6_addr[0] != 0xfe || (s6->sin6_addr.s6_addr[1] & 0xc0) != 0x80)
+		return 0;
+	return (int)s6->sin6_scope_id;
+}
+
 /* Zero the bits of p beyond p->len. */
 void prefix_mask(struct rtw_prefix *p);
 /* true when a lies inside p (same family). */

@@ -322,6 +322,18 @@ int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 	return lookup(c, a.family, a.bytes, ret_route);
 }
 
+/* A link-local IPv6 destination on the interface its scope id names. */
+static __attribute__((noinline)) int lookup_scoped(const struct rtw_ctx *c, const uint8_t *key,
+						   int oif, struct rtw_route *ret_route)
+{
+	struct lookup_res res;
+	int r = model_lookup_oif(&c->model, key, oif, &res);
+
+	if (ret_route && res.attr != SLOT_NONE)
+		model_res_fill(&c->model, AF_INET6, key, &res, ret_route);
+	return r;
+}
+
 /* The address is read where it lies in the sockaddr: no copy. */
 int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_route *ret_route)
 {
@@ -334,6 +346,8 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
+		if (key[0] == 0xfe && addr_scope(dst))
+			return lookup_scoped(c, key, addr_scope(dst), ret_route);
 		return lookup6(c, key, ret_route);
 	}
 	if (dst->sa_family == AF_INET)

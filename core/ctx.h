@@ -22,6 +22,7 @@ struct rtw_watch {
 	struct wnode node[WI_MAX];
 	struct rtw_ctx *ctx;
 	struct rtw_addr peer, local;
+	int scope; /* a link-local peer's interface (addr_scope()), else 0 */
 	bool has_local;
 	unsigned flags;
 	rtw_watch_cb *cb;

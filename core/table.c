@@ -1930,6 +1930,43 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
 	return attr_hops(m, a, ret_n);
 }
 
+int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct lookup_res *ret)
+{
+	const struct lookup_plan *p = &m->plan6;
+	unsigned i, j, len, n;
+
+	for (i = 0; i < p->n; i++)
+		for (len = 129; len-- > 0;) {
+			struct rtw_prefix px;
+			uint32_t s;
+
+			px.addr.family = AF_INET6;
+			memcpy(px.addr.bytes, key, 16);
+			px.len = (uint8_t)len;
+			prefix_mask(&px);
+			/* by TOS, then metric: the first that fits decides */
+			for (s = head_find(m, AF_INET6, p->table[i], px.addr.bytes, px.len);
+			     s != SLOT_NONE; s = m->routes[s].next) {
+				const struct attr *a = m->attrs[m->routes[s].attr];
+				const struct rtw_nexthop *h = attr_hops(m, a, &n);
+				bool on = false;
+
+				for (j = 0; j < n; j++)
+					on = on || h[j].ifindex == oif;
+				if (a->tos || !on || (!a->usable && skips_down(m, AF_INET6)))
+					continue;
+				ret->attr = m->routes[s].attr;
+				ret->table = p->table[i];
+				ret->len = len;
+				return model_attr_verdict(a);
+			}
+		}
+	ret->attr = SLOT_NONE;
+	ret->table = 0;
+	ret->len = 0;
+	return -ENETUNREACH;
+}
+
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 			const struct lookup_res *res)
 {

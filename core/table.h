@@ -376,6 +376,11 @@ static inline void model_res_fill(const struct model *m, int family, const uint8
 	if (a->nhid)
 		ret->nexthops = model_attr_hops(m, a, &ret->n_nexthops);
 }
+/* model_lookup() of an IPv6 address reached on interface oif (a link-local
+ * peer's scope): only routes with a next hop on oif match, as the kernel's
+ * lookup with an output interface does (rt6_device_match, strict). Slow:
+ * each prefix length of each table is tried. */
+int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct lookup_res *ret);
 /* The slot of the deciding route, for indexing watches. */
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 			const struct lookup_res *res);

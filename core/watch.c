@@ -187,7 +187,8 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];
 	struct lookup_res res;
-	int r = model_lookup(&c->model, w->peer.family, w->peer.bytes, &res);
+	int r = w->scope ? model_lookup_oif(&c->model, w->peer.bytes, w->scope, &res)
+			 : model_lookup(&c->model, w->peer.family, w->peer.bytes, &res);
 	uint32_t slot = model_res_slot(&c->model, &w->peer, &res);
 	const struct rtw_nexthop *nh;
 
@@ -302,7 +303,7 @@ void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why)
 
 /* ---- public API ------------------------------------------------------- */
 
-static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *peer,
+static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *peer, int scope,
 				   const struct rtw_addr *local, unsigned flags, rtw_watch_cb *cb,
 				   void *user, int fd)
 {
@@ -320,6 +321,7 @@ static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *pee
 	}
 	w->ctx = c;
 	w->peer = *peer;
+	w->scope = scope;
 	if (local) {
 		w->local = *local;
 		w->has_local = true;
@@ -371,7 +373,7 @@ struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
 		errno = EINVAL; /* there is no socket to shut down */
 		return NULL;
 	}
-	return watch_new(c, &p, local ? &l : NULL, flags, cb, user, -1);
+	return watch_new(c, &p, addr_scope(peer), local ? &l : NULL, flags, cb, user, -1);
 }
 
 struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rtw_watch_cb *cb,
@@ -396,7 +398,8 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 	}
 	has_local = getsockname(fd, (struct sockaddr *)&ls, &llen) == 0 &&
 		    addr_from_sockaddr((struct sockaddr *)&ls, &l) == 0;
-	return watch_new(c, &p, has_local ? &l : NULL, flags, cb, user, fd);
+	return watch_new(c, &p, addr_scope((struct sockaddr *)&ps), has_local ? &l : NULL, flags,
+			 cb, user, fd);
 }
 
 static void watch_destroy(struct rtw_ctx *c, struct rtw_watch *w)

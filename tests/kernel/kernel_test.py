@@ -538,6 +538,22 @@ def test_linkdown(harness):
             "agree with ip route get" % (v4, v6), "\n".join(bad))
         ip("link", "set", "v1", "up")
         h.close()
+    # A link-local peer with a scope id: each veth has its own fe80::/64
+    for dev in ("v0", "v2"):
+        ip("-6", "route", "replace", "fe80::/64", "dev", dev, "metric", "256")
+    h = Harness(harness)
+    bad = []
+    idx = links()
+    for dev in ("v0", "v2"):
+        k = json.loads(ip("-j", "-6", "route", "get", "fe80::1", "oif", dev).stdout)[0]
+        m = json.loads(h.cmd("lookup fe80::1%%%d" % idx[dev]))
+        hops = (m["route"] or {}).get("nexthops", [])
+        if m["rc"] != 0 or k.get("dev") != dev or [hh["ifindex"] for hh in hops] != [idx[dev]]:
+            bad.append("fe80::1%%%s: kernel dev %s, model rc %d route %r" %
+                       (dev, k.get("dev"), m["rc"], m["route"]))
+    tap(not bad, "link-local peer: looked up on its scope's interface, as ip route get oif",
+        "\n".join(bad))
+    h.close()
 
 
 def main():

@@ -104,19 +104,36 @@ static struct rtw_ctx *start(unsigned rcvbuf)
 	return c;
 }
 
+/* ADDR, or ADDR%IFINDEX: a sockaddr_in6 with that scope id */
 static void lookup(const struct rtw_ctx *c, const char *text)
 {
+	char buf[256];
+	char *scope;
 	struct rtw_addr a;
 	struct rtw_route r;
 	int rc;
 
-	if (rtw_addr_parse(text, &a) < 0) {
+	snprintf(buf, sizeof(buf), "%s", text);
+	scope = strchr(buf, '%');
+	if (scope)
+		*scope++ = '\0';
+	if (rtw_addr_parse(buf, &a) < 0) {
 		printf("error parse\n");
 		return;
 	}
 	memset(&r, 0, sizeof(r));
 	r.dst.addr.family = AF_UNSPEC;
-	rc = rtw_lookup_addr(c, &a, &r);
+	if (scope) {
+		struct sockaddr_in6 s6;
+
+		memset(&s6, 0, sizeof(s6));
+		s6.sin6_family = AF_INET6;
+		memcpy(&s6.sin6_addr, a.bytes, 16);
+		s6.sin6_scope_id = (uint32_t)atoi(scope);
+		rc = rtw_lookup(c, (const struct sockaddr *)&s6, &r);
+	} else {
+		rc = rtw_lookup_addr(c, &a, &r);
+	}
 	printf("{\"rc\":%d,\"route\":", rc);
 	if (r.dst.addr.family == AF_UNSPEC) {
 		printf("null}\n");

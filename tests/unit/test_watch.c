@@ -876,6 +876,48 @@ static void nexthop_group_emptied(void **state)
 	}
 }
 
+/* A link-local peer is reached on the interface its scope id names: every
+ * link has its own fe80::/64, and the lookup and the watch use that
+ * interface's route alone, as the kernel does for such a destination. So a
+ * watch on fe80::1%eth1 fires when eth1 goes down, and not when eth0 does. */
+static void link_local_peer_scope(void **state)
+{
+	struct sockaddr_storage ss = evq_sa("fe80::1");
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct fired f2 = { 0 }, f3 = { 0 };
+	struct rtw_route r;
+	struct rtw_ctx *c = setup();
+
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "fe80::/64", NULL, 2, 256, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "fe80::/64", NULL, 3, 256, 254, RTW_ROUTE_UNICAST));
+	started(c);
+	s6->sin6_scope_id = 3;
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&ss, &r), 0);
+	assert_int_equal(r.dst.len, 64);
+	assert_int_equal(r.nexthops[0].ifindex, 3);
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&ss, NULL, 0, on_fire, &f3));
+	s6->sin6_scope_id = 2;
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&ss, &r), 0);
+	assert_int_equal(r.nexthops[0].ifindex, 2);
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&ss, NULL, 0, on_fire, &f2));
+	/* no route on lo (1): the default route via eth0 does not count */
+	s6->sin6_scope_id = 1;
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&ss, &r), -ENETUNREACH);
+
+	evq_push(evq_link(3, "eth1", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(f3.n, 1);
+	assert_int_equal(f3.reason, RTW_REASON_LINK_DOWN);
+	assert_int_equal(f2.n, 0);
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(f2.n, 1);
+	assert_int_equal(f2.reason, RTW_REASON_LINK_DOWN);
+	rtw_free(c);
+}
+
 /* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
  * the end of the stream, without any callback code. */
 static void socket_watch_shuts_down(void **state)
@@ -942,6 +984,7 @@ int main(void)
 		cmocka_unit_test(nexthop_object_lookup),
 		cmocka_unit_test(nexthop_group_emptied),
 		cmocka_unit_test(nexthop_object_blackhole),
+		cmocka_unit_test(link_local_peer_scope),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
