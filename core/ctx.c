@@ -115,6 +115,14 @@ const char *rtw_error_detail(const struct rtw_ctx *c)
 	return c ? c->detail : "";
 }
 
+/* The header of a recording: the format's, with this kernel's link-down
+ * policies. */
+static int record_header(const struct rtw_ctx *c, int fd)
+{
+	return replay_write_header(fd, model_linkdown(&c->model, AF_INET),
+				   model_linkdown(&c->model, AF_INET6));
+}
+
 int rtw_start(struct rtw_ctx *c)
 {
 	int r;
@@ -149,8 +157,7 @@ int rtw_start(struct rtw_ctx *c)
 	/* a recording asked for before: the initial dump goes in as it comes */
 	if (c->record_header_due) {
 		c->record_header_due = false;
-		if (replay_write_header(c->record_fd, model_linkdown(&c->model, AF_INET),
-					model_linkdown(&c->model, AF_INET6)) < 0)
+		if (record_header(c, c->record_fd) < 0)
 			c->record_fd = -1; /* a broken recording must not stop monitoring */
 	}
 	c->started = true;
@@ -237,12 +244,14 @@ int rtw_dispatch(struct rtw_ctx *c)
 	return r < 0 ? r : n;
 }
 
-/* family is AF_INET or AF_INET6 (not v4-mapped), key its 4 or 16 bytes. */
+/* family is AF_INET or AF_INET6 (not v4-mapped), key its 4 or 16 bytes; oif
+ * a link-local IPv6 destination's scope (0: none). */
 static __attribute__((noinline)) int lookup_plan(const struct rtw_ctx *c, int family,
-						 const uint8_t *key, struct rtw_route *ret_route)
+						 const uint8_t *key, int oif,
+						 struct rtw_route *ret_route)
 {
 	struct lookup_res res;
-	int r = model_lookup(&c->model, family, key, &res);
+	int r = model_lookup_on(&c->model, family, key, oif, &res);
 
 	if (ret_route && res.attr != SLOT_NONE)
 		model_res_fill(&c->model, family, key, &res, ret_route);
@@ -280,12 +289,12 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 		one_table = p->table[1];
 	}
 	if (!one || !lpm_lookup_fast(one, family == AF_INET, key, &v, &len))
-		return lookup_plan(c, family, key, ret_route);
+		return lookup_plan(c, family, key, 0, ret_route);
 	if (v == LPM_NONE)
 		return -ENETUNREACH;
 	at = m->attrs[v];
 	if (at->type == RTW_ROUTE_THROW)
-		return lookup_plan(c, family, key, ret_route);
+		return lookup_plan(c, family, key, 0, ret_route);
 	if (ret_route) {
 		model_fill_pub(at, family, key, len, one_table, ret_route);
 		if (at->nhid)
@@ -322,23 +331,12 @@ int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 	return lookup(c, a.family, a.bytes, ret_route);
 }
 
-/* A link-local IPv6 destination on the interface its scope id names. */
-static __attribute__((noinline)) int lookup_scoped(const struct rtw_ctx *c, const uint8_t *key,
-						   int oif, struct rtw_route *ret_route)
-{
-	struct lookup_res res;
-	int r = model_lookup_oif(&c->model, key, oif, &res);
-
-	if (ret_route && res.attr != SLOT_NONE)
-		model_res_fill(&c->model, AF_INET6, key, &res, ret_route);
-	return r;
-}
-
 /* The address is read where it lies in the sockaddr: no copy. */
 int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_route *ret_route)
 {
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	const uint8_t *key;
+	int oif;
 
 	if (!c || !dst)
 		return -EINVAL;
@@ -346,8 +344,9 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
-		if (key[0] == 0xfe && addr_scope(dst))
-			return lookup_scoped(c, key, addr_scope(dst), ret_route);
+		/* a link-local destination on the interface its scope names */
+		if (key[0] == 0xfe && (oif = addr_scope(dst)) != 0)
+			return lookup_plan(c, AF_INET6, key, oif, ret_route);
 		return lookup6(c, key, ret_route);
 	}
 	if (dst->sa_family == AF_INET)
@@ -557,8 +556,7 @@ int rtw_record(struct rtw_ctx *c, int fd)
 		c->record_header_due = true;
 		return 0;
 	}
-	r = replay_write_header(fd, model_linkdown(&c->model, AF_INET),
-				model_linkdown(&c->model, AF_INET6));
+	r = record_header(c, fd);
 	if (r < 0)
 		return r;
 	r = record_snapshot(c, fd);

@@ -101,18 +101,6 @@ static void mark_link(struct rtw_ctx *c, int ifindex)
 	windex_mark_range(c, WI_LINK, key, key, false, true);
 }
 
-static bool slot_uses_link(const struct model *m, uint32_t s, int ifindex)
-{
-	struct rtw_route r;
-	unsigned j;
-
-	model_route_fill(m, s, &r);
-	for (j = 0; j < r.n_nexthops; j++)
-		if (r.nexthops[j].ifindex == ifindex)
-			return true;
-	return false;
-}
-
 /* A link coming up changes what the watches over its routes resolve to
  * without changing any prefix's best route: the egress of a multipath route
  * (its first hop on an up link), and with RTW_LINKDOWN_FAIL whether the
@@ -132,12 +120,12 @@ static void mark_link_up(struct rtw_ctx *c, int ifindex)
 		for (w = c->watches; w; w = w->next)
 			if (!w->deleted && !w->cand && w->slot != SLOT_NONE &&
 			    w->slot < m->n_slots && m->routes[w->slot].family &&
-			    slot_uses_link(m, w->slot, ifindex))
+			    model_route_uses_link(m, w->slot, ifindex))
 				mark_slot(c, w->slot, false);
 		return;
 	}
 	for (s = 0; s < m->n_slots; s++)
-		if (m->routes[s].family && slot_uses_link(m, s, ifindex))
+		if (m->routes[s].family && model_route_uses_link(m, s, ifindex))
 			mark_slot(c, s, false);
 }
 

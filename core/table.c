@@ -210,6 +210,18 @@ static const struct rtw_nexthop *attr_hops(const struct model *m, const struct a
 	return a->nh;
 }
 
+/* How many of the hops of a (there are *ret_n) go through ifindex. */
+static unsigned attr_hops_on(const struct model *m, const struct attr *a, int ifindex,
+			     unsigned *ret_n)
+{
+	const struct rtw_nexthop *h = attr_hops(m, a, ret_n);
+	unsigned j, on = 0;
+
+	for (j = 0; j < *ret_n; j++)
+		on += h[j].ifindex == ifindex;
+	return on;
+}
+
 static void hops_refresh_flags(const struct model *m, struct rtw_nexthop *h, unsigned n)
 {
 	unsigned i;
@@ -761,12 +773,14 @@ static void slot_put(struct model *m, uint32_t s)
 
 /* ---- best route of a prefix and the LPM ------------------------------- */
 
-/* Whether a route of family whose links are all down is passed over for
- * the next one (Linux with ignore_routes_with_linkdown) rather than deciding
- * and failing. */
-static bool skips_down(const struct model *m, int family)
+/* Whether a lookup (no TOS) may be decided by a route of family with these
+ * attributes: TOS routes match only lookups with that TOS
+ * (fib_table_lookup), and a route whose links are all down is passed over
+ * for the next one where the kernel does so (Linux with
+ * ignore_routes_with_linkdown) instead of deciding and failing. */
+static bool route_counts(const struct model *m, const struct attr *a, int family)
 {
-	return m->linkdown[family == AF_INET6] == RTW_LINKDOWN_FALLBACK;
+	return !a->tos && (a->usable || m->linkdown[family == AF_INET6] != RTW_LINKDOWN_FALLBACK);
 }
 
 static uint32_t chain_best(const struct model *m, uint32_t head)
@@ -775,14 +789,9 @@ static uint32_t chain_best(const struct model *m, uint32_t head)
 
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct route_rec *r = &m->routes[s];
-		const struct attr *a = m->attrs[r->attr];
 
-		/* A lookup without TOS only matches TOS-0 routes (fib_table_lookup). */
-		if (a->tos)
-			continue;
-		if (!a->usable && skips_down(m, r->family))
-			continue;
-		return s;
+		if (route_counts(m, m->attrs[r->attr], r->family))
+			return s;
 	}
 	return SLOT_NONE;
 }
@@ -1061,12 +1070,10 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct route_rec *x = &m->routes[s];
 
-		if (s == slot || m->attrs[x->attr]->tos)
-			continue;
-		if (!m->attrs[x->attr]->usable && skips_down(m, x->family))
-			continue;
-		new_best = s;
-		break;
+		if (s != slot && route_counts(m, m->attrs[x->attr], x->family)) {
+			new_best = s;
+			break;
+		}
 	}
 	e = lpm_set(m, t, r->addr, r->len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0)
@@ -1394,20 +1401,16 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 		return -ENOMEM;
 	for (i = 0; i < m->n_attrs; i++) {
 		struct attr *a;
-		const struct rtw_nexthop *h;
-		unsigned n, j;
-		bool touches = false, was;
+		unsigned n;
+		bool touches, was;
 
 		if (!attr_live(m, i))
 			continue;
 		a = m->attrs[i];
-		h = attr_hops(m, a, &n);
 		if (nhid)
 			touches = a->nhid == nhid;
 		else
-			for (j = 0; j < n; j++)
-				if (!ifindex || h[j].ifindex == ifindex)
-					touches = true;
+			touches = attr_hops_on(m, a, ifindex, &n) > 0 || (!ifindex && n > 0);
 		if (!touches)
 			continue;
 		was = a->usable;
@@ -1510,18 +1513,14 @@ static int routes_drop_ifindex(struct model *m, int ifindex)
 	for (s = 0; s < m->n_slots; s++) {
 		struct route_rec *r = &m->routes[s];
 		const struct attr *a;
-		const struct rtw_nexthop *h;
-		unsigned n, j, on = 0;
+		unsigned n, on;
 
 		if (!r->family)
 			continue;
 		a = m->attrs[r->attr];
 		if (a->nhid)
 			continue; /* nexthop objects on that link are dropped by their own event */
-		h = attr_hops(m, a, &n);
-		for (j = 0; j < n; j++)
-			if (h[j].ifindex == ifindex)
-				on++;
+		on = attr_hops_on(m, a, ifindex, &n);
 		/* IPv4 kills the whole route when one of its hops' device goes
 		 * (fib_sync_down_dev on unregister); IPv6 drops only those hops */
 		if (on && (on == n || r->family == AF_INET)) {
@@ -1930,10 +1929,17 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
 	return attr_hops(m, a, ret_n);
 }
 
+bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex)
+{
+	unsigned n;
+
+	return attr_hops_on(m, m->attrs[m->routes[slot].attr], ifindex, &n) > 0;
+}
+
 int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct lookup_res *ret)
 {
 	const struct lookup_plan *p = &m->plan6;
-	unsigned i, j, len, n;
+	unsigned i, len, n;
 
 	for (i = 0; i < p->n; i++)
 		for (len = 129; len-- > 0;) {
@@ -1948,12 +1954,8 @@ int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct 
 			for (s = head_find(m, AF_INET6, p->table[i], px.addr.bytes, px.len);
 			     s != SLOT_NONE; s = m->routes[s].next) {
 				const struct attr *a = m->attrs[m->routes[s].attr];
-				const struct rtw_nexthop *h = attr_hops(m, a, &n);
-				bool on = false;
 
-				for (j = 0; j < n; j++)
-					on = on || h[j].ifindex == oif;
-				if (a->tos || !on || (!a->usable && skips_down(m, AF_INET6)))
+				if (!attr_hops_on(m, a, oif, &n) || !route_counts(m, a, AF_INET6))
 					continue;
 				ret->attr = m->routes[s].attr;
 				ret->table = p->table[i];

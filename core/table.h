@@ -381,6 +381,15 @@ static inline void model_res_fill(const struct model *m, int family, const uint8
  * lookup with an output interface does (rt6_device_match, strict). Slow:
  * each prefix length of each table is tried. */
 int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct lookup_res *ret);
+/* model_lookup(), or model_lookup_oif() for a peer reached on interface oif
+ * (a link-local peer's scope; 0: none). */
+static inline int model_lookup_on(const struct model *m, int family, const uint8_t *key, int oif,
+				  struct lookup_res *ret)
+{
+	return oif ? model_lookup_oif(m, key, oif, ret) : model_lookup(m, family, key, ret);
+}
+/* Whether some next hop of the route in slot goes through ifindex. */
+bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex);
 /* The slot of the deciding route, for indexing watches. */
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 			const struct lookup_res *res);

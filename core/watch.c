@@ -187,8 +187,7 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];
 	struct lookup_res res;
-	int r = w->scope ? model_lookup_oif(&c->model, w->peer.bytes, w->scope, &res)
-			 : model_lookup(&c->model, w->peer.family, w->peer.bytes, &res);
+	int r = model_lookup_on(&c->model, w->peer.family, w->peer.bytes, w->scope, &res);
 	uint32_t slot = model_res_slot(&c->model, &w->peer, &res);
 	const struct rtw_nexthop *nh;
 
