@@ -115,6 +115,19 @@ const char *rtw_error_detail(const struct rtw_ctx *c)
 	return c ? c->detail : "";
 }
 
+/* The end of a stretch that calls the application back (a dump, a dispatch,
+ * an enumeration): watches deleted from callbacks go now, and a context that
+ * a callback freed goes too. Returns whether it did. */
+static bool callbacks_end(struct rtw_ctx *c)
+{
+	c->in_dispatch = false;
+	watch_reap(c);
+	if (!c->freeing)
+		return false;
+	rtw_free(c);
+	return true;
+}
+
 /* The header of a recording: the format's, with this kernel's link-down
  * policies. */
 static int record_header(const struct rtw_ctx *c, int fd)
@@ -164,13 +177,8 @@ int rtw_start(struct rtw_ctx *c)
 	c->coldplug = true;
 	c->in_dispatch = true;
 	r = c->ops->dump(c->b, engine_sink, c);
-	c->in_dispatch = false;
-	watch_reap(c);
-	if (c->freeing) {
-		/* rtw_free() from a notice callback of the dump */
-		rtw_free(c);
-		return -ECANCELED;
-	}
+	if (callbacks_end(c))
+		return -ECANCELED; /* rtw_free() from a notice callback of the dump */
 	if (r < 0 || c->coldplug) {
 		/* back to the state before the call: no backend, empty model */
 		struct rtw_watch *w;
@@ -233,14 +241,10 @@ int rtw_dispatch(struct rtw_ctx *c)
 	if (c->gw_changed)
 		notice_simple(c, RTW_NOTICE_CPDCHECK);
 	c->gw_changed = false;
-	c->in_dispatch = false;
 	if (r < 0)
 		keep_detail(c);
-	watch_reap(c);
-	if (c->freeing) {
-		rtw_free(c);
+	if (callbacks_end(c))
 		return -ECANCELED;
-	}
 	return r < 0 ? r : n;
 }
 
@@ -388,13 +392,7 @@ static int walk_leave(const struct rtw_ctx *cc, bool outer, int r)
 
 	if (!outer)
 		return c->freeing ? -ECANCELED : r;
-	c->in_dispatch = false;
-	watch_reap(c);
-	if (c->freeing) {
-		rtw_free(c);
-		return -ECANCELED;
-	}
-	return r;
+	return callbacks_end(c) ? -ECANCELED : r;
 }
 
 struct foreach_arg {
