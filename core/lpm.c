@@ -42,7 +42,9 @@ struct lpm_leaf {
 	uint8_t key[];
 };
 
-_Static_assert(LPM_FRONT_REC < LPM_FRONT_DEEP && LPM_FRONT_DEEP == 63, "front codes");
+_Static_assert(LPM_FRONT_REC_WIDE == (LPM_FRONT_REC | 1) && (LPM_FRONT_REC & 3) == 0 &&
+		   LPM_FRONT_REC > 32 && LPM_FRONT_DEEP == 63,
+	       "front codes: lengths below them, one test for both records");
 
 struct lpm {
 	/* first, as lpm.h's inline lookup reads it: the direct index on the
@@ -56,33 +58,43 @@ struct lpm {
 	size_t top_min;	 /* build the direct index from this many prefixes on (0: never) */
 	void *front_mem; /* the allocation front sits in, aligned within it */
 	/* records of the blocks with a few different answers per /24: their
-	 * chunks are f.rec_dir, the allocations they are aligned in rec_raw */
+	 * chunks are f.rec_dir, the allocations they are aligned in rec_raw.
+	 * A chunk holds records of one kind: narrow (a slot) or wide (two). */
 	void **rec_raw;
 	unsigned rec_nchunk;
-	uint32_t rec_free; /* first free record + 1, 0: none */
+	uint32_t rec_free[2]; /* first free narrow, wide record + 1, 0: none */
 	/* the front allocation around the aligned array, where the first
 	 * chunks of records go at no extra cost */
 	char *spare[2];
 	size_t spare_len[2];
 };
 
-#define REC_CHUNK_SIZE (LPM_REC_CHUNK * sizeof(struct lpm_front_rec) + 32)
-_Static_assert(sizeof(struct lpm_front_rec) == 32, "record grew");
+/* Chunks are aligned to a cache line, so that a wide record is one. */
+#define REC_SLOT       (LPM_REC_WORDS * sizeof(uint32_t))
+#define REC_CHUNK_SIZE (LPM_REC_CHUNK * REC_SLOT + 64)
+_Static_assert(REC_SLOT == 32 && 2 + LPM_REC_ANS <= LPM_REC_WORDS &&
+		   2 + LPM_REC_WIDE_ANS <= 2 * LPM_REC_WORDS && LPM_REC_WIDE_ANS < 16,
+	       "record layout");
 
 /* Entry of the front array: value << 6 | len when one answer holds for the
- * whole /20 block. Blocks whose /24s have up to LPM_REC_ANS answers say FRONT_REC
- * and the number of their record; values too big to pack, /24s holding a
- * prefix longer than /24, and blocks with more answers (or no record to be
- * had) say FRONT_DEEP: the lookup goes on through the direct index. Values
- * stay below 2^25, so that bit 31 set means no prefix at all (FRONT_NONE). */
-#define FRONT_BITS  LPM_FRONT_BITS
-#define FRONT_REC   LPM_FRONT_REC /* value bits: number of the block's record */
-#define FRONT_DEEP  LPM_FRONT_DEEP
-#define FRONT_NONE  0xffffffc0u
-#define FRONT_VMAX  ((UINT32_C(1) << 25) - 1)
-#define FRONT_N	    (UINT32_C(1) << FRONT_BITS)
-#define FRONT_HUGE  ((size_t)2 << 20)
-#define FRONT_ALLOC (FRONT_N * sizeof(uint32_t) + FRONT_HUGE)
+ * whole /20 block. Blocks whose /24s have up to LPM_REC_ANS answers say
+ * FRONT_REC and the number of their record, up to LPM_REC_WIDE_ANS
+ * FRONT_REC_WIDE (about 47,000 blocks of the real table, which have a /24
+ * of their own in nearly every /24: without wide records their 5% of random
+ * addresses took the walk, a quarter of all lookup time); values too big to
+ * pack, /24s holding a prefix longer than /24, and blocks with more answers
+ * (or no record to be had) say FRONT_DEEP: the lookup goes on through the
+ * direct index. Values stay below 2^25, so that bit 31 set means no prefix
+ * at all (FRONT_NONE). */
+#define FRONT_BITS     LPM_FRONT_BITS
+#define FRONT_REC      LPM_FRONT_REC /* value bits: number of the block's record */
+#define FRONT_REC_WIDE LPM_FRONT_REC_WIDE
+#define FRONT_DEEP     LPM_FRONT_DEEP
+#define FRONT_NONE     0xffffffc0u
+#define FRONT_VMAX     ((UINT32_C(1) << 25) - 1)
+#define FRONT_N	       (UINT32_C(1) << FRONT_BITS)
+#define FRONT_HUGE     ((size_t)2 << 20)
+#define FRONT_ALLOC    (FRONT_N * sizeof(uint32_t) + FRONT_HUGE)
 
 #define TOP_SIZE(t) ((t)->f.top_n * sizeof(struct lpm_top_slot))
 
@@ -622,19 +634,40 @@ static uint32_t front_pack(uint32_t value, unsigned len)
 	return value > FRONT_VMAX ? FRONT_DEEP : value << 6 | len;
 }
 
-static inline struct lpm_front_rec *rec_at(const struct lpm *t, uint32_t r)
+static inline bool is_rec(uint32_t e)
 {
-	return &t->f.rec_dir[r >> LPM_REC_CHUNK_BITS][r & (LPM_REC_CHUNK - 1)];
+	return (e & 62) == FRONT_REC;
 }
 
-/* A free record's number, or LPM_NONE when no memory is left. */
-static uint32_t rec_get(struct lpm *t)
+/* The answers a record of entry e holds room for. */
+static inline unsigned rec_cap(uint32_t e)
 {
-	struct lpm_front_rec **dir;
-	void **raw, *c, *raw_c = NULL;
-	uint32_t r, i;
+	return e & 1 ? LPM_REC_WIDE_ANS : LPM_REC_ANS;
+}
 
-	if (!t->rec_free) {
+/* The words of record r: the map in the first two, then the answers. */
+static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
+{
+	return t->f.rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_WORDS * (r & (LPM_REC_CHUNK - 1));
+}
+
+static inline uint64_t rec_map(const uint32_t *w)
+{
+	uint64_t map;
+
+	memcpy(&map, w, sizeof(map));
+	return map;
+}
+
+/* A free record's number (wide: two slots, the first of them), or
+ * LPM_NONE when no memory is left. A free record's first word is the next
+ * free one + 1. */
+static uint32_t rec_get(struct lpm *t, bool wide)
+{
+	uint32_t **dir, *fl = &t->rec_free[wide], r, i;
+	void **raw, *c, *raw_c = NULL;
+
+	if (!*fl) {
 		if ((uint64_t)(t->rec_nchunk + 1) << LPM_REC_CHUNK_BITS > (UINT32_C(1) << 26))
 			return LPM_NONE;
 		dir = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*dir));
@@ -663,26 +696,29 @@ static uint32_t rec_get(struct lpm *t)
 		lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*raw));
 		/* chunks in the spare room are freed with the front array */
 		raw[t->rec_nchunk] = c ? NULL : raw_c;
-		dir[t->rec_nchunk] =
-		    (struct lpm_front_rec *)(((uintptr_t)raw_c + 31) & ~(uintptr_t)31);
+		dir[t->rec_nchunk] = (uint32_t *)(((uintptr_t)raw_c + 63) & ~(uintptr_t)63);
 		t->f.rec_dir = dir;
 		t->rec_raw = raw;
-		for (i = LPM_REC_CHUNK; i-- > 0;) {
+		for (i = LPM_REC_CHUNK; i > 0;) {
+			i -= wide ? 2 : 1;
 			r = t->rec_nchunk << LPM_REC_CHUNK_BITS | i;
-			rec_at(t, r)->map = t->rec_free;
-			t->rec_free = r + 1;
+			rec_at(t, r)[0] = *fl;
+			*fl = r + 1;
 		}
 		t->rec_nchunk++;
 	}
-	r = t->rec_free - 1;
-	t->rec_free = (uint32_t)rec_at(t, r)->map;
+	r = *fl - 1;
+	*fl = rec_at(t, r)[0];
 	return r;
 }
 
-static void rec_put(struct lpm *t, uint32_t r)
+/* Frees the record of front entry e. */
+static void rec_put(struct lpm *t, uint32_t e)
 {
-	rec_at(t, r)->map = t->rec_free;
-	t->rec_free = r + 1;
+	uint32_t *fl = &t->rec_free[e & 1];
+
+	rec_at(t, e >> 6)[0] = *fl;
+	*fl = (e >> 6) + 1;
 }
 
 static void rec_drop(struct lpm *t)
@@ -698,7 +734,7 @@ static void rec_drop(struct lpm *t)
 	t->f.rec_dir = NULL;
 	t->rec_raw = NULL;
 	t->rec_nchunk = 0;
-	t->rec_free = 0;
+	t->rec_free[0] = t->rec_free[1] = 0;
 }
 
 /* The answer for the /24 of octet o below top slot ts, packed; FRONT_DEEP
@@ -728,23 +764,23 @@ static uint32_t front_sub(const struct lpm_top_slot *ts, unsigned o)
 }
 
 /* The entry for a block with answers uniq[0 .. nu) mapped by map, nu at
- * most LPM_REC_ANS: one answer, a record (old's when it had one), or FRONT_DEEP
- * when no record can be had. */
+ * most LPM_REC_WIDE_ANS: one answer, a record (old's when it had one of the
+ * kind needed), or FRONT_DEEP when no record can be had. */
 static uint32_t front_make(struct lpm *t, uint32_t old, uint64_t map, const uint32_t *uniq,
 			   unsigned nu)
 {
-	struct lpm_front_rec *rec;
-	uint32_t r;
+	bool wide = nu > LPM_REC_ANS;
+	uint32_t *w, r;
 
 	if ((map & 15) * UINT64_C(0x1111111111111111) == map)
 		return uniq[map & 15];
-	r = (old & 63) == FRONT_REC ? old >> 6 : rec_get(t);
+	r = is_rec(old) && (old & 1) == wide ? old >> 6 : rec_get(t, wide);
 	if (r == LPM_NONE)
 		return FRONT_DEEP;
-	rec = rec_at(t, r);
-	rec->map = map;
-	memcpy(rec->ans, uniq, nu * sizeof(uint32_t));
-	return r << 6 | FRONT_REC;
+	w = rec_at(t, r);
+	memcpy(w, &map, sizeof(map));
+	memcpy(w + 2, uniq, nu * sizeof(uint32_t));
+	return r << 6 | (wide ? FRONT_REC_WIDE : FRONT_REC);
 }
 
 /* Refreshes the front entry of block blk (the first FRONT_BITS bits); the
@@ -767,17 +803,20 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 		goto out;
 	}
 	if ((old & 63) != FRONT_DEEP && nsub < 16) {
-		if ((old & 63) == FRONT_REC) {
-			const struct lpm_front_rec *rec = rec_at(t, old >> 6);
+		if (is_rec(old)) {
+			const uint32_t *w = rec_at(t, old >> 6);
 
-			map = rec->map;
+			map = rec_map(w);
 			for (i = 0; i < 16; i++)
 				nu = (unsigned)((map >> (4 * i)) & 15) >= nu
 					 ? (unsigned)((map >> (4 * i)) & 15) + 1
 					 : nu;
-			/* all of them: a copy of nu answers became a rep movsq
-			 * (gcc 12), ~100 ns an edit waiting on it */
-			memcpy(uniq, rec->ans, sizeof(rec->ans));
+			/* a fixed size: a copy of nu answers became a rep
+			 * movsq (gcc 12), ~100 ns an edit waiting on it */
+			if (old & 1)
+				memcpy(uniq, w + 2, LPM_REC_WIDE_ANS * sizeof(uint32_t));
+			else
+				memcpy(uniq, w + 2, LPM_REC_ANS * sizeof(uint32_t));
 		} else {
 			uniq[nu++] = old;
 		}
@@ -785,7 +824,7 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 			x = front_sub(ts, o0 + i);
 			for (j = 0; j < nu && uniq[j] != x; j++)
 				;
-			if (j == LPM_REC_ANS)
+			if (j == LPM_REC_WIDE_ANS)
 				goto full;
 			if (j == nu)
 				uniq[nu++] = x;
@@ -799,7 +838,7 @@ full:
 		x = front_sub(ts, o0 + i);
 		for (j = 0; j < nu && uniq[j] != x; j++)
 			;
-		if (j == LPM_REC_ANS)
+		if (j == LPM_REC_WIDE_ANS)
 			break;
 		if (j == nu)
 			uniq[nu++] = x;
@@ -807,8 +846,8 @@ full:
 	}
 	e = i < 16 ? FRONT_DEEP : front_make(t, old, map, uniq, nu);
 out:
-	if ((old & 63) == FRONT_REC && old != e)
-		rec_put(t, old >> 6);
+	if (is_rec(old) && old != e)
+		rec_put(t, old);
 	t->f.front[blk] = e;
 }
 
@@ -823,7 +862,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 {
 	const struct lpm_top_slot *ts = &t->f.top[s];
 	uint32_t fo = front_pack(old->value, old->len), fn = front_pack(ts->value, ts->len), b, e;
-	struct lpm_front_rec *rec;
+	uint32_t *w;
 	unsigned k;
 
 	if (fo == fn)
@@ -834,10 +873,10 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 			front_set(t, b, 0, 16);
 		} else if (e == fo) {
 			t->f.front[b] = fn;
-		} else if ((e & 63) == FRONT_REC) {
-			rec = rec_at(t, e >> 6);
-			for (k = 0; k < LPM_REC_ANS; k++)
-				rec->ans[k] = rec->ans[k] == fo ? fn : rec->ans[k];
+		} else if (is_rec(e)) {
+			w = rec_at(t, e >> 6) + 2;
+			for (k = 0; k < rec_cap(e); k++)
+				w[k] = w[k] == fo ? fn : w[k];
 		}
 	}
 }
@@ -1068,7 +1107,7 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 	if (t->f.front) {
 		uint32_t e = t->f.front[front_index(key)];
 
-		if ((e & 63) == FRONT_REC)
+		if (is_rec(e))
 			RTW_PREFETCH(rec_at(t, e >> 6));
 	}
 	if (!h->d2 || is_leaf(h->d2) || len <= 16)

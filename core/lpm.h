@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mem.h"
 
@@ -38,29 +39,29 @@ struct lpm_top_slot {
 	uint32_t len;
 };
 
-/* A /20 block whose /24s have at most LPM_REC_ANS different answers (front
- * entries, packed): map holds the answer's number for each /24, one nibble
- * each. 32 bytes, aligned, so that a lookup reads one cache line for it.
- * Records live in chunks of LPM_REC_CHUNK. */
+/* A /20 block whose /24s have a few different answers (front entries,
+ * packed) has a record: a 64-bit map giving the answer's number for each
+ * /24, one nibble each, then the answers. A record is LPM_REC_ANS answers in
+ * one 32-byte slot, or LPM_REC_WIDE_ANS in two slots on one cache line: a
+ * lookup reads both kinds the same way and one cache line for either.
+ * Slots are LPM_REC_WORDS 32-bit words and live in chunks of LPM_REC_CHUNK. */
 #define LPM_REC_ANS	   6
+#define LPM_REC_WIDE_ANS   14
+#define LPM_REC_WORDS	   8
 #define LPM_REC_CHUNK_BITS 11
 #define LPM_REC_CHUNK	   (1u << LPM_REC_CHUNK_BITS)
-struct lpm_front_rec {
-	uint64_t map; /* of a free record: the next free one + 1 */
-	uint32_t ans[LPM_REC_ANS];
-};
 
 /* The first member of every struct lpm: what a lookup reads first. Big
  * tables get a direct index on the first 16 bits (IPv6: over 2000::/3),
  * derived from the trie and refreshed after each edit; big IPv4 tables also
  * get a front array on the first LPM_FRONT_BITS bits, whose entry is the
  * answer (value << 6 | len; value bits all set: no prefix) unless its low
- * six bits are LPM_FRONT_REC (the answer is in record value) or
- * LPM_FRONT_DEEP. Public so that the common case of a lookup is inline
+ * six bits are LPM_FRONT_REC or LPM_FRONT_REC_WIDE (the answer is in record
+ * value) or LPM_FRONT_DEEP. Public so that the common case of a lookup is inline
  * below; only lpm.c writes it. */
 struct lpm_fast {
 	uint32_t *front;
-	struct lpm_front_rec **rec_dir; /* chunks of front records */
+	uint32_t **rec_dir; /* chunks of front record slots */
 	struct lpm_top_slot *top;
 	unsigned top_lo, top_n; /* the first-16-bit values top covers */
 	/* bit o: some prefix covers addresses whose first octet is o. A small
@@ -68,9 +69,10 @@ struct lpm_fast {
 	uint64_t octet0[4];
 };
 
-#define LPM_FRONT_BITS 20
-#define LPM_FRONT_REC  62u
-#define LPM_FRONT_DEEP 63u
+#define LPM_FRONT_BITS	   20
+#define LPM_FRONT_REC	   60u
+#define LPM_FRONT_REC_WIDE 61u /* LPM_FRONT_REC | 1: one test finds both */
+#define LPM_FRONT_DEEP	   63u
 
 /* The part of lpm_lookup() that needs no walk of the trie: the lookups that
  * end in the front array, in its records or in a direct index slot with
@@ -91,12 +93,13 @@ static inline bool lpm_lookup_fast(const struct lpm *t, bool v4, const uint8_t *
 			     (uint32_t)addr[2] << 8 | addr[3];
 		uint32_t e = f->front[a >> (32 - LPM_FRONT_BITS)];
 
-		if ((e & 63) == LPM_FRONT_REC) {
-			const struct lpm_front_rec *rec =
-			    &f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)]
-				       [(e >> 6) & (LPM_REC_CHUNK - 1)];
+		if ((e & 62) == LPM_FRONT_REC) {
+			const uint32_t *w = f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)] +
+					    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
+			uint64_t map;
 
-			e = rec->ans[(rec->map >> ((a >> 6) & 60)) & 15];
+			memcpy(&map, w, sizeof(map));
+			e = w[2 + ((map >> ((a >> 6) & 60)) & 15)];
 		}
 		if ((e & 63) == LPM_FRONT_DEEP)
 			return false;

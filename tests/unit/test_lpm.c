@@ -505,6 +505,72 @@ static void front_alloc_failure(void **state)
 	free(r.e);
 }
 
+/* A block whose /24s each have a prefix of their own (as about 47,000 /20s
+ * of the real table do) through the record kinds: one answer, a record of
+ * up to 6, a wide record of up to 14, more than fit (the long way), and back;
+ * the 7th answer also with each allocation failing in turn, when the block
+ * must go the long way or keep its record, with answers right all along. */
+static void front_wide_records(void **state)
+{
+	struct failalloc f = { 0 };
+	struct rtw_allocator a = failalloc_allocator(&f);
+	struct rtw_mem m = { .a = &a };
+	struct ref r = { 32, 0, 0, NULL };
+	struct lpm *t = lpm_new(32, &m);
+	char text[32];
+	uint8_t key[16];
+	unsigned i, n, len, failed = 0;
+	int ret;
+
+	(void)state;
+	assert_non_null(t);
+	lpm_set_top_min(t, 1);
+	front_op(t, &r, 1, "10.1.0.0/16", 100);
+	for (i = 0; i < 16; i++) {
+		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
+		if (i == 6) {
+			key_of(text, key, &len);
+			for (n = 1; n <= 8; n++) {
+				f.fail_at = f.calls + n;
+				ret = lpm_insert(t, key, len, i + 1);
+				f.fail_at = 0;
+				if (ret == -ENOMEM) {
+					failed++;
+					front_check(t, &r);
+					continue;
+				}
+				assert_int_equal(ret, ref_insert(&r, key, len, i + 1));
+				front_check(t, &r);
+				front_op(t, &r, 0, text, 0);
+			}
+			assert_true(failed > 0);
+		}
+		front_op(t, &r, 1, text, i + 1);
+	}
+	/* pairs of /24s share an answer: 8 of them, then 16 again */
+	for (i = 0; i < 16; i++) {
+		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
+		front_op(t, &r, 1, text, 50 + i / 2);
+	}
+	for (i = 0; i < 16; i += 2) {
+		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
+		front_op(t, &r, 1, text, i + 1);
+	}
+	/* the default route moves every block's fallback, records too */
+	front_op(t, &r, 1, "0.0.0.0/0", 7);
+	front_op(t, &r, 0, "10.1.0.0/16", 0);
+	for (i = 16; i-- > 0;) {
+		snprintf(text, sizeof(text), "10.1.%u.0/24", (i * 5) % 16);
+		front_op(t, &r, 0, text, 0);
+	}
+	front_op(t, &r, 0, "0.0.0.0/0", 0);
+	assert_int_equal(lpm_count(t), 0);
+	lpm_free(t);
+	assert_int_equal(f.live, 0);
+	assert_int_equal(m.bytes, 0);
+	free(r.e);
+}
+
 /* ---- randomized differential test ---- */
 
 /* A prefix near one of a few cluster centres, so that prefixes nest and
@@ -963,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(real_table),
 		cmocka_unit_test(front_array),
 		cmocka_unit_test(front_alloc_failure),
+		cmocka_unit_test(front_wide_records),
 	};
 
 	test_output_tap();
