@@ -1,7 +1,8 @@
 /* bench/model_bench.c: the route model and the watch engine on the real
  * table: build time, memory per route, rtw_lookup() rate, insert/delete
- * latency, and the cost of one route event with 100k watches against
- * re-looking up every watch (the seed's approach), all in one run.
+ * latency, the cost of a link and a nexthop object that no route uses
+ * coming and going, and the cost of one route event with 100k watches
+ * against re-looking up every watch (the seed's approach), all in one run.
  * With --nexthop-objects K the IPv4 routes go over K Linux nexthop objects
  * (route i over object i % K + 1), as on a router that FRR manages.
  * Usage: model_bench [--smoke] [--watches N] [--events N] [--nexthop-objects K] */
@@ -372,6 +373,42 @@ int main(int argc, char **argv)
 	    "delete median %.0f ns, p99 %.0f ns; insert median %.0f ns, p99 %.0f ns (%zu routes)\n",
 	    lat_del[n_events * 5] * 1e9, lat_del[n_events * 10 * 99 / 100] * 1e9,
 	    lat_add[n_events * 5] * 1e9, lat_add[n_events * 10 * 99 / 100] * 1e9, n_events * 10);
+
+	/* an interface and a nexthop object that no route uses come and go
+	 * (a container's veth, FRR cleaning up): their cost must not grow
+	 * with the table */
+	{
+		const unsigned rounds = 200;
+		struct rtw_event e;
+		unsigned k;
+
+		t0 = bench_now();
+		for (k = 0; k < rounds; k++) {
+			memset(&e, 0, sizeof(e));
+			e.type = RTW_EV_LINK_UP;
+			e.u.link.ifindex = 100000 + (int)k;
+			snprintf(e.u.link.name, sizeof(e.u.link.name), "veth%u", k);
+			e.u.link.admin_up = e.u.link.carrier_up = true;
+			engine_sink(c, &e);
+			e.type = RTW_EV_LINK_GONE;
+			engine_sink(c, &e);
+		}
+		t1 = bench_now();
+		printf("link without routes, added and removed: %.1f us", (t1 - t0) * 1e6 / rounds);
+		t0 = bench_now();
+		for (k = 0; k < rounds; k++) {
+			memset(&e, 0, sizeof(e));
+			e.type = RTW_EV_NEXTHOP_ADD;
+			e.u.nhobj.id = 100000 + k;
+			e.u.nhobj.family = AF_INET;
+			e.u.nhobj.hop = hop4;
+			engine_sink(c, &e);
+			e.type = RTW_EV_NEXTHOP_DEL;
+			engine_sink(c, &e);
+		}
+		t1 = bench_now();
+		printf("; nexthop object without routes: %.1f us\n", (t1 - t0) * 1e6 / rounds);
+	}
 
 	/* watches: peers inside random table prefixes */
 	peers = malloc(n_watch * sizeof(*peers));
