@@ -19,6 +19,7 @@ enum rtw_event_type {
 	RTW_EV_DUMP_BEGIN,  /* a full snapshot follows */
 	RTW_EV_DUMP_END,    /* snapshot complete: what it did not mention is gone */
 	RTW_EV_OVERFLOW,    /* events were lost: the core must ask for a new dump */
+	RTW_EV_NETCONF,	    /* a per-family setting of one device, of all, or the default */
 };
 
 /* Event flags. */
@@ -54,6 +55,19 @@ struct rtw_nhobj {
 	const struct rtw_nhobj_member *group; /* owned by the backend, valid during the sink call */
 };
 
+/* Linux's net.ipv4/ipv6.conf.*.ignore_routes_with_linkdown (netconf): with
+ * it, lookups pass over a route whose hops on such devices lost their
+ * carrier. IPv4 counts "all" or the device's value, IPv6 the device's
+ * (writing "all" sets every device's); a device not told of yet has the
+ * default. */
+#define RTW_NETCONF_ALL	    (-1)
+#define RTW_NETCONF_DEFAULT (-2)
+struct rtw_netconf {
+	int family;  /* AF_INET or AF_INET6 */
+	int ifindex; /* a device, RTW_NETCONF_ALL or RTW_NETCONF_DEFAULT */
+	bool ignore_linkdown;
+};
+
 /* One normalized event. Only the member that matches type is set. Pointers
  * inside (route.nexthops, nhobj.group) belong to the backend and are valid
  * during the sink call only. For ROUTE_* the route's nhid, when non-zero,
@@ -66,6 +80,7 @@ struct rtw_event {
 		struct rtw_link link;
 		struct rtw_address addr;
 		struct rtw_nhobj nhobj;
+		struct rtw_netconf netconf;
 	} u;
 };
 

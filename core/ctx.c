@@ -484,6 +484,42 @@ static int snap_route(void *arg, uint32_t slot)
 	return replay_write_event(s->fd, &ev);
 }
 
+static int snap_netconf_one(int fd, int family, int ifindex, bool ignore)
+{
+	struct rtw_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_NETCONF;
+	ev.u.netconf.family = family;
+	ev.u.netconf.ifindex = ifindex;
+	ev.u.netconf.ignore_linkdown = ignore;
+	return replay_write_event(fd, &ev);
+}
+
+/* The devices' link-down settings of the families that follow them. */
+static int snap_netconf(const struct model *m, int fd)
+{
+	unsigned f;
+	size_t i;
+	int r;
+
+	for (f = 0; f < 2; f++) {
+		int family = f ? AF_INET6 : AF_INET;
+
+		if (!m->ld_follow[f])
+			continue;
+		if ((r = snap_netconf_one(fd, family, RTW_NETCONF_ALL, m->ld_all[f])) < 0 ||
+		    (r = snap_netconf_one(fd, family, RTW_NETCONF_DEFAULT, m->ld_dflt[f])) < 0)
+			return r;
+		for (i = 0; i < m->n_devconf; i++)
+			if (m->devconf[i].known[f] &&
+			    (r = snap_netconf_one(fd, family, m->devconf[i].ifindex,
+						  m->devconf[i].ignore[f])) < 0)
+				return r;
+	}
+	return 0;
+}
+
 /* Write the model as a dump block, so that a recording started at any time
  * replays to the same state. */
 static int record_snapshot(struct rtw_ctx *c, int fd)
@@ -505,6 +541,9 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 		if ((r = replay_write_event(fd, &ev)) < 0)
 			return r;
 	}
+	r = snap_netconf(&c->model, fd);
+	if (r < 0)
+		return r;
 	for (i = 0; i < c->model.n_addrs; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.type = RTW_EV_ADDR_ADD;

@@ -221,6 +221,11 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 		c->stats.overflows++;
 		c->need_resync = true;
 		return 0;
+	case RTW_EV_NETCONF:
+		/* a policy the application chose holds for every device */
+		if (c->linkdown_set)
+			return 0;
+		return model_netconf_set(&c->model, &ev->u.netconf);
 	}
 	return -EINVAL;
 }

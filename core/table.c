@@ -274,12 +274,51 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 			a->usable = true;
 }
 
+static struct devconf *devconf_find(const struct model *m, int ifindex)
+{
+	uint32_t p = ifindex > 0 ? ix_find(&m->devconf_ix, (uint32_t)ifindex) : SLOT_NONE;
+
+	return p == SLOT_NONE ? NULL : &m->devconf[p];
+}
+
+/* Whether device ifindex has lookups of family f (0 IPv4, 1 IPv6) pass
+ * over routes it lost the carrier of: IPv4 ORs "all" in (IN_DEV_ORCONF),
+ * IPv6 reads the device's own (ip6_ignore_linkdown). */
+static bool ld_ignores(const struct model *m, unsigned f, int ifindex)
+{
+	const struct devconf *d = devconf_find(m, ifindex);
+	bool dev = d && d->known[f] ? d->ignore[f] : m->ld_dflt[f];
+
+	return f == 0 ? m->ld_all[0] || dev : dev;
+}
+
+/* Whether lookups of family f pass over a route of a whose hops are all
+ * down: the kernel skips a hop that is down on a device that ignores such
+ * routes, and the route when it skips every hop. */
+static bool attr_passes(const struct model *m, const struct attr *a, unsigned f)
+{
+	const struct rtw_nexthop *h;
+	unsigned n, i;
+
+	if (!m->ld_follow[f])
+		return m->linkdown[f] == RTW_LINKDOWN_FALLBACK;
+	h = attr_hops(m, a, &n);
+	if (!n)
+		return m->linkdown[f] == RTW_LINKDOWN_FALLBACK;
+	for (i = 0; i < n; i++)
+		if (!ld_ignores(m, f, h[i].ifindex))
+			return false;
+	return true;
+}
+
 /* Recompute usable, and the answer lookups copy. A nexthop object's hops
  * move when it changes: the answer of a set that uses one holds none, and
  * lookups take them from the object. */
 static void attr_refresh(const struct model *m, struct attr *a)
 {
 	attr_refresh_usable(m, a);
+	a->pass[0] = !a->usable && attr_passes(m, a, 0);
+	a->pass[1] = !a->usable && attr_passes(m, a, 1);
 	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
 	memset(&a->pub, 0, sizeof(a->pub));
 	model_fill_attr(m, a, &a->pub);
@@ -777,10 +816,11 @@ static void slot_put(struct model *m, uint32_t s)
  * attributes: TOS routes match only lookups with that TOS
  * (fib_table_lookup), and a route whose links are all down is passed over
  * for the next one where the kernel does so (Linux with
- * ignore_routes_with_linkdown) instead of deciding and failing. */
-static bool route_counts(const struct model *m, const struct attr *a, int family)
+ * ignore_routes_with_linkdown: attr_passes()) instead of deciding and
+ * failing. */
+static bool route_counts(const struct attr *a, int family)
 {
-	return !a->tos && (a->usable || m->linkdown[family == AF_INET6] != RTW_LINKDOWN_FALLBACK);
+	return !a->tos && !a->pass[family == AF_INET6];
 }
 
 static uint32_t chain_best(const struct model *m, uint32_t head)
@@ -790,7 +830,7 @@ static uint32_t chain_best(const struct model *m, uint32_t head)
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct route_rec *r = &m->routes[s];
 
-		if (route_counts(m, m->attrs[r->attr], r->family))
+		if (route_counts(m->attrs[r->attr], r->family))
 			return s;
 	}
 	return SLOT_NONE;
@@ -1070,7 +1110,7 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct route_rec *x = &m->routes[s];
 
-		if (s != slot && route_counts(m, m->attrs[x->attr], x->family)) {
+		if (s != slot && route_counts(m->attrs[x->attr], x->family)) {
 			new_best = s;
 			break;
 		}
@@ -1402,7 +1442,7 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 	for (i = 0; i < m->n_attrs; i++) {
 		struct attr *a;
 		unsigned n;
-		bool touches, was;
+		bool touches, was, pass[2];
 
 		if (!attr_live(m, i))
 			continue;
@@ -1414,8 +1454,11 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 		if (!touches)
 			continue;
 		was = a->usable;
+		pass[0] = a->pass[0];
+		pass[1] = a->pass[1];
 		attr_refresh(m, a);
-		if (was != a->usable || replace_report) {
+		if (was != a->usable || pass[0] != a->pass[0] || pass[1] != a->pass[1] ||
+		    replace_report) {
 			changed[i] = 1;
 			any = true;
 		}
@@ -1557,6 +1600,17 @@ static int routes_drop_ifindex(struct model *m, int ifindex)
 	return err;
 }
 
+static void devconf_del(struct model *m, int ifindex)
+{
+	struct devconf *d = devconf_find(m, ifindex);
+
+	if (!d)
+		return;
+	*d = m->devconf[--m->n_devconf];
+	ix_moved(&m->devconf_ix, (uint32_t)ifindex, (uint32_t)d->ifindex,
+		 (uint32_t)(d - m->devconf));
+}
+
 int model_link_gone(struct model *m, int ifindex)
 {
 	struct link_rec *rec = link_find(m, ifindex), gone;
@@ -1566,6 +1620,9 @@ int model_link_gone(struct model *m, int ifindex)
 	e = routes_drop_ifindex(m, ifindex);
 	if (e < 0)
 		return e;
+	/* the setting goes with the device: a new one with its index is
+	 * told its own (before the device, as the kernel orders them) */
+	devconf_del(m, ifindex);
 	if (!rec)
 		return 0;
 	was_up = rec->link.admin_up && rec->link.carrier_up;
@@ -1586,6 +1643,89 @@ int model_link_gone(struct model *m, int ifindex)
 		ix_set(&m->link_ix, (uint32_t)ifindex, (uint32_t)m->n_links);
 		m->links[m->n_links++] = gone;
 		nhobjs_refresh_flags(m);
+		return e;
+	}
+	return 1;
+}
+
+/* ---- netconf (Linux) ---------------------------------------------------- */
+
+static struct devconf *devconf_get(struct model *m, int ifindex)
+{
+	struct devconf *d = devconf_find(m, ifindex);
+
+	if (d)
+		return d;
+	if (ix_reserve(m, &m->devconf_ix, m->n_devconf + 1) < 0)
+		return NULL;
+	if (m->n_devconf == m->cap_devconf) {
+		size_t cap = m->cap_devconf ? m->cap_devconf * 2 : 8;
+		struct devconf *v =
+		    mem_realloc(m->mem, m->devconf, m->cap_devconf * sizeof(*v), cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->devconf = v;
+		m->cap_devconf = cap;
+	}
+	d = &m->devconf[m->n_devconf];
+	memset(d, 0, sizeof(*d));
+	d->ifindex = ifindex;
+	ix_set(&m->devconf_ix, (uint32_t)ifindex, (uint32_t)m->n_devconf++);
+	return d;
+}
+
+int model_netconf_set(struct model *m, const struct rtw_netconf *nc)
+{
+	unsigned f = nc->family == AF_INET6;
+	bool v = nc->ignore_linkdown, first, old_all, old_dflt, old_known = false,
+	     old_ignore = false;
+	enum rtw_linkdown_policy old_ld;
+	struct devconf *d = NULL;
+	int e;
+
+	if ((nc->family != AF_INET && nc->family != AF_INET6) ||
+	    (nc->ifindex <= 0 && nc->ifindex != RTW_NETCONF_ALL &&
+	     nc->ifindex != RTW_NETCONF_DEFAULT))
+		return -EINVAL;
+	first = !m->ld_follow[f];
+	old_all = m->ld_all[f];
+	old_dflt = m->ld_dflt[f];
+	old_ld = m->linkdown[f];
+	if (nc->ifindex == RTW_NETCONF_ALL) {
+		if (!first && old_all == v)
+			return 0;
+		m->ld_all[f] = v;
+		/* what routes without a device to ask go by */
+		m->linkdown[f] = v ? RTW_LINKDOWN_FALLBACK : RTW_LINKDOWN_FAIL;
+	} else if (nc->ifindex == RTW_NETCONF_DEFAULT) {
+		if (!first && old_dflt == v)
+			return 0;
+		m->ld_dflt[f] = v;
+	} else {
+		d = devconf_get(m, nc->ifindex);
+		if (!d)
+			return -ENOMEM;
+		old_known = d->known[f];
+		old_ignore = d->ignore[f];
+		if (!first && old_known && old_ignore == v)
+			return 0;
+		d->known[f] = true;
+		d->ignore[f] = v;
+	}
+	m->ld_follow[f] = true;
+	/* the first setting, "all" and the default can change any route */
+	e = attrs_refresh(m, first || !d ? 0 : nc->ifindex, 0, false);
+	if (e < 0) {
+		m->ld_follow[f] = !first;
+		m->ld_all[f] = old_all;
+		m->ld_dflt[f] = old_dflt;
+		m->linkdown[f] = old_ld;
+		if (d) {
+			d->known[f] = old_known;
+			d->ignore[f] = old_ignore;
+		}
+		attrs_refresh(m, 0, 0, false);
 		return e;
 	}
 	return 1;
@@ -1980,7 +2120,7 @@ int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct 
 			     s != SLOT_NONE; s = m->routes[s].next) {
 				const struct attr *a = m->attrs[m->routes[s].attr];
 
-				if (!attr_hops_on(m, a, oif, &n) || !route_counts(m, a, AF_INET6))
+				if (!attr_hops_on(m, a, oif, &n) || !route_counts(a, AF_INET6))
 					continue;
 				ret->attr = m->routes[s].attr;
 				ret->table = p->table[i];
@@ -2222,6 +2362,8 @@ void model_fini(struct model *m)
 	mem_free(m->mem, m->addrs, m->cap_addrs * sizeof(*m->addrs));
 	mem_free(m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*m->nhobjs));
 	mem_free(m->mem, m->link_ix.v, m->link_ix.cap * sizeof(*m->link_ix.v));
+	mem_free(m->mem, m->devconf, m->cap_devconf * sizeof(*m->devconf));
+	mem_free(m->mem, m->devconf_ix.v, m->devconf_ix.cap * sizeof(*m->devconf_ix.v));
 	mem_free(m->mem, m->nhobj_ix.v, m->nhobj_ix.cap * sizeof(*m->nhobj_ix.v));
 	mem_free(m->mem, m->tables, n * sizeof(*m->tables));
 	mem_free(m->mem, m->lpm4, n * sizeof(*m->lpm4));

@@ -43,6 +43,7 @@ struct attr {
 	bool usable;	/* some next hop is on an up link (or none is needed) */
 	bool gateway;	/* some next hop has a gateway */
 	bool reject;	/* its nexthop object is a blackhole: it answers as one */
+	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
 	uint32_t nhid;	/* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
@@ -146,6 +147,18 @@ struct model {
 	size_t n_nhobjs, cap_nhobjs;
 	struct id_index nhobj_ix; /* id -> nhobjs[] */
 
+	/* Linux's ignore_routes_with_linkdown per device, once the backend
+	 * reports it for a family (ld_follow); until then linkdown[] holds for
+	 * every device. Kept apart from links: the kernel tells a new device's
+	 * setting before the device. */
+	bool ld_follow[2], ld_all[2], ld_dflt[2];
+	struct devconf {
+		int ifindex;
+		bool known[2], ignore[2];
+	} * devconf;
+	size_t n_devconf, cap_devconf;
+	struct id_index devconf_ix; /* ifindex -> devconf[] */
+
 	/* Lookup order and one LPM index per (table in that order, family). */
 	uint32_t *tables;
 	size_t n_tables;
@@ -201,6 +214,9 @@ int model_link_gone(struct model *m, int ifindex);
 int model_addr_add(struct model *m, const struct rtw_address *a);
 int model_addr_del(struct model *m, const struct rtw_address *a);
 int model_nhobj_add(struct model *m, const struct rtw_nhobj *o);
+/* A netconf setting (see struct rtw_netconf); from the first one of a
+ * family on, that family's lookups follow the devices' settings. */
+int model_netconf_set(struct model *m, const struct rtw_netconf *nc);
 int model_nhobj_del(struct model *m, uint32_t id);
 
 /* Resync: begin marks a new generation; sweep removes what was not seen

@@ -178,7 +178,7 @@ struct rtw_allocator {
 
 /* What a lookup does when the best route's next hops are all on down links. */
 enum rtw_linkdown_policy {
-	RTW_LINKDOWN_DEFAULT = 0, /* what the kernel does (Linux: read at rtw_start) */
+	RTW_LINKDOWN_DEFAULT = 0, /* what the kernel does (Linux: per device, followed) */
 	RTW_LINKDOWN_FALLBACK,	  /* skip the route (Linux with ignore_routes_with_linkdown) */
 	RTW_LINKDOWN_FAIL,	  /* the route decides, the lookup fails (FreeBSD, Linux) */
 };

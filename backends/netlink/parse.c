@@ -1,5 +1,5 @@
-/* backends/netlink/parse.c: turns rtnetlink link, address, route and nexthop
- * messages into normalized rtw_events. Pure: every length is checked against
+/* backends/netlink/parse.c: turns rtnetlink link, address, route, nexthop
+ * and netconf messages into normalized rtw_events. Pure: every length is checked against
  * the bytes given, nothing is read past them, nothing is allocated.
  *
  * What the kernel does and does not tell (checked on Linux 6.18 in a private
@@ -45,6 +45,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netconf.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
@@ -531,6 +532,63 @@ bool nl_msg_ok(const void *msg, size_t avail)
 	return avail >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= avail;
 }
 
+/* A device's (or all devices', or the default) ignore_routes_with_linkdown.
+ * A notification names only the setting that changed: one of another
+ * setting gives no event. Writing IPv4's default also changes every device
+ * whose own value was never written (and that never had an IPv4 address:
+ * adding one marks all its settings written), and tells only of the default
+ * (checked in a namespace): that takes a resync, whose netconf dump gives
+ * each device's value. RTM_DELNETCONF comes with the device's removal, which the
+ * link's own message reports. */
+static int parse_netconf(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink *sink, void *arg)
+{
+	const struct netconfmsg *ncm = mnl_nlmsg_get_payload(nlh);
+	const size_t hdr = NLMSG_ALIGN(sizeof(*ncm));
+	struct rtw_event ev;
+	struct attr_table t;
+	int32_t ifindex;
+	int err;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ncm))
+		return -EBADMSG;
+	if ((ncm->ncm_family != AF_INET && ncm->ncm_family != AF_INET6) ||
+	    nlh->nlmsg_type != RTM_NEWNETCONF) {
+		p->skipped++;
+		return 0;
+	}
+	if (mnl_nlmsg_get_payload_len(nlh) < hdr)
+		return -EBADMSG;
+	err = collect(&t, (const char *)ncm + hdr, mnl_nlmsg_get_payload_len(nlh) - hdr);
+	if (err < 0)
+		return err;
+	if (!t.tb[NETCONFA_IFINDEX] || !t.tb[NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN]) {
+		p->skipped++;
+		return 0;
+	}
+	if (mnl_attr_validate(t.tb[NETCONFA_IFINDEX], MNL_TYPE_U32) < 0 ||
+	    mnl_attr_validate(t.tb[NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN], MNL_TYPE_U32) < 0)
+		return -EBADMSG;
+	ifindex = (int32_t)mnl_attr_get_u32(t.tb[NETCONFA_IFINDEX]);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_NETCONF;
+	ev.u.netconf.family = ncm->ncm_family;
+	if (ifindex == NETCONFA_IFINDEX_ALL)
+		ev.u.netconf.ifindex = RTW_NETCONF_ALL;
+	else if (ifindex == NETCONFA_IFINDEX_DEFAULT)
+		ev.u.netconf.ifindex = RTW_NETCONF_DEFAULT;
+	else if (ifindex > 0)
+		ev.u.netconf.ifindex = ifindex;
+	else
+		return -EBADMSG;
+	ev.u.netconf.ignore_linkdown =
+	    mnl_attr_get_u32(t.tb[NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN]) != 0;
+	if (p->notification && ev.u.netconf.family == AF_INET &&
+	    ev.u.netconf.ifindex == RTW_NETCONF_DEFAULT)
+		p->need_resync = true;
+	err = sink(arg, &ev);
+	return err < 0 ? err : 1;
+}
+
 int nl_parse_msg(struct nl_parser *p, const void *msg, size_t avail, rtw_sink *sink, void *arg)
 {
 	const struct nlmsghdr *nlh = msg;
@@ -550,6 +608,9 @@ int nl_parse_msg(struct nl_parser *p, const void *msg, size_t avail, rtw_sink *s
 	case RTM_NEWNEXTHOP:
 	case RTM_DELNEXTHOP:
 		return parse_nexthop(p, nlh, sink, arg);
+	case RTM_NEWNETCONF:
+	case RTM_DELNETCONF:
+		return parse_netconf(p, nlh, sink, arg);
 	default:
 		return 0;
 	}

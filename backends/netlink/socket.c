@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/netconf.h>
 #include <linux/netlink.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
@@ -135,9 +136,10 @@ static void set_rcvbuf(struct mnl_socket *nl, unsigned size)
 
 static int subscribe(struct mnl_socket *nl)
 {
-	static const unsigned groups[] = { RTNLGRP_LINK,	RTNLGRP_IPV4_IFADDR,
-					   RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
-					   RTNLGRP_IPV6_ROUTE,	RTNLGRP_NEXTHOP };
+	static const unsigned groups[] = { RTNLGRP_LINK,	 RTNLGRP_IPV4_IFADDR,
+					   RTNLGRP_IPV6_IFADDR,	 RTNLGRP_IPV4_ROUTE,
+					   RTNLGRP_IPV6_ROUTE,	 RTNLGRP_NEXTHOP,
+					   RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF };
 	size_t i;
 
 	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
@@ -433,6 +435,9 @@ static int send_dump_request(struct rtw_backend *b, uint16_t type, uint8_t famil
 	case RTM_GETNEXTHOP:
 		mnl_nlmsg_put_extra_header(nlh, sizeof(struct nhmsg));
 		break;
+	case RTM_GETNETCONF:
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct netconfmsg));
+		break;
 	default:
 		mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg));
 		break;
@@ -564,12 +569,14 @@ static void dump_backoff(int tries)
 static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	/* Links and addresses first, so routes and nexthops name known links;
-	 * nexthop objects before the routes that use them. */
+	 * nexthop objects before the routes that use them; the devices'
+	 * settings (netconf) before the routes their lookups depend on. */
 	static const struct {
 		uint16_t type;
 		uint8_t family;
 	} steps[] = {
 		{ RTM_GETLINK, AF_UNSPEC },    { RTM_GETADDR, AF_UNSPEC },
+		{ RTM_GETNETCONF, AF_INET },   { RTM_GETNETCONF, AF_INET6 },
 		{ RTM_GETNEXTHOP, AF_UNSPEC }, { RTM_GETROUTE, AF_INET },
 		{ RTM_GETROUTE, AF_INET6 },
 	};
@@ -605,8 +612,10 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		} while (err == -EAGAIN && ++tries < DUMP_RETRIES);
 		if (err == -EAGAIN)
 			err = -EBUSY;
-		/* no nexthop objects in this kernel: nothing to dump */
-		if (err < 0 && steps[i].type == RTM_GETNEXTHOP &&
+		/* no nexthop objects (or netconf dumps) in this kernel:
+		 * nothing to dump; lookups keep the settings read at open */
+		if (err < 0 &&
+		    (steps[i].type == RTM_GETNEXTHOP || steps[i].type == RTM_GETNETCONF) &&
 		    (err == -EINVAL || err == -EOPNOTSUPP))
 			err = 0;
 		if (err < 0) {

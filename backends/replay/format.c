@@ -16,7 +16,7 @@
 
 #include "addr.h"
 
-enum word_class { CLASS_ROUTE, CLASS_LINK, CLASS_ADDR, CLASS_NHOBJ, CLASS_BARE };
+enum word_class { CLASS_ROUTE, CLASS_LINK, CLASS_ADDR, CLASS_NHOBJ, CLASS_BARE, CLASS_NETCONF };
 
 struct word {
 	const char *name;
@@ -38,9 +38,10 @@ static const struct word words[] = {
 	{ "dump-begin", RTW_EV_DUMP_BEGIN, CLASS_BARE },
 	{ "dump-end", RTW_EV_DUMP_END, CLASS_BARE },
 	{ "overflow", RTW_EV_OVERFLOW, CLASS_BARE },
+	{ "netconf", RTW_EV_NETCONF, CLASS_NETCONF },
 };
 #define N_WORDS (sizeof(words) / sizeof(words[0]))
-_Static_assert(N_WORDS == RTW_EV_OVERFLOW + 1, "an event type without a word");
+_Static_assert(N_WORDS == RTW_EV_NETCONF + 1, "an event type without a word");
 
 struct flag_name {
 	unsigned bit;
@@ -283,6 +284,12 @@ static int validate(const struct rtw_event *ev)
 	}
 	case CLASS_BARE:
 		return 0;
+	case CLASS_NETCONF:
+		if ((ev->u.netconf.family != AF_INET && ev->u.netconf.family != AF_INET6) ||
+		    (ev->u.netconf.ifindex <= 0 && ev->u.netconf.ifindex != RTW_NETCONF_ALL &&
+		     ev->u.netconf.ifindex != RTW_NETCONF_DEFAULT))
+			return -EINVAL;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -362,6 +369,16 @@ static void emit(struct out *o, const struct rtw_event *ev)
 		break;
 	}
 	case CLASS_BARE:
+		break;
+	case CLASS_NETCONF:
+		out_fmt(o, " family=%s ifindex=", family_name(ev->u.netconf.family));
+		if (ev->u.netconf.ifindex == RTW_NETCONF_ALL)
+			out_str(o, "all");
+		else if (ev->u.netconf.ifindex == RTW_NETCONF_DEFAULT)
+			out_str(o, "default");
+		else
+			out_fmt(o, "%d", ev->u.netconf.ifindex);
+		out_fmt(o, " ignore-linkdown=%s", ev->u.netconf.ignore_linkdown ? "yes" : "no");
 		break;
 	}
 	if (ev->flags) {
@@ -731,18 +748,34 @@ enum key {
 	K_BLACKHOLE,
 	K_HOP,
 	K_MEMBER,
+	K_IGNORE_LINKDOWN,
 	K_COUNT,
 };
 
 static const char *const key_names[K_COUNT] = {
-	[K_EVFLAGS] = "evflags", [K_FAMILY] = "family",	      [K_TABLE] = "table",
-	[K_DST] = "dst",	 [K_TYPE] = "type",	      [K_METRIC] = "metric",
-	[K_TOS] = "tos",	 [K_PROTO] = "proto",	      [K_SCOPE] = "scope",
-	[K_PREFSRC] = "prefsrc", [K_NHID] = "nhid",	      [K_FLAGS] = "flags",
-	[K_NH] = "nh",		 [K_IFINDEX] = "ifindex",     [K_NAME] = "name",
-	[K_ADMIN] = "admin",	 [K_CARRIER] = "carrier",     [K_ADDR] = "addr",
-	[K_ID] = "id",		 [K_BLACKHOLE] = "blackhole", [K_HOP] = "hop",
+	[K_EVFLAGS] = "evflags",
+	[K_FAMILY] = "family",
+	[K_TABLE] = "table",
+	[K_DST] = "dst",
+	[K_TYPE] = "type",
+	[K_METRIC] = "metric",
+	[K_TOS] = "tos",
+	[K_PROTO] = "proto",
+	[K_SCOPE] = "scope",
+	[K_PREFSRC] = "prefsrc",
+	[K_NHID] = "nhid",
+	[K_FLAGS] = "flags",
+	[K_NH] = "nh",
+	[K_IFINDEX] = "ifindex",
+	[K_NAME] = "name",
+	[K_ADMIN] = "admin",
+	[K_CARRIER] = "carrier",
+	[K_ADDR] = "addr",
+	[K_ID] = "id",
+	[K_BLACKHOLE] = "blackhole",
+	[K_HOP] = "hop",
 	[K_MEMBER] = "member",
+	[K_IGNORE_LINKDOWN] = "ignore-linkdown",
 };
 
 #define BIT(k) (1u << (k))
@@ -758,6 +791,7 @@ static const unsigned class_keys[] = {
 	[CLASS_NHOBJ] = BIT(K_EVFLAGS) | BIT(K_ID) | BIT(K_FAMILY) | BIT(K_BLACKHOLE) | BIT(K_HOP) |
 			BIT(K_MEMBER),
 	[CLASS_BARE] = BIT(K_EVFLAGS),
+	[CLASS_NETCONF] = BIT(K_EVFLAGS) | BIT(K_FAMILY) | BIT(K_IFINDEX) | BIT(K_IGNORE_LINKDOWN),
 };
 static const unsigned class_required[] = {
 	[CLASS_ROUTE] = BIT(K_DST),
@@ -765,6 +799,7 @@ static const unsigned class_required[] = {
 	[CLASS_ADDR] = BIT(K_IFINDEX) | BIT(K_ADDR),
 	[CLASS_NHOBJ] = BIT(K_ID),
 	[CLASS_BARE] = 0,
+	[CLASS_NETCONF] = BIT(K_FAMILY) | BIT(K_IFINDEX) | BIT(K_IGNORE_LINKDOWN),
 };
 static const unsigned repeatable = BIT(K_NH) | BIT(K_MEMBER);
 
@@ -830,6 +865,16 @@ static const char *apply_key(enum key k, struct tok v, enum word_class class, st
 		r->n_nexthops++;
 		return NULL;
 	case K_IFINDEX:
+		if (class == CLASS_NETCONF) {
+			if (tok_is(v, "all"))
+				ev->u.netconf.ifindex = RTW_NETCONF_ALL;
+			else if (tok_is(v, "default"))
+				ev->u.netconf.ifindex = RTW_NETCONF_DEFAULT;
+			else if (!parse_ifindex(v, &ev->u.netconf.ifindex) ||
+				 !ev->u.netconf.ifindex)
+				return "bad value for ifindex";
+			return NULL;
+		}
 		if (class == CLASS_ADDR)
 			return parse_ifindex(v, &ev->u.addr.ifindex) ? NULL
 								     : "bad value for ifindex";
@@ -846,6 +891,14 @@ static const char *apply_key(enum key k, struct tok v, enum word_class class, st
 		return parse_host_prefix(v, &ev->u.addr.prefix) ? NULL : "bad value for addr";
 	case K_ID:
 		return parse_u32(v, &ev->u.nhobj.id) ? NULL : "bad value for id";
+	case K_IGNORE_LINKDOWN:
+		if (tok_is(v, "yes"))
+			ev->u.netconf.ignore_linkdown = true;
+		else if (tok_is(v, "no"))
+			ev->u.netconf.ignore_linkdown = false;
+		else
+			return "bad value for ignore-linkdown";
+		return NULL;
 	case K_BLACKHOLE:
 		if (tok_is(v, "yes"))
 			b = true;
@@ -1015,6 +1068,10 @@ int replay_parse_line(const char *line, size_t len, struct replay_line *ret)
 	} else if (w->class == CLASS_NHOBJ) {
 		ev->u.nhobj.family = family >= 0 ? family : AF_UNSPEC;
 		ev->u.nhobj.group = ev->u.nhobj.n_group ? ret->members : NULL;
+	} else if (w->class == CLASS_NETCONF) {
+		if (family != AF_INET && family != AF_INET6)
+			return fail(ret, -EINVAL, "netconf needs family inet or inet6");
+		ev->u.netconf.family = family;
 	}
 	ret->kind = REPLAY_EVENT;
 	return 1;

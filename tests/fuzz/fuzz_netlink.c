@@ -76,6 +76,12 @@ static int check_sink(void *arg, const struct rtw_event *ev)
 		if (ev->u.nhobj.id == 0)
 			abort();
 		break;
+	case RTW_EV_NETCONF:
+		if ((ev->u.netconf.family != AF_INET && ev->u.netconf.family != AF_INET6) ||
+		    (ev->u.netconf.ifindex <= 0 && ev->u.netconf.ifindex != RTW_NETCONF_ALL &&
+		     ev->u.netconf.ifindex != RTW_NETCONF_DEFAULT))
+			abort();
+		break;
 	default:
 		/* the parser reports dumps and overflows through its caller */
 		abort();

@@ -11,12 +11,13 @@ if [ "${RTW_IN_NETNS:-}" != 1 ]; then
 	RTW_IN_NETNS=1 exec unshare -n -- "$0" "$cap" "$out"
 fi
 
-# Record the notifications caused by the commands in $2 into $1.nl.
+# Record the notifications caused by the commands in $2 into $1.nl
+# (MODE=monitor-netconf: the devices' settings only).
 record() {
 	name=$1
 	shift
 	rm -f "$out/.ready"
-	"$cap" monitor "$out/$name.nl" >"$out/.ready" &
+	"$cap" "${MODE:-monitor}" "$out/$name.nl" >"$out/.ready" &
 	pid=$!
 	while [ ! -s "$out/.ready" ]; do sleep 0.05; done
 	sh -eu -c "$*"
@@ -88,4 +89,8 @@ ip route add 10.50.0.0/24 via 10.1.0.2 dev v0
 record v4-dup "ip route append 10.50.0.0/24 via 10.1.0.3 dev v0; ip route prepend 10.50.0.0/24 via 10.1.0.4 dev v0"
 "$cap" dump "$out/dump-dup.nl"
 record v4-dup-del "ip route del 10.50.0.0/24 via 10.1.0.3 dev v0"
+
+# ignore_routes_with_linkdown: a device's (v0), IPv4's all and default, and
+# IPv6's all, which the kernel copies into every device (lo, v0, v1 are left).
+MODE=monitor-netconf record netconf "sysctl -qw net.ipv4.conf.v0.ignore_routes_with_linkdown=1; sysctl -qw net.ipv4.conf.all.ignore_routes_with_linkdown=1; sysctl -qw net.ipv4.conf.default.ignore_routes_with_linkdown=1; sysctl -qw net.ipv6.conf.all.ignore_routes_with_linkdown=1"
 ls -l "$out"

@@ -17,7 +17,8 @@ Modes:
   foreign  a netlink message unicast to the backend's port from another
            process is ignored and counted.
   linkdown a link loses its carrier under each setting of the two
-           ignore_routes_with_linkdown sysctls: rtw_lookup agrees with
+           ignore_routes_with_linkdown sysctls, and under changes of a
+           device's, all and default: rtw_lookup agrees with
            `ip route get`.
 RTW_SEED=N repeats a run of the model test."""
 import argparse
@@ -497,6 +498,28 @@ def test_foreign(harness):
     h.close()
 
 
+def linkdown_disagreements(h, addrs, down):
+    """Where the model's lookup differs from ip route get: the same gateway,
+    and unroutable (-EHOSTUNREACH) exactly when the kernel answers with a
+    device in down (which lost its carrier)."""
+    bad = []
+    for a in addrs:
+        k = ip("-j", "route", "get", a, check=False)
+        m = json.loads(h.cmd("lookup " + a))
+        if k.returncode != 0:
+            bad.append("%s: kernel %r" % (a, k.stderr.strip()))
+            continue
+        kr = json.loads(k.stdout)[0]
+        kgw = kr.get("gateway")
+        route = m["route"] or {}
+        gws = [hh["gw"] for hh in route.get("nexthops", [])]
+        want = -113 if kr.get("dev") in down else 0
+        if m["rc"] != want or kgw not in gws:
+            bad.append("%s: kernel via %s dev %s, model rc %d route %r" %
+                       (a, kgw, kr.get("dev"), m["rc"], route))
+    return bad
+
+
 def test_linkdown(harness):
     """A link loses its carrier and its routes stay, flagged linkdown. With
     net.ipv{4,6}.conf.all.ignore_routes_with_linkdown at 0 (the default) the
@@ -519,25 +542,54 @@ def test_linkdown(harness):
         h = Harness(harness)
         ip("link", "set", "v1", "down")  # v0 loses its carrier
         h.sync()
-        bad = []
-        for a in addrs:
-            k = ip("-j", "route", "get", a, check=False)
-            m = json.loads(h.cmd("lookup " + a))
-            if k.returncode != 0:
-                bad.append("%s: kernel %r" % (a, k.stderr.strip()))
-                continue
-            kr = json.loads(k.stdout)[0]
-            kgw = kr.get("gateway")
-            route = m["route"] or {}
-            gws = [hh["gw"] for hh in route.get("nexthops", [])]
-            want = -113 if kr.get("dev") == "v0" else 0
-            if m["rc"] != want or kgw not in gws:
-                bad.append("%s: kernel via %s dev %s, model rc %d route %r" %
-                           (a, kgw, kr.get("dev"), m["rc"], route))
+        bad = linkdown_disagreements(h, addrs, ("v0",))
         tap(not bad, "carrier lost, ignore_routes_with_linkdown ipv4=%d ipv6=%d: lookups "
             "agree with ip route get" % (v4, v6), "\n".join(bad))
         ip("link", "set", "v1", "up")
         h.close()
+    # The settings change while the model runs: a device's own, "all" (IPv4
+    # ORs it in, IPv6 copies it into every device) and IPv4's default,
+    # which the kernel copies silently into the devices never set by hand
+    # (v4 here, which has no IPv4 address). Each change is a netconf notification the model follows.
+    sysctl("net.ipv4.conf.all.ignore_routes_with_linkdown", 0)
+    sysctl("net.ipv6.conf.all.ignore_routes_with_linkdown", 0)
+    ip("link", "add", "name", "v4", "type", "veth", "peer", "name", "v5")
+    for l in ("v4", "v5"):
+        ip("link", "set", l, "up")
+    # no address on v4: adding one marks all of a device's IPv4 settings as
+    # set by hand (ipv4_devconf_setall), and it would not follow the default
+    ip("route", "add", "10.60.0.0/16", "dev", "v4")
+    ip("route", "add", "10.0.0.0/8", "via", "10.2.0.3", "dev", "v2")
+    addrs2 = addrs + ["10.60.1.1"]
+    h = Harness(harness)
+    ip("link", "set", "v1", "down")
+    ip("link", "set", "v5", "down")  # v0 and v4 lose their carrier
+    h.sync()
+    steps = [
+        ("ipv4 v0 set", "net.ipv4.conf.v0.ignore_routes_with_linkdown", 1),
+        ("ipv4 v0 unset, all set", "net.ipv4.conf.v0.ignore_routes_with_linkdown", 0),
+        (None, "net.ipv4.conf.all.ignore_routes_with_linkdown", 1),
+        ("ipv4 all unset", "net.ipv4.conf.all.ignore_routes_with_linkdown", 0),
+        ("ipv6 v0 set", "net.ipv6.conf.v0.ignore_routes_with_linkdown", 1),
+        ("ipv6 all unset (every device follows)", "net.ipv6.conf.all.ignore_routes_with_linkdown",
+         0),
+        ("ipv6 all set", "net.ipv6.conf.all.ignore_routes_with_linkdown", 1),
+        ("ipv4 default set (v4 follows silently)",
+         "net.ipv4.conf.default.ignore_routes_with_linkdown", 1),
+    ]
+    for label, name, value in steps:
+        sysctl(name, value)
+        if label is None:
+            continue
+        h.sync()
+        bad = linkdown_disagreements(h, addrs2, ("v0", "v4"))
+        tap(not bad, "carrier lost, then %s: lookups agree with ip route get" % label,
+            "\n".join(bad))
+    ip("link", "set", "v1", "up")
+    ip("link", "set", "v5", "up")
+    ip("link", "del", "v4")
+    ip("route", "del", "10.0.0.0/8")
+    h.close()
     # A link-local peer with a scope id: each veth has its own fe80::/64
     for dev in ("v0", "v2"):
         ip("-6", "route", "replace", "fe80::/64", "dev", dev, "metric", "256")

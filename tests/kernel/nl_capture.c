@@ -75,18 +75,23 @@ static int do_dump(FILE *f)
 	return 0;
 }
 
-static int do_monitor(FILE *f)
+/* netconf: only the devices' settings, so that the other recordings keep
+ * the bytes their tests were written against. */
+static int do_monitor(FILE *f, bool netconf)
 {
 	static const int groups[] = { RTNLGRP_LINK,	  RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
 				      RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,  RTNLGRP_NEXTHOP };
+	static const int nc_groups[] = { RTNLGRP_IPV4_NETCONF, RTNLGRP_IPV6_NETCONF };
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK);
+	const int *gs = netconf ? nc_groups : groups;
+	size_t n_gs = netconf ? 2 : sizeof(groups) / sizeof(groups[0]);
 	char buf[1 << 16];
 	size_t i;
 
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return -1;
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		int g = groups[i];
+	for (i = 0; i < n_gs; i++) {
+		int g = gs[i];
 
 		if (mnl_socket_setsockopt(nl, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0)
 			return -1;
@@ -119,8 +124,9 @@ int main(int argc, char **argv)
 	FILE *f;
 	int r;
 
-	if (argc != 3 || (strcmp(argv[1], "dump") && strcmp(argv[1], "monitor"))) {
-		fprintf(stderr, "usage: %s dump|monitor FILE\n", argv[0]);
+	if (argc != 3 || (strcmp(argv[1], "dump") && strcmp(argv[1], "monitor") &&
+			  strcmp(argv[1], "monitor-netconf"))) {
+		fprintf(stderr, "usage: %s dump|monitor|monitor-netconf FILE\n", argv[0]);
 		return 2;
 	}
 	signal(SIGTERM, on_term);
@@ -130,7 +136,8 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 1;
 	}
-	r = strcmp(argv[1], "dump") == 0 ? do_dump(f) : do_monitor(f);
+	r = strcmp(argv[1], "dump") == 0 ? do_dump(f)
+					 : do_monitor(f, strcmp(argv[1], "monitor-netconf") == 0);
 	if (r < 0)
 		perror(argv[1]);
 	if (fclose(f) != 0)

@@ -237,6 +237,11 @@ static void apply_to_state(struct state *s, const struct evq_item *ev)
 			       (it->ev.type == RTW_EV_ROUTE_ADD &&
 				it->ev.u.route.nhid == ev->ev.u.nhobj.id);
 			break;
+		case RTW_EV_NETCONF:
+			drop = it->ev.type == RTW_EV_NETCONF &&
+			       it->ev.u.netconf.family == ev->ev.u.netconf.family &&
+			       it->ev.u.netconf.ifindex == ev->ev.u.netconf.ifindex;
+			break;
 		default:
 			break;
 		}
@@ -246,7 +251,7 @@ static void apply_to_state(struct state *s, const struct evq_item *ev)
 	s->n = k;
 	if (ev->ev.type == RTW_EV_ROUTE_ADD || ev->ev.type == RTW_EV_LINK_UP ||
 	    ev->ev.type == RTW_EV_LINK_DOWN || ev->ev.type == RTW_EV_ADDR_ADD ||
-	    ev->ev.type == RTW_EV_NEXTHOP_ADD) {
+	    ev->ev.type == RTW_EV_NEXTHOP_ADD || ev->ev.type == RTW_EV_NETCONF) {
 		/* links and objects go before the routes that use them */
 		memmove(&s->items[1], &s->items[0], s->n * sizeof(s->items[0]));
 		s->items[0] = *ev;
@@ -577,6 +582,17 @@ static void dispatch_each_event(void **state)
 	it.ev.type = RTW_EV_NEXTHOP_DEL;
 	it.ev.u.nhobj.id = 7;
 	cases[n_cases].name = "nexthop del";
+	cases[n_cases++].ev = it;
+	memset(&it, 0, sizeof(it));
+	it.ev.type = RTW_EV_NETCONF;
+	it.ev.u.netconf.family = AF_INET;
+	it.ev.u.netconf.ifindex = 2;
+	it.ev.u.netconf.ignore_linkdown = true;
+	cases[n_cases].name = "netconf (a device)";
+	cases[n_cases++].ev = it;
+	it.ev.u.netconf.family = AF_INET6;
+	it.ev.u.netconf.ifindex = RTW_NETCONF_ALL;
+	cases[n_cases].name = "netconf (all)";
 	cases[n_cases++].ev = it;
 	cases[n_cases].name = "overflow (a route added meanwhile)";
 	cases[n_cases].overflow = true;

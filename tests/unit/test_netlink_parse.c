@@ -13,6 +13,7 @@
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netconf.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
@@ -637,6 +638,132 @@ static void skipped_routes(void **state)
 	assert_int_equal(l.n, 2);
 }
 
+static struct nlmsghdr *netconf_msg(void *buf, uint16_t type, uint8_t family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct netconfmsg *ncm;
+
+	nlh->nlmsg_type = type;
+	ncm = mnl_nlmsg_put_extra_header(nlh, NLMSG_ALIGN(sizeof(*ncm)));
+	ncm->ncm_family = family;
+	return nlh;
+}
+
+/* What the kernel sent for sysctl writes (capture-fixtures.sh): v0's own
+ * IPv4 setting, IPv4's all and default (a resync: devices follow the
+ * default silently), then IPv6's all, which comes as each device's setting
+ * (lo, v0, v1) and all's. */
+static void captured_netconf(void **state)
+{
+	static struct log l;
+	struct nl_parser p = parser(true);
+	unsigned i, v6_devices = 0, v6_all = 0;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(parse_file("netconf", &p, &l), 7);
+	for (i = 0; i < l.n; i++) {
+		assert_int_equal(l.e[i].ev.type, RTW_EV_NETCONF);
+		assert_true(l.e[i].ev.u.netconf.ignore_linkdown);
+	}
+	assert_int_equal(l.e[0].ev.u.netconf.family, AF_INET);
+	assert_int_equal(l.e[0].ev.u.netconf.ifindex, 3); /* v0: its peer got 2 */
+	assert_int_equal(l.e[1].ev.u.netconf.family, AF_INET);
+	assert_int_equal(l.e[1].ev.u.netconf.ifindex, RTW_NETCONF_ALL);
+	assert_int_equal(l.e[2].ev.u.netconf.family, AF_INET);
+	assert_int_equal(l.e[2].ev.u.netconf.ifindex, RTW_NETCONF_DEFAULT);
+	for (i = 3; i < l.n; i++) {
+		assert_int_equal(l.e[i].ev.u.netconf.family, AF_INET6);
+		if (l.e[i].ev.u.netconf.ifindex == RTW_NETCONF_ALL)
+			v6_all++;
+		else if (l.e[i].ev.u.netconf.ifindex >= 1 && l.e[i].ev.u.netconf.ifindex <= 3)
+			v6_devices |= 1u << l.e[i].ev.u.netconf.ifindex;
+	}
+	assert_int_equal(v6_all, 1);
+	assert_int_equal(v6_devices, 0xe);
+	assert_true(p.need_resync);
+}
+
+/* ignore_routes_with_linkdown of a device, of all and the default, as the
+ * kernel notifies and dumps it (NETCONFA_ALL messages carry every setting,
+ * a change only the one that changed). */
+static void netconf_settings(void **state)
+{
+	static uint8_t buf[256];
+	static struct log l;
+	struct nlmsghdr *nlh;
+	struct nl_parser p;
+	const struct rtw_netconf *nc;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_INET);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, 3);
+	mnl_attr_put_u32(nlh, NETCONFA_FORWARDING, 1);
+	mnl_attr_put_u32(nlh, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 1);
+	assert_int_equal(parse_one(nlh, &l), 1);
+	nc = &l.e[0].ev.u.netconf;
+	assert_int_equal(l.e[0].ev.type, RTW_EV_NETCONF);
+	assert_int_equal(nc->family, AF_INET);
+	assert_int_equal(nc->ifindex, 3);
+	assert_true(nc->ignore_linkdown);
+
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_INET6);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, (uint32_t)NETCONFA_IFINDEX_ALL);
+	mnl_attr_put_u32(nlh, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 0);
+	assert_int_equal(parse_one(nlh, &l), 1);
+	nc = &l.e[1].ev.u.netconf;
+	assert_int_equal(nc->family, AF_INET6);
+	assert_int_equal(nc->ifindex, RTW_NETCONF_ALL);
+	assert_false(nc->ignore_linkdown);
+
+	/* IPv4's default is copied into devices without a word: a
+	 * notification of it asks for a resync, a dump reply does not */
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_INET);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, (uint32_t)NETCONFA_IFINDEX_DEFAULT);
+	mnl_attr_put_u32(nlh, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 1);
+	p = parser(true);
+	assert_int_equal(nl_parse_msg(&p, nlh, nlh->nlmsg_len, collect, &l), 1);
+	assert_int_equal(l.e[2].ev.u.netconf.ifindex, RTW_NETCONF_DEFAULT);
+	assert_true(p.need_resync);
+	p = parser(false);
+	assert_int_equal(nl_parse_msg(&p, nlh, nlh->nlmsg_len, collect, &l), 1);
+	assert_false(p.need_resync);
+	((struct netconfmsg *)mnl_nlmsg_get_payload(nlh))->ncm_family = AF_INET6;
+	p = parser(true);
+	assert_int_equal(nl_parse_msg(&p, nlh, nlh->nlmsg_len, collect, &l), 1);
+	assert_false(p.need_resync);
+	assert_int_equal(l.n, 5);
+
+	/* another setting changed; MPLS; a device going: no event */
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_INET);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, 3);
+	mnl_attr_put_u32(nlh, NETCONFA_FORWARDING, 1);
+	assert_int_equal(parse_one(nlh, &l), 0);
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_MPLS);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, 3);
+	mnl_attr_put_u32(nlh, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 1);
+	assert_int_equal(parse_one(nlh, &l), 0);
+	nlh = netconf_msg(buf, RTM_DELNETCONF, AF_INET);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, 3);
+	assert_int_equal(parse_one(nlh, &l), 0);
+	assert_int_equal(l.n, 5);
+
+	/* malformed: device 0, a short value, a short header */
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_INET);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, 0);
+	mnl_attr_put_u32(nlh, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 1);
+	assert_int_equal(parse_one(nlh, &l), -EBADMSG);
+	nlh = netconf_msg(buf, RTM_NEWNETCONF, AF_INET);
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, 3);
+	mnl_attr_put_u16(nlh, NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, 1);
+	assert_int_equal(parse_one(nlh, &l), -EBADMSG);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNETCONF;
+	assert_int_equal(parse_one(nlh, &l), -EBADMSG);
+	assert_int_equal(l.n, 5);
+}
+
 static void malformed_routes(void **state)
 {
 	static uint8_t buf[512];
@@ -906,6 +1033,8 @@ int main(void)
 		cmocka_unit_test(corrupted_bytes_never_crash),
 		cmocka_unit_test(small_scratch_and_sink_errors),
 		cmocka_unit_test(errors_in_the_stream),
+		cmocka_unit_test(netconf_settings),
+		cmocka_unit_test(captured_netconf),
 	};
 
 	test_output_tap();

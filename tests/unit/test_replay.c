@@ -99,6 +99,11 @@ static void assert_event_equal(const struct rtw_event *a, const struct rtw_event
 			assert_int_equal(a->u.nhobj.group[i].weight, b->u.nhobj.group[i].weight);
 		}
 		break;
+	case RTW_EV_NETCONF:
+		assert_int_equal(a->u.netconf.family, b->u.netconf.family);
+		assert_int_equal(a->u.netconf.ifindex, b->u.netconf.ifindex);
+		assert_int_equal(a->u.netconf.ignore_linkdown, b->u.netconf.ignore_linkdown);
+		break;
 	default:
 		break;
 	}
@@ -312,6 +317,21 @@ static void roundtrip_addresses_nexthops_and_bare(void **state)
 		ev.flags = UINT_MAX;
 		roundtrip(&ev);
 	}
+
+	/* netconf: a device, all and the default, both families and values */
+	{
+		static const int ifindexes[] = { 1, INT_MAX, RTW_NETCONF_ALL, RTW_NETCONF_DEFAULT };
+		unsigned k;
+
+		for (k = 0; k < 8; k++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.type = RTW_EV_NETCONF;
+			ev.u.netconf.family = k & 1 ? AF_INET6 : AF_INET;
+			ev.u.netconf.ifindex = ifindexes[k / 2];
+			ev.u.netconf.ignore_linkdown = (k / 2) % 2 == 0;
+			roundtrip(&ev);
+		}
+	}
 }
 
 static void format_spelling(void **state)
@@ -396,6 +416,15 @@ static void format_errors(void **state)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_ADDR_ADD;
 	ev.u.addr.prefix.addr.family = AF_UNSPEC;
+	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_NETCONF;
+	ev.u.netconf.family = AF_INET;
+	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL); /* device 0 */
+	ev.u.netconf.ifindex = -3;
+	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
+	ev.u.netconf.ifindex = 2;
+	ev.u.netconf.family = AF_UNSPEC;
 	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_NEXTHOP_ADD;
@@ -530,6 +559,14 @@ static void parse_rejects_bad_lines(void **state)
 		"nexthop-add id=1 family=inet7",
 		"dump-begin stray",
 		"overflow evflags=nope",
+		"netconf family=inet ifindex=all",	   /* no value */
+		"netconf ifindex=all ignore-linkdown=yes", /* no family */
+		"netconf family=unspec ifindex=all ignore-linkdown=yes",
+		"netconf family=inet ignore-linkdown=yes",	     /* no device */
+		"netconf family=inet ifindex=0 ignore-linkdown=yes", /* no device 0 */
+		"netconf family=inet ifindex=any ignore-linkdown=yes",
+		"netconf family=inet ifindex=-1 ignore-linkdown=yes",
+		"netconf family=inet ifindex=3 ignore-linkdown=1",
 		"route-add dst=10.0.0.0/8 \x01",
 		"route-add dst=10.0.0.0/8 name=\x7f",
 	};
@@ -874,6 +911,140 @@ static void linkdown_per_family(void **state)
 	assert_int_equal(r.metric, 100);
 	rtw_free(c);
 	unlink(path);
+}
+
+/* The lookup of dst once the whole recording text was replayed (with the
+ * policy the application chose: RTW_LINKDOWN_DEFAULT follows the kernel). */
+static int replayed_lookup(const char *text, enum rtw_linkdown_policy ld, const char *dst,
+			   struct rtw_route *ret)
+{
+	struct rtw_options o;
+	struct rtw_addr a;
+	struct rtw_ctx *c;
+	char *path = write_file(text);
+	int r;
+
+	assert_int_equal(rtw_addr_parse(dst, &a), 0);
+	memset(&o, 0, sizeof(o));
+	o.replay_path = path;
+	o.linkdown = ld;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	while (rtw_dispatch(c) > 0)
+		;
+	r = rtw_lookup_addr(c, &a, ret);
+	rtw_free(c);
+	unlink(path);
+	return r;
+}
+
+/* Linux's ignore_routes_with_linkdown per device, as netconf events tell
+ * it (the rules checked against the kernel by kernel_linkdown): eth0 (2)
+ * loses its carrier under a default route of metric 100; metric 200 goes
+ * through eth1 (3), or eth2 (4) where 100 is multipath over eth0 and eth1. */
+static void linkdown_follows_netconf(void **state)
+{
+	static const char *const head =
+	    "routewatch-record 1 linkdown=fail\n"
+	    "dump-begin\n"
+	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
+	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+	    "link-up ifindex=4 name=eth2 admin=up carrier=up\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
+	    "route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"
+	    "route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n";
+	static const char *const down = "link-down ifindex=2 name=eth0 admin=up carrier=down\n";
+	static const struct {
+		const char *dst, *before,
+		    *after; /* netconf lines before and after the carrier loss */
+		int ret;
+		uint32_t metric;
+	} cases[] = {
+		/* the device's own setting, with "all" off */
+		{ "8.8.8.8",
+		  "netconf family=inet ifindex=all ignore-linkdown=no\n"
+		  "netconf family=inet ifindex=2 ignore-linkdown=yes\n",
+		  "", 0, 200 },
+		{ "8.8.8.8",
+		  "netconf family=inet ifindex=all ignore-linkdown=no\n"
+		  "netconf family=inet ifindex=2 ignore-linkdown=no\n"
+		  "netconf family=inet ifindex=3 ignore-linkdown=yes\n",
+		  "", -EHOSTUNREACH, 100 },
+		/* IPv4 ORs "all" in */
+		{ "8.8.8.8",
+		  "netconf family=inet ifindex=all ignore-linkdown=yes\n"
+		  "netconf family=inet ifindex=2 ignore-linkdown=no\n",
+		  "", 0, 200 },
+		/* a device not told of has the default */
+		{ "8.8.8.8", "netconf family=inet ifindex=default ignore-linkdown=yes\n", "", 0,
+		  200 },
+		/* IPv6 reads only the device's */
+		{ "2001:4860::1",
+		  "netconf family=inet6 ifindex=all ignore-linkdown=yes\n"
+		  "netconf family=inet6 ifindex=2 ignore-linkdown=no\n",
+		  "", -EHOSTUNREACH, 100 },
+		{ "2001:4860::1", "netconf family=inet6 ifindex=2 ignore-linkdown=yes\n", "", 0,
+		  200 },
+		/* one family's settings leave the other's lookups alone */
+		{ "2001:4860::1", "netconf family=inet ifindex=2 ignore-linkdown=yes\n", "",
+		  -EHOSTUNREACH, 100 },
+		/* a change after the carrier loss moves the lookup, both ways */
+		{ "8.8.8.8", "", "netconf family=inet ifindex=2 ignore-linkdown=yes\n", 0, 200 },
+		{ "8.8.8.8", "netconf family=inet ifindex=2 ignore-linkdown=yes\n",
+		  "netconf family=inet ifindex=2 ignore-linkdown=no\n", -EHOSTUNREACH, 100 },
+		{ "8.8.8.8", "netconf family=inet ifindex=all ignore-linkdown=no\n",
+		  "netconf family=inet ifindex=all ignore-linkdown=yes\n", 0, 200 },
+		/* the device goes and comes back: it has the default again */
+		{ "8.8.8.8", "netconf family=inet ifindex=2 ignore-linkdown=yes\n",
+		  "link-gone ifindex=2\n"
+		  "netconf family=inet ifindex=2 ignore-linkdown=no\n"
+		  "link-up ifindex=2 name=eth0 admin=up carrier=down\n"
+		  "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n",
+		  -EHOSTUNREACH, 100 },
+	};
+	char text[2048];
+	struct rtw_route r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%sdump-end\n%s%s", head, cases[i].before, down,
+			 cases[i].after);
+		memset(&r, 0, sizeof(r));
+		if (replayed_lookup(text, RTW_LINKDOWN_DEFAULT, cases[i].dst, &r) != cases[i].ret ||
+		    r.metric != cases[i].metric)
+			fail_msg("case %zu: %s: want %d metric %u, got metric %u", i, cases[i].dst,
+				 cases[i].ret, cases[i].metric, r.metric);
+	}
+	/* the application's own policy holds for every device */
+	snprintf(text, sizeof(text), "%s%sdump-end\n%s", head, cases[0].before, down);
+	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_FAIL, "8.8.8.8", &r), -EHOSTUNREACH);
+	assert_int_equal(r.metric, 100);
+	/* multipath: a hop down on a device that does not ignore such routes
+	 * keeps the route deciding; once both devices ignore them, it is
+	 * passed over */
+	snprintf(text, sizeof(text),
+		 "routewatch-record 1 linkdown=fail\n"
+		 "dump-begin\n"
+		 "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
+		 "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+		 "link-up ifindex=4 name=eth2 admin=up carrier=up\n"
+		 "netconf family=inet ifindex=2 ignore-linkdown=yes\n"
+		 "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 "
+		 "nh=192.0.2.1@2:1:0 nh=198.51.100.1@3:1:0\n"
+		 "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=203.0.113.1@4:1:0\n"
+		 "dump-end\n"
+		 "link-down ifindex=2 name=eth0 admin=up carrier=down\n"
+		 "link-down ifindex=3 name=eth1 admin=up carrier=down\n"
+		 "%s",
+		 "");
+	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r), -EHOSTUNREACH);
+	assert_int_equal(r.metric, 100);
+	strcat(text, "netconf family=inet ifindex=3 ignore-linkdown=yes\n");
+	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r), 0);
+	assert_int_equal(r.metric, 200);
 }
 
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
@@ -1460,6 +1631,7 @@ int main(void)
 		cmocka_unit_test(backend_reads_what_write_wrote),
 		cmocka_unit_test(error_detail_names_the_line),
 		cmocka_unit_test(linkdown_per_family),
+		cmocka_unit_test(linkdown_follows_netconf),
 	};
 
 	test_output_tap();
