@@ -2061,6 +2061,16 @@ int model_sweep(struct model *m, const struct sweep_ops *ops)
 		}
 		i++;
 	}
+	/* The settings of a device the dump did not list: it went while events
+	 * were lost (a device's settings come before the device, so they are
+	 * kept until a dump ends). No route goes through it. */
+	for (i = 0; i < m->n_devconf;) {
+		if (!link_find(m, m->devconf[i].ifindex)) {
+			devconf_del(m, m->devconf[i].ifindex);
+			continue;
+		}
+		i++;
+	}
 	return err;
 }
 

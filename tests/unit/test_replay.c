@@ -1018,6 +1018,20 @@ static void linkdown_follows_netconf(void **state)
 			fail_msg("case %zu: %s: want %d metric %u, got metric %u", i, cases[i].dst,
 				 cases[i].ret, cases[i].metric, r.metric);
 	}
+	/* a device's setting whose device the dump did not list goes at its
+	 * end: a new device with that index has the default */
+	snprintf(text, sizeof(text),
+		 "routewatch-record 1 linkdown=fail\n"
+		 "dump-begin\n"
+		 "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+		 "netconf family=inet ifindex=9 ignore-linkdown=yes\n"
+		 "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
+		 "dump-end\n"
+		 "link-up ifindex=9 name=eth9 admin=up carrier=up\n"
+		 "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@9:1:0\n"
+		 "link-down ifindex=9 name=eth9 admin=up carrier=down\n");
+	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r), -EHOSTUNREACH);
+	assert_int_equal(r.metric, 100);
 	/* the application's own policy holds for every device */
 	snprintf(text, sizeof(text), "%s%sdump-end\n%s", head, cases[0].before, down);
 	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_FAIL, "8.8.8.8", &r), -EHOSTUNREACH);
