@@ -1689,6 +1689,10 @@ int model_netconf_set(struct model *m, const struct rtw_netconf *nc)
 	     nc->ifindex != RTW_NETCONF_DEFAULT))
 		return -EINVAL;
 	first = !m->ld_follow[f];
+	/* until told, "all" is what the policy so far says (Linux: read from
+	 * it at open) */
+	if (first)
+		m->ld_all[f] = m->linkdown[f] == RTW_LINKDOWN_FALLBACK;
 	old_all = m->ld_all[f];
 	old_dflt = m->ld_dflt[f];
 	old_ld = m->linkdown[f];

@@ -1018,6 +1018,19 @@ static void linkdown_follows_netconf(void **state)
 			fail_msg("case %zu: %s: want %d metric %u, got metric %u", i, cases[i].dst,
 				 cases[i].ret, cases[i].metric, r.metric);
 	}
+	/* before "all" is told, the header's policy stands for it: IPv4 ORs
+	 * it in for a device told of */
+	snprintf(
+	    text, sizeof(text), "%s%sdump-end\n%s",
+	    "routewatch-record 1 linkdown=fallback\n"
+	    "dump-begin\n"
+	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
+	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n",
+	    "netconf family=inet ifindex=2 ignore-linkdown=no\n", down);
+	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r), 0);
+	assert_int_equal(r.metric, 200);
 	/* a device's setting whose device the dump did not list goes at its
 	 * end: a new device with that index has the default */
 	snprintf(text, sizeof(text),
