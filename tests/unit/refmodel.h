@@ -24,10 +24,11 @@
 #define REF_ASAN 0
 #endif
 
-#define REF_HOPS       4
-#define REF_MAX_LINKS  16
-#define REF_MAX_ADDRS  64
-#define REF_MAX_TABLES 8
+#define REF_HOPS	4
+#define REF_MAX_LINKS	16
+#define REF_MAX_IFINDEX 32
+#define REF_MAX_ADDRS	64
+#define REF_MAX_TABLES	8
 
 /* ---- random numbers: splitmix64, seeded from RTW_TEST_SEED ---------- */
 
@@ -95,6 +96,10 @@ struct ref {
 	uint32_t tables[REF_MAX_TABLES];
 	size_t n_tables;
 	enum rtw_linkdown_policy linkdown;
+	/* Linux's ignore_routes_with_linkdown from the first netconf event of a
+	 * family on: "all", the default, and each device's (-1: not told) */
+	bool nc_follow[2], nc_all[2], nc_dflt[2];
+	int8_t nc_dev[2][REF_MAX_IFINDEX];
 };
 
 static inline bool ref_type_unroutable(unsigned t)
@@ -114,6 +119,26 @@ static inline void ref_init(struct ref *m, const uint32_t *tables, size_t n_tabl
 	memcpy(m->tables, tables, n_tables * sizeof(*tables));
 	m->n_tables = n_tables;
 	m->linkdown = linkdown;
+	memset(m->nc_dev, -1, sizeof(m->nc_dev));
+}
+
+/* A netconf event (ifindex: a device, RTW_NETCONF_ALL or _DEFAULT). */
+static inline void ref_netconf(struct ref *m, int family, int ifindex, bool v)
+{
+	unsigned f = family == AF_INET6;
+
+	if (!m->nc_follow[f]) {
+		m->nc_follow[f] = true;
+		m->nc_all[f] = m->linkdown == RTW_LINKDOWN_FALLBACK;
+	}
+	if (ifindex == RTW_NETCONF_ALL)
+		m->nc_all[f] = v;
+	else if (ifindex == RTW_NETCONF_DEFAULT)
+		m->nc_dflt[f] = v;
+	else if (ifindex > 0 && ifindex < REF_MAX_IFINDEX)
+		m->nc_dev[f][ifindex] = (int8_t)v;
+	else
+		abort();
 }
 
 static inline void ref_fini(struct ref *m)
@@ -246,6 +271,8 @@ static inline void ref_link_gone(struct ref *m, int ifindex)
 
 	if (l)
 		*l = m->links[--m->n_links];
+	if (ifindex > 0 && ifindex < REF_MAX_IFINDEX)
+		m->nc_dev[0][ifindex] = m->nc_dev[1][ifindex] = -1;
 	for (i = 0; i < m->n;) {
 		const struct ref_route *r = &m->routes[i];
 		unsigned j, on = 0;
@@ -270,6 +297,28 @@ static inline bool ref_usable(const struct ref *m, const struct ref_route *r)
 		if (ref_link_up(m, r->hops[j].ifindex))
 			return true;
 	return false;
+}
+
+/* Whether lookups of family pass over r, whose links are all down: with the
+ * policy, or once netconf is told, when every hop's device ignores such
+ * routes (IPv4: "all" or the device's; IPv6: the device's; a device not
+ * told of has the default). */
+static inline bool ref_passes(const struct ref *m, const struct ref_route *r, int family)
+{
+	unsigned f = family == AF_INET6, j;
+
+	if (!m->nc_follow[f])
+		return m->linkdown == RTW_LINKDOWN_FALLBACK;
+	for (j = 0; j < r->n_hops; j++) {
+		int i = r->hops[j].ifindex;
+		bool dev = i > 0 && i < REF_MAX_IFINDEX && m->nc_dev[f][i] >= 0
+			       ? m->nc_dev[f][i] != 0
+			       : m->nc_dflt[f];
+
+		if (!((f == 0 && m->nc_all[0]) || dev))
+			return false;
+	}
+	return true;
 }
 
 static inline int ref_table_rank(const struct ref *m, uint32_t table)
@@ -302,7 +351,7 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 		t = ref_table_rank(m, r->table);
 		if (t < 0 || !prefix_contains(&r->dst, a))
 			continue;
-		if (m->linkdown == RTW_LINKDOWN_FALLBACK && !ref_usable(m, r))
+		if (!ref_usable(m, r) && ref_passes(m, r, a->family))
 			continue;
 		b = best[t];
 		if (!b || r->dst.len > b->dst.len ||
@@ -703,6 +752,11 @@ static inline size_t gen_snapshot(const struct gen *g, struct ref *m, struct evq
 	unsigned keep = 75 + rnd_below(26);
 
 	ref_init(&next, m->tables, m->n_tables, m->linkdown);
+	/* the snapshot lists no settings: the model keeps what it was told */
+	memcpy(next.nc_follow, m->nc_follow, sizeof(m->nc_follow));
+	memcpy(next.nc_all, m->nc_all, sizeof(m->nc_all));
+	memcpy(next.nc_dflt, m->nc_dflt, sizeof(m->nc_dflt));
+	memcpy(next.nc_dev, m->nc_dev, sizeof(m->nc_dev));
 	for (i = 0; i < m->n_links; i++) {
 		bool admin, carrier;
 
@@ -757,10 +811,14 @@ static inline size_t gen_snapshot(const struct gen *g, struct ref *m, struct evq
 		out[n++] = ref_route_event(RTW_EV_ROUTE_ADD, &x);
 		ref_route_put(&next, &x, old ? old->seq : 0);
 	}
-	/* what the snapshot did not mention is gone, links included */
+	/* what the snapshot did not mention is gone, links included, and the
+	 * settings of devices it does not list */
 	for (i = 0; i < m->n_links; i++)
 		if (!ref_link_find(&next, m->links[i].ifindex))
 			ref_link_gone(&next, m->links[i].ifindex);
+	for (i = 1; i < REF_MAX_IFINDEX; i++)
+		if (!ref_link_find(&next, (int)i))
+			next.nc_dev[0][i] = next.nc_dev[1][i] = -1;
 	ref_fini(m);
 	*m = next;
 	return n;

@@ -1,6 +1,7 @@
 /* The route model and lookups (core/table.c, core/lpm.c through the public
  * API): a randomized differential test against the reference model of
- * refmodel.h, over both link-down policies and several table orders. */
+ * refmodel.h, over both link-down policies, Linux's per-device settings
+ * (netconf events) and several table orders. */
 #include "refmodel.h"
 #include "testutil.h"
 
@@ -11,7 +12,8 @@ struct run {
 	struct ref ref;
 	struct rtw_ctx *c;
 	const char *name;
-	unsigned long op, lookups, foreach_checks, resyncs;
+	unsigned long op, lookups, foreach_checks, resyncs, netconfs;
+	bool netconf; /* Linux netconf events among the operations */
 };
 
 static void fail_run(const struct run *r, const char *what)
@@ -196,6 +198,24 @@ static bool one_op(struct run *r)
 	size_t target = 300;
 	struct ref_route x;
 
+	if (r->netconf && k >= 970) {
+		/* a device's ignore_routes_with_linkdown, all's or the default */
+		struct evq_item it;
+		unsigned w = rnd_below(10);
+
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_NETCONF;
+		it.ev.u.netconf.family = rnd_pct(50) ? AF_INET : AF_INET6;
+		it.ev.u.netconf.ifindex = w == 0   ? RTW_NETCONF_ALL
+					  : w == 1 ? RTW_NETCONF_DEFAULT
+						   : 1 + (int)rnd_below((unsigned)r->g.max_ifindex);
+		it.ev.u.netconf.ignore_linkdown = rnd_pct(50);
+		evq_push(it);
+		ref_netconf(&r->ref, it.ev.u.netconf.family, it.ev.u.netconf.ifindex,
+			    it.ev.u.netconf.ignore_linkdown);
+		r->netconfs++;
+		return true;
+	}
 	if (k < 3) {
 		do_resync(r);
 		return false;
@@ -270,7 +290,9 @@ static void run_start(struct run *r, const char *name, const uint32_t *order, si
 	} else if (spread == SPREAD_LOCAL_MAIN) {
 		r->g.n_tables = 3; /* local, main, main */
 	}
-	ref_init(&r->ref, order, n_order, ld);
+	/* with no policy of its own, the context has the backend's (evq's) */
+	ref_init(&r->ref, order, n_order, ld == RTW_LINKDOWN_DEFAULT ? RTW_LINKDOWN_FALLBACK : ld);
+	r->netconf = ld == RTW_LINKDOWN_DEFAULT;
 
 	evq_reset();
 	/* the initial dump: links and some routes */
@@ -339,8 +361,9 @@ static void run_ops(struct run *r, unsigned long ops)
 
 static void run_end(struct run *r)
 {
-	printf("# %s: %lu ops, %lu lookups, %lu full comparisons, %lu resyncs, %zu routes at end\n",
-	       r->name, r->op, r->lookups, r->foreach_checks, r->resyncs, r->ref.n);
+	printf("# %s: %lu ops, %lu lookups, %lu full comparisons, %lu resyncs, %lu netconf, "
+	       "%zu routes at end\n",
+	       r->name, r->op, r->lookups, r->foreach_checks, r->resyncs, r->netconfs, r->ref.n);
 	rtw_free(r->c);
 	ref_fini(&r->ref);
 }
@@ -412,6 +435,19 @@ static void fallback_local_main_indexed(void **state)
 			    RTW_LINKDOWN_FALLBACK, 7, SPREAD_LOCAL_MAIN);
 }
 
+/* The backend's policy, then Linux's per-device settings as netconf events
+ * tell them (an explicit policy ignores those). */
+static void netconf_default_order(void **state)
+{
+	differential("netconf, local/main/default", evq_tables, 3, RTW_LINKDOWN_DEFAULT, 15);
+}
+
+static void netconf_main_only_indexed(void **state)
+{
+	differential_tables("netconf, main only, indexed", evq_tables, 3, RTW_LINKDOWN_DEFAULT, 7,
+			    SPREAD_MAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +458,8 @@ int main(void)
 		cmocka_unit_test(fallback_main_only_indexed),
 		cmocka_unit_test(fail_main_only_indexed),
 		cmocka_unit_test(fallback_local_main_indexed),
+		cmocka_unit_test(netconf_default_order),
+		cmocka_unit_test(netconf_main_only_indexed),
 	};
 
 	test_output_tap();
