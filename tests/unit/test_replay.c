@@ -1074,6 +1074,57 @@ static void linkdown_follows_netconf(void **state)
 	assert_int_equal(r.metric, 200);
 }
 
+/* A recording started while the model follows netconf writes the devices'
+ * settings into its snapshot, and replays to the same lookups. */
+static void snapshot_keeps_netconf(void **state)
+{
+	static const char *const text =
+	    "routewatch-record 1 linkdown=fail\n"
+	    "dump-begin\n"
+	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
+	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+	    "netconf family=inet ifindex=2 ignore-linkdown=yes\n"
+	    "netconf family=inet6 ifindex=default ignore-linkdown=yes\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
+	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
+	    "route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"
+	    "route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n"
+	    "dump-end\n"
+	    "link-down ifindex=2 name=eth0 admin=up carrier=down\n";
+	struct rtw_options o;
+	struct rtw_route r;
+	struct rtw_ctx *c;
+	char snap[4096], *path = write_file(text);
+	ssize_t n, got = 0;
+	int p[2];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	while (rtw_dispatch(c) > 0)
+		;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	close(p[1]);
+	while ((n = read(p[0], snap + got, sizeof(snap) - 1 - (size_t)got)) > 0)
+		got += n;
+	close(p[0]);
+	snap[got] = '\0';
+	rtw_free(c);
+	unlink(path);
+	assert_non_null(strstr(snap, "netconf family=inet ifindex=2 ignore-linkdown=yes\n"));
+	assert_non_null(strstr(snap, "netconf family=inet6 ifindex=default ignore-linkdown=yes\n"));
+	/* the snapshot alone: eth0 is down in it, and both families pass over
+	 * its routes (IPv4 by its own setting, IPv6 by the default) */
+	assert_int_equal(replayed_lookup(snap, RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r), 0);
+	assert_int_equal(r.metric, 200);
+	assert_int_equal(replayed_lookup(snap, RTW_LINKDOWN_DEFAULT, "2001:4860::1", &r), 0);
+	assert_int_equal(r.metric, 200);
+}
+
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
  * replay found wrong, with the line; empty again after a good call. */
 static void error_detail_names_the_line(void **state)
@@ -1659,6 +1710,7 @@ int main(void)
 		cmocka_unit_test(error_detail_names_the_line),
 		cmocka_unit_test(linkdown_per_family),
 		cmocka_unit_test(linkdown_follows_netconf),
+		cmocka_unit_test(snapshot_keeps_netconf),
 	};
 
 	test_output_tap();
