@@ -508,7 +508,8 @@ static int snap_netconf(const struct model *m, int fd)
 
 		if (!m->ld_follow[f])
 			continue;
-		if ((r = snap_netconf_one(fd, family, RTW_NETCONF_ALL, m->ld_all[f])) < 0 ||
+		if ((r = snap_netconf_one(fd, family, RTW_NETCONF_ALL,
+					  m->linkdown[f] == RTW_LINKDOWN_FALLBACK)) < 0 ||
 		    (r = snap_netconf_one(fd, family, RTW_NETCONF_DEFAULT, m->ld_dflt[f])) < 0)
 			return r;
 		for (i = 0; i < m->n_devconf; i++)

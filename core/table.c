@@ -167,6 +167,21 @@ static void ix_moved(struct id_index *x, uint32_t gone, uint32_t moved_id, uint3
 		ix_set(x, moved_id, pos);
 }
 
+/* v (n elements of size used, room for *cap) with room for one more: the
+ * array doubles from 8. NULL when memory is short, v and *cap unchanged. */
+static void *grow_one(struct model *m, void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t c;
+
+	if (n < *cap)
+		return v;
+	c = *cap ? *cap * 2 : 8;
+	v = mem_realloc(m->mem, v, *cap * size, c * size);
+	if (v)
+		*cap = c;
+	return v;
+}
+
 static struct link_rec *link_find(const struct model *m, int ifindex)
 {
 	uint32_t p = ifindex > 0 ? ix_find(&m->link_ix, (uint32_t)ifindex) : SLOT_NONE;
@@ -289,7 +304,7 @@ static bool ld_ignores(const struct model *m, unsigned f, int ifindex)
 	const struct devconf *d = devconf_find(m, ifindex);
 	bool dev = d && d->known[f] ? d->ignore[f] : m->ld_dflt[f];
 
-	return f == 0 ? m->ld_all[0] || dev : dev;
+	return f == 0 ? m->linkdown[0] == RTW_LINKDOWN_FALLBACK || dev : dev;
 }
 
 /* Whether lookups of family f pass over a route of a whose hops are all
@@ -300,10 +315,9 @@ static bool attr_passes(const struct model *m, const struct attr *a, unsigned f)
 	const struct rtw_nexthop *h;
 	unsigned n, i;
 
-	if (!m->ld_follow[f])
-		return m->linkdown[f] == RTW_LINKDOWN_FALLBACK;
-	h = attr_hops(m, a, &n);
-	if (!n)
+	h = m->ld_follow[f] ? attr_hops(m, a, &n) : NULL;
+	/* no device to ask: the family's policy ("all") */
+	if (!h || !n)
 		return m->linkdown[f] == RTW_LINKDOWN_FALLBACK;
 	for (i = 0; i < n; i++)
 		if (!ld_ignores(m, f, h[i].ifindex))
@@ -1489,16 +1503,10 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 	if (!rec) {
 		if (ix_reserve(m, &m->link_ix, m->n_links + 1) < 0)
 			return -ENOMEM;
-		if (m->n_links == m->cap_links) {
-			size_t cap = m->cap_links ? m->cap_links * 2 : 8;
-			struct link_rec *v = mem_realloc(
-			    m->mem, m->links, m->cap_links * sizeof(*v), cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			m->links = v;
-			m->cap_links = cap;
-		}
+		rec = grow_one(m, m->links, m->n_links, &m->cap_links, sizeof(*rec));
+		if (!rec)
+			return -ENOMEM;
+		m->links = rec;
 		ix_set(&m->link_ix, (uint32_t)l->ifindex, (uint32_t)m->n_links);
 		rec = &m->links[m->n_links++];
 		memset(rec, 0, sizeof(*rec));
@@ -1546,8 +1554,6 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 	return 1;
 }
 
-/* The kernel removes every route through a link that goes away (IPv4 and
- * IPv6 alike), so the model does too, through the normal delete path. */
 /* Whether some route may use link ifindex (without a nexthop object) or
  * nexthop object nhid (when not 0): attribute sets are few, routes many, so
  * an interface or object no route uses goes without a walk of every route
@@ -1569,6 +1575,8 @@ static bool attrs_use(const struct model *m, int ifindex, uint32_t nhid)
 	return false;
 }
 
+/* The kernel removes every route through a link that goes away (IPv4 and
+ * IPv6 alike), so the model does too, through the normal delete path. */
 static int routes_drop_ifindex(struct model *m, int ifindex)
 {
 	uint32_t s;
@@ -1658,17 +1666,11 @@ static struct devconf *devconf_get(struct model *m, int ifindex)
 		return d;
 	if (ix_reserve(m, &m->devconf_ix, m->n_devconf + 1) < 0)
 		return NULL;
-	if (m->n_devconf == m->cap_devconf) {
-		size_t cap = m->cap_devconf ? m->cap_devconf * 2 : 8;
-		struct devconf *v =
-		    mem_realloc(m->mem, m->devconf, m->cap_devconf * sizeof(*v), cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		m->devconf = v;
-		m->cap_devconf = cap;
-	}
-	d = &m->devconf[m->n_devconf];
+	d = grow_one(m, m->devconf, m->n_devconf, &m->cap_devconf, sizeof(*d));
+	if (!d)
+		return NULL;
+	m->devconf = d;
+	d += m->n_devconf;
 	memset(d, 0, sizeof(*d));
 	d->ifindex = ifindex;
 	ix_set(&m->devconf_ix, (uint32_t)ifindex, (uint32_t)m->n_devconf++);
@@ -1678,8 +1680,7 @@ static struct devconf *devconf_get(struct model *m, int ifindex)
 int model_netconf_set(struct model *m, const struct rtw_netconf *nc)
 {
 	unsigned f = nc->family == AF_INET6;
-	bool v = nc->ignore_linkdown, first, old_all, old_dflt, old_known = false,
-	     old_ignore = false;
+	bool v = nc->ignore_linkdown, first, old_dflt, old_known = false, old_ignore = false;
 	enum rtw_linkdown_policy old_ld;
 	struct devconf *d = NULL;
 	int e;
@@ -1689,18 +1690,12 @@ int model_netconf_set(struct model *m, const struct rtw_netconf *nc)
 	     nc->ifindex != RTW_NETCONF_DEFAULT))
 		return -EINVAL;
 	first = !m->ld_follow[f];
-	/* until told, "all" is what the policy so far says (Linux: read from
-	 * it at open) */
-	if (first)
-		m->ld_all[f] = m->linkdown[f] == RTW_LINKDOWN_FALLBACK;
-	old_all = m->ld_all[f];
 	old_dflt = m->ld_dflt[f];
 	old_ld = m->linkdown[f];
+	/* "all" is the family's policy: until told, what was read at open */
 	if (nc->ifindex == RTW_NETCONF_ALL) {
-		if (!first && old_all == v)
+		if (!first && (old_ld == RTW_LINKDOWN_FALLBACK) == v)
 			return 0;
-		m->ld_all[f] = v;
-		/* what routes without a device to ask go by */
 		m->linkdown[f] = v ? RTW_LINKDOWN_FALLBACK : RTW_LINKDOWN_FAIL;
 	} else if (nc->ifindex == RTW_NETCONF_DEFAULT) {
 		if (!first && old_dflt == v)
@@ -1722,7 +1717,6 @@ int model_netconf_set(struct model *m, const struct rtw_netconf *nc)
 	e = attrs_refresh(m, first || !d ? 0 : nc->ifindex, 0, false);
 	if (e < 0) {
 		m->ld_follow[f] = !first;
-		m->ld_all[f] = old_all;
 		m->ld_dflt[f] = old_dflt;
 		m->linkdown[f] = old_ld;
 		if (d) {
@@ -1772,16 +1766,10 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 		rec->addr = *a;
 		return 1;
 	}
-	if (m->n_addrs == m->cap_addrs) {
-		size_t cap = m->cap_addrs ? m->cap_addrs * 2 : 8;
-		struct addr_rec *v =
-		    mem_realloc(m->mem, m->addrs, m->cap_addrs * sizeof(*v), cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->addrs = v;
-		m->cap_addrs = cap;
-	}
+	rec = grow_one(m, m->addrs, m->n_addrs, &m->cap_addrs, sizeof(*rec));
+	if (!rec)
+		return -ENOMEM;
+	m->addrs = rec;
 	rec = &m->addrs[m->n_addrs++];
 	rec->addr = *a;
 	rec->gen = m->gen;
@@ -1906,18 +1894,12 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 			nhobj_free_parts(m, &nw);
 			return -ENOMEM;
 		}
-		if (m->n_nhobjs == m->cap_nhobjs) {
-			size_t cap = m->cap_nhobjs ? m->cap_nhobjs * 2 : 8;
-			struct nhobj_rec *v = mem_realloc(
-			    m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*v), cap * sizeof(*v));
-
-			if (!v) {
-				nhobj_free_parts(m, &nw);
-				return -ENOMEM;
-			}
-			m->nhobjs = v;
-			m->cap_nhobjs = cap;
+		rec = grow_one(m, m->nhobjs, m->n_nhobjs, &m->cap_nhobjs, sizeof(*rec));
+		if (!rec) {
+			nhobj_free_parts(m, &nw);
+			return -ENOMEM;
 		}
+		m->nhobjs = rec;
 		ix_set(&m->nhobj_ix, nw.id, (uint32_t)m->n_nhobjs);
 		rec = &m->nhobjs[m->n_nhobjs++];
 		memset(rec, 0, sizeof(*rec));

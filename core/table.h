@@ -149,9 +149,9 @@ struct model {
 
 	/* Linux's ignore_routes_with_linkdown per device, once the backend
 	 * reports it for a family (ld_follow); until then linkdown[] holds for
-	 * every device. Kept apart from links: the kernel tells a new device's
-	 * setting before the device. */
-	bool ld_follow[2], ld_all[2], ld_dflt[2];
+	 * every device, and after it is "all" (FALLBACK: set). Kept apart from
+	 * links: the kernel tells a new device's setting before the device. */
+	bool ld_follow[2], ld_dflt[2];
 	struct devconf {
 		int ifindex;
 		bool known[2], ignore[2];
