@@ -845,19 +845,23 @@ static struct rtw_backend *open_pipe(const char *first, int *ret_wr)
  * it, as Linux does with ignore_routes_with_linkdown set for IPv4 only.
  * rtw_record() writes the policies back, also when asked before
  * rtw_start(); an application's own choice wins over the header. */
+/* Two uplinks: eth0 (2) under the default routes of metric 100, eth1 (3)
+ * under those of metric 200, both families. */
+#define UPLINKS_LINKS                                                                              \
+	"link-up ifindex=2 name=eth0 admin=up carrier=up\n"                                        \
+	"link-up ifindex=3 name=eth1 admin=up carrier=up\n"
+#define UPLINKS_ROUTES                                                                             \
+	"route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"           \
+	"route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"        \
+	"route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"              \
+	"route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n"
+#define ETH0_LOSES_CARRIER "link-down ifindex=2 name=eth0 admin=up carrier=down\n"
+
 static void linkdown_per_family(void **state)
 {
 	const char *text =
 	    "routewatch-record 1 linkdown=fallback linkdown6=fail\n"
-	    "dump-begin\n"
-	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
-	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
-	    "route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"
-	    "route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n"
-	    "dump-end\n"
-	    "link-down ifindex=2 name=eth0 admin=up carrier=down\n";
+	    "dump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES "dump-end\n" ETH0_LOSES_CARRIER;
 	const char *header = "routewatch-record 1 linkdown=fallback linkdown6=fail\n";
 	struct rtw_addr v4, v6;
 	struct rtw_options o;
@@ -913,18 +917,15 @@ static void linkdown_per_family(void **state)
 	unlink(path);
 }
 
-/* The lookup of dst once the whole recording text was replayed (with the
- * policy the application chose: RTW_LINKDOWN_DEFAULT follows the kernel). */
-static int replayed_lookup(const char *text, enum rtw_linkdown_policy ld, const char *dst,
-			   struct rtw_route *ret)
+/* A context that replayed the whole recording text (with the policy the
+ * application chose: RTW_LINKDOWN_DEFAULT follows the kernel), and the
+ * lookup of dst in it. */
+static struct rtw_ctx *replayed(const char *text, enum rtw_linkdown_policy ld)
 {
 	struct rtw_options o;
-	struct rtw_addr a;
 	struct rtw_ctx *c;
 	char *path = write_file(text);
-	int r;
 
-	assert_int_equal(rtw_addr_parse(dst, &a), 0);
 	memset(&o, 0, sizeof(o));
 	o.replay_path = path;
 	o.linkdown = ld;
@@ -933,9 +934,20 @@ static int replayed_lookup(const char *text, enum rtw_linkdown_policy ld, const 
 	assert_int_equal(rtw_start(c), 0);
 	while (rtw_dispatch(c) > 0)
 		;
+	unlink(path);
+	return c;
+}
+
+static int replayed_lookup(const char *text, enum rtw_linkdown_policy ld, const char *dst,
+			   struct rtw_route *ret)
+{
+	struct rtw_ctx *c = replayed(text, ld);
+	struct rtw_addr a;
+	int r;
+
+	assert_int_equal(rtw_addr_parse(dst, &a), 0);
 	r = rtw_lookup_addr(c, &a, ret);
 	rtw_free(c);
-	unlink(path);
 	return r;
 }
 
@@ -947,15 +959,9 @@ static void linkdown_follows_netconf(void **state)
 {
 	static const char *const head =
 	    "routewatch-record 1 linkdown=fail\n"
-	    "dump-begin\n"
-	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
-	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
-	    "link-up ifindex=4 name=eth2 admin=up carrier=up\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
-	    "route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"
-	    "route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n";
-	static const char *const down = "link-down ifindex=2 name=eth0 admin=up carrier=down\n";
+	    "dump-begin\n" UPLINKS_LINKS
+	    "link-up ifindex=4 name=eth2 admin=up carrier=up\n" UPLINKS_ROUTES;
+	static const char *const down = ETH0_LOSES_CARRIER;
 	static const struct {
 		const char *dst, *before,
 		    *after; /* netconf lines before and after the carrier loss */
@@ -1020,16 +1026,12 @@ static void linkdown_follows_netconf(void **state)
 	}
 	/* before "all" is told, the header's policy stands for it: IPv4 ORs
 	 * it in for a device told of */
-	snprintf(
-	    text, sizeof(text), "%s%sdump-end\n%s",
-	    "routewatch-record 1 linkdown=fallback\n"
-	    "dump-begin\n"
-	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
-	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n",
-	    "netconf family=inet ifindex=2 ignore-linkdown=no\n", down);
-	assert_int_equal(replayed_lookup(text, RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r), 0);
+	assert_int_equal(replayed_lookup("routewatch-record 1 linkdown=fallback\n"
+					 "dump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES
+					 "netconf family=inet ifindex=2 ignore-linkdown=no\n"
+					 "dump-end\n" ETH0_LOSES_CARRIER,
+					 RTW_LINKDOWN_DEFAULT, "8.8.8.8", &r),
+			 0);
 	assert_int_equal(r.metric, 200);
 	/* a device's setting whose device the dump did not list goes at its
 	 * end: a new device with that index has the default */
@@ -1078,34 +1080,18 @@ static void linkdown_follows_netconf(void **state)
  * settings into its snapshot, and replays to the same lookups. */
 static void snapshot_keeps_netconf(void **state)
 {
-	static const char *const text =
+	struct rtw_ctx *c = replayed(
 	    "routewatch-record 1 linkdown=fail\n"
-	    "dump-begin\n"
-	    "link-up ifindex=2 name=eth0 admin=up carrier=up\n"
-	    "link-up ifindex=3 name=eth1 admin=up carrier=up\n"
-	    "netconf family=inet ifindex=2 ignore-linkdown=yes\n"
-	    "netconf family=inet6 ifindex=default ignore-linkdown=yes\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=100 nh=192.0.2.1@2:1:0\n"
-	    "route-add dst=0.0.0.0/0 table=254 type=unicast metric=200 nh=198.51.100.1@3:1:0\n"
-	    "route-add dst=::/0 table=254 type=unicast metric=100 nh=2001:db8::1@2:1:0\n"
-	    "route-add dst=::/0 table=254 type=unicast metric=200 nh=2001:db8:1::1@3:1:0\n"
-	    "dump-end\n"
-	    "link-down ifindex=2 name=eth0 admin=up carrier=down\n";
-	struct rtw_options o;
+	    "dump-begin\n" UPLINKS_LINKS "netconf family=inet ifindex=2 ignore-linkdown=yes\n"
+	    "netconf family=inet6 ifindex=default ignore-linkdown=yes\n" UPLINKS_ROUTES
+	    "dump-end\n" ETH0_LOSES_CARRIER,
+	    RTW_LINKDOWN_DEFAULT);
 	struct rtw_route r;
-	struct rtw_ctx *c;
-	char snap[4096], *path = write_file(text);
+	char snap[4096];
 	ssize_t n, got = 0;
 	int p[2];
 
 	(void)state;
-	memset(&o, 0, sizeof(o));
-	o.replay_path = path;
-	c = rtw_new(&o);
-	assert_non_null(c);
-	assert_int_equal(rtw_start(c), 0);
-	while (rtw_dispatch(c) > 0)
-		;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(rtw_record(c, p[1]), 0);
 	close(p[1]);
@@ -1114,7 +1100,6 @@ static void snapshot_keeps_netconf(void **state)
 	close(p[0]);
 	snap[got] = '\0';
 	rtw_free(c);
-	unlink(path);
 	assert_non_null(strstr(snap, "netconf family=inet ifindex=2 ignore-linkdown=yes\n"));
 	assert_non_null(strstr(snap, "netconf family=inet6 ifindex=default ignore-linkdown=yes\n"));
 	/* the snapshot alone: eth0 is down in it, and both families pass over
