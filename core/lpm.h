@@ -74,6 +74,37 @@ struct lpm_fast {
 #define LPM_FRONT_REC_WIDE 61u /* LPM_FRONT_REC | 1: one test finds both */
 #define LPM_FRONT_DEEP	   63u
 
+/* The front array's answer for IPv4 address a (host order): false when t
+ * has none or the block needs the walk, else true with *ret_e the entry
+ * (value << 6 | len, or bit 31 set for no prefix). Shared by
+ * lpm_lookup_fast() and rtw_lookup()'s IPv4 path, which reads the entry
+ * itself to spend fewer instructions on it. */
+static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
+{
+	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
+	uint32_t e;
+
+	if (!f->front)
+		return false;
+	e = f->front[a >> (32 - LPM_FRONT_BITS)];
+	if ((e & 62) == LPM_FRONT_REC) {
+		const uint32_t *w = f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)] +
+				    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
+		uint64_t map;
+
+		memcpy(&map, w, sizeof(map));
+		e = w[2 + ((map >> ((a >> 6) & 60)) & 15)];
+	}
+	*ret_e = e;
+	return (e & 63) != LPM_FRONT_DEEP;
+}
+
+/* An IPv4 address in network order as a host-order number. */
+static inline uint32_t lpm_load_be32(const uint8_t *addr)
+{
+	return (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+}
+
 /* The part of lpm_lookup() that needs no walk of the trie: the lookups that
  * end in the front array, in its records or in a direct index slot with
  * nothing deeper (nearly all random ones). v4 says whether to try the
@@ -89,19 +120,9 @@ static inline bool lpm_lookup_fast(const struct lpm *t, bool v4, const uint8_t *
 	/* only IPv4 has a front array: v4 false (a constant in the caller)
 	 * skips the test; answers are the same either way */
 	if (v4 && f->front) {
-		uint32_t a = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 |
-			     (uint32_t)addr[2] << 8 | addr[3];
-		uint32_t e = f->front[a >> (32 - LPM_FRONT_BITS)];
+		uint32_t e;
 
-		if ((e & 62) == LPM_FRONT_REC) {
-			const uint32_t *w = f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)] +
-					    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
-			uint64_t map;
-
-			memcpy(&map, w, sizeof(map));
-			e = w[2 + ((map >> ((a >> 6) & 60)) & 15)];
-		}
-		if ((e & 63) == LPM_FRONT_DEEP)
+		if (!lpm_front4(t, lpm_load_be32(addr), &e))
 			return false;
 		/* bit 31 spreads over the top bits: no prefix gives LPM_NONE */
 		*ret_value = e >> 6 | (0u - (e >> 31)) << 26;

@@ -334,6 +334,7 @@ static void attr_refresh(const struct model *m, struct attr *a)
 	a->pass[0] = !a->usable && attr_passes(m, a, 0);
 	a->pass[1] = !a->usable && attr_passes(m, a, 1);
 	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
+	a->plain = a->type != RTW_ROUTE_THROW && !a->nhid;
 	memset(&a->pub, 0, sizeof(a->pub));
 	model_fill_attr(m, a, &a->pub);
 	if (a->nhid) {

@@ -45,6 +45,7 @@ struct attr {
 	bool reject;	/* its nexthop object is a blackhole: it answers as one */
 	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
+	bool plain;	/* neither a throw nor over a nexthop object: its answer is pub */
 	uint32_t nhid;	/* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
@@ -339,6 +340,28 @@ static inline void model_fill_attr(const struct model *m, const struct attr *a,
 	ret->flags = !a->usable && hops ? RTW_ROUTE_F_LINKDOWN : 0;
 }
 
+/* Where sa_family_t has two bytes (Linux; the BSDs have one) on a
+ * little-endian machine, a lookup's answer starts with three words built
+ * in registers (dst, its length, table): bytes assembled in memory and read
+ * back as words would stall store forwarding. The rest is the prepared
+ * answer. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define MODEL_FILL_WORDS                                                                           \
+	(sizeof(sa_family_t) == 2 && offsetof(struct rtw_route, dst.addr.bytes) == 2 &&            \
+	 offsetof(struct rtw_route, dst.len) == 18 && offsetof(struct rtw_route, table) == 20)
+#else
+#define MODEL_FILL_WORDS 0
+#endif
+
+static inline void model_fill_words(const struct attr *a, uint64_t w0, uint64_t w1, uint64_t w2,
+				    struct rtw_route *ret)
+{
+	memcpy(ret, &w0, 8);
+	memcpy((char *)ret + 8, &w1, 8);
+	memcpy((char *)ret + 16, &w2, 8);
+	memcpy((char *)ret + 24, (const char *)&a->pub + 24, sizeof(*ret) - 24);
+}
+
 /* model_res_fill() for an attribute set without a nexthop object, from its
  * prepared answer: a lookup limited by memory latency keeps fewer misses
  * in flight for every store it makes (the stores wait in the store buffer
@@ -356,28 +379,36 @@ static inline void model_fill_pub(const struct attr *a, int family, const uint8_
 		k[1] &= model_be64_mask(len > 64 ? len - 64 : 0);
 	}
 	k[0] &= model_be64_mask(len);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* Where sa_family_t has two bytes (Linux; the BSDs have one), the
-	 * first 24 bytes (dst, its length, table) are three words built in
-	 * registers: bytes assembled in memory and read back as words would
-	 * stall store forwarding. The rest is the prepared answer. */
-	if (sizeof(sa_family_t) == 2 && offsetof(struct rtw_route, dst.addr.bytes) == 2 &&
-	    offsetof(struct rtw_route, dst.len) == 18 && offsetof(struct rtw_route, table) == 20) {
-		uint64_t w0 = (uint16_t)family | k[0] << 16, w1 = k[0] >> 48 | k[1] << 16;
-		uint64_t w2 = k[1] >> 48 | (uint64_t)(uint8_t)len << 16 | (uint64_t)table << 32;
-
-		memcpy(ret, &w0, 8);
-		memcpy((char *)ret + 8, &w1, 8);
-		memcpy((char *)ret + 16, &w2, 8);
-		memcpy((char *)ret + 24, (const char *)&a->pub + 24, sizeof(*ret) - 24);
+	if (MODEL_FILL_WORDS) {
+		model_fill_words(a, (uint16_t)family | k[0] << 16, k[0] >> 48 | k[1] << 16,
+				 k[1] >> 48 | (uint64_t)(uint8_t)len << 16 | (uint64_t)table << 32,
+				 ret);
 		return;
 	}
-#endif
 	*ret = a->pub;
 	ret->dst.addr.family = (sa_family_t)family;
 	memcpy(ret->dst.addr.bytes, k, 16);
 	ret->dst.len = (uint8_t)len;
 	ret->table = table;
+}
+
+/* model_fill_pub() for IPv4 address a (host order): the prefix made without
+ * a branch, and the words that are zero for IPv4 stored as such. */
+static inline void model_fill_pub4(const struct attr *at, uint32_t a, unsigned len, uint32_t table,
+				   struct rtw_route *ret)
+{
+	/* len 0 shifts all ones out of the low half: no undefined shift */
+	uint32_t p = a & (uint32_t)(UINT64_C(0xffffffff00000000) >> len);
+
+	if (MODEL_FILL_WORDS) {
+		model_fill_words(at, AF_INET | (uint64_t)__builtin_bswap32(p) << 16, 0,
+				 (uint64_t)(uint8_t)len << 16 | (uint64_t)table << 32, ret);
+	} else {
+		uint8_t k[4] = { (uint8_t)(p >> 24), (uint8_t)(p >> 16), (uint8_t)(p >> 8),
+				 (uint8_t)p };
+
+		model_fill_pub(at, AF_INET, k, len, table, ret);
+	}
 }
 
 /* Fill a public route from a lookup result (no route record is read). key
