@@ -26,16 +26,21 @@ void addr_unmap(struct rtw_addr *a);
  * it reads the address where it lies.) */
 int addr_from_sockaddr(const struct sockaddr *sa, struct rtw_addr *ret);
 
-/* The interface a link-local IPv6 peer (fe80::/10) is reached on: its
- * sockaddr's scope id, which the kernel requires for such a destination and
- * routes it by; 0 for any other sockaddr. */
+/* The interface a link-local IPv6 peer (fe80::/10, or a multicast group of
+ * interface- or link-local scope: ffx1::/16, ffx2::/16) is reached on: its
+ * sockaddr's scope id, which the kernel requires for such a destination
+ * (__ipv6_addr_needs_scope_id) and routes it by; 0 for any other sockaddr.
+ * The kernel ignores the scope id of other destinations. */
 static inline int addr_scope(const struct sockaddr *sa)
 {
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	const uint8_t *a;
 
 	if (!sa || sa->sa_family != AF_INET6)
 		return 0;
-	if (s6->sin6_addr.s6_addr[0] != 0xfe || (s6->sin6_addr.s6_addr[1] & 0xc0) != 0x80)
+	a = s6->sin6_addr.s6_addr;
+	if (!(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&
+	    !(a[0] == 0xff && ((a[1] & 15) == 1 || (a[1] & 15) == 2)))
 		return 0;
 	return (int)s6->sin6_scope_id;
 }

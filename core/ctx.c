@@ -378,7 +378,7 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
 		/* a link-local destination on the interface its scope names */
-		if (key[0] == 0xfe && (oif = addr_scope(dst)) != 0)
+		if (key[0] >= 0xfe && (oif = addr_scope(dst)) != 0)
 			return lookup_plan(c, AF_INET6, key, oif, ret_route);
 		return lookup6(c, key, ret_route);
 	}

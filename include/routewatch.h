@@ -255,7 +255,8 @@ RTW_API int rtw_dispatch(struct rtw_ctx *c);
 RTW_API const char *rtw_error_detail(const struct rtw_ctx *c);
 
 /* Longest-prefix match for dst (sockaddr_in or sockaddr_in6; a v4-mapped
- * IPv6 address is looked up as IPv4; a link-local one with a scope id among
+ * IPv6 address is looked up as IPv4; a link-local one, or a multicast group
+ * of link or interface scope (ff02::/16, ff01::/16), with a scope id among
  * the routes through that interface, as the kernel does). Returns 0 when routable,
  * -ENETUNREACH when no route matches, -EHOSTUNREACH for blackhole,
  * unreachable or prohibit (or a route whose links are down, with

@@ -596,15 +596,19 @@ def test_linkdown(harness):
     h = Harness(harness)
     bad = []
     idx = links()
+    # and so is a multicast group of link or interface scope, by the
+    # ff00::/8 route every interface has in the local table
     for dev in ("v0", "v2"):
-        k = json.loads(ip("-j", "-6", "route", "get", "fe80::1", "oif", dev).stdout)[0]
-        m = json.loads(h.cmd("lookup fe80::1%%%d" % idx[dev]))
-        hops = (m["route"] or {}).get("nexthops", [])
-        if m["rc"] != 0 or k.get("dev") != dev or [hh["ifindex"] for hh in hops] != [idx[dev]]:
-            bad.append("fe80::1%%%s: kernel dev %s, model rc %d route %r" %
-                       (dev, k.get("dev"), m["rc"], m["route"]))
-    tap(not bad, "link-local peer: looked up on its scope's interface, as ip route get oif",
-        "\n".join(bad))
+        for peer in ("fe80::1", "ff02::1", "ff01::1"):
+            k = json.loads(ip("-j", "-6", "route", "get", peer, "oif", dev).stdout)[0]
+            m = json.loads(h.cmd("lookup %s%%%d" % (peer, idx[dev])))
+            hops = (m["route"] or {}).get("nexthops", [])
+            if (m["rc"] != 0 or k.get("dev") != dev or
+                    [hh["ifindex"] for hh in hops] != [idx[dev]]):
+                bad.append("%s%%%s: kernel dev %s, model rc %d route %r" %
+                           (peer, dev, k.get("dev"), m["rc"], m["route"]))
+    tap(not bad, "link-local peers and groups: looked up on their scope's interface, "
+        "as ip route get oif", "\n".join(bad))
     h.close()
 
 

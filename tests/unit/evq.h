@@ -130,7 +130,8 @@ static inline struct evq_item evq_route(enum rtw_event_type t, const char *dst, 
 	it.ev.u.route.metric = metric;
 	it.ev.u.route.type = type;
 	it.ev.u.route.protocol = 4;
-	if (type == RTW_ROUTE_UNICAST || type == RTW_ROUTE_LOCAL || type == RTW_ROUTE_BROADCAST) {
+	if (type == RTW_ROUTE_UNICAST || type == RTW_ROUTE_LOCAL || type == RTW_ROUTE_BROADCAST ||
+	    type == RTW_ROUTE_MULTICAST || type == RTW_ROUTE_ANYCAST) {
 		it.hops[0].ifindex = ifindex;
 		it.hops[0].weight = 1;
 		if (gw)

@@ -918,6 +918,61 @@ static void link_local_peer_scope(void **state)
 	rtw_free(c);
 }
 
+/* A multicast group of link or interface scope (ff02::, ff01::) is reached on
+ * the interface its scope id names too: every link has its own ff00::/8 in
+ * the local table, and the kernel looks such a destination up on that
+ * interface (ip -6 route get ff02::fb oif eth1 gives eth1's route). The
+ * scope id of a wider group (ff05::) is ignored, as connect() ignores it. */
+static void link_local_multicast_scope(void **state)
+{
+	struct sockaddr_storage ss = evq_sa("ff02::fb"), wide = evq_sa("ff05::1:3");
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct fired f2 = { 0 }, f3 = { 0 };
+	struct rtw_route r, unscoped;
+	struct rtw_ctx *c = setup();
+	uint32_t scope;
+
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "ff00::/8", NULL, 2, 256, 255, RTW_ROUTE_MULTICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "ff00::/8", NULL, 3, 256, 255, RTW_ROUTE_MULTICAST));
+	started(c);
+	for (scope = 2; scope <= 3; scope++) {
+		s6->sin6_scope_id = scope;
+		s6->sin6_addr.s6_addr[1] = 0x02;
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&ss, &r), 0);
+		assert_int_equal(r.type, RTW_ROUTE_MULTICAST);
+		assert_int_equal(r.dst.len, 8);
+		assert_int_equal(r.nexthops[0].ifindex, scope);
+		/* interface-local scope, and a transient group's flags */
+		s6->sin6_addr.s6_addr[1] = 0x11;
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&ss, &r), 0);
+		assert_int_equal(r.nexthops[0].ifindex, scope);
+	}
+	s6->sin6_addr.s6_addr[1] = 0x02;
+	s6->sin6_scope_id = 1; /* lo: no ff00::/8 of its own */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&ss, &r), -ENETUNREACH);
+
+	/* site scope: the same answer whatever the scope id says */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&wide, &unscoped), 0);
+	for (scope = 1; scope <= 3; scope++) {
+		((struct sockaddr_in6 *)&wide)->sin6_scope_id = scope;
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&wide, &r), 0);
+		assert_int_equal(r.nexthops[0].ifindex, unscoped.nexthops[0].ifindex);
+	}
+
+	s6->sin6_scope_id = 3;
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&ss, NULL, 0, on_fire, &f3));
+	s6->sin6_scope_id = 2;
+	assert_non_null(rtw_watch_add(c, (struct sockaddr *)&ss, NULL, 0, on_fire, &f2));
+	evq_push(evq_link(3, "eth1", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(f3.n, 1);
+	assert_int_equal(f3.reason, RTW_REASON_LINK_DOWN);
+	assert_int_equal(f2.n, 0);
+	rtw_free(c);
+}
+
 /* rtw_watch_socket with RTW_WATCH_SHUTDOWN: the application's own read sees
  * the end of the stream, without any callback code. */
 static void socket_watch_shuts_down(void **state)
@@ -985,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(nexthop_group_emptied),
 		cmocka_unit_test(nexthop_object_blackhole),
 		cmocka_unit_test(link_local_peer_scope),
+		cmocka_unit_test(link_local_multicast_scope),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 
