@@ -410,6 +410,66 @@ int main(int argc, char **argv)
 		printf("; nexthop object without routes: %.1f us\n", (t1 - t0) * 1e6 / rounds);
 	}
 
+	/* many local addresses (a load balancer's service addresses on lo):
+	 * loading them, and watches with a local address, must not cost a scan
+	 * of all of them each */
+	{
+		const unsigned n_addr = 10000, n_lw = 100000;
+		struct rtw_watch **lw = malloc(n_lw * sizeof(*lw));
+		struct sockaddr_storage local;
+		struct rtw_event e;
+		unsigned k;
+
+		if (!lw)
+			return 1;
+		memset(&e, 0, sizeof(e));
+		e.type = RTW_EV_ADDR_ADD;
+		e.u.addr.ifindex = 2;
+		e.u.addr.prefix.len = 128;
+		e.u.addr.prefix.addr.family = AF_INET6;
+		e.u.addr.prefix.addr.bytes[0] = 0x20;
+		e.u.addr.prefix.addr.bytes[1] = 0x01;
+		e.u.addr.prefix.addr.bytes[2] = 0x0d;
+		e.u.addr.prefix.addr.bytes[3] = 0xb8;
+		t0 = bench_now();
+		for (k = 0; k < n_addr; k++) {
+			e.u.addr.prefix.addr.bytes[14] = (uint8_t)(k >> 8);
+			e.u.addr.prefix.addr.bytes[15] = (uint8_t)k;
+			engine_sink(c, &e);
+		}
+		t1 = bench_now();
+		printf("%u local addresses added: %.1f ms", n_addr, (t1 - t0) * 1e3);
+		t0 = bench_now();
+		for (k = 0; k < n_lw; k++) {
+			struct rtw_addr x = addr_in(&P[rnd() % n]), l = e.u.addr.prefix.addr;
+			struct sockaddr_storage peer = addr_to_sockaddr(&x);
+			unsigned v = (unsigned)(rnd() % n_addr);
+
+			/* IPv6 peers get one of the addresses as their local one */
+			l.bytes[14] = (uint8_t)(v >> 8);
+			l.bytes[15] = (uint8_t)v;
+			local = addr_to_sockaddr(&l);
+			lw[k] =
+			    rtw_watch_add(c, (struct sockaddr *)&peer,
+					  x.family == AF_INET6 ? (struct sockaddr *)&local : NULL,
+					  0, on_fire, NULL);
+			if (!lw[k])
+				return 1;
+		}
+		t1 = bench_now();
+		printf("; %u watches (IPv6 ones with a local address) added: %.1f ms\n", n_lw,
+		       (t1 - t0) * 1e3);
+		for (k = 0; k < n_lw; k++)
+			rtw_watch_del(lw[k]);
+		free(lw);
+		e.type = RTW_EV_ADDR_DEL;
+		for (k = 0; k < n_addr; k++) {
+			e.u.addr.prefix.addr.bytes[14] = (uint8_t)(k >> 8);
+			e.u.addr.prefix.addr.bytes[15] = (uint8_t)k;
+			engine_sink(c, &e);
+		}
+	}
+
 	/* watches: peers inside random table prefixes */
 	peers = malloc(n_watch * sizeof(*peers));
 	watches = malloc(n_watch * sizeof(*watches));

@@ -122,6 +122,17 @@ static int ix_reserve(struct model *m, struct id_index *x, size_t n)
 	return 0;
 }
 
+/* One more entry for id at pos, beside any it has (ix_reserve made room). */
+static void ix_add(struct id_index *x, uint32_t id, uint32_t pos)
+{
+	uint32_t i = mix32(id) & (x->cap - 1);
+
+	while (x->v[i].id)
+		i = (i + 1) & (x->cap - 1);
+	x->v[i].id = id;
+	x->v[i].pos = pos;
+}
+
 /* Sets the position of id, which has room (ix_reserve). */
 static void ix_set(struct id_index *x, uint32_t id, uint32_t pos)
 {
@@ -133,17 +144,12 @@ static void ix_set(struct id_index *x, uint32_t id, uint32_t pos)
 	x->v[i].pos = pos;
 }
 
-/* Removes id, moving back the entries after it that would no longer be
- * found across the hole (no tombstones: ids come and go for ever). */
-static void ix_del(struct id_index *x, uint32_t id)
+/* Empties entry i, moving back the entries after it that would no longer
+ * be found across the hole (no tombstones: ids come and go for ever). */
+static void ix_remove_at(struct id_index *x, uint32_t i)
 {
-	uint32_t mask = x->cap - 1, i, j, k;
+	uint32_t mask = x->cap - 1, j, k;
 
-	if (!x->cap)
-		return;
-	for (i = mix32(id) & mask; x->v[i].id != id; i = (i + 1) & mask)
-		if (!x->v[i].id)
-			return;
 	for (j = i;;) {
 		j = (j + 1) & mask;
 		if (!x->v[j].id)
@@ -156,6 +162,27 @@ static void ix_del(struct id_index *x, uint32_t id)
 		i = j;
 	}
 	x->v[i].id = 0;
+}
+
+/* The entry of id at pos (SLOT_NONE: any), or SLOT_NONE. */
+static uint32_t ix_entry(const struct id_index *x, uint32_t id, uint32_t pos)
+{
+	uint32_t mask = x->cap - 1, i;
+
+	if (!x->cap)
+		return SLOT_NONE;
+	for (i = mix32(id) & mask; x->v[i].id; i = (i + 1) & mask)
+		if (x->v[i].id == id && (pos == SLOT_NONE || x->v[i].pos == pos))
+			return i;
+	return SLOT_NONE;
+}
+
+static void ix_del(struct id_index *x, uint32_t id)
+{
+	uint32_t i = ix_entry(x, id, SLOT_NONE);
+
+	if (i != SLOT_NONE)
+		ix_remove_at(x, i);
 }
 
 /* Array records are swapped out: the last one takes the place of the one at
@@ -1732,25 +1759,45 @@ int model_netconf_set(struct model *m, const struct rtw_netconf *nc)
 
 /* ---- addresses -------------------------------------------------------- */
 
+/* Addresses are found by value through addr_ix, whose ids are the
+ * addresses' hashes: the same address on several links (or two addresses
+ * whose hashes collide) has an entry each, told apart by the record. A
+ * host with thousands of addresses (a load balancer's on lo) otherwise
+ * scans them all for each address event and for each watch with a local
+ * address that it evaluates. */
+static uint32_t addr_id(const struct rtw_addr *a)
+{
+	uint32_t h = hash_bytes((uint32_t)a->family, a->bytes, addr_len(a->family));
+
+	return h ? h : 1; /* 0 marks an empty entry */
+}
+
+/* The record of ifindex's address a (ifindex < 0: on any link), or NULL. */
+static struct addr_rec *addr_lookup(const struct model *m, int ifindex, const struct rtw_addr *a)
+{
+	const struct id_index *x = &m->addr_ix;
+	uint32_t id = addr_id(a), mask = x->cap - 1, i;
+
+	if (!x->cap)
+		return NULL;
+	for (i = mix32(id) & mask; x->v[i].id; i = (i + 1) & mask) {
+		struct addr_rec *r = &m->addrs[x->v[i].pos];
+
+		if (x->v[i].id == id && (ifindex < 0 || r->addr.ifindex == ifindex) &&
+		    addr_eq(&r->addr.prefix.addr, a))
+			return r;
+	}
+	return NULL;
+}
+
 static struct addr_rec *addr_find(const struct model *m, const struct rtw_address *a)
 {
-	size_t i;
-
-	for (i = 0; i < m->n_addrs; i++)
-		if (m->addrs[i].addr.ifindex == a->ifindex &&
-		    addr_eq(&m->addrs[i].addr.prefix.addr, &a->prefix.addr))
-			return &m->addrs[i];
-	return NULL;
+	return addr_lookup(m, a->ifindex, &a->prefix.addr);
 }
 
 bool model_has_local(const struct model *m, const struct rtw_addr *a)
 {
-	size_t i;
-
-	for (i = 0; i < m->n_addrs; i++)
-		if (addr_eq(&m->addrs[i].addr.prefix.addr, a))
-			return true;
-	return false;
+	return addr_lookup(m, -1, a) != NULL;
 }
 
 int model_addr_add(struct model *m, const struct rtw_address *a)
@@ -1767,23 +1814,36 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 		rec->addr = *a;
 		return 1;
 	}
+	if (ix_reserve(m, &m->addr_ix, m->n_addrs + 1) < 0)
+		return -ENOMEM;
 	rec = grow_one(m, m->addrs, m->n_addrs, &m->cap_addrs, sizeof(*rec));
 	if (!rec)
 		return -ENOMEM;
 	m->addrs = rec;
-	rec = &m->addrs[m->n_addrs++];
+	rec = &m->addrs[m->n_addrs];
 	rec->addr = *a;
 	rec->gen = m->gen;
+	ix_add(&m->addr_ix, addr_id(&a->prefix.addr), (uint32_t)m->n_addrs++);
 	return 1;
 }
 
 int model_addr_del(struct model *m, const struct rtw_address *a)
 {
 	struct addr_rec *rec = addr_find(m, a);
+	uint32_t pos, last, e;
 
 	if (!rec)
 		return 0;
-	*rec = m->addrs[--m->n_addrs];
+	pos = (uint32_t)(rec - m->addrs);
+	last = (uint32_t)--m->n_addrs;
+	/* addr_find() found it through its entry */
+	ix_remove_at(&m->addr_ix, ix_entry(&m->addr_ix, addr_id(&rec->addr.prefix.addr), pos));
+	if (pos != last) {
+		/* the last record takes the place of the one that went */
+		*rec = m->addrs[last];
+		e = ix_entry(&m->addr_ix, addr_id(&rec->addr.prefix.addr), last);
+		m->addr_ix.v[e].pos = pos;
+	}
 	return 1;
 }
 
@@ -2357,6 +2417,7 @@ void model_fini(struct model *m)
 	mem_free(m->mem, m->buckets, m->n_buckets * sizeof(*m->buckets));
 	mem_free(m->mem, m->links, m->cap_links * sizeof(*m->links));
 	mem_free(m->mem, m->addrs, m->cap_addrs * sizeof(*m->addrs));
+	mem_free(m->mem, m->addr_ix.v, m->addr_ix.cap * sizeof(*m->addr_ix.v));
 	mem_free(m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*m->nhobjs));
 	mem_free(m->mem, m->link_ix.v, m->link_ix.cap * sizeof(*m->link_ix.v));
 	mem_free(m->mem, m->devconf, m->cap_devconf * sizeof(*m->devconf));

@@ -144,6 +144,7 @@ struct model {
 	struct id_index link_ix; /* ifindex -> links[] */
 	struct addr_rec *addrs;
 	size_t n_addrs, cap_addrs;
+	struct id_index addr_ix; /* the address's hash -> addrs[], one entry each */
 	struct nhobj_rec *nhobjs;
 	size_t n_nhobjs, cap_nhobjs;
 	struct id_index nhobj_ix; /* id -> nhobjs[] */

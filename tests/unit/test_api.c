@@ -581,6 +581,116 @@ static void many_links_and_nexthop_objects(void **state)
 	rtw_free(c);
 }
 
+#define ADDRS 500 /* each on up to three links: MANY slots */
+
+static void addr_text(int i, char *buf, size_t size)
+{
+	int a = i % ADDRS;
+
+	if (a % 2)
+		snprintf(buf, size, "2001:db8:a%x::%x", a / 256, a % 256 + 1);
+	else
+		snprintf(buf, size, "10.9.%d.%d", a / 256, a % 256 + 1);
+}
+
+struct addr_walk {
+	const bool *on;
+	int n;
+	bool bad;
+};
+
+static int addr_seen(const struct rtw_address *a, void *user)
+{
+	struct addr_walk *w = user;
+	char got[64], want[64];
+	int i = 0;
+
+	rtw_addr_format(&a->prefix.addr, got, sizeof(got));
+	w->n++;
+	/* the slot this address on this link is */
+	for (i = 0; i < MANY; i++) {
+		addr_text(i, want, sizeof(want));
+		if (a->ifindex == 10 + i / ADDRS && strcmp(got, want) == 0)
+			break;
+	}
+	if (i < MANY && w->on[i])
+		return 0;
+	if (a->ifindex >= 10)
+		w->bad = true; /* setup()'s own addresses are on links 2 and 3 */
+	else
+		w->n--;
+	return 0;
+}
+
+/* Thousands of local addresses (a load balancer's service addresses), the
+ * same address on up to three links, coming and going in random order: the
+ * enumeration lists exactly those present, and a watch with a local address
+ * is valid exactly while some link has that address, and fires when the
+ * last one loses it. */
+static void many_addresses(void **state)
+{
+	static bool on[MANY];
+	struct rtw_watch *w[ADDRS];
+	struct rtw_ctx *c = setup(NULL);
+	struct sockaddr_storage p4 = evq_sa("10.8.0.5"), p6 = evq_sa("2001:db8:ffff::5");
+	int round, i, l;
+
+	assert_int_equal(rtw_start(c), 0);
+	batch_begin();
+	for (l = 10; l < 10 + MANY / ADDRS; l++)
+		evq_push(evq_link(l, "lb", true, true));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "::/0", "2001:db8::1", 2, 1024, 254, RTW_ROUTE_UNICAST));
+	assert_true(rtw_dispatch(c) > 0);
+	memset(on, 0, sizeof(on));
+	for (round = 0; round < 8; round++) {
+		struct addr_walk walk = { on, 0, false };
+		char text[64];
+		int want_n = 0;
+
+		for (i = 0; i < ADDRS; i++) {
+			struct sockaddr_storage local;
+
+			addr_text(i, text, sizeof(text));
+			local = evq_sa(text);
+			w[i] = rtw_watch_add(c, (struct sockaddr *)(i % 2 ? &p6 : &p4),
+					     (struct sockaddr *)&local, 0, ignore, NULL);
+			assert_non_null(w[i]);
+			assert_int_equal(rtw_watch_status(w[i], NULL),
+					 on[i] || on[i + ADDRS] || on[i + 2 * ADDRS]
+					     ? RTW_REASON_NONE
+					     : RTW_REASON_LOCAL_ADDRESS_REMOVED);
+		}
+		batch_begin();
+		for (i = 0; i < MANY && evq.n_live < EVQ_MAX; i++) {
+			if (rnd() % 3)
+				continue;
+			addr_text(i, text, sizeof(text));
+			evq_push(evq_addr(on[i] ? RTW_EV_ADDR_DEL : RTW_EV_ADDR_ADD, text,
+					  i % ADDRS % 2 ? 64 : 24, 10 + i / ADDRS));
+			on[i] = !on[i];
+		}
+		assert_true(rtw_dispatch(c) > 0);
+		for (i = 0; i < MANY; i++)
+			want_n += on[i];
+		assert_int_equal(rtw_foreach_address(c, addr_seen, &walk), 0);
+		assert_false(walk.bad);
+		assert_int_equal(walk.n, want_n);
+		for (i = 0; i < ADDRS; i++) {
+			bool kept = on[i] || on[i + ADDRS] || on[i + 2 * ADDRS];
+
+			/* valid before the batch: fired if its address went */
+			if (rtw_watch_status(w[i], NULL) == RTW_REASON_NONE)
+				assert_true(kept);
+			else if (kept)
+				assert_int_equal(rtw_watch_status(w[i], NULL),
+						 RTW_REASON_LOCAL_ADDRESS_REMOVED);
+			rtw_watch_del(w[i]);
+		}
+	}
+	rtw_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +706,7 @@ int main(void)
 		cmocka_unit_test(free_from_notice_in_start),
 		cmocka_unit_test(callbacks_of_enumerations),
 		cmocka_unit_test(many_links_and_nexthop_objects),
+		cmocka_unit_test(many_addresses),
 	};
 
 	test_output_tap();
