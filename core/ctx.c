@@ -342,10 +342,23 @@ static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint
 	return model_attr_verdict(at);
 }
 
+static __attribute__((noinline)) int lookup6_any(const struct rtw_ctx *c, const uint8_t *key,
+						 struct rtw_route *ret_route)
+{
+	return lookup(c, AF_INET6, key, ret_route);
+}
+
+/* IPv6's common case on a big table, an address that nothing covers, in one
+ * test of the direct index; anything else goes to lookup(). lookup_bench,
+ * alternating runs: 167-221 against 151-159 M lookups/s. */
 static __attribute__((noinline)) int lookup6(const struct rtw_ctx *c, const uint8_t *key,
 					     struct rtw_route *ret_route)
 {
-	return lookup(c, AF_INET6, key, ret_route);
+	const struct lpm *one = c->model.plan6.one;
+
+	if (one && lpm_uncovered6(one, key))
+		return -ENETUNREACH;
+	return lookup6_any(c, key, ret_route);
 }
 
 int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
@@ -375,6 +388,9 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 		return -EINVAL;
 	if (dst->sa_family == AF_INET6) {
 		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
+		/* a first byte of 0x01-0xfd: neither v4-mapped nor scoped */
+		if ((uint8_t)(key[0] + 2) > 2)
+			return lookup6(c, key, ret_route);
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
 		/* a link-local destination on the interface its scope names */

@@ -35,6 +35,52 @@ static struct rtw_ctx *setup(const struct rtw_options *o)
 	return c;
 }
 
+/* rtw_lookup()'s short paths on tables with direct indexes (as a full
+ * table has): an IPv6 address that nothing covers up to /16 and nothing
+ * deeper, one under a deeper prefix with nothing up to /16, one under a
+ * prefix up to /16, and the sockaddrs that must not take the IPv6 path
+ * (v4-mapped, ::1 with its first byte 0). */
+static void indexed_lookups(void **state)
+{
+	static const struct {
+		const char *dst;
+		int rc;
+		unsigned len;
+	} want[] = {
+		{ "2001:db8:1::5", 0, 48 },	      /* deeper than its /16, which has no prefix */
+		{ "2001:db8:2::5", -ENETUNREACH, 0 }, /* the same /16, no prefix below it */
+		{ "2002::1", -ENETUNREACH, 0 },	      /* nothing in 2002::/16 */
+		{ "2401:1::1", 0, 12 },		      /* 2400::/12 holds its /16 */
+		{ "3fff::1", -ENETUNREACH, 0 },
+		{ "::ffff:10.8.0.1", 0, 16 }, /* the IPv4 route */
+		{ "::ffff:10.9.0.1", 0, 0 },  /* the IPv4 default route */
+		{ "::1", -ENETUNREACH, 0 },
+		{ "10.8.7.7", 0, 16 },
+	};
+	struct rtw_ctx *c = setup(NULL);
+	struct rtw_route r;
+	struct rtw_addr x;
+	size_t i;
+
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "2001:db8:1::/48", "2001:db8::1", 2, 1024, 254,
+			       RTW_ROUTE_UNICAST));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "2400::/12", "2001:db8::1", 2, 1024, 254,
+			       RTW_ROUTE_UNICAST));
+	model_set_index_min(&c->model, 1);
+	assert_int_equal(rtw_start(c), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct sockaddr_storage a = evq_sa(want[i].dst);
+		int rc = rtw_lookup(c, (struct sockaddr *)&a, &r);
+
+		if (rc != want[i].rc || (rc == 0 && r.dst.len != want[i].len))
+			fail_msg("%s: rc %d len %u, want rc %d len %u", want[i].dst, rc,
+				 rc == 0 ? r.dst.len : 0, want[i].rc, want[i].len);
+		assert_int_equal(rtw_addr_parse(want[i].dst, &x), 0);
+		assert_int_equal(rtw_lookup_addr(c, &x, &r), want[i].rc);
+	}
+	rtw_free(c);
+}
+
 static void *no_malloc(void *arg, size_t size)
 {
 	(void)arg;
@@ -698,6 +744,7 @@ int main(void)
 		cmocka_unit_test(fib_option),
 		cmocka_unit_test(wrong_state),
 		cmocka_unit_test(bad_lookups),
+		cmocka_unit_test(indexed_lookups),
 		cmocka_unit_test(bad_watches),
 		cmocka_unit_test(enumerations),
 		cmocka_unit_test(names),
