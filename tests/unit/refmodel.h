@@ -560,6 +560,8 @@ static inline void gen_init(struct gen *g)
 		roots6[i].family = AF_INET6;
 		random_bytes(roots6[i].bytes, 16);
 	}
+	/* one root in 2000::/3, where a big IPv6 table's direct index is */
+	roots6[0].bytes[0] = (uint8_t)(0x20 | (roots6[0].bytes[0] & 0x1f));
 	for (i = 0; i < N_ANCHORS; i++) {
 		static const unsigned from4[] = { 4, 8, 16, 20, 24, 28 };
 		static const unsigned from6[] = { 16, 32, 48, 64, 96, 120 };
