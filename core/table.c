@@ -209,6 +209,16 @@ static void *grow_one(struct model *m, void *v, size_t n, size_t *cap, size_t si
 	return v;
 }
 
+/* grow_one() for an array whose records an id_index finds: room for one
+ * more record and its entry, or NULL with the array as it was. */
+static void *grow_one_indexed(struct model *m, struct id_index *x, void *v, size_t n, size_t *cap,
+			      size_t size)
+{
+	if (ix_reserve(m, x, n + 1) < 0)
+		return NULL;
+	return grow_one(m, v, n, cap, size);
+}
+
 static struct link_rec *link_find(const struct model *m, int ifindex)
 {
 	uint32_t p = ifindex > 0 ? ix_find(&m->link_ix, (uint32_t)ifindex) : SLOT_NONE;
@@ -361,7 +371,6 @@ static void attr_refresh(const struct model *m, struct attr *a)
 	a->pass[0] = !a->usable && attr_passes(m, a, 0);
 	a->pass[1] = !a->usable && attr_passes(m, a, 1);
 	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
-	a->plain = a->type != RTW_ROUTE_THROW && !a->nhid;
 	memset(&a->pub, 0, sizeof(a->pub));
 	model_fill_attr(m, a, &a->pub);
 	if (a->nhid) {
@@ -1529,9 +1538,8 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 	if (l->ifindex <= 0)
 		return -EINVAL;
 	if (!rec) {
-		if (ix_reserve(m, &m->link_ix, m->n_links + 1) < 0)
-			return -ENOMEM;
-		rec = grow_one(m, m->links, m->n_links, &m->cap_links, sizeof(*rec));
+		rec = grow_one_indexed(m, &m->link_ix, m->links, m->n_links, &m->cap_links,
+				       sizeof(*rec));
 		if (!rec)
 			return -ENOMEM;
 		m->links = rec;
@@ -1692,9 +1700,8 @@ static struct devconf *devconf_get(struct model *m, int ifindex)
 
 	if (d)
 		return d;
-	if (ix_reserve(m, &m->devconf_ix, m->n_devconf + 1) < 0)
-		return NULL;
-	d = grow_one(m, m->devconf, m->n_devconf, &m->cap_devconf, sizeof(*d));
+	d = grow_one_indexed(m, &m->devconf_ix, m->devconf, m->n_devconf, &m->cap_devconf,
+			     sizeof(*d));
 	if (!d)
 		return NULL;
 	m->devconf = d;
@@ -1814,9 +1821,7 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 		rec->addr = *a;
 		return 1;
 	}
-	if (ix_reserve(m, &m->addr_ix, m->n_addrs + 1) < 0)
-		return -ENOMEM;
-	rec = grow_one(m, m->addrs, m->n_addrs, &m->cap_addrs, sizeof(*rec));
+	rec = grow_one_indexed(m, &m->addr_ix, m->addrs, m->n_addrs, &m->cap_addrs, sizeof(*rec));
 	if (!rec)
 		return -ENOMEM;
 	m->addrs = rec;
@@ -1951,11 +1956,8 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		return e;
 	}
 	if (!rec) {
-		if (ix_reserve(m, &m->nhobj_ix, m->n_nhobjs + 1) < 0) {
-			nhobj_free_parts(m, &nw);
-			return -ENOMEM;
-		}
-		rec = grow_one(m, m->nhobjs, m->n_nhobjs, &m->cap_nhobjs, sizeof(*rec));
+		rec = grow_one_indexed(m, &m->nhobj_ix, m->nhobjs, m->n_nhobjs, &m->cap_nhobjs,
+				       sizeof(*rec));
 		if (!rec) {
 			nhobj_free_parts(m, &nw);
 			return -ENOMEM;
