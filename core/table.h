@@ -45,7 +45,6 @@ struct attr {
 	bool reject;	/* its nexthop object is a blackhole: it answers as one */
 	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
-	bool plain;	/* neither a throw nor over a nexthop object: its answer is pub */
 	uint32_t nhid;	/* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the

@@ -36,7 +36,7 @@ static struct rtw_ctx *setup(const struct rtw_options *o)
 }
 
 /* rtw_lookup()'s short paths on tables with direct indexes (as a full
- * table has): an IPv6 address that nothing covers up to /16 and nothing
+ * table has): an IPv4 route over a nexthop object, an IPv6 address that nothing covers up to /16 and nothing
  * deeper, one under a deeper prefix with nothing up to /16, one under a
  * prefix up to /16, and the sockaddrs that must not take the IPv6 path
  * (v4-mapped, ::1 with its first byte 0). */
@@ -58,6 +58,7 @@ static void indexed_lookups(void **state)
 		{ "10.8.7.7", 0, 16 },
 	};
 	struct rtw_ctx *c = setup(NULL);
+	struct evq_item it;
 	struct rtw_route r;
 	struct rtw_addr x;
 	size_t i;
@@ -66,8 +67,25 @@ static void indexed_lookups(void **state)
 			       RTW_ROUTE_UNICAST));
 	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "2400::/12", "2001:db8::1", 2, 1024, 254,
 			       RTW_ROUTE_UNICAST));
+	/* a route over a nexthop object answers with the object's hop */
+	evq_dump_add(evq_nhobj(7, 2, "192.0.2.7"));
+	it = evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+	it.ev.u.route.n_nexthops = 0;
+	it.ev.u.route.nhid = 7;
+	evq_dump_add(it);
 	model_set_index_min(&c->model, 1);
 	assert_int_equal(rtw_start(c), 0);
+	{
+		struct sockaddr_storage a = evq_sa("10.77.1.1");
+		char gw[64];
+
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.nhid, 7);
+		assert_int_equal(r.n_nexthops, 1);
+		rtw_addr_format(&r.nexthops[0].gateway, gw, sizeof(gw));
+		assert_string_equal(gw, "192.0.2.7");
+	}
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct sockaddr_storage a = evq_sa(want[i].dst);
 		int rc = rtw_lookup(c, (struct sockaddr *)&a, &r);
