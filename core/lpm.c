@@ -1,9 +1,9 @@
 /* core/lpm.c: the longest-prefix-match index. A multibit trie with 8-bit
  * strides, popcount-compressed nodes (ART-style prefix bitmaps), single-prefix
  * subtrees kept as leaves, and a direct index on the first 16 bits; big IPv4
- * tables add a front array on the first 20 bits with small records for the
- * /20s whose /24s differ, so that ~95% of random addresses are answered in
- * one or two loads. */
+ * tables add a front array on the first 18 bits with small records for the
+ * /18s whose /24s differ, so that nearly all random addresses are answered
+ * in one or two loads. */
 #include "lpm.h"
 
 #include <errno.h>
@@ -69,19 +69,22 @@ struct lpm {
 	size_t spare_len[2];
 };
 
-/* Chunks are aligned to a cache line, so that a wide record is one. */
+/* Chunks are aligned to a cache line, so that a narrow record is one. */
 #define REC_SLOT       (LPM_REC_WORDS * sizeof(uint32_t))
 #define REC_CHUNK_SIZE (LPM_REC_CHUNK * REC_SLOT + 64)
-_Static_assert(REC_SLOT == 32 && 2 + LPM_REC_ANS <= LPM_REC_WORDS &&
-		   2 + LPM_REC_WIDE_ANS <= 2 * LPM_REC_WORDS && LPM_REC_WIDE_ANS < 16,
-	       "record layout");
+#define REC_SUBS       (1u << (24 - LPM_FRONT_BITS)) /* the /24s of a block */
+_Static_assert(REC_SLOT == 64 && LPM_REC_MAP_WORDS * 32 == 4 * REC_SUBS &&
+		   LPM_REC_MAP_WORDS + LPM_REC_ANS <= LPM_REC_WORDS &&
+		   LPM_REC_MAP_WORDS + LPM_REC_WIDE_ANS <= 2 * LPM_REC_WORDS &&
+		   LPM_REC_WIDE_ANS <= 16,
+	       "record layout: a nibble a /24");
 
 /* Entry of the front array: value << 6 | len when one answer holds for the
- * whole /20 block. Blocks whose /24s have up to LPM_REC_ANS answers say
+ * whole /18 block. Blocks whose /24s have up to LPM_REC_ANS answers say
  * FRONT_REC and the number of their record, up to LPM_REC_WIDE_ANS
- * FRONT_REC_WIDE (about 47,000 blocks of the real table, which have a /24
- * of their own in nearly every /24: without wide records their 5% of random
- * addresses took the walk, a quarter of all lookup time); values too big to
+ * FRONT_REC_WIDE (blocks with many /24s of their own, each its own answer
+ * where their next hops differ: without wide records such blocks take the
+ * walk); values too big to
  * pack, /24s holding a prefix longer than /24, and blocks with more answers
  * (or no record to be had) say FRONT_DEEP: the lookup goes on through the
  * direct index. Values stay below 2^25, so that bit 31 set means no prefix
@@ -93,8 +96,11 @@ _Static_assert(REC_SLOT == 32 && 2 + LPM_REC_ANS <= LPM_REC_WORDS &&
 #define FRONT_NONE     0xffffffc0u
 #define FRONT_VMAX     ((UINT32_C(1) << 25) - 1)
 #define FRONT_N	       (UINT32_C(1) << FRONT_BITS)
+#define FRONT_SIZE     (FRONT_N * sizeof(uint32_t))
 #define FRONT_HUGE     ((size_t)2 << 20)
-#define FRONT_ALLOC    (FRONT_N * sizeof(uint32_t) + FRONT_HUGE)
+/* the whole huge pages the array sits in, advised so */
+#define FRONT_SPAN  (FRONT_SIZE > FRONT_HUGE ? FRONT_SIZE : FRONT_HUGE)
+#define FRONT_ALLOC (FRONT_SPAN + FRONT_HUGE)
 
 #define TOP_SIZE(t) ((t)->f.top_n * sizeof(struct lpm_top_slot))
 
@@ -651,13 +657,9 @@ static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
 	return t->f.rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_WORDS * (r & (LPM_REC_CHUNK - 1));
 }
 
-static inline uint64_t rec_map(const uint32_t *w)
-{
-	uint64_t map;
-
-	memcpy(&map, w, sizeof(map));
-	return map;
-}
+#define MAP_N (REC_SUBS / 16) /* 64-bit words of a record's map */
+/* what a record holds past its answers: no answer refers to a record */
+#define REC_UNUSED FRONT_REC
 
 /* A free record's number (wide: two slots, the first of them), or
  * LPM_NONE when no memory is left. A free record's first word is the next
@@ -766,57 +768,68 @@ static uint32_t front_sub(const struct lpm_top_slot *ts, unsigned o)
 /* The entry for a block with answers uniq[0 .. nu) mapped by map, nu at
  * most LPM_REC_WIDE_ANS: one answer, a record (old's when it had one of the
  * kind needed), or FRONT_DEEP when no record can be had. */
-static uint32_t front_make(struct lpm *t, uint32_t old, uint64_t map, const uint32_t *uniq,
+static uint32_t front_make(struct lpm *t, uint32_t old, const uint64_t *map, const uint32_t *uniq,
 			   unsigned nu)
 {
 	bool wide = nu > LPM_REC_ANS;
+	uint64_t same = (map[0] & 15) * UINT64_C(0x1111111111111111);
 	uint32_t *w, r;
 
-	if ((map & 15) * UINT64_C(0x1111111111111111) == map)
-		return uniq[map & 15];
+	_Static_assert(MAP_N == 4, "four map words");
+	if ((map[0] ^ same) == 0 && (map[1] ^ same) == 0 && (map[2] ^ same) == 0 &&
+	    (map[3] ^ same) == 0)
+		return uniq[map[0] & 15];
 	r = is_rec(old) && (old & 1) == wide ? old >> 6 : rec_get(t, wide);
 	if (r == LPM_NONE)
 		return FRONT_DEEP;
 	w = rec_at(t, r);
-	memcpy(w, &map, sizeof(map));
-	memcpy(w + 2, uniq, nu * sizeof(uint32_t));
+	memcpy(w, map, MAP_N * sizeof(*map));
+	memcpy(w + LPM_REC_MAP_WORDS, uniq, nu * sizeof(uint32_t));
+	/* the rest marked unused: an edit finds nu without reading the map */
+	for (; nu < (wide ? LPM_REC_WIDE_ANS : LPM_REC_ANS); nu++)
+		w[LPM_REC_MAP_WORDS + nu] = REC_UNUSED;
 	return r << 6 | (wide ? FRONT_REC_WIDE : FRONT_REC);
+}
+
+/* Sets /24 i of map to answer number j (a nibble a /24). */
+static inline void map_put(uint64_t *map, unsigned i, unsigned j)
+{
+	unsigned sh = 4 * (i % 16);
+
+	map[i / 16] = (map[i / 16] & ~(UINT64_C(15) << sh)) | (uint64_t)j << sh;
 }
 
 /* Refreshes the front entry of block blk (the first FRONT_BITS bits); the
  * top slot must be up to date. When only the /24s sub .. sub+nsub-1 can have
  * changed and the entry knows the others' answers, the old map is edited:
- * recomputing all 16 answers reads the node's values on as many cache lines
- * and costs edits ~300 cycles more. Answers no longer used stay in the
- * record (those past the highest one mapped are reused) until a full
- * recompute. */
+ * recomputing all 64 answers reads the node's values on as many cache lines
+ * and would cost an edit of a /24 far more. Answers no longer used stay in
+ * the record until a full recompute. */
 static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 {
-	const struct lpm_top_slot *ts = &t->f.top[blk >> 4];
-	uint32_t old = t->f.front[blk], e, uniq[16], x;
-	unsigned i, j, nu = 0, o0 = (blk << 4) & 255;
-	uint64_t map = 0;
+	const struct lpm_top_slot *ts = &t->f.top[blk / (256 / REC_SUBS)];
+	uint32_t old = t->f.front[blk], e, uniq[LPM_REC_WIDE_ANS], x;
+	unsigned i, j, nu = 0, o0 = (blk * REC_SUBS) & 255;
+	uint64_t map[MAP_N] = { 0 };
 
-	_Static_assert(FRONT_BITS == 20, "a record maps 16 /24s");
 	if (!ts->deeper) {
 		e = front_pack(ts->value, ts->len);
 		goto out;
 	}
-	if ((old & 63) != FRONT_DEEP && nsub < 16) {
+	if ((old & 63) != FRONT_DEEP && nsub < REC_SUBS) {
 		if (is_rec(old)) {
 			const uint32_t *w = rec_at(t, old >> 6);
 
-			map = rec_map(w);
-			for (i = 0; i < 16; i++)
-				nu = (unsigned)((map >> (4 * i)) & 15) >= nu
-					 ? (unsigned)((map >> (4 * i)) & 15) + 1
-					 : nu;
+			memcpy(map, w, sizeof(map));
 			/* a fixed size: a copy of nu answers became a rep
 			 * movsq (gcc 12), ~100 ns an edit waiting on it */
 			if (old & 1)
-				memcpy(uniq, w + 2, LPM_REC_WIDE_ANS * sizeof(uint32_t));
+				memcpy(uniq, w + LPM_REC_MAP_WORDS,
+				       LPM_REC_WIDE_ANS * sizeof(uint32_t));
 			else
-				memcpy(uniq, w + 2, LPM_REC_ANS * sizeof(uint32_t));
+				memcpy(uniq, w + LPM_REC_MAP_WORDS, LPM_REC_ANS * sizeof(uint32_t));
+			while (nu < rec_cap(old) && uniq[nu] != REC_UNUSED)
+				nu++;
 		} else {
 			uniq[nu++] = old;
 		}
@@ -828,13 +841,14 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 				goto full;
 			if (j == nu)
 				uniq[nu++] = x;
-			map = (map & ~(UINT64_C(15) << (4 * i))) | (uint64_t)j << (4 * i);
+			map_put(map, i, j);
 		}
 		e = front_make(t, old, map, uniq, nu);
 		goto out;
 	}
 full:
-	for (i = 0, nu = 0, map = 0; i < 16; i++) {
+	memset(map, 0, sizeof(map));
+	for (i = 0, nu = 0; i < REC_SUBS; i++) {
 		x = front_sub(ts, o0 + i);
 		for (j = 0; j < nu && uniq[j] != x; j++)
 			;
@@ -842,9 +856,9 @@ full:
 			break;
 		if (j == nu)
 			uniq[nu++] = x;
-		map |= (uint64_t)j << (4 * i);
+		map_put(map, i, j);
 	}
-	e = i < 16 ? FRONT_DEEP : front_make(t, old, map, uniq, nu);
+	e = i < REC_SUBS ? FRONT_DEEP : front_make(t, old, map, uniq, nu);
 out:
 	if (is_rec(old) && old != e)
 		rec_put(t, old);
@@ -854,7 +868,7 @@ out:
 /* After top slot s changed from old: its answer up to /16 (the fallback)
  * may have, and that is all an edit of a /16 or shorter prefix changes in
  * the front. Packed answers name their length, so the fallback's code is
- * found in entries and records without the 16 /24s being recomputed: a
+ * found in entries and records without the 64 /24s being recomputed: a
  * default route comes and goes in a few ms on the full table instead of
  * ~45. Blocks going the long way (FRONT_DEEP) read the slot anyway; an
  * unpackable old fallback is not told apart from them, and recomputes. */
@@ -867,14 +881,14 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 
 	if (fo == fn)
 		return;
-	for (b = s << 4; b < (s << 4) + 16; b++) {
+	for (b = s * (256 / REC_SUBS); b < (s + 1) * (256 / REC_SUBS); b++) {
 		e = t->f.front[b];
 		if (fo == FRONT_DEEP) {
-			front_set(t, b, 0, 16);
+			front_set(t, b, 0, REC_SUBS);
 		} else if (e == fo) {
 			t->f.front[b] = fn;
 		} else if (is_rec(e)) {
-			w = rec_at(t, e >> 6) + 2;
+			w = rec_at(t, e >> 6) + LPM_REC_MAP_WORDS;
 			for (k = 0; k < rec_cap(e); k++)
 				w[k] = w[k] == fo ? fn : w[k];
 		}
@@ -889,18 +903,20 @@ static void front_fill(struct lpm *t, const uint8_t *key, unsigned len)
 	uint32_t lo = k >> (32 - FRONT_BITS), n = 1, b;
 
 	if (len > FRONT_BITS) {
-		front_set(t, lo, (k >> 8) & 15 & ~((1u << (len < 24 ? 24 - len : 0)) - 1),
+		front_set(t, lo,
+			  (k >> 8) & (REC_SUBS - 1) & ~((1u << (len < 24 ? 24 - len : 0)) - 1),
 			  len < 24 ? 1u << (24 - len) : 1);
 		return;
 	}
 	n = UINT32_C(1) << (FRONT_BITS - len);
 	lo &= ~(n - 1);
 	for (b = lo; b < lo + n; b++)
-		front_set(t, b, 0, 16);
+		front_set(t, b, 0, REC_SUBS);
 }
 
-/* The front array is 4 MiB read at random: aligned to a huge page and
- * advised so, it costs no TLB misses where the system has huge pages. */
+/* The front array is 1 MiB read at random: aligned to a huge page and
+ * advised so (with the records in the rest of that page), it costs no TLB
+ * misses where the system has huge pages. */
 static void front_build(struct lpm *t)
 {
 	static const uint8_t zero[4];
@@ -915,13 +931,13 @@ static void front_build(struct lpm *t)
 	p = ((uintptr_t)t->front_mem + FRONT_HUGE - 1) & ~(uintptr_t)(FRONT_HUGE - 1);
 	t->f.front = (uint32_t *)p;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-	madvise(t->f.front, FRONT_N * sizeof(uint32_t), MADV_HUGEPAGE);
+	madvise(t->f.front, FRONT_SPAN, MADV_HUGEPAGE);
 #endif
-	memset(t->f.front, 0, FRONT_N * sizeof(uint32_t));
+	memset(t->f.front, 0, FRONT_SIZE);
 	t->spare[0] = t->front_mem;
 	t->spare_len[0] = p - (uintptr_t)t->front_mem;
 	t->spare[1] = (char *)(t->f.front + FRONT_N);
-	t->spare_len[1] = FRONT_HUGE - t->spare_len[0];
+	t->spare_len[1] = FRONT_ALLOC - t->spare_len[0] - FRONT_SIZE;
 	front_fill(t, zero, 0);
 }
 
@@ -1031,7 +1047,8 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 
 static inline uint32_t front_index(const uint8_t *k)
 {
-	return (uint32_t)k[0] << 12 | (uint32_t)k[1] << 4 | (uint32_t)k[2] >> 4;
+	return ((uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8) >>
+	       (32 - FRONT_BITS);
 }
 
 /* The first octets a prefix covers. */

@@ -39,15 +39,16 @@ struct lpm_top_slot {
 	uint32_t len;
 };
 
-/* A /20 block whose /24s have a few different answers (front entries,
- * packed) has a record: a 64-bit map giving the answer's number for each
- * /24, one nibble each, then the answers. A record is LPM_REC_ANS answers in
- * one 32-byte slot, or LPM_REC_WIDE_ANS in two slots on one cache line: a
- * lookup reads both kinds the same way and one cache line for either.
+/* A /18 block whose 64 /24s have a few different answers (front entries,
+ * packed) has a record: a 256-bit map giving the answer's number for each
+ * /24, one nibble each (16 a 64-bit word), then the answers. A record is
+ * LPM_REC_ANS answers in one 64-byte slot (one cache line), or
+ * LPM_REC_WIDE_ANS in two slots: a lookup reads both kinds the same way.
  * Slots are LPM_REC_WORDS 32-bit words and live in chunks of LPM_REC_CHUNK. */
-#define LPM_REC_ANS	   6
-#define LPM_REC_WIDE_ANS   14
-#define LPM_REC_WORDS	   8
+#define LPM_REC_MAP_WORDS  8
+#define LPM_REC_ANS	   8
+#define LPM_REC_WIDE_ANS   16
+#define LPM_REC_WORDS	   16
 #define LPM_REC_CHUNK_BITS 11
 #define LPM_REC_CHUNK	   (1u << LPM_REC_CHUNK_BITS)
 
@@ -69,7 +70,7 @@ struct lpm_fast {
 	uint64_t octet0[4];
 };
 
-#define LPM_FRONT_BITS	   20
+#define LPM_FRONT_BITS	   18
 #define LPM_FRONT_REC	   60u
 #define LPM_FRONT_REC_WIDE 61u /* LPM_FRONT_REC | 1: one test finds both */
 #define LPM_FRONT_DEEP	   63u
@@ -92,8 +93,9 @@ static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 				    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
 		uint64_t map;
 
-		memcpy(&map, w, sizeof(map));
-		e = w[2 + ((map >> ((a >> 6) & 60)) & 15)];
+		/* the word of the map holding the /24's nibble, 16 a word */
+		memcpy(&map, w + 2 * ((a >> 12) & 3), sizeof(map));
+		e = w[LPM_REC_MAP_WORDS + ((map >> ((a >> 6) & 60)) & 15)];
 	}
 	*ret_e = e;
 	return (e & 63) != LPM_FRONT_DEEP;
@@ -198,10 +200,10 @@ uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len);
 /* Big tables also get a direct index on the first 16 bits (1 MiB for IPv4;
  * 128 KiB for IPv6, over 2000::/3 only), built once they hold n prefixes and
  * dropped below n/2; 0 turns it off. The default is 65536. IPv4 adds a front
- * array on the first 20 bits (6 MiB, aligned to huge pages in it) and 32-byte
- * records for /20s whose /24s differ (about 3 MB on a full table, the first
- * 2 MiB in the front array's spare room). Lookups answer the same either way;
- * tests set 1 to cover both paths. */
+ * array on the first 18 bits (1 MiB, in a 4 MiB allocation that aligns it to
+ * a huge page) and 64-byte records for /18s whose /24s differ (a few MB on a
+ * full table, the first 3 MiB in the rest of that allocation). Lookups
+ * answer the same either way; tests set 1 to cover both paths. */
 void lpm_set_top_min(struct lpm *t, size_t n);
 
 size_t lpm_count(const struct lpm *t);
