@@ -16,7 +16,7 @@
  * root also holds /0) as a heap-ordered bitmap: relative length l in 1..8
  * and the top l bits b of the octet give index (1 << l) | b, /0 is index 1.
  * Children hang off octet d+1 of the key. Both arrays are rank-compressed
- * and stored right after the header, so a node is one allocation; an edit
+ * and stored right after the header (children, then values), so a node is one allocation; an edit
  * that does not fit in it builds a complete new node before it replaces the
  * old one, so that running out of memory leaves the index as it was. */
 struct lpm_node {
@@ -163,14 +163,24 @@ static inline unsigned kids_cap(unsigned nkid)
 	return cap_of(nkid);
 }
 
-static inline uint32_t *node_vals(const struct lpm_node *n)
-{
-	return (uint32_t *)(n + 1);
-}
-
+/* Children first, right after the header: where a child is does not
+ * depend on the prefix count, so a walk fetches the lines of the first
+ * children with the header's (node_prefetch()) instead of after it. */
 static inline uintptr_t *node_kids(const struct lpm_node *n)
 {
-	return (uintptr_t *)((char *)(n + 1) + vals_cap(n->npfx) * sizeof(uint32_t));
+	return (uintptr_t *)(n + 1);
+}
+
+static inline uint32_t *node_vals(const struct lpm_node *n)
+{
+	return (uint32_t *)((char *)(n + 1) + kids_cap(n->nkid) * sizeof(uintptr_t));
+}
+
+/* The header's second line and the next: the first ten children. */
+static inline void node_prefetch(const struct lpm_node *n)
+{
+	RTW_PREFETCH((const char *)n + 64);
+	RTW_PREFETCH((const char *)n + 128);
 }
 
 static inline size_t node_size(unsigned npfx, unsigned nkid)
@@ -1388,6 +1398,7 @@ static inline uint32_t walk(const struct lpm_node *n, unsigned d, unsigned stop,
 			return lf->value;
 		}
 		n = as_node(c);
+		node_prefetch(n);
 		d++;
 	}
 	for (;;) {
@@ -1435,6 +1446,7 @@ uint32_t lpm_lookup(const struct lpm *t, const uint8_t *addr, unsigned *ret_len)
 			const struct lpm_node *n = as_node(c);
 			unsigned o = addr[2], i;
 
+			node_prefetch(n);
 			/* mostly /17 to /24 with nothing below: that node
 			 * decides without the general walk */
 			if (!((n->kid[o >> 6] >> (o & 63)) & 1)) {
