@@ -42,7 +42,7 @@ struct lpm_leaf {
 	uint8_t key[];
 };
 
-_Static_assert(LPM_FRONT_REC_WIDE == (LPM_FRONT_REC | 1) && (LPM_FRONT_REC & 3) == 0 &&
+_Static_assert(LPM_FRONT_REC_DIRECT == (LPM_FRONT_REC | 1) && (LPM_FRONT_REC & 3) == 0 &&
 		   LPM_FRONT_REC > 32 && LPM_FRONT_DEEP == 63,
 	       "front codes: lengths below them, one test for both records");
 
@@ -59,10 +59,11 @@ struct lpm {
 	void *front_mem; /* the allocation front sits in, aligned within it */
 	/* records of the blocks with a few different answers per /24: their
 	 * chunks are f.rec_dir, the allocations they are aligned in rec_raw.
-	 * A chunk holds records of one kind: narrow (a slot) or wide (two). */
+	 * A chunk holds records of one kind: narrow (a slot) or direct
+	 * (LPM_REC_DIRECT_SLOTS). */
 	void **rec_raw;
 	unsigned rec_nchunk;
-	uint32_t rec_free[2]; /* first free narrow, wide record + 1, 0: none */
+	uint32_t rec_free[2]; /* first free narrow, direct record + 1, 0: none */
 	/* the front allocation around the aligned array, where the first
 	 * chunks of records go at no extra cost */
 	char *spare[2];
@@ -74,30 +75,28 @@ struct lpm {
 #define REC_CHUNK_SIZE (LPM_REC_CHUNK * REC_SLOT + 64)
 #define REC_SUBS       (1u << (24 - LPM_FRONT_BITS)) /* the /24s of a block */
 _Static_assert(REC_SLOT == 64 && LPM_REC_MAP_WORDS * 32 == 4 * REC_SUBS &&
-		   LPM_REC_MAP_WORDS + LPM_REC_ANS <= LPM_REC_WORDS &&
-		   LPM_REC_MAP_WORDS + LPM_REC_WIDE_ANS <= 2 * LPM_REC_WORDS &&
-		   LPM_REC_WIDE_ANS <= 16,
-	       "record layout: a nibble a /24");
+		   LPM_REC_MAP_WORDS + LPM_REC_ANS <= LPM_REC_WORDS && LPM_REC_ANS <= 16 &&
+		   LPM_REC_DIRECT_SLOTS * LPM_REC_WORDS == REC_SUBS &&
+		   LPM_REC_CHUNK % LPM_REC_DIRECT_SLOTS == 0,
+	       "record layout: a nibble a /24, or an answer");
 
 /* Entry of the front array: value << 6 | len when one answer holds for the
  * whole /18 block. Blocks whose /24s have up to LPM_REC_ANS answers say
- * FRONT_REC and the number of their record, up to LPM_REC_WIDE_ANS
- * FRONT_REC_WIDE (blocks with many /24s of their own, each its own answer
- * where their next hops differ: without wide records such blocks take the
- * walk); values too big to
- * pack, /24s holding a prefix longer than /24, and blocks with more answers
- * (or no record to be had) say FRONT_DEEP: the lookup goes on through the
- * direct index. Values stay below 2^25, so that bit 31 set means no prefix
+ * FRONT_REC and the number of their narrow record, more FRONT_REC_DIRECT
+ * and the number of their direct record. Values too big to pack, and /24s
+ * holding a prefix longer than /24, have the answer FRONT_DEEP: the lookup
+ * goes on through the direct index; so does a block for which no record
+ * could be had. Values stay below 2^25, so that bit 31 set means no prefix
  * at all (FRONT_NONE). */
-#define FRONT_BITS     LPM_FRONT_BITS
-#define FRONT_REC      LPM_FRONT_REC /* value bits: number of the block's record */
-#define FRONT_REC_WIDE LPM_FRONT_REC_WIDE
-#define FRONT_DEEP     LPM_FRONT_DEEP
-#define FRONT_NONE     0xffffffc0u
-#define FRONT_VMAX     ((UINT32_C(1) << 25) - 1)
-#define FRONT_N	       (UINT32_C(1) << FRONT_BITS)
-#define FRONT_SIZE     (FRONT_N * sizeof(uint32_t))
-#define FRONT_HUGE     ((size_t)2 << 20)
+#define FRONT_BITS	 LPM_FRONT_BITS
+#define FRONT_REC	 LPM_FRONT_REC /* value bits: number of the block's record */
+#define FRONT_REC_DIRECT LPM_FRONT_REC_DIRECT
+#define FRONT_DEEP	 LPM_FRONT_DEEP
+#define FRONT_NONE	 0xffffffc0u
+#define FRONT_VMAX	 ((UINT32_C(1) << 25) - 1)
+#define FRONT_N		 (UINT32_C(1) << FRONT_BITS)
+#define FRONT_SIZE	 (FRONT_N * sizeof(uint32_t))
+#define FRONT_HUGE	 ((size_t)2 << 20)
 /* the whole huge pages the array sits in, advised so */
 #define FRONT_SPAN  (FRONT_SIZE > FRONT_HUGE ? FRONT_SIZE : FRONT_HUGE)
 #define FRONT_ALLOC (FRONT_SPAN + FRONT_HUGE)
@@ -655,28 +654,39 @@ static inline bool is_rec(uint32_t e)
 	return (e & 62) == FRONT_REC;
 }
 
+static inline bool is_direct(uint32_t e)
+{
+	return e & 1;
+}
+
 /* The answers a record of entry e holds room for. */
 static inline unsigned rec_cap(uint32_t e)
 {
-	return e & 1 ? LPM_REC_WIDE_ANS : LPM_REC_ANS;
+	return is_direct(e) ? REC_SUBS : LPM_REC_ANS;
 }
 
-/* The words of record r: the map in the first two, then the answers. */
+/* The words of record r: a narrow one's map, then its answers; a direct
+ * one's answers. */
 static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
 {
 	return t->f.rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_WORDS * (r & (LPM_REC_CHUNK - 1));
+}
+
+/* The answers of the record of entry e. */
+static inline uint32_t *rec_answers(const struct lpm *t, uint32_t e)
+{
+	return rec_at(t, e >> 6) + (is_direct(e) ? 0 : LPM_REC_MAP_WORDS);
 }
 
 #define MAP_N (REC_SUBS / 16) /* 64-bit words of a record's map */
 /* what a record holds past its answers: no answer refers to a record */
 #define REC_UNUSED FRONT_REC
 
-/* A free record's number (wide: two slots, the first of them), or
- * LPM_NONE when no memory is left. A free record's first word is the next
- * free one + 1. */
-static uint32_t rec_get(struct lpm *t, bool wide)
+/* A free record's number (direct: its first slot), or LPM_NONE when no
+ * memory is left. A free record's first word is the next free one + 1. */
+static uint32_t rec_get(struct lpm *t, bool direct)
 {
-	uint32_t **dir, *fl = &t->rec_free[wide], r, i;
+	uint32_t **dir, *fl = &t->rec_free[direct], r, i;
 	void **raw, *c, *raw_c = NULL;
 
 	if (!*fl) {
@@ -712,7 +722,7 @@ static uint32_t rec_get(struct lpm *t, bool wide)
 		t->f.rec_dir = dir;
 		t->rec_raw = raw;
 		for (i = LPM_REC_CHUNK; i > 0;) {
-			i -= wide ? 2 : 1;
+			i -= direct ? LPM_REC_DIRECT_SLOTS : 1;
 			r = t->rec_nchunk << LPM_REC_CHUNK_BITS | i;
 			rec_at(t, r)[0] = *fl;
 			*fl = r + 1;
@@ -776,29 +786,40 @@ static uint32_t front_sub(const struct lpm_top_slot *ts, unsigned o)
 }
 
 /* The entry for a block with answers uniq[0 .. nu) mapped by map, nu at
- * most LPM_REC_WIDE_ANS: one answer, a record (old's when it had one of the
- * kind needed), or FRONT_DEEP when no record can be had. */
-static uint32_t front_make(struct lpm *t, uint32_t old, const uint64_t *map, const uint32_t *uniq,
-			   unsigned nu)
+ * most LPM_REC_ANS: one answer, a narrow record (old's when it had one), or
+ * FRONT_DEEP when no record can be had. */
+static uint32_t front_narrow(struct lpm *t, uint32_t old, const uint64_t *map, const uint32_t *uniq,
+			     unsigned nu)
 {
-	bool wide = nu > LPM_REC_ANS;
 	uint64_t same = (map[0] & 15) * UINT64_C(0x1111111111111111);
 	uint32_t *w, r;
 
 	_Static_assert(MAP_N == 4, "four map words");
-	if ((map[0] ^ same) == 0 && (map[1] ^ same) == 0 && (map[2] ^ same) == 0 &&
-	    (map[3] ^ same) == 0)
+	if (((map[0] ^ same) | (map[1] ^ same) | (map[2] ^ same) | (map[3] ^ same)) == 0)
 		return uniq[map[0] & 15];
-	r = is_rec(old) && (old & 1) == wide ? old >> 6 : rec_get(t, wide);
+	r = is_rec(old) && !is_direct(old) ? old >> 6 : rec_get(t, false);
 	if (r == LPM_NONE)
 		return FRONT_DEEP;
 	w = rec_at(t, r);
 	memcpy(w, map, MAP_N * sizeof(*map));
 	memcpy(w + LPM_REC_MAP_WORDS, uniq, nu * sizeof(uint32_t));
 	/* the rest marked unused: an edit finds nu without reading the map */
-	for (; nu < (wide ? LPM_REC_WIDE_ANS : LPM_REC_ANS); nu++)
+	for (; nu < LPM_REC_ANS; nu++)
 		w[LPM_REC_MAP_WORDS + nu] = REC_UNUSED;
-	return r << 6 | (wide ? FRONT_REC_WIDE : FRONT_REC);
+	return r << 6 | FRONT_REC;
+}
+
+/* The entry for a block whose /24s have the answers ans[], too many for a
+ * narrow record: a direct record (old's when it had one), or FRONT_DEEP
+ * when none can be had. */
+static uint32_t front_direct(struct lpm *t, uint32_t old, const uint32_t *ans)
+{
+	uint32_t r = is_rec(old) && is_direct(old) ? old >> 6 : rec_get(t, true);
+
+	if (r == LPM_NONE)
+		return FRONT_DEEP;
+	memcpy(rec_at(t, r), ans, REC_SUBS * sizeof(*ans));
+	return r << 6 | FRONT_REC_DIRECT;
 }
 
 /* Sets /24 i of map to answer number j (a nibble a /24). */
@@ -811,14 +832,16 @@ static inline void map_put(uint64_t *map, unsigned i, unsigned j)
 
 /* Refreshes the front entry of block blk (the first FRONT_BITS bits); the
  * top slot must be up to date. When only the /24s sub .. sub+nsub-1 can have
- * changed and the entry knows the others' answers, the old map is edited:
- * recomputing all 64 answers reads the node's values on as many cache lines
- * and would cost an edit of a /24 far more. Answers no longer used stay in
- * the record until a full recompute. */
+ * changed and the entry knows the others' answers, those are written in
+ * place (a direct record) or the old map is edited: recomputing all 64
+ * answers reads the node's values on as many cache lines and would cost an
+ * edit of a /24 far more. Until a full recompute, a narrow record keeps
+ * the answers no longer used, and a direct record stays one however few
+ * answers are left. */
 static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 {
 	const struct lpm_top_slot *ts = &t->f.top[blk / (256 / REC_SUBS)];
-	uint32_t old = t->f.front[blk], e, uniq[LPM_REC_WIDE_ANS], x;
+	uint32_t old = t->f.front[blk], e, uniq[LPM_REC_ANS], ans[REC_SUBS], x;
 	unsigned i, j, nu = 0, o0 = (blk * REC_SUBS) & 255;
 	uint64_t map[MAP_N] = { 0 };
 
@@ -827,18 +850,21 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 		goto out;
 	}
 	if ((old & 63) != FRONT_DEEP && nsub < REC_SUBS) {
+		if (is_rec(old) && is_direct(old)) {
+			uint32_t *w = rec_at(t, old >> 6);
+
+			for (i = sub; i < sub + nsub; i++)
+				w[i] = front_sub(ts, o0 + i);
+			return;
+		}
 		if (is_rec(old)) {
 			const uint32_t *w = rec_at(t, old >> 6);
 
 			memcpy(map, w, sizeof(map));
 			/* a fixed size: a copy of nu answers became a rep
 			 * movsq (gcc 12), ~100 ns an edit waiting on it */
-			if (old & 1)
-				memcpy(uniq, w + LPM_REC_MAP_WORDS,
-				       LPM_REC_WIDE_ANS * sizeof(uint32_t));
-			else
-				memcpy(uniq, w + LPM_REC_MAP_WORDS, LPM_REC_ANS * sizeof(uint32_t));
-			while (nu < rec_cap(old) && uniq[nu] != REC_UNUSED)
+			memcpy(uniq, w + LPM_REC_MAP_WORDS, sizeof(uniq));
+			while (nu < LPM_REC_ANS && uniq[nu] != REC_UNUSED)
 				nu++;
 		} else {
 			uniq[nu++] = old;
@@ -847,28 +873,33 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 			x = front_sub(ts, o0 + i);
 			for (j = 0; j < nu && uniq[j] != x; j++)
 				;
-			if (j == LPM_REC_WIDE_ANS)
+			if (j == LPM_REC_ANS)
 				goto full;
 			if (j == nu)
 				uniq[nu++] = x;
 			map_put(map, i, j);
 		}
-		e = front_make(t, old, map, uniq, nu);
+		e = front_narrow(t, old, map, uniq, nu);
 		goto out;
 	}
 full:
+	/* nu past LPM_REC_ANS: too many answers for a map */
 	memset(map, 0, sizeof(map));
 	for (i = 0, nu = 0; i < REC_SUBS; i++) {
-		x = front_sub(ts, o0 + i);
+		ans[i] = x = front_sub(ts, o0 + i);
+		if (nu > LPM_REC_ANS)
+			continue;
 		for (j = 0; j < nu && uniq[j] != x; j++)
 			;
-		if (j == LPM_REC_WIDE_ANS)
-			break;
+		if (j == LPM_REC_ANS) {
+			nu = LPM_REC_ANS + 1;
+			continue;
+		}
 		if (j == nu)
 			uniq[nu++] = x;
 		map_put(map, i, j);
 	}
-	e = i < REC_SUBS ? FRONT_DEEP : front_make(t, old, map, uniq, nu);
+	e = nu > LPM_REC_ANS ? front_direct(t, old, ans) : front_narrow(t, old, map, uniq, nu);
 out:
 	if (is_rec(old) && old != e)
 		rec_put(t, old);
@@ -898,7 +929,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 		} else if (e == fo) {
 			t->f.front[b] = fn;
 		} else if (is_rec(e)) {
-			w = rec_at(t, e >> 6) + LPM_REC_MAP_WORDS;
+			w = rec_answers(t, e);
 			for (k = 0; k < rec_cap(e); k++)
 				w[k] = w[k] == fo ? fn : w[k];
 		}

@@ -40,24 +40,26 @@ struct lpm_top_slot {
 };
 
 /* A /18 block whose 64 /24s have a few different answers (front entries,
- * packed) has a record: a 256-bit map giving the answer's number for each
- * /24, one nibble each (16 a 64-bit word), then the answers. A record is
- * LPM_REC_ANS answers in one 64-byte slot (one cache line), or
- * LPM_REC_WIDE_ANS in two slots: a lookup reads both kinds the same way.
- * Slots are LPM_REC_WORDS 32-bit words and live in chunks of LPM_REC_CHUNK. */
-#define LPM_REC_MAP_WORDS  8
-#define LPM_REC_ANS	   8
-#define LPM_REC_WIDE_ANS   16
-#define LPM_REC_WORDS	   16
-#define LPM_REC_CHUNK_BITS 11
-#define LPM_REC_CHUNK	   (1u << LPM_REC_CHUNK_BITS)
+ * packed) has a record. A narrow one is a 256-bit map giving the answer's
+ * number for each /24, one nibble each (16 a 64-bit word), then up to
+ * LPM_REC_ANS answers: one 64-byte slot, one cache line. A block with more
+ * answers (next hops that differ from /24 to /24) has a direct record: the
+ * 64 answers themselves, in LPM_REC_DIRECT_SLOTS slots. Either way a
+ * lookup reads one line of it. Slots are LPM_REC_WORDS 32-bit words and
+ * live in chunks of LPM_REC_CHUNK. */
+#define LPM_REC_MAP_WORDS    8
+#define LPM_REC_ANS	     8
+#define LPM_REC_WORDS	     16
+#define LPM_REC_DIRECT_SLOTS 4
+#define LPM_REC_CHUNK_BITS   11
+#define LPM_REC_CHUNK	     (1u << LPM_REC_CHUNK_BITS)
 
 /* The first member of every struct lpm: what a lookup reads first. Big
  * tables get a direct index on the first 16 bits (IPv6: over 2000::/3),
  * derived from the trie and refreshed after each edit; big IPv4 tables also
  * get a front array on the first LPM_FRONT_BITS bits, whose entry is the
  * answer (value << 6 | len; value bits all set: no prefix) unless its low
- * six bits are LPM_FRONT_REC or LPM_FRONT_REC_WIDE (the answer is in record
+ * six bits are LPM_FRONT_REC or LPM_FRONT_REC_DIRECT (the answer is in record
  * value) or LPM_FRONT_DEEP. Public so that the common case of a lookup is inline
  * below; only lpm.c writes it. */
 struct lpm_fast {
@@ -70,10 +72,10 @@ struct lpm_fast {
 	uint64_t octet0[4];
 };
 
-#define LPM_FRONT_BITS	   18
-#define LPM_FRONT_REC	   60u
-#define LPM_FRONT_REC_WIDE 61u /* LPM_FRONT_REC | 1: one test finds both */
-#define LPM_FRONT_DEEP	   63u
+#define LPM_FRONT_BITS	     18
+#define LPM_FRONT_REC	     60u
+#define LPM_FRONT_REC_DIRECT 61u /* LPM_FRONT_REC | 1: one test finds both */
+#define LPM_FRONT_DEEP	     63u
 
 /* The front array's answer for IPv4 address a (host order): false when t
  * has none or the block needs the walk, else true with *ret_e the entry
@@ -92,10 +94,13 @@ static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 		const uint32_t *w = f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)] +
 				    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
 		uint64_t map;
+		unsigned i;
 
-		/* the word of the map holding the /24's nibble, 16 a word */
+		/* the word of the map holding the /24's nibble, 16 a word (in
+		 * a direct record: answers, read and not used) */
 		memcpy(&map, w + 2 * ((a >> 12) & 3), sizeof(map));
-		e = w[LPM_REC_MAP_WORDS + ((map >> ((a >> 6) & 60)) & 15)];
+		i = LPM_REC_MAP_WORDS + ((unsigned)(map >> ((a >> 6) & 60)) & 15);
+		e = w[e & 1 ? (a >> 8) & 63 : i];
 	}
 	*ret_e = e;
 	return (e & 63) != LPM_FRONT_DEEP;

@@ -506,10 +506,10 @@ static void front_alloc_failure(void **state)
 }
 
 /* A block whose /24s each have a prefix of their own, with answers of their
- * own (different next hops), through the record kinds: one answer, a record
- * of up to 8, a wide record of up to 16, more than fit (the long way), and
- * back; the 9th answer also with each allocation failing in turn, when the
- * block must go the long way, with answers right all along. */
+ * own (different next hops), through the record kinds: one answer, a narrow
+ * record of up to 8, a direct one up to all 64 /24s, and back; the 9th
+ * answer also with each allocation failing in turn, when the block must go
+ * the long way, with answers right all along. */
 static void front_wide_records(void **state)
 {
 	struct failalloc f = { 0 };
@@ -526,7 +526,7 @@ static void front_wide_records(void **state)
 	assert_non_null(t);
 	lpm_set_top_min(t, 1);
 	front_op(t, &r, 1, "10.1.0.0/16", 100);
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < 64; i++) {
 		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
 		if (i == 7) {
 			key_of(text, key, &len);
@@ -543,26 +543,29 @@ static void front_wide_records(void **state)
 				front_check(t, &r);
 				front_op(t, &r, 0, text, 0);
 			}
-			/* the wide record's allocations failed: no error,
+			/* the direct record's allocations failed: no error,
 			 * the block went the long way */
 			assert_true(f.failed >= 2 && failed == 0);
 		}
 		front_op(t, &r, 1, text, i + 1);
 	}
-	/* pairs of /24s share an answer: 10 of them, then 20 again */
-	for (i = 0; i < 20; i++) {
+	/* the /24s share 4 answers, then 32, then 64 again */
+	for (i = 0; i < 64; i++) {
 		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
-		front_op(t, &r, 1, text, 50 + i / 2);
+		front_op(t, &r, 1, text, 50 + i % 4);
 	}
-	for (i = 0; i < 20; i += 2) {
+	/* a /18 edit recomputes the block: a narrow record again */
+	front_op(t, &r, 1, "10.1.0.0/18", 99);
+	front_op(t, &r, 0, "10.1.0.0/18", 0);
+	for (i = 0; i < 64; i += 2) {
 		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
 		front_op(t, &r, 1, text, i + 1);
 	}
 	/* the default route moves every block's fallback, records too */
 	front_op(t, &r, 1, "0.0.0.0/0", 7);
 	front_op(t, &r, 0, "10.1.0.0/16", 0);
-	for (i = 20; i-- > 0;) {
-		snprintf(text, sizeof(text), "10.1.%u.0/24", (i * 7) % 20);
+	for (i = 64; i-- > 0;) {
+		snprintf(text, sizeof(text), "10.1.%u.0/24", (i * 7) % 64);
 		front_op(t, &r, 0, text, 0);
 	}
 	front_op(t, &r, 0, "0.0.0.0/0", 0);
