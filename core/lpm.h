@@ -94,13 +94,14 @@ static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 		const uint32_t *w = f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)] +
 				    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
 		uint64_t map;
-		unsigned i;
 
-		/* the word of the map holding the /24's nibble, 16 a word (in
-		 * a direct record: answers, read and not used) */
-		memcpy(&map, w + 2 * ((a >> 12) & 3), sizeof(map));
-		i = LPM_REC_MAP_WORDS + ((unsigned)(map >> ((a >> 6) & 60)) & 15);
-		e = w[e & 1 ? (a >> 8) & 63 : i];
+		if (e & 1) { /* direct: the answer at the /24's number */
+			e = w[(a >> 8) & 63];
+		} else {
+			/* the map's word with the /24's nibble, 16 a word */
+			memcpy(&map, w + 2 * ((a >> 12) & 3), sizeof(map));
+			e = w[LPM_REC_MAP_WORDS + ((map >> ((a >> 6) & 60)) & 15)];
+		}
 	}
 	*ret_e = e;
 	return (e & 63) != LPM_FRONT_DEEP;
@@ -206,9 +207,10 @@ uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len);
  * 128 KiB for IPv6, over 2000::/3 only), built once they hold n prefixes and
  * dropped below n/2; 0 turns it off. The default is 65536. IPv4 adds a front
  * array on the first 18 bits (1 MiB, in a 4 MiB allocation that aligns it to
- * a huge page) and 64-byte records for /18s whose /24s differ (a few MB on a
- * full table, the first 3 MiB in the rest of that allocation). Lookups
- * answer the same either way; tests set 1 to cover both paths. */
+ * a huge page) and records of 64 or 256 bytes for /18s whose /24s differ
+ * (a few MB on a full table, the first 3 MiB in the rest of that
+ * allocation). Lookups answer the same either way; tests set 1 to cover both
+ * paths. */
 void lpm_set_top_min(struct lpm *t, size_t n);
 
 size_t lpm_count(const struct lpm *t);
