@@ -201,7 +201,12 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 			on_addr_gone(c, &ev->u.addr);
 		return r;
 	case RTW_EV_NEXTHOP_ADD:
-		return model_nhobj_add(&c->model, &ev->u.nhobj);
+		r = model_nhobj_add(&c->model, &ev->u.nhobj);
+		if (r == MODEL_NHOBJ_REDUMP) {
+			c->need_resync = true;
+			r = 1;
+		}
+		return r;
 	case RTW_EV_NEXTHOP_DEL:
 		return model_nhobj_del(&c->model, ev->u.nhobj.id);
 	case RTW_EV_DUMP_BEGIN:

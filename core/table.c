@@ -1916,6 +1916,19 @@ static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
 	return err;
 }
 
+/* Whether a live route over nexthop object nhid is a blackhole route (see
+ * MODEL_NHOBJ_REDUMP). */
+static bool attrs_blackhole_over(const struct model *m, uint32_t nhid)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->n_attrs; i++)
+		if (attr_live(m, i) && m->attrs[i]->nhid == nhid &&
+		    m->attrs[i]->type == RTW_ROUTE_BLACKHOLE)
+			return true;
+	return false;
+}
+
 int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 {
 	struct nhobj_rec *rec = nhobj_find(m, o->id), nw, old;
@@ -1987,7 +2000,11 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		nhobj_free_parts(m, &old);
 	if (e == 0)
 		e = nhobj_resolve_groups_with(m, nw.id);
-	return e < 0 ? e : 1;
+	if (e < 0)
+		return e;
+	return had && old.blackhole && !nw.blackhole && attrs_blackhole_over(m, nw.id)
+		   ? MODEL_NHOBJ_REDUMP
+		   : 1;
 }
 
 static int routes_drop_nhid(struct model *m, uint32_t nhid)

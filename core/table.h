@@ -214,6 +214,12 @@ int model_link_set(struct model *m, const struct rtw_link *l);
 int model_link_gone(struct model *m, int ifindex);
 int model_addr_add(struct model *m, const struct rtw_address *a);
 int model_addr_del(struct model *m, const struct rtw_address *a);
+/* Also 2: the object was a blackhole and is no longer, and routes over it
+ * came as blackhole routes. Linux reports every route over a blackhole
+ * object as a blackhole route, and with net.ipv4.nexthop_compat_mode off it
+ * does not report them again when the object gets a gateway: only a new
+ * dump tells those that are unicast from those of type blackhole. */
+#define MODEL_NHOBJ_REDUMP 2
 int model_nhobj_add(struct model *m, const struct rtw_nhobj *o);
 /* A netconf setting (see struct rtw_netconf); from the first one of a
  * family on, that family's lookups follow the devices' settings. */

@@ -6,7 +6,7 @@ kernel's routes with ip(8) and compares the model with `ip -j` strictly:
 dst, table, type, metric, tos, protocol, scope, prefsrc, nhid and next hops
 (gateway, ifindex, weight, onlink).
 
-  kernel_test.py --harness PATH model|storm|foreign|linkdown
+  kernel_test.py --harness PATH model|storm|foreign|linkdown|nhcompat
 
 Modes:
   model    hundreds of random route, nexthop, link and address changes; the
@@ -20,6 +20,8 @@ Modes:
            ignore_routes_with_linkdown sysctls, and under changes of a
            device's, all and default: rtw_lookup agrees with
            `ip route get`.
+  nhcompat with net.ipv4.nexthop_compat_mode off, a blackhole nexthop
+           object gets a gateway: the routes over it keep their own types.
 RTW_SEED=N repeats a run of the model test."""
 import argparse
 import ipaddress
@@ -498,6 +500,38 @@ def test_foreign(harness):
     h.close()
 
 
+def test_nhcompat(harness):
+    """Routes over a nexthop object with net.ipv4.nexthop_compat_mode off
+    (FRR turns it off). The kernel reports every route over a blackhole
+    object as a blackhole route, whatever its own type, and says nothing of
+    the routes when the object gets a gateway: the model must then hold the
+    type each route keeps in the kernel."""
+    setup()
+    sysctl("net.ipv4.nexthop_compat_mode", 0)
+    ip("nexthop", "add", "id", "9", "blackhole")
+    ip("route", "add", "10.99.0.0/16", "nhid", "9")
+    ip("route", "add", "blackhole", "10.98.0.0/16", "nhid", "9")
+    h = Harness(harness)
+
+    def types():
+        h.sync()
+        return {r["dst"]: r["type"] for r in h.routes()
+                if r["dst"] in ("10.99.0.0/16", "10.98.0.0/16")}
+
+    t = types()
+    tap(t == {"10.99.0.0/16": 6, "10.98.0.0/16": 6},
+        "over a blackhole object both routes come as blackhole routes", repr(t))
+    ip("nexthop", "replace", "id", "9", "via", "10.1.0.2", "dev", "v0")
+    t = types()
+    tap(t == {"10.99.0.0/16": 1, "10.98.0.0/16": 6},
+        "the object has a gateway: one unicast, one blackhole route, as in the kernel",
+        repr(t) + "\n" + ip("route", "show").stdout)
+    for a, want in (("10.99.1.1", 0), ("10.98.1.1", -113)):
+        m = json.loads(h.cmd("lookup " + a))
+        tap(m["rc"] == want, "lookup %s: %d" % (a, want), repr(m))
+    h.close()
+
+
 def linkdown_disagreements(h, addrs, down):
     """Where the model's lookup differs from ip route get: the same gateway,
     and unroutable (-EHOSTUNREACH) exactly when the kernel answers with a
@@ -615,7 +649,7 @@ def test_linkdown(harness):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
-    ap.add_argument("mode", choices=["model", "storm", "foreign", "linkdown"])
+    ap.add_argument("mode", choices=["model", "storm", "foreign", "linkdown", "nhcompat"])
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
@@ -627,6 +661,8 @@ def main():
         test_storm(a.harness)
     elif a.mode == "linkdown":
         test_linkdown(a.harness)
+    elif a.mode == "nhcompat":
+        test_nhcompat(a.harness)
     else:
         test_foreign(a.harness)
     print("1..%d" % checks)

@@ -35,6 +35,61 @@ static struct rtw_ctx *setup(const struct rtw_options *o)
 	return c;
 }
 
+/* Linux reports a route over a blackhole nexthop object as a blackhole
+ * route, whatever its own type, and with net.ipv4.nexthop_compat_mode off
+ * it sends nothing about the route when the object gets a gateway (seen in
+ * a namespace). The object's change then makes the context dump again, so
+ * that the unicast route routes and the blackhole route stays one. */
+static void blackhole_object_gets_gateway(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct evq_item nh = evq_nhobj(5, 2, "192.0.2.5"), unicast, blackhole;
+	struct sockaddr_storage a9 = evq_sa("10.9.1.1"), a7 = evq_sa("10.7.1.1");
+	struct rtw_route r;
+	size_t n_dump, i;
+	int dumps;
+
+	(void)state;
+	nh.ev.u.nhobj.blackhole = true;
+	memset(&nh.ev.u.nhobj.hop, 0, sizeof(nh.ev.u.nhobj.hop));
+	evq_dump_add(nh);
+	unicast = evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE);
+	unicast.ev.u.route.n_nexthops = 0;
+	unicast.ev.u.route.nhid = 5;
+	blackhole = unicast;
+	assert_int_equal(rtw_prefix_parse("10.7.0.0/16", &blackhole.ev.u.route.dst), 0);
+	evq_dump_add(unicast);
+	n_dump = evq.n_dump;
+	evq_dump_add(blackhole);
+	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), -EHOSTUNREACH);
+	assert_int_equal(r.type, RTW_ROUTE_BLACKHOLE);
+
+	/* the kernel now: the object has a gateway, 10.9/16 is unicast */
+	nh = evq_nhobj(5, 2, "192.0.2.5");
+	for (i = 0; i < evq.n_dump; i++)
+		if (evq.dump[i].ev.type == RTW_EV_NEXTHOP_ADD && evq.dump[i].ev.u.nhobj.id == 5)
+			evq.dump[i] = nh;
+	evq.dump[n_dump - 1].ev.u.route.type = RTW_ROUTE_UNICAST;
+	evq_push(nh);
+	dumps = evq.dumps;
+	assert_true(rtw_dispatch(c) > 0);
+	assert_int_equal(evq.dumps, dumps + 1);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), 0);
+	assert_int_equal(r.type, RTW_ROUTE_UNICAST);
+	assert_int_equal(r.n_nexthops, 1);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a7, &r), -EHOSTUNREACH);
+	assert_int_equal(r.type, RTW_ROUTE_BLACKHOLE);
+
+	/* a gateway that changes again needs no dump */
+	nh = evq_nhobj(5, 2, "192.0.2.6");
+	evq_push(nh);
+	dumps = evq.dumps;
+	assert_true(rtw_dispatch(c) > 0);
+	assert_int_equal(evq.dumps, dumps);
+	rtw_free(c);
+}
+
 /* rtw_lookup()'s short paths on tables with direct indexes (as a full
  * table has): an IPv4 route over a nexthop object, an IPv6 address that nothing covers up to /16 and nothing
  * deeper, one under a deeper prefix with nothing up to /16, one under a
@@ -772,6 +827,7 @@ int main(void)
 		cmocka_unit_test(callbacks_of_enumerations),
 		cmocka_unit_test(many_links_and_nexthop_objects),
 		cmocka_unit_test(many_addresses),
+		cmocka_unit_test(blackhole_object_gets_gateway),
 	};
 
 	test_output_tap();
