@@ -136,6 +136,17 @@ static int record_header(const struct rtw_ctx *c, int fd)
 				   model_linkdown(&c->model, AF_INET6));
 }
 
+/* The backend's dump, delivered to the engine. */
+static int ctx_dump(struct rtw_ctx *c)
+{
+	int r;
+
+	c->dumping = true;
+	r = c->ops->dump(c->b, engine_sink, c);
+	c->dumping = false;
+	return r;
+}
+
 int rtw_start(struct rtw_ctx *c)
 {
 	int r;
@@ -176,7 +187,7 @@ int rtw_start(struct rtw_ctx *c)
 	c->started = true;
 	c->coldplug = true;
 	c->in_dispatch = true;
-	r = c->ops->dump(c->b, engine_sink, c);
+	r = ctx_dump(c);
 	if (callbacks_end(c))
 		return -ECANCELED; /* rtw_free() from a notice callback of the dump */
 	if (r < 0 || c->coldplug) {
@@ -234,7 +245,7 @@ int rtw_dispatch(struct rtw_ctx *c)
 		/* one attempt per call: a dump that keeps failing (memory) is
 		 * reported, and the next call tries again */
 		c->need_resync = false;
-		r = c->ops->dump(c->b, engine_sink, c);
+		r = ctx_dump(c);
 		if (r < 0)
 			c->need_resync = true;
 	}

@@ -203,7 +203,9 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 	case RTW_EV_NEXTHOP_ADD:
 		r = model_nhobj_add(&c->model, &ev->u.nhobj);
 		if (r == MODEL_NHOBJ_REDUMP) {
-			c->need_resync = true;
+			/* inside a dump, the routes come after their objects */
+			if (!c->dumping)
+				c->need_resync = true;
 			r = 1;
 		}
 		return r;

@@ -87,6 +87,23 @@ static void blackhole_object_gets_gateway(void **state)
 	dumps = evq.dumps;
 	assert_true(rtw_dispatch(c) > 0);
 	assert_int_equal(evq.dumps, dumps);
+
+	/* met inside a dump (after an overflow), the change asks for no
+	 * other: the routes come after the object in the same dump */
+	nh.ev.u.nhobj.blackhole = true;
+	memset(&nh.ev.u.nhobj.hop, 0, sizeof(nh.ev.u.nhobj.hop));
+	evq_push(nh);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), -EHOSTUNREACH);
+	memset(&nh, 0, sizeof(nh));
+	nh.ev.type = RTW_EV_OVERFLOW;
+	evq_push(nh);
+	dumps = evq.dumps;
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_int_equal(evq.dumps, dumps + 1);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), 0);
+	assert_int_equal(rtw_dispatch(c), 0);
+	assert_int_equal(evq.dumps, dumps + 1);
 	rtw_free(c);
 }
 
