@@ -16,9 +16,10 @@
  * root also holds /0) as a heap-ordered bitmap: relative length l in 1..8
  * and the top l bits b of the octet give index (1 << l) | b, /0 is index 1.
  * Children hang off octet d+1 of the key. Both arrays are rank-compressed
- * and stored right after the header (children, then values), so a node is one allocation; an edit
- * that does not fit in it builds a complete new node before it replaces the
- * old one, so that running out of memory leaves the index as it was. */
+ * and stored right after the header (children, then values), so a node is
+ * one allocation; an edit that does not fit in it builds a complete new node
+ * before it replaces the old one, so that running out of memory leaves the
+ * index as it was. */
 struct lpm_node {
 	uint64_t kid[4]; /* octet o has a child entry */
 	uint64_t pfx[8]; /* prefix index i is present */
@@ -74,6 +75,7 @@ struct lpm {
 #define REC_SLOT       (LPM_REC_WORDS * sizeof(uint32_t))
 #define REC_CHUNK_SIZE (LPM_REC_CHUNK * REC_SLOT + 64)
 #define REC_SUBS       (1u << (24 - LPM_FRONT_BITS)) /* the /24s of a block */
+#define SLOT_BLOCKS    (256 / REC_SUBS)		     /* the blocks under a top slot */
 _Static_assert(REC_SLOT == 64 && LPM_REC_MAP_WORDS * 32 == 4 * REC_SUBS &&
 		   LPM_REC_MAP_WORDS + LPM_REC_ANS <= LPM_REC_WORDS && LPM_REC_ANS <= 16 &&
 		   LPM_REC_DIRECT_SLOTS * LPM_REC_WORDS == REC_SUBS &&
@@ -669,7 +671,7 @@ static inline unsigned rec_cap(uint32_t e)
  * one's answers. */
 static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
 {
-	return t->f.rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_WORDS * (r & (LPM_REC_CHUNK - 1));
+	return lpm_rec_words(&t->f, r);
 }
 
 /* The answers of the record of entry e. */
@@ -840,7 +842,7 @@ static inline void map_put(uint64_t *map, unsigned i, unsigned j)
  * answers are left. */
 static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 {
-	const struct lpm_top_slot *ts = &t->f.top[blk / (256 / REC_SUBS)];
+	const struct lpm_top_slot *ts = &t->f.top[blk / SLOT_BLOCKS];
 	uint32_t old = t->f.front[blk], e, uniq[LPM_REC_ANS], ans[REC_SUBS], x;
 	unsigned i, j, nu = 0, o0 = (blk * REC_SUBS) & 255;
 	uint64_t map[MAP_N] = { 0 };
@@ -922,7 +924,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 
 	if (fo == fn)
 		return;
-	for (b = s * (256 / REC_SUBS); b < (s + 1) * (256 / REC_SUBS); b++) {
+	for (b = s * SLOT_BLOCKS; b < (s + 1) * SLOT_BLOCKS; b++) {
 		e = t->f.front[b];
 		if (fo == FRONT_DEEP) {
 			front_set(t, b, 0, REC_SUBS);
@@ -939,9 +941,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 /* Refills the front entries of the blocks under key/len. */
 static void front_fill(struct lpm *t, const uint8_t *key, unsigned len)
 {
-	uint32_t k =
-	    (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
-	uint32_t lo = k >> (32 - FRONT_BITS), n = 1, b;
+	uint32_t k = lpm_load_be32(key), lo = k >> (32 - FRONT_BITS), n = 1, b;
 
 	if (len > FRONT_BITS) {
 		front_set(t, lo,
@@ -1088,8 +1088,7 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 
 static inline uint32_t front_index(const uint8_t *k)
 {
-	return ((uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 | (uint32_t)k[2] << 8) >>
-	       (32 - FRONT_BITS);
+	return lpm_load_be32(k) >> (32 - FRONT_BITS);
 }
 
 /* The first octets a prefix covers. */

@@ -77,6 +77,12 @@ struct lpm_fast {
 #define LPM_FRONT_REC_DIRECT 61u /* LPM_FRONT_REC | 1: one test finds both */
 #define LPM_FRONT_DEEP	     63u
 
+/* The words of front record r (see LPM_REC_WORDS). */
+static inline uint32_t *lpm_rec_words(const struct lpm_fast *f, uint32_t r)
+{
+	return f->rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_WORDS * (r & (LPM_REC_CHUNK - 1));
+}
+
 /* The front array's answer for IPv4 address a (host order): false when t
  * has none or the block needs the walk, else true with *ret_e the entry
  * (value << 6 | len, or bit 31 set for no prefix). Shared by
@@ -91,8 +97,7 @@ static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 		return false;
 	e = f->front[a >> (32 - LPM_FRONT_BITS)];
 	if ((e & 62) == LPM_FRONT_REC) {
-		const uint32_t *w = f->rec_dir[e >> (6 + LPM_REC_CHUNK_BITS)] +
-				    LPM_REC_WORDS * ((e >> 6) & (LPM_REC_CHUNK - 1));
+		const uint32_t *w = lpm_rec_words(f, e >> 6);
 		uint64_t map;
 
 		if (e & 1) { /* direct: the answer at the /24's number */

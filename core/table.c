@@ -1779,32 +1779,35 @@ static uint32_t addr_id(const struct rtw_addr *a)
 	return h ? h : 1; /* 0 marks an empty entry */
 }
 
-/* The record of ifindex's address a (ifindex < 0: on any link), or NULL. */
-static struct addr_rec *addr_lookup(const struct model *m, int ifindex, const struct rtw_addr *a)
+/* The index entry of ifindex's address a (ifindex < 0: on any link), or
+ * SLOT_NONE. */
+static uint32_t addr_entry(const struct model *m, int ifindex, const struct rtw_addr *a)
 {
 	const struct id_index *x = &m->addr_ix;
 	uint32_t id = addr_id(a), mask = x->cap - 1, i;
 
 	if (!x->cap)
-		return NULL;
+		return SLOT_NONE;
 	for (i = mix32(id) & mask; x->v[i].id; i = (i + 1) & mask) {
-		struct addr_rec *r = &m->addrs[x->v[i].pos];
+		const struct addr_rec *r = &m->addrs[x->v[i].pos];
 
 		if (x->v[i].id == id && (ifindex < 0 || r->addr.ifindex == ifindex) &&
 		    addr_eq(&r->addr.prefix.addr, a))
-			return r;
+			return i;
 	}
-	return NULL;
+	return SLOT_NONE;
 }
 
 static struct addr_rec *addr_find(const struct model *m, const struct rtw_address *a)
 {
-	return addr_lookup(m, a->ifindex, &a->prefix.addr);
+	uint32_t i = addr_entry(m, a->ifindex, &a->prefix.addr);
+
+	return i == SLOT_NONE ? NULL : &m->addrs[m->addr_ix.v[i].pos];
 }
 
 bool model_has_local(const struct model *m, const struct rtw_addr *a)
 {
-	return addr_lookup(m, -1, a) != NULL;
+	return addr_entry(m, -1, a) != SLOT_NONE;
 }
 
 int model_addr_add(struct model *m, const struct rtw_address *a)
@@ -1834,15 +1837,15 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 
 int model_addr_del(struct model *m, const struct rtw_address *a)
 {
-	struct addr_rec *rec = addr_find(m, a);
-	uint32_t pos, last, e;
+	uint32_t i = addr_entry(m, a->ifindex, &a->prefix.addr), pos, last, e;
+	struct addr_rec *rec;
 
-	if (!rec)
+	if (i == SLOT_NONE)
 		return 0;
-	pos = (uint32_t)(rec - m->addrs);
+	pos = m->addr_ix.v[i].pos;
+	rec = &m->addrs[pos];
 	last = (uint32_t)--m->n_addrs;
-	/* addr_find() found it through its entry */
-	ix_remove_at(&m->addr_ix, ix_entry(&m->addr_ix, addr_id(&rec->addr.prefix.addr), pos));
+	ix_remove_at(&m->addr_ix, i);
 	if (pos != last) {
 		/* the last record takes the place of the one that went */
 		*rec = m->addrs[last];
