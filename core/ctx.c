@@ -279,7 +279,7 @@ static __attribute__((noinline)) int lookup_plan(const struct rtw_ctx *c, int fa
 static __attribute__((noinline)) int lookup_hops(const struct model *m, const struct attr *at,
 						 struct rtw_route *ret_route)
 {
-	ret_route->nexthops = model_attr_hops(m, at, &ret_route->n_nexthops);
+	ret_route->nexthops = model_attr_obj_hops(m, at, &ret_route->n_nexthops);
 	return model_attr_verdict(at);
 }
 

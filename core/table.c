@@ -371,6 +371,7 @@ static void attr_refresh(const struct model *m, struct attr *a)
 	a->pass[0] = !a->usable && attr_passes(m, a, 0);
 	a->pass[1] = !a->usable && attr_passes(m, a, 1);
 	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
+	a->nhpos = a->nhid ? ix_find(&m->nhobj_ix, a->nhid) : SLOT_NONE;
 	memset(&a->pub, 0, sizeof(a->pub));
 	model_fill_attr(m, a, &a->pub);
 	if (a->nhid) {
@@ -2030,6 +2031,17 @@ static int routes_drop_nhid(struct model *m, uint32_t nhid)
 	return err;
 }
 
+/* The sets over object id learn where it moved (their lookups would find
+ * it by id without: slower, not wrong). */
+static void attrs_repoint(struct model *m, uint32_t id, uint32_t pos)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->n_attrs; i++)
+		if (attr_live(m, i) && m->attrs[i]->nhid == id)
+			m->attrs[i]->nhpos = pos;
+}
+
 /* The kernel deletes the routes that use a removed nexthop object without a
  * message, and removes it from the groups it was in (a group left empty is
  * removed in turn). */
@@ -2048,6 +2060,8 @@ int model_nhobj_del(struct model *m, uint32_t id)
 	nhobj_free_parts(m, rec);
 	*rec = m->nhobjs[--m->n_nhobjs];
 	ix_moved(&m->nhobj_ix, id, rec->id, (uint32_t)(rec - m->nhobjs));
+	if ((size_t)(rec - m->nhobjs) < m->n_nhobjs)
+		attrs_repoint(m, rec->id, (uint32_t)(rec - m->nhobjs));
 	for (i = 0; i < m->n_nhobjs; i++) {
 		struct nhobj_rec *g = &m->nhobjs[i];
 		unsigned j, k = 0;
