@@ -78,6 +78,10 @@ if [ $quick = 1 ]; then
 else
 	"$build/bench/model_bench" >"$out/model.txt" || true
 fi
+# the IPv4 routes over nexthop objects, as FRR installs a table: lookups
+# then take their hops from the object
+"$build/bench/model_bench" --nexthop-objects 16 --watches 0 \
+	--events "$([ $quick = 1 ] && echo 200 || echo 2000)" >"$out/model-nh.txt" || true
 
 # The kernel benchmarks make their own namespaces and skip (77) without root.
 : >"$out/ingest.txt"
