@@ -46,13 +46,16 @@ struct attr {
 	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
 	uint32_t nhid;	/* Linux nexthop object: hops come from it */
-	uint32_t nhpos; /* where in nhobjs[] it was at the last refresh: a hint */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
 	 * attributes do not hold); kept in step with usable. With nhid set it
 	 * has no hops: they are the nexthop object's, taken at lookup. */
 	struct rtw_route pub;
 	unsigned n_nh;
+	/* where in nhobjs[] the object was at the last refresh: a hint. Last,
+	 * so that the fields a lookup of a plain route reads keep the offsets
+	 * they were measured with, and the struct its size. */
+	uint32_t nhpos;
 	struct rtw_nexthop nh[]; /* RTW_NH_LINKDOWN kept in step with the links */
 };
 
