@@ -1591,24 +1591,31 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 	return 1;
 }
 
+/* The next live attribute set over nexthop object nhid from id *i on, or
+ * NULL; *i moves past it. */
+static struct attr *attr_over(const struct model *m, uint32_t nhid, uint32_t *i)
+{
+	for (; *i < m->n_attrs; (*i)++)
+		if (attr_live(m, *i) && m->attrs[*i]->nhid == nhid)
+			return m->attrs[(*i)++];
+	return NULL;
+}
+
 /* Whether some route may use link ifindex (without a nexthop object) or
  * nexthop object nhid (when not 0): attribute sets are few, routes many, so
  * an interface or object no route uses goes without a walk of every route
  * (2 ms on the full table for each veth or FRR object removed). */
 static bool attrs_use(const struct model *m, int ifindex, uint32_t nhid)
 {
-	uint32_t i;
+	uint32_t i = 0;
 	unsigned n;
 
-	for (i = 0; i < m->n_attrs; i++) {
-		const struct attr *a;
-
-		if (!attr_live(m, i))
-			continue;
-		a = m->attrs[i];
-		if (nhid ? a->nhid == nhid : !a->nhid && attr_hops_on(m, a, ifindex, &n) > 0)
+	if (nhid)
+		return attr_over(m, nhid, &i) != NULL;
+	for (; i < m->n_attrs; i++)
+		if (attr_live(m, i) && !m->attrs[i]->nhid &&
+		    attr_hops_on(m, m->attrs[i], ifindex, &n) > 0)
 			return true;
-	}
 	return false;
 }
 
@@ -1924,11 +1931,11 @@ static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
  * MODEL_NHOBJ_REDUMP). */
 static bool attrs_blackhole_over(const struct model *m, uint32_t nhid)
 {
-	uint32_t i;
+	const struct attr *a;
+	uint32_t i = 0;
 
-	for (i = 0; i < m->n_attrs; i++)
-		if (attr_live(m, i) && m->attrs[i]->nhid == nhid &&
-		    m->attrs[i]->type == RTW_ROUTE_BLACKHOLE)
+	while ((a = attr_over(m, nhid, &i)))
+		if (a->type == RTW_ROUTE_BLACKHOLE)
 			return true;
 	return false;
 }
@@ -2035,11 +2042,11 @@ static int routes_drop_nhid(struct model *m, uint32_t nhid)
  * it by id without: slower, not wrong). */
 static void attrs_repoint(struct model *m, uint32_t id, uint32_t pos)
 {
-	uint32_t i;
+	struct attr *a;
+	uint32_t i = 0;
 
-	for (i = 0; i < m->n_attrs; i++)
-		if (attr_live(m, i) && m->attrs[i]->nhid == id)
-			m->attrs[i]->nhpos = pos;
+	while ((a = attr_over(m, id, &i)))
+		a->nhpos = pos;
 }
 
 /* The kernel deletes the routes that use a removed nexthop object without a
