@@ -74,7 +74,19 @@ ip('route', 'add', '172.16.0.0/16', 'via', '10.2.0.1', 'proto', 'dhcp')
 ip('route', 'add', '10.50.0.0/16', 'dev', 'b0')
 ip('route', 'add', 'blackhole', '10.66.0.0/16')
 ip('-6', 'route', 'add', '2001:db8:99::/48', 'via', '2001:db8:1::1')
-time.sleep(0.2)  # let IPv6 settle its link-local routes
+
+
+def settle(timeout=10):
+    """Waits for IPv6 duplicate address detection to end (a link-local
+    address of a link set up earlier is tentative for one to two seconds):
+    the kernel adds the address's local route only then, which must not
+    happen between a snapshot and the show it is compared with."""
+    deadline = time.monotonic() + timeout
+    while ip('-6', 'addr', 'show', 'tentative').strip() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+settle()
 
 
 def live(*args):
@@ -220,6 +232,7 @@ t.equal(rw_routes(final.get('routes', [])), rw_routes(now.get('routes', [])),
         'monitor --show-on-exit: the model kept from events is the kernel\'s')
 
 # --- record, then replay anywhere ---
+settle()
 tmp = tempfile.mkdtemp(prefix='rtw-cli-kernel-')
 REC = os.path.join(tmp, 'trace.rec')
 rec = clitest.Background(['record', REC], stdout=subprocess.DEVNULL)
