@@ -367,7 +367,19 @@ static bool attr_passes(const struct model *m, const struct attr *a, unsigned f)
  * lookups take them from the object. */
 static void attr_refresh(const struct model *m, struct attr *a)
 {
+	unsigned n, i;
+
 	attr_refresh_usable(m, a);
+	/* a default route over an object with a gateway is a default gateway:
+	 * its changes and the object's ask for a cpdcheck as a plain one's do */
+	if (a->nhid) {
+		const struct rtw_nexthop *h = attr_hops(m, a, &n);
+
+		a->gateway = false;
+		for (i = 0; i < n; i++)
+			if (h[i].gateway.family != AF_UNSPEC)
+				a->gateway = true;
+	}
 	a->pass[0] = !a->usable && attr_passes(m, a, 0);
 	a->pass[1] = !a->usable && attr_passes(m, a, 1);
 	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
@@ -1216,7 +1228,8 @@ static uint32_t replace_target6(const struct model *m, uint32_t head, const stru
 
 		if (a->tos != r->tos || a->metric != r->metric)
 			continue;
-		if (a->gateway == gw)
+		/* a route over a nexthop object is nobody's sibling */
+		if ((a->gateway && !a->nhid) == gw)
 			return s;
 		if (first == SLOT_NONE)
 			first = s;
@@ -1453,7 +1466,8 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 				seen_before = true;
 		if (replace_report)
 			report(m, CHANGE_REPLACE, s, r->addr, r->family, r->table, r->len,
-			       SLOT_NONE, SLOT_NONE, m->attrs[r->attr]->gateway);
+			       SLOT_NONE, SLOT_NONE,
+			       m->attrs[r->attr]->gateway || (changed[r->attr] & 2));
 		if (seen_before)
 			continue;
 		t = lpm_of(m, r->family, r->table);
@@ -1494,7 +1508,7 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 	for (i = 0; i < m->n_attrs; i++) {
 		struct attr *a;
 		unsigned n;
-		bool touches, was, pass[2];
+		bool touches, was, was_gw, pass[2];
 
 		if (!attr_live(m, i))
 			continue;
@@ -1506,12 +1520,14 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 		if (!touches)
 			continue;
 		was = a->usable;
+		was_gw = a->gateway;
 		pass[0] = a->pass[0];
 		pass[1] = a->pass[1];
 		attr_refresh(m, a);
 		if (was != a->usable || pass[0] != a->pass[0] || pass[1] != a->pass[1] ||
 		    replace_report) {
-			changed[i] = 1;
+			/* bit 1: had a gateway, which a replaced object may have lost */
+			changed[i] = (uint8_t)(1 | was_gw << 1);
 			any = true;
 		}
 	}

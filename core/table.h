@@ -41,7 +41,7 @@ struct attr {
 	uint8_t type, protocol, scope, tos;
 	uint32_t metric;
 	bool usable;	/* some next hop is on an up link (or none is needed) */
-	bool gateway;	/* some next hop has a gateway */
+	bool gateway;	/* some next hop (its nexthop object's, with nhid) has a gateway */
 	bool reject;	/* its nexthop object is a blackhole: it answers as one */
 	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */

@@ -231,6 +231,37 @@ now = json.loads(live('show', '--json', '--table', 'all') or '{}')
 t.equal(rw_routes(final.get('routes', [])), rw_routes(now.get('routes', [])),
         'monitor --show-on-exit: the model kept from events is the kernel\'s')
 
+# --- a gateway behind a nexthop object is a gateway too ---
+mon = clitest.Background(['monitor', '--json'])
+time.sleep(0.3)
+
+
+def is_cpd(s):
+    try:
+        return json.loads(s) == {'trigger': 'cpdcheck', 'src': 'gw-change'}
+    except ValueError:
+        return False
+
+
+def cpds_reach(k, timeout=10):
+    deadline = time.monotonic() + timeout
+    while sum(map(is_cpd, mon.lines)) < k and time.monotonic() < deadline:
+        mon.wait_for(lambda s: False, 0.2)
+    return sum(map(is_cpd, mon.lines))
+
+
+ip('nexthop', 'add', 'id', '41', 'via', '10.1.0.1', 'dev', 'a0')
+ip('route', 'add', '198.51.100.0/24', 'nhid', '41')
+t.check(cpds_reach(1) == 1, 'monitor: cpdcheck for a new route over an object with a gateway',
+        '\n'.join(mon.lines))
+ip('nexthop', 'replace', 'id', '41', 'via', '10.1.0.9', 'dev', 'a0')
+t.check(cpds_reach(2) == 2, 'monitor: cpdcheck when the object\'s gateway changes',
+        '\n'.join(mon.lines))
+ip('route', 'del', '198.51.100.0/24')
+ip('nexthop', 'del', 'id', '41')
+status, err = mon.stop(signal.SIGINT)
+t.equal((status, err), (0, ''), 'monitor: SIGINT exits 0 (nexthop objects)')
+
 # --- record, then replay anywhere ---
 settle()
 tmp = tempfile.mkdtemp(prefix='rtw-cli-kernel-')

@@ -758,6 +758,63 @@ static void nexthop_object_lookup(void **state)
 	}
 }
 
+/* A route over a nexthop object with a gateway goes through that gateway:
+ * its changes, and the object's own (`ip nexthop replace id 9 via ...`),
+ * ask for a cpdcheck as a plain gateway route's do. An object that loses its
+ * gateway changed the gateway too; one without a gateway before or after
+ * did not. */
+static void cpdcheck_over_nexthop_objects(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct notes s = { 0 };
+	struct evq_item dev;
+	int i;
+
+	rtw_set_notice_cb(c, on_notice, &s);
+	started(c);
+	evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+	push_route_over_object(9);
+	rtw_dispatch(c);
+	assert_int_equal(s.add, 1);
+	assert_int_equal(s.cpd, 1);
+	evq_push(evq_nhobj(9, 3, "198.51.100.9"));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 2);
+	/* the object becomes device-only, then moves to another device */
+	for (i = 0; i < 2; i++) {
+		dev = evq_nhobj(9, 3 + i, "198.51.100.9");
+		memset(&dev.ev.u.nhobj.hop.gateway, 0, sizeof(dev.ev.u.nhobj.hop.gateway));
+		evq_push(dev);
+		rtw_dispatch(c);
+		assert_int_equal(s.cpd, 3);
+	}
+	/* each replace of the object was a replace of its route */
+	assert_int_equal(s.add, 4);
+	/* a route over the device-only object comes and goes */
+	dev = evq_route(RTW_EV_ROUTE_ADD, "10.78.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+	dev.ev.u.route.n_nexthops = 0;
+	dev.ev.u.route.nhid = 9;
+	evq_push(dev);
+	dev.ev.type = RTW_EV_ROUTE_DEL;
+	evq_push(dev);
+	rtw_dispatch(c);
+	assert_int_equal(s.add, 5);
+	assert_int_equal(s.del, 1);
+	assert_int_equal(s.cpd, 3);
+	/* a gateway again, then the route over it goes */
+	evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 4);
+	dev = evq_route(RTW_EV_ROUTE_DEL, "10.77.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+	dev.ev.u.route.n_nexthops = 0;
+	dev.ev.u.route.nhid = 9;
+	evq_push(dev);
+	rtw_dispatch(c);
+	assert_int_equal(s.del, 2);
+	assert_int_equal(s.cpd, 5);
+	rtw_free(c);
+}
+
 /* A nexthop object replaced by a blackhole: its routes decide as blackhole
  * routes at once (the kernel's lookup does; it reports them as blackhole
  * routes only when it sends them again), without falling back to the
@@ -1032,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(coldplug_never_invalidates),
 		cmocka_unit_test(callbacks_may_change_watches),
 		cmocka_unit_test(notices),
+		cmocka_unit_test(cpdcheck_over_nexthop_objects),
 		cmocka_unit_test(resync_reconciles),
 		cmocka_unit_test(ipv4_duplicates_under_one_key),
 		cmocka_unit_test(long_hash_chain),
