@@ -1007,31 +1007,43 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 	return 0;
 }
 
-/* Find the route with exactly this key; *ret_head gets the prefix head. */
 /* IPv6 keeps several routes under one (table, prefix, metric) when they
- * cannot be multipath siblings: device routes (every interface has its own
- * fe80::/64 and ff00::/8) stay apart from each other and from gateway
- * routes, which group as siblings. So for IPv6 the key also holds the
- * interface of a device-only route (0 for gateway and multipath routes).
- * IPv4 keys by TOS and metric only (fib_table_insert). */
-static int hops_disc(int family, uint32_t nhid, const struct rtw_nexthop *h, unsigned n)
+ * cannot be multipath siblings (rt6_qualify_for_ecmp: a gateway, no nexthop
+ * object): device routes (every interface has its own fe80::/64 and
+ * ff00::/8), routes over different nexthop objects and a reject route stay
+ * apart from each other and from the gateway routes, which group as
+ * siblings. So for IPv6 the key also holds a discriminator: the interface of
+ * a device-only route, DISC_NHOBJ | the object's id, DISC_REJECT for the one
+ * reject route the kernel allows (they all go "dev lo"), 0 for gateway and
+ * multipath routes. IPv4 keys by TOS and metric only (fib_table_insert). */
+#define DISC_NHOBJ  (UINT64_C(1) << 32)
+#define DISC_REJECT (UINT64_C(2) << 32)
+
+static uint64_t hops_disc(int family, uint8_t type, uint32_t nhid, const struct rtw_nexthop *h,
+			  unsigned n)
 {
-	if (family != AF_INET6 || nhid || n != 1 || h[0].gateway.family != AF_UNSPEC)
+	if (family != AF_INET6)
 		return 0;
-	return h[0].ifindex;
+	if (nhid)
+		return DISC_NHOBJ | nhid;
+	if (!type_has_hops(type))
+		return DISC_REJECT;
+	if (n != 1 || h[0].gateway.family != AF_UNSPEC)
+		return 0;
+	return (uint32_t)h[0].ifindex;
 }
 
-static int route_disc(const struct rtw_route *r)
+static uint64_t route_disc(const struct rtw_route *r)
 {
-	return hops_disc(r->dst.addr.family, r->nhid, r->nexthops,
+	return hops_disc(r->dst.addr.family, (uint8_t)r->type, r->nhid, r->nexthops,
 			 type_has_hops((uint8_t)r->type) ? r->n_nexthops : 0);
 }
 
-static int rec_disc(const struct model *m, const struct route_rec *r)
+static uint64_t rec_disc(const struct model *m, const struct route_rec *r)
 {
 	const struct attr *a = m->attrs[r->attr];
 
-	return hops_disc(r->family, a->nhid, a->nh, a->n_nh);
+	return hops_disc(r->family, a->type, a->nhid, a->nh, a->n_nh);
 }
 
 /* An add or delete waits on two chains of cache misses, the route's hash
@@ -1065,8 +1077,8 @@ static uint32_t route_prefetch(const struct model *m, int family, uint32_t table
 /* The route under the full key, and the head of its (table, prefix) chain
  * and the key's hash. */
 static uint32_t route_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
-			   unsigned len, uint8_t tos, uint32_t metric, int disc, uint32_t *ret_head,
-			   uint32_t *ret_hash)
+			   unsigned len, uint8_t tos, uint32_t metric, uint64_t disc,
+			   uint32_t *ret_head, uint32_t *ret_hash)
 {
 	uint32_t s = route_prefetch(m, family, table, addr, len, ret_hash);
 
@@ -1293,23 +1305,29 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			  &head, &hash);
 	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
 		slot = replace_target6(m, head, r);
-	dup = family == AF_INET && slot != SLOT_NONE &&
-	      (evflags & (RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND));
+	/* A replace by a route the key already holds changes nothing (IPv4's
+	 * fib_table_insert finds it as fa_match, and leaves the key's first
+	 * route alone). The kernel sends one for every route over a nexthop
+	 * object it replaces (fib_table_notify_update, fib6_rt_update), and
+	 * that route need not be the one a replace takes. An IPv4 append or
+	 * prepend of a route the key holds does nothing either. */
+	dup = slot != SLOT_NONE &&
+	      ((evflags & RTW_EVF_REPLACE) ||
+	       (family == AF_INET && (evflags & (RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND))));
 	if (dup) {
 		uint32_t s;
 
 		id = attr_intern_route(m, r);
 		if (id < 0)
 			return (int)id;
-		for (s = slot; s != SLOT_NONE && m->attrs[m->routes[s].attr]->tos == r->tos &&
-			       m->attrs[m->routes[s].attr]->metric == r->metric;
-		     s = m->routes[s].next)
+		for (s = head; s != SLOT_NONE; s = m->routes[s].next)
 			if (m->routes[s].attr == (uint32_t)id) {
 				m->routes[s].gen = m->gen;
 				attr_release(m, (uint32_t)id);
 				return 0;
 			}
-		slot = SLOT_NONE; /* one more route under the key */
+		if (!(evflags & RTW_EVF_REPLACE))
+			slot = SLOT_NONE; /* one more route under the key */
 	}
 	if (slot != SLOT_NONE) {
 		if (evflags & RTW_EVF_APPEND && !r->nhid && !m->attrs[m->routes[slot].attr]->nhid) {
@@ -1317,6 +1335,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			struct rtw_nexthop *v;
 			unsigned n;
 
+			if (dup)
+				attr_release(m, (uint32_t)id);
 			e = hops_combine(m, m->attrs[m->routes[slot].attr], r, true, &v, &n);
 			if (e < 0)
 				return e;
@@ -1326,7 +1346,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			mem_free(m->mem, v,
 				 (m->attrs[m->routes[slot].attr]->n_nh + r->n_nexthops + 1) *
 				     sizeof(*v));
-		} else {
+		} else if (!dup) {
 			id = attr_intern_route(m, r);
 		}
 		if (id < 0)

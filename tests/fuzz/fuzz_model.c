@@ -163,21 +163,28 @@ static bool has_hops(unsigned t)
 	return !unroutable_type(t) && t != RTW_ROUTE_THROW;
 }
 
-/* IPv6 keeps device-only routes of different interfaces apart (each link
- * has its own fe80::/64), so their interface is part of the key. */
-static int ipv6_device(const struct route *r)
+/* IPv6 makes multipath siblings of gateway routes only: device-only routes
+ * of different interfaces (each link has its own fe80::/64), routes over
+ * different nexthop objects and a reject route are routes of their own
+ * under one metric, so what tells them apart is part of the key. */
+static uint64_t ipv6_disc(const struct route *r)
 {
-	if (r->dst.addr.family != AF_INET6 || !has_hops(r->type) || r->nhid || r->n_hops != 1 ||
-	    r->hops[0].gateway.family != AF_UNSPEC)
+	if (r->dst.addr.family != AF_INET6)
 		return 0;
-	return r->hops[0].ifindex;
+	if (r->nhid)
+		return (uint64_t)1 << 32 | r->nhid;
+	if (!has_hops(r->type))
+		return (uint64_t)2 << 32;
+	if (r->n_hops != 1 || r->hops[0].gateway.family != AF_UNSPEC)
+		return 0;
+	return (uint32_t)r->hops[0].ifindex;
 }
 
 static bool same_key(const struct route *a, const struct route *b)
 {
 	return a->table == b->table && a->metric == b->metric && a->tos == b->tos &&
 	       a->dst.len == b->dst.len && addr_eq(&a->dst.addr, &b->dst.addr) &&
-	       ipv6_device(a) == ipv6_device(b);
+	       ipv6_disc(a) == ipv6_disc(b);
 }
 
 static struct route *ref_find(const struct route *key)

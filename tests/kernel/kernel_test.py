@@ -57,8 +57,12 @@ def ip(*args, check=True):
 
 def ipq(cmd):
     """A change that may legitimately fail (adding an existing route,
-    deleting one a flush already removed): the kernel decides."""
-    return ip(*cmd.split(), check=False).returncode == 0
+    deleting one a flush already removed): the kernel decides. RTW_TRACE=1
+    lists them, to replay a failing seed by hand."""
+    ok = ip(*cmd.split(), check=False).returncode == 0
+    if os.environ.get("RTW_TRACE"):
+        print("# ip %s%s" % (cmd, "" if ok else " (refused)"), flush=True)
+    return ok
 
 
 def sysctl(name, value):
@@ -287,11 +291,12 @@ def random_op(rng, added):
             del added[(fam, dst, table, metric)]
         return
     if r < 0.90:
-        # IPv4: a duplicate under the key (see below). IPv6 multipath:
-        # append a hop to a gateway route (a sibling), or
-        # delete one hop. Appending to a device, reject or prefsrc route
-        # makes a second route under the key with other attributes, which
-        # the model (one route per key) cannot hold.
+        # IPv4: a duplicate under the key (see below). IPv6: append a hop
+        # to the key's gateway routes (a sibling; beside a device, reject or
+        # nexthop-object route, which cannot be siblings, the first gateway
+        # route under the key), or delete one hop. Not beside a prefsrc
+        # route: a sibling without its prefsrc is a route the model (one
+        # set of attributes per multipath route) cannot hold.
         fam, dst, table, metric = rng.choice(sorted(added))
         if fam == 4:
             # IPv4 keeps append/prepend duplicates under one key as routes
@@ -302,7 +307,7 @@ def random_op(rng, added):
             ipq("-4 route %s %s table %d metric %d via %s dev %s" %
                 (verb, dst, table, metric, gw(rng, 4, dev), dev))
             return
-        if added[(fam, dst, table, metric)] not in ("gw", "ecmp"):
+        if added[(fam, dst, table, metric)] == "src":
             return
         dev = rng.choice(["v0", "v2"])
         verb = rng.choice(["append", "del"])

@@ -4,6 +4,7 @@
 #ifndef RTW_REFMODEL_H
 #define RTW_REFMODEL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,13 +148,20 @@ static inline void ref_fini(struct ref *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* IPv6 keeps device routes on different interfaces apart (each interface
- * has its own fe80::/64): the interface of a device-only route is part of
- * the key; 0 for gateway and multipath routes, and for IPv4. */
+/* IPv6 keeps apart the routes that cannot be multipath siblings (only
+ * gateway routes can): device routes on different interfaces (each has its
+ * own fe80::/64), and a reject route beside the gateway routes. The key
+ * holds the interface of a device-only route, REF_DISC_REJECT for a reject
+ * route, 0 for gateway and multipath routes, and 0 for IPv4. */
+#define REF_DISC_REJECT INT_MAX /* after the interfaces, as the model sorts */
+
 static inline int ref_disc_of(int family, unsigned type, const struct rtw_nexthop *h, unsigned n)
 {
-	if (family != AF_INET6 || !ref_type_has_hops(type) || n != 1 ||
-	    h[0].gateway.family != AF_UNSPEC)
+	if (family != AF_INET6)
+		return 0;
+	if (!ref_type_has_hops(type))
+		return REF_DISC_REJECT;
+	if (n != 1 || h[0].gateway.family != AF_UNSPEC)
 		return 0;
 	return h[0].ifindex;
 }

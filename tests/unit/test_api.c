@@ -35,6 +35,146 @@ static struct rtw_ctx *setup(const struct rtw_options *o)
 	return c;
 }
 
+struct under {
+	const char *dst;
+	char text[256];
+};
+
+/* The routes of one prefix, in the enumeration's order: "nhid N", "via GW"
+ * (the first hop's), "dev N" or the type's number, joined by '|'. */
+static int under_one(const struct rtw_route *r, void *user)
+{
+	struct under *u = user;
+	char dst[64], gw[64], *end = u->text + strlen(u->text);
+	size_t left = sizeof(u->text) - (size_t)(end - u->text);
+
+	rtw_prefix_format(&r->dst, dst, sizeof(dst));
+	if (strcmp(dst, u->dst) != 0)
+		return 0;
+	if (end != u->text)
+		*end++ = '|', left--;
+	if (r->nhid)
+		snprintf(end, left, "nhid %u", r->nhid);
+	else if (r->n_nexthops && r->nexthops[0].gateway.family != AF_UNSPEC)
+		snprintf(end, left, "via %s",
+			 rtw_addr_format(&r->nexthops[0].gateway, gw, sizeof(gw)) < 0 ? "?" : gw);
+	else if (r->n_nexthops)
+		snprintf(end, left, "dev %d", r->nexthops[0].ifindex);
+	else
+		snprintf(end, left, "type %d", (int)r->type);
+	return 0;
+}
+
+static const char *routes_under(const struct rtw_ctx *c, struct under *u, const char *dst)
+{
+	u->dst = dst;
+	u->text[0] = '\0';
+	assert_int_equal(rtw_foreach_route(c, under_one, u), 0);
+	return u->text;
+}
+
+/* Queues the add (or delete) of a route over nexthop object nhid, or via
+ * gateway gw on eth0 (nhid 0), with the event flags given. */
+static void push_route(enum rtw_event_type t, const char *dst, uint32_t nhid, const char *gw,
+		       uint32_t metric, unsigned flags)
+{
+	struct evq_item it = evq_route(t, dst, gw, 2, metric, 254, RTW_ROUTE_UNICAST);
+
+	if (nhid) {
+		it.ev.u.route.n_nexthops = 0;
+		it.ev.u.route.nhid = nhid;
+	}
+	it.ev.flags = flags;
+	evq_push(it);
+}
+
+/* The gateway that a lookup of dst answers with. */
+static const char *lookup_gw(const struct rtw_ctx *c, const char *dst, char *buf, size_t size)
+{
+	struct sockaddr_storage a = evq_sa(dst);
+	struct rtw_route r;
+
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.n_nexthops, 1);
+	assert_true(rtw_addr_format(&r.nexthops[0].gateway, buf, size) > 0);
+	return buf;
+}
+
+/* What the kernel keeps under one (table, prefix, metric), as seen in a
+ * namespace: IPv6 makes siblings of gateway routes only, so a route over a
+ * nexthop object and a reject route stay beside them as routes of their
+ * own; a replace by a gateway route takes the gateway routes' place, one by
+ * another object the object route's. A replace naming a route that the key
+ * already holds changes nothing: the kernel sends one for every route over
+ * an object it replaces, and the key's first route (here a route that an
+ * IPv4 prepend put before it) must stay. */
+static void kernel_keys_under_one_prefix(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct sockaddr_storage b = evq_sa("2001:db8:2::1");
+	struct under u;
+	struct evq_item it;
+	char gw[64];
+
+	evq_dump_add(evq_nhobj(2, 2, "192.0.2.2"));
+	assert_int_equal(rtw_start(c), 0);
+	it = evq_nhobj(5, 2, "192.0.2.5");
+	it.ev.u.nhobj.family = AF_INET6;
+	rtw_addr_parse("fe80::9", &it.ev.u.nhobj.hop.gateway);
+	evq_push(it);
+	rtw_addr_parse("fe80::8", &it.ev.u.nhobj.hop.gateway);
+	it.ev.u.nhobj.id = 6;
+	evq_push(it);
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:1::/48", 5, NULL, 10, 0);
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:1::/48", 0, "fe80::1", 10, RTW_EVF_APPEND);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "2001:db8:2::/48", NULL, 0, 10, 254, RTW_ROUTE_BLACKHOLE));
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:2::/48", 0, "fe80::1", 10, RTW_EVF_APPEND);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "2001:db8:1::/48"), "via fe80::1|nhid 5");
+	assert_string_equal(routes_under(c, &u, "2001:db8:2::/48"), "via fe80::1|type 6");
+	/* the first route under the key answers */
+	assert_string_equal(lookup_gw(c, "2001:db8:1::1", gw, sizeof(gw)), "fe80::9");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&b, NULL), -EHOSTUNREACH);
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:2::/48", 0, "fe80::4", 10, RTW_EVF_REPLACE);
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:1::/48", 6, NULL, 10, RTW_EVF_REPLACE);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "2001:db8:1::/48"), "via fe80::1|nhid 6");
+	assert_string_equal(routes_under(c, &u, "2001:db8:2::/48"), "via fe80::4|type 6");
+	/* the object has a gateway, yet its route is no sibling to replace */
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:1::/48", 0, "fe80::2", 10, RTW_EVF_REPLACE);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "2001:db8:1::/48"), "via fe80::2|nhid 6");
+	/* deletes name their route */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "2001:db8:2::/48", NULL, 0, 10, 254, RTW_ROUTE_BLACKHOLE));
+	push_route(RTW_EV_ROUTE_DEL, "2001:db8:1::/48", 6, NULL, 10, 0);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "2001:db8:1::/48"), "via fe80::2");
+	assert_string_equal(routes_under(c, &u, "2001:db8:2::/48"), "via fe80::4");
+	assert_string_equal(lookup_gw(c, "2001:db8:2::1", gw, sizeof(gw)), "fe80::4");
+
+	/* IPv4: a gateway route prepended before a route over object 2, then
+	 * the object replaced, with the kernel's replace of its route */
+	push_route(RTW_EV_ROUTE_ADD, "172.16.2.0/24", 2, NULL, 0, 0);
+	push_route(RTW_EV_ROUTE_ADD, "172.16.2.0/24", 0, "192.0.2.7", 0, RTW_EVF_DUP_PREPEND);
+	evq_push(evq_nhobj(2, 2, "192.0.2.9"));
+	push_route(RTW_EV_ROUTE_ADD, "172.16.2.0/24", 2, NULL, 0, RTW_EVF_REPLACE);
+	rtw_dispatch(c);
+	/* IPv4 duplicates enumerate in no set order */
+	routes_under(c, &u, "172.16.2.0/24");
+	assert_true(!strcmp(u.text, "via 192.0.2.7|nhid 2") ||
+		    !strcmp(u.text, "nhid 2|via 192.0.2.7"));
+	assert_string_equal(lookup_gw(c, "172.16.2.1", gw, sizeof(gw)), "192.0.2.7");
+	/* a real replace takes the key's first route */
+	push_route(RTW_EV_ROUTE_ADD, "172.16.2.0/24", 0, "192.0.2.8", 0, RTW_EVF_REPLACE);
+	rtw_dispatch(c);
+	routes_under(c, &u, "172.16.2.0/24");
+	assert_true(!strcmp(u.text, "via 192.0.2.8|nhid 2") ||
+		    !strcmp(u.text, "nhid 2|via 192.0.2.8"));
+	rtw_free(c);
+}
+
 /* Linux reports a route over a blackhole nexthop object as a blackhole
  * route, whatever its own type, and with net.ipv4.nexthop_compat_mode off
  * it sends nothing about the route when the object gets a gateway (seen in
@@ -845,6 +985,7 @@ int main(void)
 		cmocka_unit_test(many_links_and_nexthop_objects),
 		cmocka_unit_test(many_addresses),
 		cmocka_unit_test(blackhole_object_gets_gateway),
+		cmocka_unit_test(kernel_keys_under_one_prefix),
 	};
 
 	test_output_tap();

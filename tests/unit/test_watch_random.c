@@ -17,7 +17,7 @@ struct resol {
 	struct rtw_prefix dst;
 	uint32_t table, metric;
 	uint8_t tos;
-	int disc; /* the interface that keys an IPv6 device route */
+	int disc; /* what keys an IPv6 route besides the metric (ref_disc_of) */
 	int egress;
 	struct rtw_addr gw;
 };
@@ -109,7 +109,9 @@ static struct ref_route key_route(const struct resol *r)
 	x.tos = r->tos;
 	x.metric = r->metric;
 	x.type = RTW_ROUTE_UNICAST;
-	if (r->disc) {
+	if (r->disc == REF_DISC_REJECT) {
+		x.type = RTW_ROUTE_BLACKHOLE;
+	} else if (r->disc) {
 		x.n_hops = 1;
 		x.hops[0].ifindex = r->disc;
 	}
