@@ -1309,10 +1309,13 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	 * fib_table_insert finds it as fa_match, and leaves the key's first
 	 * route alone). The kernel sends one for every route over a nexthop
 	 * object it replaces (fib_table_notify_update, fib6_rt_update), and
-	 * that route need not be the one a replace takes. An IPv4 append or
-	 * prepend of a route the key holds does nothing either. */
+	 * that route need not be the one a replace takes. IPv6 has no such
+	 * match: it replaces the route replace_target6() names, leaving two
+	 * identical routes, which the model follows except over an object,
+	 * where a user's replace and the object's notification look the same.
+	 * An IPv4 append or prepend of a route the key holds does nothing. */
 	dup = slot != SLOT_NONE &&
-	      ((evflags & RTW_EVF_REPLACE) ||
+	      (((evflags & RTW_EVF_REPLACE) && (family == AF_INET || r->nhid)) ||
 	       (family == AF_INET && (evflags & (RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND))));
 	if (dup) {
 		uint32_t s;

@@ -104,10 +104,10 @@ static const char *lookup_gw(const struct rtw_ctx *c, const char *dst, char *buf
  * namespace: IPv6 makes siblings of gateway routes only, so a route over a
  * nexthop object and a reject route stay beside them as routes of their
  * own; a replace by a gateway route takes the gateway routes' place, one by
- * another object the object route's. A replace naming a route that the key
- * already holds changes nothing: the kernel sends one for every route over
- * an object it replaces, and the key's first route (here a route that an
- * IPv4 prepend put before it) must stay. */
+ * another object the object route's. A replace naming a route over an
+ * object that the key already holds changes nothing: the kernel sends one
+ * for every route over an object it replaces, and the key's first route
+ * (here a route that an IPv4 prepend put before it) must stay. */
 static void kernel_keys_under_one_prefix(void **state)
 {
 	struct rtw_ctx *c = setup(NULL);
@@ -153,6 +153,17 @@ static void kernel_keys_under_one_prefix(void **state)
 	assert_string_equal(routes_under(c, &u, "2001:db8:1::/48"), "via fe80::2");
 	assert_string_equal(routes_under(c, &u, "2001:db8:2::/48"), "via fe80::4");
 	assert_string_equal(lookup_gw(c, "2001:db8:2::1", gw, sizeof(gw)), "fe80::4");
+	/* without an object, IPv6 replaces the first device route even by a
+	 * copy of the second: the kernel then holds two identical routes */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "2001:db8:3::/48", NULL, 2, 10, 254, RTW_ROUTE_UNICAST));
+	it = evq_route(RTW_EV_ROUTE_ADD, "2001:db8:3::/48", NULL, 3, 10, 254, RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_APPEND;
+	evq_push(it);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "2001:db8:3::/48"), "dev 3|dev 3");
 
 	/* IPv4: a gateway route prepended before a route over object 2, then
 	 * the object replaced, with the kernel's replace of its route */
