@@ -1287,6 +1287,28 @@ static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_
 	return slot;
 }
 
+/* The route under head's key that a replace over nexthop object r->nhid
+ * names, or SLOT_NONE: the kernel reports a route over a blackhole object as
+ * a blackhole route, and a replace of the object as a replace of each route
+ * over it, so such a route is the one with r's attributes but for a type
+ * that went from unicast to blackhole or back. */
+static uint32_t object_route_under(const struct model *m, uint32_t head, const struct rtw_route *r)
+{
+	uint32_t s;
+
+	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *a = m->attrs[m->routes[s].attr];
+
+		if (a->nhid == r->nhid && a->tos == r->tos && a->metric == r->metric &&
+		    a->protocol == r->protocol && a->scope == r->scope &&
+		    addr_eq(&a->prefsrc, &r->prefsrc) &&
+		    (a->type == RTW_ROUTE_UNICAST || a->type == RTW_ROUTE_BLACKHOLE) &&
+		    (r->type == RTW_ROUTE_UNICAST || r->type == RTW_ROUTE_BLACKHOLE))
+			return s;
+	}
+	return SLOT_NONE;
+}
+
 int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
@@ -1331,6 +1353,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			}
 		if (!(evflags & RTW_EVF_REPLACE))
 			slot = SLOT_NONE; /* one more route under the key */
+		else if (r->nhid && (s = object_route_under(m, head, r)) != SLOT_NONE)
+			slot = s;
 	}
 	if (slot != SLOT_NONE) {
 		if (evflags & RTW_EVF_APPEND && !r->nhid && !m->attrs[m->routes[slot].attr]->nhid) {

@@ -183,6 +183,22 @@ static void kernel_keys_under_one_prefix(void **state)
 	routes_under(c, &u, "172.16.2.0/24");
 	assert_true(!strcmp(u.text, "via 192.0.2.8|nhid 2") ||
 		    !strcmp(u.text, "nhid 2|via 192.0.2.8"));
+	/* the object becomes a blackhole: the kernel's replace of its route
+	 * then reports a blackhole route, and it still names that route */
+	it = evq_nhobj(2, 0, "192.0.2.9");
+	it.ev.u.nhobj.family = AF_UNSPEC;
+	it.ev.u.nhobj.blackhole = true;
+	memset(&it.ev.u.nhobj.hop, 0, sizeof(it.ev.u.nhobj.hop));
+	evq_push(it);
+	it = evq_route(RTW_EV_ROUTE_ADD, "172.16.2.0/24", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE);
+	it.ev.u.route.nhid = 2;
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	rtw_dispatch(c);
+	routes_under(c, &u, "172.16.2.0/24");
+	assert_true(!strcmp(u.text, "via 192.0.2.8|nhid 2") ||
+		    !strcmp(u.text, "nhid 2|via 192.0.2.8"));
+	assert_string_equal(lookup_gw(c, "172.16.2.1", gw, sizeof(gw)), "192.0.2.8");
 	rtw_free(c);
 }
 
