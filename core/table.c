@@ -1474,9 +1474,16 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 		e = hops_combine(m, old, r, false, &v, &n);
 		if (e < 0)
 			return e;
-		/* a one-path route whose path the notice names differently (a
-		 * stale model) still went: the kernel says so */
-		if (n > 0 && !(n == old->n_nh && n == 1)) {
+		/* A path the route does not have changes nothing. The kernel
+		 * deletes siblings that its dump stopped showing: after some
+		 * changes a sibling lies behind another route of the key, and
+		 * fib6_dump_node() jumps from the first sibling to the last,
+		 * over the routes between (seen on 6.18). */
+		if (n == old->n_nh) {
+			mem_free(m->mem, v, vsz);
+			return 0;
+		}
+		if (n > 0) {
 			rest.nexthops = v;
 			rest.n_nexthops = n;
 			id = attr_intern_route(m, &rest);

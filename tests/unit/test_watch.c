@@ -671,8 +671,9 @@ static void path_delete(struct rtw_ctx *c, const char *gw, int ifindex)
 }
 
 /* A path deletion (RTW_EVF_APPEND on ROUTE_DEL) takes only the path it
- * names from a multipath route; a one-path route goes even when the notice
- * names its path differently from what the model holds. */
+ * names from a multipath route, and the route with its last path; one that
+ * names a path the route does not have changes nothing (Linux deletes
+ * siblings its dump had stopped showing, see model_route_del()). */
 static void path_deletes(void **state)
 {
 	struct rtw_ctx *c = setup();
@@ -695,6 +696,10 @@ static void path_deletes(void **state)
 	assert_int_equal(r.n_nexthops, 1);
 	assert_int_equal(r.nexthops[0].ifindex, 2);
 	path_delete(c, "fe80::8", 4);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.dst.len, 48);
+	assert_int_equal(r.nexthops[0].ifindex, 2);
+	path_delete(c, "fe80::7", 2);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.dst.len, 0); /* 2001:db8:77::/48 went: the default answers */
 	rtw_free(c);
