@@ -24,6 +24,7 @@ Modes:
            object gets a gateway: the routes over it keep their own types.
 RTW_SEED=N repeats a run of the model test."""
 import argparse
+import collections
 import ipaddress
 import json
 import os
@@ -49,7 +50,11 @@ def tap(ok, what, detail=""):
 
 
 def ip(*args, check=True):
+    """RTW_TRACE=1 lists the changes, to replay a failing seed by hand."""
     r = subprocess.run(["ip"] + list(args), capture_output=True, text=True)
+    if os.environ.get("RTW_TRACE") and args[0] not in ("-d", "-j"):
+        print("# ip %s%s" % (" ".join(args), "" if r.returncode == 0 else " (refused)"),
+              flush=True)
     if check and r.returncode != 0:
         raise RuntimeError("ip %s: %s" % (" ".join(args), r.stderr.strip()))
     return r
@@ -57,12 +62,8 @@ def ip(*args, check=True):
 
 def ipq(cmd):
     """A change that may legitimately fail (adding an existing route,
-    deleting one a flush already removed): the kernel decides. RTW_TRACE=1
-    lists them, to replay a failing seed by hand."""
-    ok = ip(*cmd.split(), check=False).returncode == 0
-    if os.environ.get("RTW_TRACE"):
-        print("# ip %s%s" % (cmd, "" if ok else " (refused)"), flush=True)
-    return ok
+    deleting one a flush already removed): the kernel decides."""
+    return ip(*cmd.split(), check=False).returncode == 0
 
 
 def sysctl(name, value):
@@ -160,11 +161,11 @@ def single_weight(hops):
 
 
 def kernel_routes():
-    """The kernel's routes in the model's canonical form, one per ip(8) entry:
-    IPv6 keeps device routes of one (table, prefix, metric) apart per
-    interface, and so does the model."""
+    """The kernel's routes in the model's canonical form, one per ip(8) entry,
+    counted: IPv6 keeps several routes under one (table, prefix, metric), and
+    can hold two identical ones, and so does the model."""
     idx = links()
-    out = set()
+    out = collections.Counter()
     for fam in (4, 6):
         for r in json.loads(ip("-d", "-j", "-N", "-%d" % fam, "route", "show", "table",
                                "all").stdout):
@@ -180,10 +181,10 @@ def kernel_routes():
                     gw = r.get("gateway") or (r.get("via") or {}).get("host")
                     hops.append(hop_key(gw, idx.get(r.get("dev"), 0), 1,
                                         "onlink" in r.get("flags", [])))
-            out.add((norm_dst(r["dst"], fam), int(r.get("table", 254)), rtype,
-                     int(r.get("metric", 0)), int(str(r.get("tos", 0)), 0),
-                     int(r.get("protocol", 3)), int(r.get("scope", 0)), r.get("prefsrc") or "",
-                     int(r.get("nhid", 0)), tuple(sorted(single_weight(hops)))))
+            out[(norm_dst(r["dst"], fam), int(r.get("table", 254)), rtype,
+                 int(r.get("metric", 0)), int(str(r.get("tos", 0)), 0),
+                 int(r.get("protocol", 3)), int(r.get("scope", 0)), r.get("prefsrc") or "",
+                 int(r.get("nhid", 0)), tuple(sorted(single_weight(hops))))] += 1
     return out
 
 
@@ -196,18 +197,15 @@ def model_key(r):
 
 def compare(h, what, fresh=False):
     h.sync()
-    model = [model_key(r) for r in h.routes("fresh" if fresh else "routes")]
+    ms = collections.Counter(model_key(r) for r in h.routes("fresh" if fresh else "routes"))
     kern = kernel_routes()
-    ms = set(model)
     detail = ""
-    if len(ms) != len(model):
-        detail += "model has duplicate routes\n"
     if ms != kern:
         for r in sorted(kern - ms, key=str)[:10]:
-            detail += "kernel only: %s\n" % (r,)
+            detail += "kernel only (or more often): %s\n" % (r,)
         for r in sorted(ms - kern, key=str)[:10]:
-            detail += "model only:  %s\n" % (r,)
-    tap(not detail, "%s: %d routes equal the kernel's" % (what, len(kern)), detail)
+            detail += "model only (or more often):  %s\n" % (r,)
+    tap(not detail, "%s: %d routes equal the kernel's" % (what, sum(kern.values())), detail)
     return not detail
 
 
@@ -269,7 +267,9 @@ def nexthops():
     ipq("nexthop add id 7 group 5,2/6")
 
 
-def random_op(rng, added):
+def random_op(rng, added, multi6):
+    """added: the kind of the route each key got last; multi6: the IPv6 keys
+    that got a second route of a kind that is no gateway's sibling."""
     fam = rng.choice([4, 6])
     f = "-%d" % fam
     r = rng.random()
@@ -279,6 +279,16 @@ def random_op(rng, added):
         metric = rng.choice([0, 10, 100] if fam == 4 else [1024, 10, 100])
         verb = rng.choice(["add", "replace"])
         kind, spec = route_spec(rng, fam)
+        # Under an IPv6 key that holds routes of several kinds, a replace by
+        # a route that is no sibling takes the first such route even when
+        # the new one is a copy of another: the kernel then holds two
+        # identical routes, which a fresh dump gives the model as one (and,
+        # over a nexthop object, events too; see model_route_add()). A
+        # multipath replace appends its later paths after the other
+        # routes, which the kernel's dump then leaves out (see below).
+        if (fam == 6 and verb == "replace" and kind not in ("gw", "src") and
+                (dst, table, metric) in multi6):
+            return
         if kind in ("blackhole", "unreachable", "prohibit"):
             dst, spec = kind + " " + dst, ""  # ip(8) wants the type first
         if ipq("%s route %s %s table %d metric %d %s" % (f, verb, dst, table, metric, spec)):
@@ -294,9 +304,10 @@ def random_op(rng, added):
         # IPv4: a duplicate under the key (see below). IPv6: append a hop
         # to the key's gateway routes (a sibling; beside a device, reject or
         # nexthop-object route, which cannot be siblings, the first gateway
-        # route under the key), or delete one hop. Not beside a prefsrc
-        # route: a sibling without its prefsrc is a route the model (one
-        # set of attributes per multipath route) cannot hold.
+        # route under the key), append a route that is no sibling (a
+        # device, reject or nexthop-object route), or delete one hop. Not
+        # beside a prefsrc route: a sibling without its prefsrc is a route
+        # the model (one set of attributes per multipath route) cannot hold.
         fam, dst, table, metric = rng.choice(sorted(added))
         if fam == 4:
             # IPv4 keeps append/prepend duplicates under one key as routes
@@ -310,9 +321,27 @@ def random_op(rng, added):
         if added[(fam, dst, table, metric)] == "src":
             return
         dev = rng.choice(["v0", "v2"])
-        verb = rng.choice(["append", "del"])
-        ipq("-6 route %s %s table %d metric %d via %s dev %s" %
-            (verb, dst, table, metric, gw(rng, 6, dev), dev))
+        verb = rng.choice(["append", "append", "del"])
+        kind = rng.choice(["gw", "gw", "dev", "nhid", "reject"]) if verb == "append" else "gw"
+        if kind == "gw" and verb == "append" and (dst, table, metric) in multi6:
+            # a sibling after a route that is none: the kernel's dump then
+            # leaves out the routes between the siblings (fib6_dump_node
+            # jumps to the last sibling; seen on 6.18), so neither ip(8)
+            # nor a fresh dump shows them
+            return
+        if kind == "gw":
+            ipq("-6 route %s %s table %d metric %d via %s dev %s" %
+                (verb, dst, table, metric, gw(rng, 6, dev), dev))
+            return
+        multi6.add((dst, table, metric))
+        if kind == "reject":
+            ipq("-6 route append %s %s table %d metric %d" %
+                (rng.choice(["blackhole", "unreachable", "prohibit"]), dst, table, metric))
+        elif kind == "dev":
+            ipq("-6 route append %s table %d metric %d dev %s" % (dst, table, metric, dev))
+        else:
+            ipq("-6 route append %s table %d metric %d nhid %d" %
+                (dst, table, metric, rng.choice([5, 6, 7])))
         return
     # nexthop objects: replace one (by a gateway or a blackhole), delete one
     # (its routes vanish silently; a group left without members goes too,
@@ -382,11 +411,12 @@ def test_model(harness, seed):
     h = Harness(harness)
     compare(h, "initial dump")
     added = {}
+    multi6 = set()
     v2_up = True
     addr_up = True
     ops = 0
     for step in range(1, 601):
-        random_op(rng, added)
+        random_op(rng, added, multi6)
         ops += 1
         if step == 330:
             # the link goes away: its IPv4 routes and nexthop objects
@@ -475,7 +505,7 @@ def test_storm(harness):
     print("# stats", json.dumps(st), flush=True)
     tap(st["overflows"] > 0, "overflow detected (%d)" % st["overflows"])
     tap(st["resyncs"] > 0, "resynced (%d)" % st["resyncs"])
-    tap(ok and st["routes"] == len(kernel_routes()), "nothing lost: %d routes" % st["routes"])
+    tap(ok and st["routes"] == sum(kernel_routes().values()), "nothing lost: %d routes" % st["routes"])
     h.close()
 
 
