@@ -2353,6 +2353,18 @@ const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slo
 	return n ? &h[0] : NULL;
 }
 
+/* How many routes come before slot in its (table, prefix) chain. */
+static unsigned chain_pos(const struct model *m, uint32_t slot)
+{
+	const struct route_rec *r = &m->routes[slot];
+	uint32_t s = head_find(m, r->family, r->table, r->addr, r->len);
+	unsigned i = 0;
+
+	for (; s != SLOT_NONE && s != slot; s = m->routes[s].next)
+		i++;
+	return i;
+}
+
 /* An in-place quicksort with the model as context (qsort_r differs between
  * glibc and the BSDs). */
 static int slot_cmp(const struct model *m, uint32_t x, uint32_t y)
@@ -2376,7 +2388,12 @@ static int slot_cmp(const struct model *m, uint32_t x, uint32_t y)
 		return aa->metric < ba->metric ? -1 : 1;
 	if (rec_disc(m, a) != rec_disc(m, b))
 		return rec_disc(m, a) < rec_disc(m, b) ? -1 : 1;
-	return 0;
+	if (x == y)
+		return 0;
+	/* routes the kernel keeps under one key (IPv4 append and prepend, IPv6
+	 * copies): in its order, that of the chain, which is also the order in
+	 * which they answer lookups. Rare, so the chain is walked here. */
+	return chain_pos(m, x) < chain_pos(m, y) ? -1 : 1;
 }
 
 static void slots_sort(const struct model *m, uint32_t *v, size_t n)
