@@ -1445,6 +1445,21 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	return 1;
 }
 
+/* Whether another route than slot has its (table, prefix, tos, metric). */
+static bool key_shared(const struct model *m, uint32_t head, uint32_t slot)
+{
+	const struct attr *a = m->attrs[m->routes[slot].attr];
+	uint32_t s;
+
+	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *b = m->attrs[m->routes[s].attr];
+
+		if (s != slot && b->tos == a->tos && b->metric == a->metric)
+			return true;
+	}
+	return false;
+}
+
 int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags)
 {
 	uint8_t addr[16];
@@ -1474,16 +1489,17 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 		e = hops_combine(m, old, r, false, &v, &n);
 		if (e < 0)
 			return e;
-		/* A path the route does not have changes nothing. The kernel
-		 * deletes siblings that its dump stopped showing: after some
-		 * changes a sibling lies behind another route of the key, and
-		 * fib6_dump_node() jumps from the first sibling to the last,
-		 * over the routes between (seen on 6.18). */
-		if (n == old->n_nh) {
+		/* A path the route does not have changes nothing when another
+		 * route shares the key: Linux deletes siblings that its dump
+		 * stopped showing once such a route lies between them in its
+		 * list (fib6_dump_node() jumps from the first sibling to the
+		 * last; seen on 6.18). The key's only route with one path named
+		 * differently (a stale model) still went: the kernel says so. */
+		if (n == old->n_nh && (n > 1 || key_shared(m, head, slot))) {
 			mem_free(m->mem, v, vsz);
 			return 0;
 		}
-		if (n > 0) {
+		if (n > 0 && n != old->n_nh) {
 			rest.nexthops = v;
 			rest.n_nexthops = n;
 			id = attr_intern_route(m, &rest);

@@ -671,9 +671,11 @@ static void path_delete(struct rtw_ctx *c, const char *gw, int ifindex)
 }
 
 /* A path deletion (RTW_EVF_APPEND on ROUTE_DEL) takes only the path it
- * names from a multipath route, and the route with its last path; one that
- * names a path the route does not have changes nothing (Linux deletes
- * siblings its dump had stopped showing, see model_route_del()). */
+ * names from a multipath route, and the route with its last path. One that
+ * names a path the route does not have changes nothing while another route
+ * shares the key (Linux deletes siblings its dump had stopped showing, see
+ * model_route_del()); the key's only route, with one path, goes (the model
+ * was stale: the kernel says the route went). */
 static void path_deletes(void **state)
 {
 	struct rtw_ctx *c = setup();
@@ -695,11 +697,17 @@ static void path_deletes(void **state)
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.n_nexthops, 1);
 	assert_int_equal(r.nexthops[0].ifindex, 2);
+	/* a blackhole route beside it, under the same metric */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "2001:db8:77::/48", NULL, 0, 1024, 254,
+			   RTW_ROUTE_BLACKHOLE));
 	path_delete(c, "fe80::8", 4);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.dst.len, 48);
 	assert_int_equal(r.nexthops[0].ifindex, 2);
-	path_delete(c, "fe80::7", 2);
+	/* alone under its key, the route goes */
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "2001:db8:77::/48", NULL, 0, 1024, 254,
+			   RTW_ROUTE_BLACKHOLE));
+	path_delete(c, "fe80::8", 4);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 	assert_int_equal(r.dst.len, 0); /* 2001:db8:77::/48 went: the default answers */
 	rtw_free(c);
