@@ -22,7 +22,8 @@ Modes:
            `ip route get`.
   nhcompat with net.ipv4.nexthop_compat_mode off, a blackhole nexthop
            object gets a gateway: the routes over it keep their own types.
-RTW_SEED=N repeats a run of the model test."""
+RTW_SEED=N repeats a run of the model test; RTW_TRACE=1 lists every ip(8)
+change, to replay a failing seed by hand."""
 import argparse
 import collections
 import ipaddress
