@@ -32,10 +32,11 @@ enum rtw_event_type {
 				 the backend follows with RTW_EV_OVERFLOW to resync */
 /* ROUTE_ADD where the kernel keeps several routes under one key side by
  * side (Linux IPv4 `ip route append` / `prepend`: fib aliases with the same
- * table, prefix, tos and metric; the first usable one answers lookups): one
- * more route under the key, after (DUP_APPEND) or before (DUP_PREPEND) the
- * ones there. A route equal to one already under the key is that route (the
- * kernel refuses exact duplicates), as when a re-dump lists it again. */
+ * table, prefix, tos and metric; Linux IPv6 routes that are no multipath
+ * siblings, such as two routers' advertised default routes; the first
+ * usable one answers lookups): one more route under the key, after
+ * (DUP_APPEND) or before (DUP_PREPEND) the ones there. A route equal to one
+ * already under the key is that route, as when a re-dump lists it again. */
 #define RTW_EVF_DUP_APPEND  0x08
 #define RTW_EVF_DUP_PREPEND 0x10
 

@@ -1265,25 +1265,47 @@ static bool attr_same_path(const struct attr *a, const struct rtw_route *r)
 	return true;
 }
 
-/* Of the routes under slot's key (slot is the first), the one r names:
- * Linux IPv4 keeps `ip route append/prepend` duplicates apart, and a
- * deletion notice names the one that went by its path. The first when none
+/* Whether every hop of r is one of a's (its own hops; r names some). */
+static bool attr_has_hops(const struct attr *a, const struct rtw_route *r)
+{
+	unsigned i, j;
+
+	if (a->nhid || r->nhid || !r->n_nexthops)
+		return false;
+	for (j = 0; j < r->n_nexthops; j++) {
+		for (i = 0; i < a->n_nh; i++)
+			if (a->nh[i].ifindex == r->nexthops[j].ifindex &&
+			    addr_eq(&a->nh[i].gateway, &r->nexthops[j].gateway))
+				break;
+		if (i == a->n_nh)
+			return false;
+	}
+	return true;
+}
+
+/* Of the routes under slot's key (slot is the first), the one r names: the
+ * kernel keeps several routes under a key side by side (IPv4 append and
+ * prepend, IPv6 routes that are no siblings), and a deletion notice names
+ * the one that went by its path, or one path of it. The first when none
  * matches. */
 static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_route *r)
 {
 	const struct attr *first = m->attrs[m->routes[slot].attr];
+	uint64_t disc = rec_disc(m, &m->routes[slot]);
 	uint32_t s;
+	int pass;
 
-	if (m->routes[slot].family != AF_INET)
-		return slot;
-	for (s = slot; s != SLOT_NONE; s = m->routes[s].next) {
-		const struct attr *a = m->attrs[m->routes[s].attr];
+	/* the route with exactly r's path, else one that has r's hops */
+	for (pass = 0; pass < 2; pass++)
+		for (s = slot; s != SLOT_NONE; s = m->routes[s].next) {
+			const struct attr *a = m->attrs[m->routes[s].attr];
 
-		if (a->tos != first->tos || a->metric != first->metric)
-			break;
-		if (attr_same_path(a, r))
-			return s;
-	}
+			if (a->tos != first->tos || a->metric != first->metric)
+				break;
+			if (rec_disc(m, &m->routes[s]) == disc &&
+			    (pass ? attr_has_hops(a, r) : attr_same_path(a, r)))
+				return s;
+		}
 	return slot;
 }
 
@@ -1335,10 +1357,10 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	 * match: it replaces the route replace_target6() names, leaving two
 	 * identical routes, which the model follows except over an object,
 	 * where a user's replace and the object's notification look the same.
-	 * An IPv4 append or prepend of a route the key holds does nothing. */
-	dup = slot != SLOT_NONE &&
-	      (((evflags & RTW_EVF_REPLACE) && (family == AF_INET || r->nhid)) ||
-	       (family == AF_INET && (evflags & (RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND))));
+	 * An append or prepend of a route the key holds does nothing. */
+	dup =
+	    slot != SLOT_NONE && (((evflags & RTW_EVF_REPLACE) && (family == AF_INET || r->nhid)) ||
+				  (evflags & (RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND)));
 	if (dup) {
 		uint32_t s;
 

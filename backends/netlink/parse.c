@@ -21,17 +21,21 @@
  *   route. Deleting a whole multipath route lists all its hops.
  * - IPv6 also keeps several routes under one (table, prefix, metric) when
  *   they cannot be siblings: every interface has its own fe80::/64 and
- *   ff00::/8, and a gateway appended to a device route stays separate. They
- *   are notified one by one without NLM_F_REPLACE and dumped one after the
- *   other. So: an IPv6 NEWROUTE notification without NLM_F_REPLACE and
- *   without RTA_MULTIPATH is an RTW_EVF_APPEND ADD (add to whatever the
- *   model holds under the key; the core's IPv6 key also holds the interface
- *   of a device-only route, so per-device routes stay apart there); one with
- *   RTA_MULTIPATH is the whole sibling set (weights the kernel kept for the
- *   old hops included) and replaces; in a dump, the first route under a key
- *   is a plain ADD (it replaces what the model had) and the ones following
- *   it under the same key are APPEND; an IPv6 DELROUTE of a single hop is an
- *   APPEND DEL ("remove this hop", the route goes when none remain).
+ *   ff00::/8, a gateway appended to a device, reject or nexthop-object route
+ *   stays separate, and so do the default routes that router advertisements
+ *   install (RTF_ADDRCONF routes are never siblings, two routers give two
+ *   routes). They are notified one by one without NLM_F_REPLACE and dumped
+ *   one after the other, while a sibling's notification lists all siblings.
+ *   So: an IPv6 NEWROUTE notification without NLM_F_REPLACE and without
+ *   RTA_MULTIPATH is an RTW_EVF_DUP_APPEND ADD (one more route under the
+ *   key, beside the ones there; the core's IPv6 key also tells device,
+ *   reject and object routes apart); one with RTA_MULTIPATH is the whole
+ *   sibling set (weights the kernel kept for the old hops included) and
+ *   replaces; in a dump, the first route under a key is a plain ADD (it
+ *   replaces what the model had) and the ones following it under the same
+ *   key are DUP_APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
+ *   ("remove this hop", the route goes when none remain), which the core
+ *   takes from the route under the key that has it.
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos
  *   and metric) as separate entries, in list order; the first usable one
  *   answers. They arrive as RTW_EVF_DUP_APPEND / DUP_PREPEND (see below).
@@ -318,9 +322,12 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 	       prefix_cmp(&p->prev_dst, &r->dst) == 0;
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_ADD && n > 0) {
 		/* a notification with RTA_MULTIPATH is the whole sibling set,
-		 * hidden weights of the old hops included: it replaces */
+		 * hidden weights of the old hops included: it replaces. One
+		 * without it is no sibling of what the key holds (the kernel
+		 * would have listed the siblings): a route beside the others,
+		 * as the default routes of several routers' advertisements */
 		if (p->notification ? !(ev.flags & RTW_EVF_REPLACE) && !t.tb[RTA_MULTIPATH] : same)
-			ev.flags |= RTW_EVF_APPEND;
+			ev.flags |= RTW_EVF_DUP_APPEND;
 	}
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_DEL && !t.tb[RTA_MULTIPATH] &&
 	    n == 1)

@@ -404,6 +404,53 @@ def lookups(h, rng, n):
     tap(not bad, "%d lookups agree with ip route get" % n, "\n".join(bad[:10]))
 
 
+def send_ra(src, ifname, lifetime):
+    """A router advertisement from link-local address src out of ifname: no
+    options, just a default router lifetime (0: the router goes away)."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    try:
+        idx = socket.if_nametoindex(ifname)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+        s.bind((src, 0, 0, idx))
+        # type 134, code, checksum (the kernel's), hop limit, flags,
+        # router lifetime, reachable time, retrans timer
+        s.sendto(struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, lifetime, 0, 0),
+                 ("ff02::1", 0, 0, idx))
+    finally:
+        s.close()
+
+
+def router_advertisements(h):
+    """Two routers on v0's link: the kernel installs a default route for each
+    (RTF_ADDRCONF routes are never multipath siblings), and removes one when
+    its router leaves; the model keeps them as the kernel does."""
+    sysctl("net.ipv6.conf.v0.forwarding", 0)
+    sysctl("net.ipv6.conf.v0.accept_ra", 1)
+    sysctl("net.ipv6.conf.v0.accept_ra_from_local", 1)
+    sysctl("net.ipv6.conf.v1.accept_ra", 0)
+    for a in ("fe80::a", "fe80::b"):
+        ip("-6", "addr", "add", a + "/64", "dev", "v1", "nodad")
+    for a in ("fe80::a", "fe80::b"):
+        send_ra(a, "v1", 1800)
+
+    def ra_routes():
+        return sum(1 for r in json.loads(ip("-j", "-6", "route", "show", "default").stdout)
+                   if r.get("protocol") == "ra")
+
+    deadline = time.monotonic() + 5
+    while ra_routes() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    tap(ra_routes() == 2, "two routers' advertisements: two default routes in the kernel")
+    compare(h, "after two routers' advertisements")
+    compare(h, "after two routers' advertisements, a fresh dump", fresh=True)
+    send_ra("fe80::a", "v1", 0)
+    deadline = time.monotonic() + 5
+    while ra_routes() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    compare(h, "after one router left")
+
+
 def test_model(harness, seed):
     rng = random.Random(seed)
     print("# seed", seed, flush=True)
@@ -459,6 +506,7 @@ def test_model(harness, seed):
     add_addresses()
     nexthops()
     compare(h, "final model by events")
+    router_advertisements(h)
     compare(h, "a fresh dump", fresh=True)
     lookups(h, rng, 300)
     st = h.stats()

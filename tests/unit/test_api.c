@@ -41,7 +41,8 @@ struct under {
 };
 
 /* The routes of one prefix, in the enumeration's order: "nhid N", "via GW"
- * (the first hop's), "dev N" or the type's number, joined by '|'. */
+ * (the first hop's, "+N" for N more), "dev N" or the type's number, joined
+ * by '|'. */
 static int under_one(const struct rtw_route *r, void *user)
 {
 	struct under *u = user;
@@ -56,8 +57,9 @@ static int under_one(const struct rtw_route *r, void *user)
 	if (r->nhid)
 		snprintf(end, left, "nhid %u", r->nhid);
 	else if (r->n_nexthops && r->nexthops[0].gateway.family != AF_UNSPEC)
-		snprintf(end, left, "via %s",
-			 rtw_addr_format(&r->nexthops[0].gateway, gw, sizeof(gw)) < 0 ? "?" : gw);
+		snprintf(end, left, r->n_nexthops > 1 ? "via %s +%u" : "via %s",
+			 rtw_addr_format(&r->nexthops[0].gateway, gw, sizeof(gw)) < 0 ? "?" : gw,
+			 r->n_nexthops - 1);
 	else if (r->n_nexthops)
 		snprintf(end, left, "dev %d", r->nexthops[0].ifindex);
 	else
@@ -164,6 +166,26 @@ static void kernel_keys_under_one_prefix(void **state)
 	evq_push(it);
 	rtw_dispatch(c);
 	assert_string_equal(routes_under(c, &u, "2001:db8:3::/48"), "dev 3|dev 3");
+
+	/* The default routes of two routers' advertisements are routes of their
+	 * own (the second comes without RTA_MULTIPATH: DUP_APPEND), and so is a
+	 * sibling set beside them (as a dump gives it). A path delete takes the
+	 * hop it names from the route that has it, and a router's route goes
+	 * with its path. */
+	push_route(RTW_EV_ROUTE_ADD, "::/0", 0, "fe80::a", 1024, 0);
+	push_route(RTW_EV_ROUTE_ADD, "::/0", 0, "fe80::b", 1024, RTW_EVF_DUP_APPEND);
+	it = evq_route(RTW_EV_ROUTE_ADD, "::/0", "fe80::1", 2, 1024, 254, RTW_ROUTE_UNICAST);
+	it.hops[1] = it.hops[0];
+	rtw_addr_parse("fe80::2", &it.hops[1].gateway);
+	it.ev.u.route.n_nexthops = 2;
+	it.ev.flags = RTW_EVF_DUP_APPEND;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "::/0"), "via fe80::a|via fe80::b|via fe80::1 +1");
+	push_route(RTW_EV_ROUTE_DEL, "::/0", 0, "fe80::2", 1024, RTW_EVF_APPEND);
+	push_route(RTW_EV_ROUTE_DEL, "::/0", 0, "fe80::a", 1024, RTW_EVF_APPEND);
+	rtw_dispatch(c);
+	assert_string_equal(routes_under(c, &u, "::/0"), "via fe80::b|via fe80::1");
 
 	/* IPv4: a gateway route prepended before a route over object 2, then
 	 * the object replaced, with the kernel's replace of its route */

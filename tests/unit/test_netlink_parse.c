@@ -320,7 +320,8 @@ static void dump_ipv6_routes_sharing_a_key(void **state)
 
 	memset(&l, 0, sizeof(l));
 	assert_true(parse_file("dump", &p, &l) > 0);
-	/* one fe80::/64 per veth, one key: the first replaces, the rest merge */
+	/* one fe80::/64 per veth, one key: the first replaces, the rest go
+	 * beside it (the core keys them apart by interface) */
 	for (i = 0; i < l.n; i++) {
 		const struct rtw_event *e = &l.e[i].ev;
 
@@ -333,7 +334,7 @@ static void dump_ipv6_routes_sharing_a_key(void **state)
 		if (prefix_cmp(&e->u.route.dst, &ll) != 0)
 			continue;
 		assert_int_equal(e->u.route.n_nexthops, 1);
-		assert_int_equal(e->flags, seen ? RTW_EVF_APPEND : 0);
+		assert_int_equal(e->flags, seen ? RTW_EVF_DUP_APPEND : 0);
 		ifs |= 1u << e->u.route.nexthops[0].ifindex;
 		seen++;
 	}
