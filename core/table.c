@@ -248,6 +248,16 @@ static struct nhobj_rec *nhobj_find(const struct model *m, uint32_t id)
 	return p == SLOT_NONE ? NULL : &m->nhobjs[p];
 }
 
+static bool hops_have_gateway(const struct rtw_nexthop *h, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (h[i].gateway.family != AF_UNSPEC)
+			return true;
+	return false;
+}
+
 /* Hops of an attribute set: its own, or its nexthop object's. */
 static const struct rtw_nexthop *attr_hops(const struct model *m, const struct attr *a,
 					   unsigned *ret_n)
@@ -367,19 +377,15 @@ static bool attr_passes(const struct model *m, const struct attr *a, unsigned f)
  * lookups take them from the object. */
 static void attr_refresh(const struct model *m, struct attr *a)
 {
-	unsigned n, i;
+	const struct rtw_nexthop *h;
+	unsigned n;
 
 	attr_refresh_usable(m, a);
-	/* a default route over an object with a gateway is a default gateway:
-	 * its changes and the object's ask for a cpdcheck as a plain one's do */
-	if (a->nhid) {
-		const struct rtw_nexthop *h = attr_hops(m, a, &n);
-
-		a->gateway = false;
-		for (i = 0; i < n; i++)
-			if (h[i].gateway.family != AF_UNSPEC)
-				a->gateway = true;
-	}
+	/* its own hops or its object's: a default route over an object with a
+	 * gateway is a default gateway, whose changes and the object's ask for
+	 * a cpdcheck as a plain one's do */
+	h = attr_hops(m, a, &n);
+	a->gateway = hops_have_gateway(h, n);
 	a->pass[0] = !a->usable && attr_passes(m, a, 0);
 	a->pass[1] = !a->usable && attr_passes(m, a, 1);
 	a->verdict = is_unroutable_type(a->type) || !a->usable || a->reject ? -EHOSTUNREACH : 0;
@@ -439,10 +445,17 @@ static uint32_t attr_hash_of(const struct attr_key *k)
 	return mix32(h);
 }
 
+/* The same path (interface and gateway): what the kernel matches a
+ * deletion or an appended path by. */
+static bool hop_same_path(const struct rtw_nexthop *a, const struct rtw_nexthop *b)
+{
+	return a->ifindex == b->ifindex && addr_eq(&a->gateway, &b->gateway);
+}
+
 static bool hop_eq(const struct rtw_nexthop *a, const struct rtw_nexthop *b)
 {
-	return a->ifindex == b->ifindex && addr_eq(&a->gateway, &b->gateway) &&
-	       a->weight == b->weight && (a->flags & NH_KEY_FLAGS) == (b->flags & NH_KEY_FLAGS);
+	return hop_same_path(a, b) && a->weight == b->weight &&
+	       (a->flags & NH_KEY_FLAGS) == (b->flags & NH_KEY_FLAGS);
 }
 
 static bool attr_matches(const struct attr *a, uint32_t hash, const struct attr_key *k)
@@ -589,9 +602,6 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 	a->n_nh = n;
 	if (n)
 		memcpy(a->nh, nh, (size_t)n * sizeof(*nh));
-	for (p = 0; p < n; p++)
-		if (nh[p].gateway.family != AF_UNSPEC)
-			a->gateway = true;
 	attr_refresh(m, a);
 	if (m->free_attr != SLOT_NONE) {
 		id = m->free_attr;
@@ -1149,8 +1159,7 @@ static int hops_combine(struct model *m, const struct attr *old, const struct rt
 		bool listed = false;
 
 		for (j = 0; j < r->n_nexthops; j++)
-			if (old->nh[i].ifindex == r->nexthops[j].ifindex &&
-			    addr_eq(&old->nh[i].gateway, &r->nexthops[j].gateway))
+			if (hop_same_path(&old->nh[i], &r->nexthops[j]))
 				listed = true;
 		if (add || !listed)
 			v[n++] = old->nh[i];
@@ -1160,8 +1169,7 @@ static int hops_combine(struct model *m, const struct attr *old, const struct rt
 			bool dup = false;
 
 			for (i = 0; i < old->n_nh; i++)
-				if (old->nh[i].ifindex == r->nexthops[j].ifindex &&
-				    addr_eq(&old->nh[i].gateway, &r->nexthops[j].gateway))
+				if (hop_same_path(&old->nh[i], &r->nexthops[j]))
 					dup = true;
 			if (!dup)
 				v[n++] = r->nexthops[j];
@@ -1229,12 +1237,8 @@ static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head)
 static uint32_t replace_target6(const struct model *m, uint32_t head, const struct rtw_route *r)
 {
 	uint32_t s, first = SLOT_NONE;
-	bool gw = false;
-	unsigned i;
-
-	for (i = 0; !r->nhid && type_has_hops((uint8_t)r->type) && i < r->n_nexthops; i++)
-		if (r->nexthops[i].gateway.family != AF_UNSPEC)
-			gw = true;
+	bool gw = !r->nhid && type_has_hops((uint8_t)r->type) &&
+		  hops_have_gateway(r->nexthops, r->n_nexthops);
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct attr *a = m->attrs[m->routes[s].attr];
 
@@ -1259,8 +1263,7 @@ static bool attr_same_path(const struct attr *a, const struct rtw_route *r)
 	    !addr_eq(&a->prefsrc, &r->prefsrc))
 		return false;
 	for (i = 0; i < n; i++)
-		if (a->nh[i].ifindex != r->nexthops[i].ifindex ||
-		    !addr_eq(&a->nh[i].gateway, &r->nexthops[i].gateway))
+		if (!hop_same_path(&a->nh[i], &r->nexthops[i]))
 			return false;
 	return true;
 }
@@ -1274,8 +1277,7 @@ static bool attr_has_hops(const struct attr *a, const struct rtw_route *r)
 		return false;
 	for (j = 0; j < r->n_nexthops; j++) {
 		for (i = 0; i < a->n_nh; i++)
-			if (a->nh[i].ifindex == r->nexthops[j].ifindex &&
-			    addr_eq(&a->nh[i].gateway, &r->nexthops[j].gateway))
+			if (hop_same_path(&a->nh[i], &r->nexthops[j]))
 				break;
 		if (i == a->n_nh)
 			return false;
