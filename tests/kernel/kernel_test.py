@@ -434,20 +434,21 @@ def router_advertisements(h):
     for a in ("fe80::a", "fe80::b"):
         send_ra(a, "v1", 1800)
 
-    def ra_routes():
-        return sum(1 for r in json.loads(ip("-j", "-6", "route", "show", "default").stdout)
-                   if r.get("protocol") == "ra")
+    def ra_routes_reach(n, timeout=5):
+        """Waits until the kernel has n advertised default routes; whether it did."""
+        deadline = time.monotonic() + timeout
+        while True:
+            k = sum(1 for r in json.loads(ip("-j", "-6", "route", "show", "default").stdout)
+                    if r.get("protocol") == "ra")
+            if k == n or time.monotonic() >= deadline:
+                return k == n
+            time.sleep(0.05)
 
-    deadline = time.monotonic() + 5
-    while ra_routes() < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    tap(ra_routes() == 2, "two routers' advertisements: two default routes in the kernel")
+    tap(ra_routes_reach(2), "two routers' advertisements: two default routes in the kernel")
     compare(h, "after two routers' advertisements")
     compare(h, "after two routers' advertisements, a fresh dump", fresh=True)
     send_ra("fe80::a", "v1", 0)
-    deadline = time.monotonic() + 5
-    while ra_routes() > 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    ra_routes_reach(1)
     compare(h, "after one router left")
 
 
