@@ -39,6 +39,13 @@ enum rtw_event_type {
  * already under the key is that route, as when a re-dump lists it again. */
 #define RTW_EVF_DUP_APPEND  0x08
 #define RTW_EVF_DUP_PREPEND 0x10
+/* ROUTE_ADD: a Linux IPv6 multipath set as its notification lists it: the
+ * whole set, but a sibling added alone is listed first, with its own
+ * protocol, where the kernel keeps it (and dumps it) after the ones the
+ * route had, under the first one's protocol. The core takes the route
+ * under the key that shares a hop with the set (none: a route of its own,
+ * as beside advertised default routes), and puts the hops it had first. */
+#define RTW_EVF_SIBLINGS 0x20
 
 /* A nexthop object (Linux `ip nexthop`): either one hop, a blackhole, or a
  * group of other objects with weights. */

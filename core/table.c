@@ -452,6 +452,17 @@ static bool hop_same_path(const struct rtw_nexthop *a, const struct rtw_nexthop 
 	return a->ifindex == b->ifindex && addr_eq(&a->gateway, &b->gateway);
 }
 
+/* Whether one of a's own hops is h's path. */
+static bool attr_holds_hop(const struct attr *a, const struct rtw_nexthop *h)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_nh; i++)
+		if (hop_same_path(&a->nh[i], h))
+			return true;
+	return false;
+}
+
 static bool hop_eq(const struct rtw_nexthop *a, const struct rtw_nexthop *b)
 {
 	return hop_same_path(a, b) && a->weight == b->weight &&
@@ -1165,19 +1176,32 @@ static int hops_combine(struct model *m, const struct attr *old, const struct rt
 			v[n++] = old->nh[i];
 	}
 	if (add)
-		for (j = 0; j < r->n_nexthops; j++) {
-			bool dup = false;
-
-			for (i = 0; i < old->n_nh; i++)
-				if (hop_same_path(&old->nh[i], &r->nexthops[j]))
-					dup = true;
-			if (!dup)
+		for (j = 0; j < r->n_nexthops; j++)
+			if (!attr_holds_hop(old, &r->nexthops[j]))
 				v[n++] = r->nexthops[j];
-		}
 	if (n == 1)
 		v[0].weight = 1; /* not multipath any more */
 	*ret = v;
 	*ret_n = n;
+	return 0;
+}
+
+/* r's hops, those that old has first (RTW_EVF_SIBLINGS): the order of the
+ * kernel's list and dump, where a notification names a sibling added alone
+ * first. Each group keeps r's order; hops come from r (its weights). */
+static int hops_old_first(struct model *m, const struct attr *old, const struct rtw_route *r,
+			  struct rtw_nexthop **ret)
+{
+	struct rtw_nexthop *v = mem_alloc(m->mem, r->n_nexthops * sizeof(*v));
+	unsigned j, n = 0, pass;
+
+	if (!v)
+		return -ENOMEM;
+	for (pass = 0; pass < 2; pass++)
+		for (j = 0; j < r->n_nexthops; j++)
+			if (attr_holds_hop(old, &r->nexthops[j]) == (pass == 0))
+				v[n++] = r->nexthops[j];
+	*ret = v;
 	return 0;
 }
 
@@ -1271,18 +1295,40 @@ static bool attr_same_path(const struct attr *a, const struct rtw_route *r)
 /* Whether every hop of r is one of a's (its own hops; r names some). */
 static bool attr_has_hops(const struct attr *a, const struct rtw_route *r)
 {
-	unsigned i, j;
+	unsigned j;
 
 	if (a->nhid || r->nhid || !r->n_nexthops)
 		return false;
-	for (j = 0; j < r->n_nexthops; j++) {
-		for (i = 0; i < a->n_nh; i++)
-			if (hop_same_path(&a->nh[i], &r->nexthops[j]))
-				break;
-		if (i == a->n_nh)
+	for (j = 0; j < r->n_nexthops; j++)
+		if (!attr_holds_hop(a, &r->nexthops[j]))
 			return false;
-	}
 	return true;
+}
+
+/* Of the routes under slot's key from slot on (slot is the first with r's
+ * tos, metric and discriminator), the one whose hops a sibling set r
+ * (RTW_EVF_SIBLINGS) shares: the kernel lists every sibling in the
+ * notification. SLOT_NONE when none shares one: a set beside routes that
+ * are no siblings of it (the default routes of routers' advertisements)
+ * is a route of its own. */
+static uint32_t sibling_target(const struct model *m, uint32_t slot, const struct rtw_route *r)
+{
+	uint64_t disc = rec_disc(m, &m->routes[slot]);
+	uint32_t s;
+	unsigned j;
+
+	for (s = slot; s != SLOT_NONE; s = m->routes[s].next) {
+		const struct attr *a = m->attrs[m->routes[s].attr];
+
+		if (a->tos != r->tos || a->metric != r->metric)
+			break;
+		if (a->nhid || rec_disc(m, &m->routes[s]) != disc)
+			continue;
+		for (j = 0; j < r->n_nexthops; j++)
+			if (attr_holds_hop(a, &r->nexthops[j]))
+				return s;
+	}
+	return SLOT_NONE;
 }
 
 /* Of the routes under slot's key (slot is the first), the one r names: the
@@ -1351,6 +1397,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			  &head, &hash);
 	if (family == AF_INET6 && (evflags & RTW_EVF_REPLACE))
 		slot = replace_target6(m, head, r);
+	else if (slot != SLOT_NONE && (evflags & RTW_EVF_SIBLINGS) && !r->nhid)
+		slot = sibling_target(m, slot, r);
 	/* A replace by a route the key already holds changes nothing (IPv4's
 	 * fib_table_insert finds it as fa_match, and leaves the key's first
 	 * route alone). The kernel sends one for every route over a nexthop
@@ -1397,6 +1445,24 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			mem_free(m->mem, v,
 				 (m->attrs[m->routes[slot].attr]->n_nh + r->n_nexthops + 1) *
 				     sizeof(*v));
+		} else if (!dup && (evflags & RTW_EVF_SIBLINGS) && r->n_nexthops > 1 && !r->nhid &&
+			   !m->attrs[m->routes[slot].attr]->nhid) {
+			const struct attr *had = m->attrs[m->routes[slot].attr];
+			struct rtw_route ordered = *r;
+			struct rtw_nexthop *v;
+
+			e = hops_old_first(m, had, r, &v);
+			if (e < 0)
+				return e;
+			ordered.nexthops = v;
+			/* a notification of a sibling added alone has that
+			 * route's attributes; the kernel's dump the first
+			 * sibling's, which the route had */
+			ordered.protocol = had->protocol;
+			ordered.scope = had->scope;
+			ordered.prefsrc = had->prefsrc;
+			id = attr_intern_route(m, &ordered);
+			mem_free(m->mem, v, r->n_nexthops * sizeof(*v));
 		} else if (!dup) {
 			id = attr_intern_route(m, r);
 		}

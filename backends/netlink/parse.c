@@ -30,8 +30,13 @@
  *   RTA_MULTIPATH is an RTW_EVF_DUP_APPEND ADD (one more route under the
  *   key, beside the ones there; the core's IPv6 key also tells device,
  *   reject and object routes apart); one with RTA_MULTIPATH is the whole
- *   sibling set (weights the kernel kept for the old hops included) and
- *   replaces; in a dump, the first route under a key is a plain ADD (it
+ *   sibling set (weights the kernel kept for the old hops included), which
+ *   replaces the route that shares hops with it (RTW_EVF_SIBLINGS:
+ *   `ip -6 route append` of one hop lists the new hop first and gives its
+ *   own protocol, the dump lists it last under the first sibling's; a
+ *   multipath append lists the set in dump order, and a set beside routes
+ *   that are no siblings shares hops with none of them); in a dump, the
+ *   first route under a key is a plain ADD (it
  *   replaces what the model had) and the ones following it under the same
  *   key are DUP_APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
  *   ("remove this hop", the route goes when none remain), which the core
@@ -328,6 +333,10 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 		 * as the default routes of several routers' advertisements */
 		if (p->notification ? !(ev.flags & RTW_EVF_REPLACE) && !t.tb[RTA_MULTIPATH] : same)
 			ev.flags |= RTW_EVF_DUP_APPEND;
+		/* a sibling appended alone is listed first (rt6_fill_node
+		 * starts at the new route), but kept and dumped last */
+		if (p->notification && !(ev.flags & RTW_EVF_REPLACE) && t.tb[RTA_MULTIPATH])
+			ev.flags |= RTW_EVF_SIBLINGS;
 	}
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_DEL && !t.tb[RTA_MULTIPATH] &&
 	    n == 1)

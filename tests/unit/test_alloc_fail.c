@@ -453,8 +453,9 @@ static void start_fails_cleanly(void **state)
 struct dcase {
 	const char *name;
 	struct evq_item ev;
-	bool overflow;	  /* the event is lost (overflow): the core dumps */
-	bool inline_dump; /* the backend sends the new state as a dump */
+	bool overflow;	    /* the event is lost (overflow): the core dumps */
+	bool inline_dump;   /* the backend sends the new state as a dump */
+	bool new_hop_first; /* ev lists its hop 0 first, a dump lists it last */
 };
 
 static unsigned long dispatch_enomem, dispatch_absorbed;
@@ -473,7 +474,17 @@ static bool dispatch_case(const struct dcase *d, unsigned long n, struct view *r
 	size_t i;
 
 	base_state(&after);
-	apply_to_state(&after, &d->ev);
+	if (d->new_hop_first) {
+		struct evq_item dumped = d->ev;
+		unsigned n = dumped.ev.u.route.n_nexthops;
+
+		memmove(&dumped.hops[0], &dumped.hops[1], (n - 1) * sizeof(dumped.hops[0]));
+		dumped.hops[n - 1] = d->ev.hops[0];
+		dumped.ev.flags = 0;
+		apply_to_state(&after, &dumped);
+	} else {
+		apply_to_state(&after, &d->ev);
+	}
 	load_dump(&after); /* what the kernel would dump from now on */
 	if (d->inline_dump) {
 		{
@@ -552,6 +563,15 @@ static void dispatch_each_event(void **state)
 	cases[n_cases].name = "route add blackhole";
 	cases[n_cases++].ev =
 	    evq_route(RTW_EV_ROUTE_ADD, "2001:db8::/48", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE);
+	/* `ip -6 route append`: the notification lists the new hop first */
+	it = evq_route(RTW_EV_ROUTE_ADD, "::/0", "fe80::2", 2, 1024, 254, RTW_ROUTE_UNICAST);
+	it.hops[1] = it.hops[0];
+	rtw_addr_parse("fe80::1", &it.hops[1].gateway);
+	it.ev.u.route.n_nexthops = 2;
+	it.ev.flags = RTW_EVF_SIBLINGS;
+	cases[n_cases].name = "route append (an IPv6 sibling)";
+	cases[n_cases].new_hop_first = true;
+	cases[n_cases++].ev = it;
 	cases[n_cases].name = "route del";
 	cases[n_cases++].ev =
 	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST);

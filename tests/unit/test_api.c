@@ -37,21 +37,32 @@ static struct rtw_ctx *setup(const struct rtw_options *o)
 
 struct under {
 	const char *dst;
+	bool all_hops; /* hops_of() */
 	char text[256];
 };
 
 /* The routes of one prefix, in the enumeration's order: "nhid N", "via GW"
  * (the first hop's, "+N" for N more), "dev N" or the type's number, joined
- * by '|'. */
+ * by '|'; with all_hops, every hop's gateway. */
 static int under_one(const struct rtw_route *r, void *user)
 {
 	struct under *u = user;
 	char dst[64], gw[64], *end = u->text + strlen(u->text);
 	size_t left = sizeof(u->text) - (size_t)(end - u->text);
+	unsigned i;
 
 	rtw_prefix_format(&r->dst, dst, sizeof(dst));
 	if (strcmp(dst, u->dst) != 0)
 		return 0;
+	if (u->all_hops) {
+		for (i = 0; i < r->n_nexthops; i++) {
+			assert_true(rtw_addr_format(&r->nexthops[i].gateway, gw, sizeof(gw)) > 0);
+			if (u->text[0])
+				strcat(u->text, " ");
+			strcat(u->text, gw);
+		}
+		return 0;
+	}
 	if (end != u->text)
 		*end++ = '|', left--;
 	if (r->nhid)
@@ -114,7 +125,7 @@ static void kernel_keys_under_one_prefix(void **state)
 {
 	struct rtw_ctx *c = setup(NULL);
 	struct sockaddr_storage b = evq_sa("2001:db8:2::1");
-	struct under u;
+	struct under u = { 0 };
 	struct evq_item it;
 	char gw[64];
 
@@ -218,6 +229,19 @@ static void kernel_keys_under_one_prefix(void **state)
 	rtw_free(c);
 }
 
+/* An overflow: the core asks for a dump and reconciles. */
+static void resync(struct rtw_ctx *c)
+{
+	struct evq_item ov;
+	int dumps = evq.dumps;
+
+	memset(&ov, 0, sizeof(ov));
+	ov.ev.type = RTW_EV_OVERFLOW;
+	evq_push(ov);
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_int_equal(evq.dumps, dumps + 1);
+}
+
 /* Linux reports a route over a blackhole nexthop object as a blackhole
  * route, whatever its own type, and with net.ipv4.nexthop_compat_mode off
  * it sends nothing about the route when the object gets a gateway (seen in
@@ -278,15 +302,114 @@ static void blackhole_object_gets_gateway(void **state)
 	evq_push(nh);
 	assert_true(rtw_dispatch(c) > 0);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), -EHOSTUNREACH);
-	memset(&nh, 0, sizeof(nh));
-	nh.ev.type = RTW_EV_OVERFLOW;
-	evq_push(nh);
-	dumps = evq.dumps;
-	assert_true(rtw_dispatch(c) >= 0);
-	assert_int_equal(evq.dumps, dumps + 1);
+	resync(c);
 	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), 0);
+	dumps = evq.dumps;
 	assert_int_equal(rtw_dispatch(c), 0);
-	assert_int_equal(evq.dumps, dumps + 1);
+	assert_int_equal(evq.dumps, dumps);
+	rtw_free(c);
+}
+
+/* The gateways of dst's routes, in order, joined by ' '. */
+static const char *hops_of(const struct rtw_ctx *c, struct under *u, const char *dst)
+{
+	u->all_hops = true;
+	routes_under(c, u, dst);
+	u->all_hops = false;
+	return u->text;
+}
+
+static void count_notice(const struct rtw_notice *n, const char *json, void *user)
+{
+	(void)n;
+	(void)json;
+	++*(unsigned *)user;
+}
+
+/* An IPv6 multipath set as its notifications give it (RTW_EVF_SIBLINGS):
+ * `ip -6 route append` of one hop lists the new hop first, a multipath
+ * append lists the set as the kernel keeps it; the kernel's dump has the
+ * hops a route had before the ones added to it, and so must the model, or a
+ * resync reports the route as changed (and asks for a cpdcheck). */
+static void sibling_notifications_keep_kernel_order(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct evq_item it;
+	struct under u = { 0 };
+	struct sockaddr_storage a9 = evq_sa("2001:db8:9::1");
+	struct rtw_route r;
+	unsigned notices = 0, i;
+	static const char *const one_by_one[][3] = {
+		{ "fe80::b", "fe80::a", NULL },
+		{ "fe80::c", "fe80::a", "fe80::b" },
+	};
+
+	(void)state;
+	assert_int_equal(rtw_start(c), 0);
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:9::/48", 0, "fe80::a", 10, 0);
+	for (i = 0; i < 2; i++) {
+		unsigned n = one_by_one[i][2] ? 3 : 2, k;
+
+		it = evq_route(RTW_EV_ROUTE_ADD, "2001:db8:9::/48", one_by_one[i][0], 2, 10, 254,
+			       RTW_ROUTE_UNICAST);
+		for (k = 1; k < n; k++) {
+			it.hops[k] = it.hops[0];
+			rtw_addr_parse(one_by_one[i][k], &it.hops[k].gateway);
+		}
+		it.ev.u.route.n_nexthops = n;
+		it.ev.u.route.protocol = 3; /* the appended route's own */
+		it.ev.flags = RTW_EVF_SIBLINGS;
+		evq_push(it);
+	}
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(hops_of(c, &u, "2001:db8:9::/48"), "fe80::a fe80::b fe80::c");
+	/* the dump shows the first sibling's protocol */
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a9, &r), 0);
+	assert_int_equal(r.protocol, 4);
+
+	/* a resync whose dump has the kernel's order changes nothing */
+	it.hops[0] = it.hops[1];
+	it.hops[1] = it.hops[2];
+	rtw_addr_parse("fe80::c", &it.hops[2].gateway);
+	it.ev.flags = 0;
+	it.ev.u.route.protocol = 4;
+	evq_dump_add(it);
+	rtw_set_notice_cb(c, count_notice, &notices);
+	resync(c);
+	assert_int_equal(notices, 1); /* {"resync":"done"} alone */
+	assert_string_equal(hops_of(c, &u, "2001:db8:9::/48"), "fe80::a fe80::b fe80::c");
+
+	/* two appended at once: listed in the kernel's order already */
+	it.hops[3] = it.hops[4] = it.hops[0];
+	rtw_addr_parse("fe80::e", &it.hops[3].gateway);
+	rtw_addr_parse("fe80::d", &it.hops[4].gateway);
+	it.ev.u.route.n_nexthops = 5;
+	it.ev.flags = RTW_EVF_SIBLINGS;
+	evq_push(it);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(hops_of(c, &u, "2001:db8:9::/48"),
+			    "fe80::a fe80::b fe80::c fe80::e fe80::d");
+
+	/* Beside two routers' advertised routes (no siblings of anything) a
+	 * new set is a route of its own, and a hop appended to it joins it. */
+	push_route(RTW_EV_ROUTE_ADD, "::/0", 0, "fe80::a", 1024, 0);
+	push_route(RTW_EV_ROUTE_ADD, "::/0", 0, "fe80::b", 1024, RTW_EVF_DUP_APPEND);
+	it = evq_route(RTW_EV_ROUTE_ADD, "::/0", "fe80::1", 2, 1024, 254, RTW_ROUTE_UNICAST);
+	it.hops[1] = it.hops[2] = it.hops[0];
+	rtw_addr_parse("fe80::2", &it.hops[1].gateway);
+	it.ev.u.route.n_nexthops = 2;
+	it.ev.flags = RTW_EVF_SIBLINGS;
+	evq_push(it);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(routes_under(c, &u, "::/0"), "via fe80::a|via fe80::b|via fe80::1 +1");
+	rtw_addr_parse("fe80::3", &it.hops[0].gateway);
+	rtw_addr_parse("fe80::1", &it.hops[1].gateway);
+	rtw_addr_parse("fe80::2", &it.hops[2].gateway);
+	it.ev.u.route.n_nexthops = 3;
+	evq_push(it);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(routes_under(c, &u, "::/0"), "via fe80::a|via fe80::b|via fe80::1 +2");
+	assert_string_equal(hops_of(c, &u, "::/0"), "fe80::a fe80::b fe80::1 fe80::2 fe80::3");
 	rtw_free(c);
 }
 
@@ -1029,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(many_addresses),
 		cmocka_unit_test(blackhole_object_gets_gateway),
 		cmocka_unit_test(kernel_keys_under_one_prefix),
+		cmocka_unit_test(sibling_notifications_keep_kernel_order),
 	};
 
 	test_output_tap();

@@ -354,13 +354,19 @@ static void ipv6_append_is_whole_route(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(parse_file("v6-append", &p, &l), 1);
 	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_ADD);
-	/* the whole sibling set: it replaces what the model has */
-	assert_int_equal(l.e[0].ev.flags, 0);
+	/* the whole sibling set: it replaces what the model has, the hops the
+	 * route had first (the kernel lists the appended one first) */
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_SIBLINGS);
 	r = route(&l, "2001:db8:9::/64", RTW_TABLE_MAIN);
 	assert_int_equal(r->n_nexthops, 2);
-	assert_true(addr_is(&r->nexthops[0].gateway, "2001:db8:2::2") ||
-		    addr_is(&r->nexthops[1].gateway, "2001:db8:2::2"));
+	assert_true(addr_is(&r->nexthops[0].gateway, "2001:db8:2::2"));
+	assert_true(addr_is(&r->nexthops[1].gateway, "2001:db8:1::2"));
 	assert_false(p.need_resync);
+	/* the same route in a dump is in the kernel's order */
+	p = parser(false);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(parse_file("v6-append", &p, &l), 1);
+	assert_int_equal(l.e[0].ev.flags, 0);
 }
 
 static void ipv6_hop_delete_removes_only_that_hop(void **state)
@@ -765,6 +771,45 @@ static void netconf_settings(void **state)
 	assert_int_equal(l.n, 5);
 }
 
+/* A multipath replace's notification is the set in the kernel's order:
+ * NLM_F_REPLACE and no RTW_EVF_SIBLINGS. */
+static void ipv6_multipath_replace(void **state)
+{
+	static uint8_t buf[512];
+	static struct log l;
+	struct nlmsghdr *nlh;
+	struct nlattr *mp;
+	struct rtnexthop *nh;
+	struct in6_addr dst, gw;
+	unsigned i;
+
+	memset(&l, 0, sizeof(l));
+	inet_pton(AF_INET6, "2001:db8:9::", &dst);
+	nlh = route_msg(buf, RTM_NEWROUTE, AF_INET6, 48);
+	nlh->nlmsg_flags = NLM_F_REPLACE | NLM_F_CREATE;
+	mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	for (i = 0; i < 2; i++) {
+		nh = mnl_nlmsg_get_payload_tail(nlh);
+		memset(nh, 0, sizeof(*nh));
+		nh->rtnh_ifindex = 2;
+		nlh->nlmsg_len += MNL_ALIGN(sizeof(*nh));
+		inet_pton(AF_INET6, i ? "fe80::a" : "fe80::b", &gw);
+		mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gw), &gw);
+		nh->rtnh_len =
+		    (unsigned short)((uint8_t *)mnl_nlmsg_get_payload_tail(nlh) - (uint8_t *)nh);
+	}
+	mnl_attr_nest_end(nlh, mp);
+	assert_int_equal(parse_one(nlh, &l), 1);
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_REPLACE);
+	assert_int_equal(l.e[0].ev.u.route.n_nexthops, 2);
+	assert_true(addr_is(&l.e[0].ev.u.route.nexthops[0].gateway, "fe80::b"));
+	/* the same without NLM_F_REPLACE: siblings added */
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_APPEND;
+	assert_int_equal(parse_one(nlh, &l), 1);
+	assert_int_equal(l.e[1].ev.flags, RTW_EVF_SIBLINGS);
+}
+
 static void malformed_routes(void **state)
 {
 	static uint8_t buf[512];
@@ -1020,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(dump_routes),
 		cmocka_unit_test(dump_ipv6_routes_sharing_a_key),
 		cmocka_unit_test(ipv6_append_is_whole_route),
+		cmocka_unit_test(ipv6_multipath_replace),
 		cmocka_unit_test(ipv6_hop_delete_removes_only_that_hop),
 		cmocka_unit_test(ipv6_replace_across_kinds),
 		cmocka_unit_test(ipv4_replace_add_delete),
