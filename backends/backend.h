@@ -46,6 +46,10 @@ enum rtw_event_type {
  * under the key that shares a hop with the set (none: a route of its own,
  * as beside advertised default routes), and puts the hops it had first. */
 #define RTW_EVF_SIBLINGS 0x20
+/* ADDR_DEL: routes that named the address as preferred source may have
+ * lost it silently (Linux IPv6 clears it, the route stays); the core asks
+ * for a resync when some route of its names it. */
+#define RTW_EVF_PREFSRC 0x40
 
 /* A nexthop object (Linux `ip nexthop`): either one hop, a blackhole, or a
  * group of other objects with weights. */

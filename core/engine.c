@@ -199,6 +199,9 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 		r = model_addr_del(&c->model, &ev->u.addr);
 		if (r > 0)
 			on_addr_gone(c, &ev->u.addr);
+		if ((ev->flags & RTW_EVF_PREFSRC) && !c->dumping &&
+		    model_prefsrc_used(&c->model, &ev->u.addr.prefix.addr))
+			c->need_resync = true;
 		return r;
 	case RTW_EV_NEXTHOP_ADD:
 		r = model_nhobj_add(&c->model, &ev->u.nhobj);

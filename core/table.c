@@ -2019,6 +2019,17 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 	return 1;
 }
 
+bool model_prefsrc_used(const struct model *m, const struct rtw_addr *a)
+{
+	uint32_t i;
+
+	/* the attribute sets, a few where routes are a million */
+	for (i = 0; i < m->n_attrs; i++)
+		if (attr_live(m, i) && addr_eq(&m->attrs[i]->prefsrc, a))
+			return true;
+	return false;
+}
+
 int model_addr_del(struct model *m, const struct rtw_address *a)
 {
 	uint32_t i = addr_entry(m, a->ifindex, &a->prefix.addr), pos, last, e;

@@ -218,6 +218,8 @@ int model_link_set(struct model *m, const struct rtw_link *l);
 int model_link_gone(struct model *m, int ifindex);
 int model_addr_add(struct model *m, const struct rtw_address *a);
 int model_addr_del(struct model *m, const struct rtw_address *a);
+/* Whether some route names a as its preferred source. */
+bool model_prefsrc_used(const struct model *m, const struct rtw_addr *a);
 /* Also 2: the object was a blackhole and is no longer, and routes over it
  * came as blackhole routes. Linux reports every route over a blackhole
  * object as a blackhole route, and with net.ipv4.nexthop_compat_mode off it

@@ -7,11 +7,15 @@
  * - IPv4 routes through a link that goes admin-down are removed without any
  *   RTM_DELROUTE; nexthop objects on that link vanish without RTM_DELNEXTHOP.
  *   Deleting an address also silently drops routes that named it as preferred
- *   source (IPv6 silently clears the prefsrc instead, the route stays). So a
- *   LINK_DOWN (admin down), LINK_GONE or ADDR_DEL notification is flagged
- *   RTW_EVF_FLUSH_V4 and need_resync is set: the socket layer then delivers
- *   RTW_EV_OVERFLOW and the core re-dumps and reconciles by mark-and-sweep,
- *   which is exact where replaying the kernel's flush rules would be a guess.
+ *   source. So a LINK_DOWN (admin down), LINK_GONE or IPv4 ADDR_DEL
+ *   notification is flagged RTW_EVF_FLUSH_V4 and need_resync is set: the
+ *   socket layer then delivers RTW_EV_OVERFLOW and the core re-dumps and
+ *   reconciles by mark-and-sweep, which is exact where replaying the
+ *   kernel's flush rules would be a guess. Deleting an IPv6 address clears
+ *   the preferred source of the routes that named it, silently (6.18: on
+ *   every device; older kernels: on the address's own), and the route
+ *   stays: RTW_EVF_PREFSRC, and the core resyncs only when it holds such a
+ *   route.
  *   Carrier loss removes nothing: hops only get RTNH_F_LINKDOWN, silently.
  * - IPv6 multipath: `ip -6 route append` (and add of a multipath route) is
  *   notified as one RTM_NEWROUTE carrying the whole route, all hops in
@@ -458,7 +462,11 @@ static int parse_address(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_si
 		ev.u.addr.flags |= RTW_ADDR_F_DEPRECATED;
 	if (flags & IFA_F_TENTATIVE)
 		ev.u.addr.flags |= RTW_ADDR_F_TENTATIVE;
-	if (p->notification && ev.type == RTW_EV_ADDR_DEL) {
+	/* IPv4 flushes routes silently, IPv6 only clears their preferred
+	 * source: a resync only when some route names the address */
+	if (p->notification && ev.type == RTW_EV_ADDR_DEL && ifa->ifa_family == AF_INET6) {
+		ev.flags |= RTW_EVF_PREFSRC;
+	} else if (p->notification && ev.type == RTW_EV_ADDR_DEL) {
 		ev.flags |= RTW_EVF_FLUSH_V4;
 		p->need_resync = true;
 	}

@@ -355,6 +355,7 @@ static int parse_datagram(struct rtw_backend *b, size_t len, rtw_sink *sink, voi
 static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0;
+	bool resync = false;
 
 	if (b->resync_later) {
 		int r = deliver_overflow(sink, arg);
@@ -369,8 +370,12 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		ssize_t n = receive(b, b->events, MSG_DONTWAIT);
 		int r;
 
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
-			return events;
+		if (n == -EAGAIN || n == -EWOULDBLOCK) {
+			if (!resync)
+				return events;
+			r = deliver_overflow(sink, arg);
+			return r < 0 ? r : events + 1;
+		}
 		if (n == -ENOBUFS) {
 			discard_queue(b);
 			r = deliver_overflow(sink, arg);
@@ -384,8 +389,10 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			r = deliver_overflow(sink, arg);
 			return r < 0 ? r : events + 1;
 		}
-		if (n < 0)
+		if (n < 0) {
+			b->resync_later = resync;
 			return (int)n;
+		}
 		if (n == 0)
 			continue;
 
@@ -400,13 +407,18 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 				return o;
 			return r == -ENOMEM ? r : events + 1;
 		}
-		if (r < 0)
+		if (r < 0) {
+			b->resync_later = resync || b->parser.need_resync;
 			return r;
-		events += r;
-		if (b->parser.need_resync) {
-			r = deliver_overflow(sink, arg);
-			return r < 0 ? r : events + 1;
 		}
+		events += r;
+		/* A change the kernel made silently: the dump that follows
+		 * must come after everything already queued, or those
+		 * notifications arrive after it, stale (a deletion the dump
+		 * already shows would take another route of the key). The
+		 * kernel queues all of one change's notifications before a
+		 * read can see the first. */
+		resync = resync || b->parser.need_resync;
 	}
 }
 

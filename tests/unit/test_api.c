@@ -413,6 +413,48 @@ static void sibling_notifications_keep_kernel_order(void **state)
 	rtw_free(c);
 }
 
+/* Linux clears the preferred source of IPv6 routes that named a deleted
+ * address, and says nothing: a resync when some route names it, none
+ * otherwise (a privacy address expiring, a link-local one going with its
+ * link, would each cost a full dump). */
+static void ipv6_address_delete_resyncs_when_named(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct sockaddr_storage d = evq_sa("2001:db8:5::1");
+	struct evq_item it, del;
+	struct rtw_route r;
+	int dumps;
+
+	(void)state;
+	assert_int_equal(rtw_start(c), 0);
+	it = evq_route(RTW_EV_ROUTE_ADD, "2001:db8:5::/48", "fe80::1", 2, 1024, 254,
+		       RTW_ROUTE_UNICAST);
+	rtw_addr_parse("2001:db8::10", &it.ev.u.route.prefsrc);
+	evq_push(it);
+	assert_true(rtw_dispatch(c) > 0);
+	/* what the kernel dumps once the address is gone */
+	memset(&it.ev.u.route.prefsrc, 0, sizeof(it.ev.u.route.prefsrc));
+	evq_dump_add(it);
+
+	del = evq_addr(RTW_EV_ADDR_DEL, "2001:db8::11", 64, 2);
+	del.ev.flags = RTW_EVF_PREFSRC;
+	evq_push(del);
+	dumps = evq.dumps;
+	assert_true(rtw_dispatch(c) > 0);
+	assert_int_equal(evq.dumps, dumps);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&d, &r), 0);
+	assert_int_equal(r.prefsrc.family, AF_INET6);
+
+	del = evq_addr(RTW_EV_ADDR_DEL, "2001:db8::10", 64, 2);
+	del.ev.flags = RTW_EVF_PREFSRC;
+	evq_push(del);
+	assert_true(rtw_dispatch(c) >= 0);
+	assert_int_equal(evq.dumps, dumps + 1);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&d, &r), 0);
+	assert_int_equal(r.prefsrc.family, AF_UNSPEC);
+	rtw_free(c);
+}
+
 /* rtw_lookup()'s short paths on tables with direct indexes (as a full
  * table has): an IPv4 route over a nexthop object, an IPv6 address that nothing covers up to /16 and nothing
  * deeper, one under a deeper prefix with nothing up to /16, one under a
@@ -1153,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(blackhole_object_gets_gateway),
 		cmocka_unit_test(kernel_keys_under_one_prefix),
 		cmocka_unit_test(sibling_notifications_keep_kernel_order),
+		cmocka_unit_test(ipv6_address_delete_resyncs_when_named),
 	};
 
 	test_output_tap();

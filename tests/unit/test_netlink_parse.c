@@ -498,6 +498,20 @@ static void nexthop_objects(void **state)
 	assert_int_equal(deleted, 1);
 }
 
+/* An address message's header, no attributes yet. */
+static struct nlmsghdr *addr_msg(void *buf, uint16_t type, uint8_t family, uint8_t plen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = type;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = family;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_index = 2;
+	return nlh;
+}
+
 static void address_delete_asks_for_resync(void **state)
 {
 	struct nl_parser p = parser(true);
@@ -524,6 +538,23 @@ static void address_delete_asks_for_resync(void **state)
 	assert_int_equal(adds, 1);
 	assert_int_equal(dels, 1);
 	assert_true(p.need_resync);
+
+	/* IPv6 only clears the preferred source of the routes that named
+	 * the address: the core knows whether there are any */
+	{
+		static uint8_t buf[256];
+		struct nlmsghdr *nlh = addr_msg(buf, RTM_DELADDR, AF_INET6, 64);
+		struct in6_addr a6;
+
+		p = parser(true);
+		inet_pton(AF_INET6, "2001:db8:1::1", &a6);
+		mnl_attr_put(nlh, IFA_ADDRESS, sizeof(a6), &a6);
+		i = (unsigned)l.n;
+		assert_int_equal(nl_parse_buf(&p, buf, nlh->nlmsg_len, collect, &l), 1);
+		assert_int_equal(l.e[i].ev.type, RTW_EV_ADDR_DEL);
+		assert_int_equal(l.e[i].ev.flags, RTW_EVF_PREFSRC);
+		assert_false(p.need_resync);
+	}
 }
 
 static void link_down_up_gone(void **state)
@@ -925,12 +956,8 @@ static void malformed_links_addresses_nexthops(void **state)
 	assert_int_equal(strlen(l.e[l.n - 1].ev.u.link.name), 31);
 
 	/* an address message with no address */
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWADDR;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
-	ifa->ifa_prefixlen = 24;
-	ifa->ifa_index = 2;
+	nlh = addr_msg(buf, RTM_NEWADDR, AF_INET, 24);
+	ifa = mnl_nlmsg_get_payload(nlh);
 	assert_int_equal(parse_one(nlh, &l), -EBADMSG);
 	mnl_attr_put(nlh, IFA_LOCAL, 4, &a4);
 	assert_int_equal(parse_one(nlh, &l), 1);
