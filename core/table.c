@@ -1331,19 +1331,32 @@ static uint32_t sibling_target(const struct model *m, uint32_t slot, const struc
 	return SLOT_NONE;
 }
 
+/* Whether a route over nexthop object r->nhid with attributes a is r but
+ * for its type: the kernel reports a route over a blackhole object as a
+ * blackhole route, whatever the model was told last. */
+static bool attr_same_object(const struct attr *a, const struct rtw_route *r)
+{
+	return r->nhid && a->nhid == r->nhid &&
+	       (a->type == RTW_ROUTE_UNICAST || a->type == RTW_ROUTE_BLACKHOLE) &&
+	       (r->type == RTW_ROUTE_UNICAST || r->type == RTW_ROUTE_BLACKHOLE);
+}
+
 /* Of the routes under slot's key (slot is the first), the one r names: the
  * kernel keeps several routes under a key side by side (IPv4 append and
  * prepend, IPv6 routes that are no siblings), and a deletion notice names
- * the one that went by its path, or one path of it. The first when none
- * matches. */
-static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_route *r)
+ * the one that went by its path, or one path of it. When none matches:
+ * SLOT_NONE for a notice that names its route exactly (RTW_EVF_EXACT; the
+ * route is gone already), else the first. */
+static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_route *r,
+			 unsigned evflags)
 {
 	const struct attr *first = m->attrs[m->routes[slot].attr];
 	uint64_t disc = rec_disc(m, &m->routes[slot]);
 	uint32_t s;
 	int pass;
 
-	/* the route with exactly r's path, else one that has r's hops */
+	/* the route with exactly r's path, else one that has r's hops or
+	 * r's nexthop object */
 	for (pass = 0; pass < 2; pass++)
 		for (s = slot; s != SLOT_NONE; s = m->routes[s].next) {
 			const struct attr *a = m->attrs[m->routes[s].attr];
@@ -1351,10 +1364,11 @@ static uint32_t dup_pick(const struct model *m, uint32_t slot, const struct rtw_
 			if (a->tos != first->tos || a->metric != first->metric)
 				break;
 			if (rec_disc(m, &m->routes[s]) == disc &&
-			    (pass ? attr_has_hops(a, r) : attr_same_path(a, r)))
+			    (pass ? attr_has_hops(a, r) || attr_same_object(a, r)
+				  : attr_same_path(a, r)))
 				return s;
 		}
-	return slot;
+	return (evflags & RTW_EVF_EXACT) ? SLOT_NONE : slot;
 }
 
 /* The route under head's key that a replace over nexthop object r->nhid
@@ -1369,11 +1383,9 @@ static uint32_t object_route_under(const struct model *m, uint32_t head, const s
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct attr *a = m->attrs[m->routes[s].attr];
 
-		if (a->nhid == r->nhid && a->tos == r->tos && a->metric == r->metric &&
+		if (attr_same_object(a, r) && a->tos == r->tos && a->metric == r->metric &&
 		    a->protocol == r->protocol && a->scope == r->scope &&
-		    addr_eq(&a->prefsrc, &r->prefsrc) &&
-		    (a->type == RTW_ROUTE_UNICAST || a->type == RTW_ROUTE_BLACKHOLE) &&
-		    (r->type == RTW_ROUTE_UNICAST || r->type == RTW_ROUTE_BLACKHOLE))
+		    addr_eq(&a->prefsrc, &r->prefsrc))
 			return s;
 	}
 	return SLOT_NONE;
@@ -1563,7 +1575,9 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 			  route_disc(r), &head, &hash);
 	if (slot == SLOT_NONE)
 		return 0;
-	slot = dup_pick(m, slot, r);
+	slot = dup_pick(m, slot, r, evflags);
+	if (slot == SLOT_NONE)
+		return 0;
 	if (evflags & RTW_EVF_APPEND && r->n_nexthops && !m->attrs[m->routes[slot].attr]->nhid) {
 		const struct attr *old = m->attrs[m->routes[slot].attr];
 		size_t vsz = (old->n_nh + r->n_nexthops + 1) * sizeof(struct rtw_nexthop);

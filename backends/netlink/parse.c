@@ -48,6 +48,9 @@
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos
  *   and metric) as separate entries, in list order; the first usable one
  *   answers. They arrive as RTW_EVF_DUP_APPEND / DUP_PREPEND (see below).
+ * - A deletion notice describes the route (IPv6: the path) that went, so
+ *   it is RTW_EVF_EXACT: one naming a route the model lacks is stale (read
+ *   after a resync's dump that already left the route out).
  */
 #include "parse.h"
 
@@ -345,6 +348,9 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 	if (rtm->rtm_family == AF_INET6 && ev.type == RTW_EV_ROUTE_DEL && !t.tb[RTA_MULTIPATH] &&
 	    n == 1)
 		ev.flags |= RTW_EVF_APPEND;
+	/* a deletion notice describes the route that went, all of it */
+	if (p->notification && ev.type == RTW_EV_ROUTE_DEL)
+		ev.flags |= RTW_EVF_EXACT;
 	/* IPv4 (fib_table_insert): a notification of a route put beside others
 	 * under its key has NLM_F_APPEND (ip route append) or neither
 	 * NLM_F_EXCL nor NLM_F_REPLACE (prepend); a new key has NLM_F_EXCL. In a

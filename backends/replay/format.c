@@ -49,10 +49,15 @@ struct flag_name {
 };
 
 static const struct flag_name ev_flags[] = {
-	{ RTW_EVF_REPLACE, "replace" },		{ RTW_EVF_APPEND, "append" },
-	{ RTW_EVF_FLUSH_V4, "flush-v4" },	{ RTW_EVF_DUP_APPEND, "dup-append" },
-	{ RTW_EVF_DUP_PREPEND, "dup-prepend" }, { RTW_EVF_SIBLINGS, "siblings" },
-	{ RTW_EVF_PREFSRC, "clears-prefsrc" },	{ 0, NULL },
+	{ RTW_EVF_REPLACE, "replace" },
+	{ RTW_EVF_APPEND, "append" },
+	{ RTW_EVF_FLUSH_V4, "flush-v4" },
+	{ RTW_EVF_DUP_APPEND, "dup-append" },
+	{ RTW_EVF_DUP_PREPEND, "dup-prepend" },
+	{ RTW_EVF_SIBLINGS, "siblings" },
+	{ RTW_EVF_PREFSRC, "clears-prefsrc" },
+	{ RTW_EVF_EXACT, "exact" },
+	{ 0, NULL },
 };
 static const struct flag_name route_flags[] = {
 	{ RTW_ROUTE_F_LINKDOWN, "linkdown" },

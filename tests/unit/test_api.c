@@ -455,6 +455,51 @@ static void ipv6_address_delete_resyncs_when_named(void **state)
 	rtw_free(c);
 }
 
+/* A Linux deletion notice names the route that went (RTW_EVF_EXACT): one
+ * the model does not have is gone already (a notice queued before a
+ * resync's dump that no longer showed it), and the key's other routes stay.
+ * Without the flag (the BSD backend) the key's first route goes. */
+static void exact_deletions(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	struct evq_item it;
+	struct under u = { 0 };
+
+	(void)state;
+	evq_dump_add(evq_nhobj(3, 2, "192.0.2.3"));
+	assert_int_equal(rtw_start(c), 0);
+	push_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", 0, "192.0.2.7", 0, 0);
+	push_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", 0, "192.0.2.8", 0, RTW_EVF_DUP_APPEND);
+	push_route(RTW_EV_ROUTE_ADD, "10.78.0.0/16", 0, "192.0.2.7", 0, 0);
+	push_route(RTW_EV_ROUTE_ADD, "2001:db8:78::/48", 0, "fe80::7", 0, 0);
+	push_route(RTW_EV_ROUTE_DEL, "10.77.0.0/16", 0, "192.0.2.9", 0, RTW_EVF_EXACT);
+	push_route(RTW_EV_ROUTE_DEL, "10.78.0.0/16", 0, "192.0.2.9", 0, RTW_EVF_EXACT);
+	push_route(RTW_EV_ROUTE_DEL, "2001:db8:78::/48", 0, "fe80::9", 0,
+		   RTW_EVF_APPEND | RTW_EVF_EXACT);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(routes_under(c, &u, "10.77.0.0/16"), "via 192.0.2.7|via 192.0.2.8");
+	assert_string_equal(routes_under(c, &u, "10.78.0.0/16"), "via 192.0.2.7");
+	assert_string_equal(routes_under(c, &u, "2001:db8:78::/48"), "via fe80::7");
+	/* the one named goes */
+	push_route(RTW_EV_ROUTE_DEL, "10.77.0.0/16", 0, "192.0.2.8", 0, RTW_EVF_EXACT);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(routes_under(c, &u, "10.77.0.0/16"), "via 192.0.2.7");
+	/* a route over an object that turned blackhole is notified as a
+	 * blackhole route: still the route the model has */
+	push_route(RTW_EV_ROUTE_ADD, "10.79.0.0/16", 3, NULL, 0, 0);
+	it = evq_route(RTW_EV_ROUTE_DEL, "10.79.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE);
+	it.ev.u.route.nhid = 3;
+	it.ev.flags = RTW_EVF_EXACT;
+	evq_push(it);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(routes_under(c, &u, "10.79.0.0/16"), "");
+	/* without the flag, a path the key lacks takes its first route */
+	push_route(RTW_EV_ROUTE_DEL, "10.78.0.0/16", 0, "192.0.2.9", 0, 0);
+	assert_true(rtw_dispatch(c) > 0);
+	assert_string_equal(routes_under(c, &u, "10.78.0.0/16"), "");
+	rtw_free(c);
+}
+
 /* rtw_lookup()'s short paths on tables with direct indexes (as a full
  * table has): an IPv4 route over a nexthop object, an IPv6 address that nothing covers up to /16 and nothing
  * deeper, one under a deeper prefix with nothing up to /16, one under a
@@ -1196,6 +1241,7 @@ int main(void)
 		cmocka_unit_test(kernel_keys_under_one_prefix),
 		cmocka_unit_test(sibling_notifications_keep_kernel_order),
 		cmocka_unit_test(ipv6_address_delete_resyncs_when_named),
+		cmocka_unit_test(exact_deletions),
 	};
 
 	test_output_tap();

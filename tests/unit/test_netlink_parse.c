@@ -377,7 +377,7 @@ static void ipv6_hop_delete_removes_only_that_hop(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(parse_file("v6-del-hop", &p, &l), 1);
 	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_DEL);
-	assert_int_equal(l.e[0].ev.flags, RTW_EVF_APPEND);
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_APPEND | RTW_EVF_EXACT);
 	assert_int_equal(l.e[0].ev.u.route.n_nexthops, 1);
 	assert_true(addr_is(&l.e[0].ev.u.route.nexthops[0].gateway, "2001:db8:2::2"));
 }
@@ -421,8 +421,9 @@ static void ipv4_replace_add_delete(void **state)
 	assert_int_equal(l.e[0].ev.flags, 0);
 	assert_int_equal(l.e[0].ev.u.route.metric, 50);
 	assert_int_equal(l.e[1].ev.type, RTW_EV_ROUTE_DEL);
-	/* IPv4 has no multipath hop deletion: a DEL is the whole route */
-	assert_int_equal(l.e[1].ev.flags, 0);
+	/* IPv4 has no multipath hop deletion: a DEL is the whole route, as
+	 * every deletion notice, exactly the one that went */
+	assert_int_equal(l.e[1].ev.flags, RTW_EVF_EXACT);
 	assert_int_equal(l.e[1].ev.u.route.metric, 50);
 }
 
@@ -464,7 +465,7 @@ static void ipv4_duplicates(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(parse_file("v4-dup-del", &p, &l), 1);
 	assert_int_equal(l.e[0].ev.type, RTW_EV_ROUTE_DEL);
-	assert_int_equal(l.e[0].ev.flags, 0);
+	assert_int_equal(l.e[0].ev.flags, RTW_EVF_EXACT);
 	assert_true(addr_is(&l.e[0].ev.u.route.nexthops[0].gateway, "10.1.0.3"));
 }
 

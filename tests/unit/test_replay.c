@@ -361,9 +361,11 @@ static void format_spelling(void **state)
 				  "metric=100 tos=0 proto=4 scope=0 prefsrc=10.0.0.1 nhid=0 "
 				  "flags=0 nh=10.0.0.254@2:1:onlink,dead evflags=replace");
 	/* every event flag has its name */
-	ev.flags = RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND | RTW_EVF_SIBLINGS | RTW_EVF_PREFSRC;
+	ev.flags = RTW_EVF_DUP_APPEND | RTW_EVF_DUP_PREPEND | RTW_EVF_SIBLINGS | RTW_EVF_PREFSRC |
+		   RTW_EVF_EXACT;
 	assert_true(replay_format_event(&ev, text, sizeof(text)) > 0);
-	assert_non_null(strstr(text, " evflags=dup-append,dup-prepend,siblings,clears-prefsrc"));
+	assert_non_null(
+	    strstr(text, " evflags=dup-append,dup-prepend,siblings,clears-prefsrc,exact"));
 	roundtrip(&ev);
 }
 
