@@ -51,9 +51,9 @@ enum rtw_event_type {
  * for a resync when some route of its names it. */
 #define RTW_EVF_PREFSRC 0x40
 /* ROUTE_DEL: the notice names the deleted route (or path) exactly, as
- * Linux's do: when the model has no such route it is gone already (a
- * notification queued before a resync's dump that showed it gone), and
- * nothing changes. Without it the key's first route goes. */
+ * Linux's do: when the model has no such route it is gone already (deleted
+ * while a resync's dump ran, which left it out), and nothing changes.
+ * Without it the key's first route goes. */
 #define RTW_EVF_EXACT 0x80
 
 /* A nexthop object (Linux `ip nexthop`): either one hop, a blackhole, or a

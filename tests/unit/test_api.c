@@ -456,8 +456,8 @@ static void ipv6_address_delete_resyncs_when_named(void **state)
 }
 
 /* A Linux deletion notice names the route that went (RTW_EVF_EXACT): one
- * the model does not have is gone already (a notice queued before a
- * resync's dump that no longer showed it), and the key's other routes stay.
+ * the model does not have is gone already (deleted while a resync's dump
+ * ran, which left it out), and the key's other routes stay.
  * Without the flag (the BSD backend) the key's first route goes. */
 static void exact_deletions(void **state)
 {
