@@ -457,6 +457,38 @@ def ipv6_address_deletes(h):
     add_addresses()
 
 
+def deletions_racing_resyncs(h):
+    """A route another process deletes while a resync's dump runs can be
+    left out of that dump and notified after it: the notice must not take
+    the other route of its key. Each round takes v4 down, which asks for a
+    resync, and deletes a route meanwhile; 20,000 routes make each dump last
+    long enough to meet the deletion (61c89e9 lost a route in each of three
+    runs)."""
+    ip("link", "add", "v4", "type", "veth", "peer", "name", "v5")
+    ip("link", "set", "v4", "up")
+    ip("link", "set", "v5", "up")
+    batch = "".join("route add 10.222.%d.%d/32 via 10.1.0.2\n" % (i // 250, i % 250)
+                    for i in range(20000))
+    subprocess.run(["ip", "-batch", "-"], input=batch, text=True, check=True,
+                   capture_output=True)
+    keys = ["172.17.%d.0/24" % i for i in range(1, 61)]
+    for k in keys:
+        ip("route", "add", k, "via", "10.1.0.2", "metric", "5")
+        ip("route", "prepend", k, "via", "10.1.0.3", "metric", "5")
+    for i, k in enumerate(keys):
+        down = subprocess.Popen(["ip", "link", "set", "v4", "down"])
+        time.sleep((i % 9) / 1000.0)
+        ip("route", "del", k, "via", "10.1.0.2", "metric", "5")
+        down.wait()
+        ip("link", "set", "v4", "up")
+        time.sleep(0.05)
+    compare(h, "deletions racing resync dumps: the other route of each key stays")
+    ip("route", "flush", "root", "10.222.0.0/16")
+    for k in keys:
+        ip("route", "del", k, "metric", "5")
+    ip("link", "del", "v4")
+
+
 def router_advertisements(h):
     """Two routers on v0's link: the kernel installs a default route for each
     (RTF_ADDRCONF routes are never multipath siblings), and removes one when
@@ -564,6 +596,7 @@ def test_model(harness, seed):
     compare(h, "final model by events")
     notified_after_a_silent_flush(h)
     ipv6_address_deletes(h)
+    deletions_racing_resyncs(h)
     router_advertisements(h)
     compare(h, "a fresh dump", fresh=True)
     lookups(h, rng, 300)
