@@ -452,15 +452,21 @@ static bool hop_same_path(const struct rtw_nexthop *a, const struct rtw_nexthop 
 	return a->ifindex == b->ifindex && addr_eq(&a->gateway, &b->gateway);
 }
 
-/* Whether one of a's own hops is h's path. */
-static bool attr_holds_hop(const struct attr *a, const struct rtw_nexthop *h)
+/* Whether one of the n hops v is h's path. */
+static bool hops_hold(const struct rtw_nexthop *v, unsigned n, const struct rtw_nexthop *h)
 {
 	unsigned i;
 
-	for (i = 0; i < a->n_nh; i++)
-		if (hop_same_path(&a->nh[i], h))
+	for (i = 0; i < n; i++)
+		if (hop_same_path(&v[i], h))
 			return true;
 	return false;
+}
+
+/* Whether one of a's own hops is h's path. */
+static bool attr_holds_hop(const struct attr *a, const struct rtw_nexthop *h)
+{
+	return hops_hold(a->nh, a->n_nh, h);
 }
 
 static bool hop_eq(const struct rtw_nexthop *a, const struct rtw_nexthop *b)
@@ -1166,15 +1172,9 @@ static int hops_combine(struct model *m, const struct attr *old, const struct rt
 
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < old->n_nh; i++) {
-		bool listed = false;
-
-		for (j = 0; j < r->n_nexthops; j++)
-			if (hop_same_path(&old->nh[i], &r->nexthops[j]))
-				listed = true;
-		if (add || !listed)
+	for (i = 0; i < old->n_nh; i++)
+		if (add || !hops_hold(r->nexthops, r->n_nexthops, &old->nh[i]))
 			v[n++] = old->nh[i];
-	}
 	if (add)
 		for (j = 0; j < r->n_nexthops; j++)
 			if (!attr_holds_hop(old, &r->nexthops[j]))

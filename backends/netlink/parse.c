@@ -12,10 +12,10 @@
  *   socket layer then delivers RTW_EV_OVERFLOW and the core re-dumps and
  *   reconciles by mark-and-sweep, which is exact where replaying the
  *   kernel's flush rules would be a guess. Deleting an IPv6 address clears
- *   the preferred source of the routes that named it, silently (6.18: on
- *   every device; older kernels: on the address's own), and the route
- *   stays: RTW_EVF_PREFSRC, and the core resyncs only when it holds such a
- *   route.
+ *   the preferred source of the routes that named it, silently (seen on
+ *   6.18 on every device; older kernels' source, fib6_remove_prefsrc(),
+ *   only on the address's own), and the route stays: RTW_EVF_PREFSRC, and
+ *   the core resyncs only when it holds such a route.
  *   Carrier loss removes nothing: hops only get RTNH_F_LINKDOWN, silently.
  * - IPv6 multipath: `ip -6 route append` (and add of a multipath route) is
  *   notified as one RTM_NEWROUTE carrying the whole route, all hops in
@@ -40,9 +40,8 @@
  *   own protocol, the dump lists it last under the first sibling's; a
  *   multipath append lists the set in dump order, and a set beside routes
  *   that are no siblings shares hops with none of them); in a dump, the
- *   first route under a key is a plain ADD (it
- *   replaces what the model had) and the ones following it under the same
- *   key are DUP_APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
+ *   first route under a key is a plain ADD (it replaces what the model had)
+ *   and the ones following it under the same key are DUP_APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
  *   ("remove this hop", the route goes when none remain), which the core
  *   takes from the route under the key that has it.
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos

@@ -445,7 +445,6 @@ def ipv6_address_deletes(h):
     ip("-6", "route", "add", "2001:db8:31::/48", "via", "2001:db8:1::2", "dev", "v0", "src",
        "2001:db8:1::1", "metric", "7")
     compare(h, "a route with v0's IPv6 address as source")
-    h.sync()
     before = h.stats()["resyncs"]
     ip("-6", "addr", "del", "2001:db8:2::1/64", "dev", "v2")
     compare(h, "v2's IPv6 address deleted")
