@@ -129,11 +129,11 @@ static bool callbacks_end(struct rtw_ctx *c)
 }
 
 /* The header of a recording: the format's, with this kernel's link-down
- * policies. */
+ * policies and rules (merged local and main tables are Linux's alone). */
 static int record_header(const struct rtw_ctx *c, int fd)
 {
 	return replay_write_header(fd, model_linkdown(&c->model, AF_INET),
-				   model_linkdown(&c->model, AF_INET6));
+				   model_linkdown(&c->model, AF_INET6), c->model.merge_local_main);
 }
 
 /* The backend's dump, delivered to the engine. */
@@ -162,8 +162,16 @@ int rtw_start(struct rtw_ctx *c)
 		r = c->ops->open(&c->b, &c->bopt);
 	if (r < 0)
 		return r;
-	model_set_policy(&c->model, c->tables_set ? NULL : c->ops->default_tables6,
-			 c->ops->merge_local_main);
+	if (c->ops->linux_rules_of && c->ops->linux_rules_of(c->b)) {
+		/* `ip -6 rule` has no rule for the default table */
+		static const uint32_t linux_tables6[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN,
+							  UINT32_MAX };
+
+		model_set_policy(&c->model, c->tables_set ? NULL : linux_tables6, true);
+	} else {
+		model_set_policy(&c->model, c->tables_set ? NULL : c->ops->default_tables6,
+				 c->ops->merge_local_main);
+	}
 	/* How this kernel treats down links, unless the application said */
 	if (!c->linkdown_set) {
 		static const int families[] = { AF_INET, AF_INET6 };

@@ -423,7 +423,7 @@ static const char *linkdown_word(enum rtw_linkdown_policy p)
 }
 
 int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
-			enum rtw_linkdown_policy linkdown6)
+			enum rtw_linkdown_policy linkdown6, bool linux_rules)
 {
 	char header[96];
 	int n = snprintf(header, sizeof(header), "%s 1", REPLAY_MAGIC);
@@ -434,6 +434,8 @@ int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
 	if (linkdown6 != RTW_LINKDOWN_DEFAULT && linkdown6 != linkdown4)
 		n += snprintf(header + n, sizeof(header) - (size_t)n, " linkdown6=%s",
 			      linkdown_word(linkdown6));
+	if (linux_rules)
+		n += snprintf(header + n, sizeof(header) - (size_t)n, " rules=linux");
 	header[n++] = '\n';
 	return write_all(fd, header, (size_t)n);
 }
@@ -980,11 +982,20 @@ static int parse_header(const char *s, size_t n, size_t pos, struct replay_line 
 	ret->kind = REPLAY_HEADER;
 	ret->version = (unsigned)version;
 	ret->linkdown = ret->linkdown6 = RTW_LINKDOWN_DEFAULT;
+	ret->linux_rules = false;
 	while (next_tok(s, n, &pos, &t)) {
 		enum rtw_linkdown_policy *p;
 
 		if (!split_kv(t, &k, &v))
 			return fail(ret, -EINVAL, "expected key=value");
+		if (tok_is(k, "rules")) {
+			/* a value this reader does not know would replay other
+			 * answers than the recorded kernel gave */
+			if (!tok_is(v, "linux"))
+				return fail(ret, -EINVAL, "bad value for rules");
+			ret->linux_rules = true;
+			continue;
+		}
 		if (tok_is(k, "linkdown"))
 			p = &ret->linkdown;
 		else if (tok_is(k, "linkdown6"))

@@ -32,6 +32,7 @@ struct replay_line {
 	unsigned version;
 	enum rtw_linkdown_policy linkdown;
 	enum rtw_linkdown_policy linkdown6; /* IPv6 when it differs (linkdown6=) */
+	bool linux_rules; /* rules=linux: the kernel's lookup follows Linux's default rules */
 	/* On failure: a static text naming the problem ("unknown event word",
 	 * "bad value for metric", ...). */
 	const char *why;
@@ -50,9 +51,10 @@ const char *replay_event_word(enum rtw_event_type type);
 
 /* Write "routewatch-record 1", with the link-down policies of the recorded
  * kernel for IPv4 (linkdown=) and IPv6 (linkdown6=, when it differs), each
- * left out when RTW_LINKDOWN_DEFAULT, and a newline. Returns 0 or -errno. */
+ * left out when RTW_LINKDOWN_DEFAULT, rules=linux when its lookups follow
+ * Linux's default rules, and a newline. Returns 0 or -errno. */
 int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
-			enum rtw_linkdown_policy linkdown6);
+			enum rtw_linkdown_policy linkdown6, bool linux_rules);
 
 /* Write ev as one line with its newline. The line is checked first, so a
  * recording never holds half an event because of -EINVAL. Waits (poll) when

@@ -30,6 +30,7 @@ struct rtw_backend {
 	bool in_block;		  /* a dump-begin was delivered, its dump-end not yet */
 	bool resync_pending;	  /* an overflow was delivered: the next block is dump()'s */
 	enum rtw_linkdown_policy linkdown, linkdown6;
+	bool linux_rules;
 	char why[160];
 };
 
@@ -348,15 +349,18 @@ static int read_header(struct rtw_backend *b)
 		int r;
 
 		if (buffered_line(b, &p, &len, &used)) {
+			b->line->kind = REPLAY_NOTHING;
 			r = replay_parse_line(p, len, b->line);
-			if (r == -EPROTO)
-				return set_why(b, r, "line 1: %s", b->line->why);
+			/* a header with a bad option is a header all the same */
+			if (r == -EPROTO || (r < 0 && b->line->kind == REPLAY_HEADER))
+				return set_why(b, -EPROTO, "line 1: %s", b->line->why);
 			if (r < 0 || b->line->kind != REPLAY_HEADER)
 				return set_why(b, -EPROTO,
 					       "missing header: the first line must be \"%s %d\"",
 					       REPLAY_MAGIC, REPLAY_VERSION);
 			b->linkdown = b->line->linkdown;
 			b->linkdown6 = b->line->linkdown6;
+			b->linux_rules = b->line->linux_rules;
 			consume(b, used);
 			return 0;
 		}
@@ -448,6 +452,11 @@ enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b, int family
 									  : b->linkdown;
 }
 
+static bool replay_linux_rules(const struct rtw_backend *b)
+{
+	return b && b->linux_rules;
+}
+
 static const uint32_t replay_tables[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT,
 					  UINT32_MAX };
 
@@ -464,4 +473,5 @@ const struct rtw_backend_ops rtw_backend_replay = {
 	.linkdown = RTW_LINKDOWN_FALLBACK,
 	.linkdown_of = replay_linkdown,
 	.default_tables = replay_tables,
+	.linux_rules_of = replay_linux_rules,
 };

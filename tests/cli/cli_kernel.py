@@ -263,6 +263,10 @@ status, err = mon.stop(signal.SIGINT)
 t.equal((status, err), (0, ''), 'monitor: SIGINT exits 0 (nexthop objects)')
 
 # --- record, then replay anywhere ---
+# Linux's rules: main's /16 beats local's 127.0.0.0/8 (one trie), and IPv6
+# has no rule for the default table; a replay must answer the same
+ip('route', 'add', '127.1.0.0/16', 'dev', 'b0')
+ip('-6', 'route', 'add', '2001:db8:5::/48', 'dev', 'b0', 'table', 'default')
 settle()
 tmp = tempfile.mkdtemp(prefix='rtw-cli-kernel-')
 REC = os.path.join(tmp, 'trace.rec')
@@ -285,6 +289,9 @@ def file_has(text, timeout=10):
 t.check(file_has('dump-end'), 'record: the snapshot is written at once')
 before_json = live('show', '--json', '--table', 'all')
 before_text = live('show')
+rules_gets = {(dst, want): clitest.run(['get', dst])
+              for dst, want in (('127.1.2.3', 'routable: 127.1.0.0/16 dev b0'),
+                                ('2001:db8:5::1', 'unroutable: no-route'))}
 m = marker(4)
 ip('route', 'add', '192.0.2.0/24', 'via', '10.1.0.1', 'metric', '7')
 ip('link', 'set', 'b0', 'down')
@@ -297,6 +304,12 @@ after_json = live('show', '--json', '--table', 'all')
 t.equal(live('--replay', REC, 'show', '--json', '--table', 'all'), before_json,
         'round trip: replay shows the same model as the kernel did')
 t.equal(live('--replay', REC, 'show'), before_text, 'round trip: same text output')
+for dst, want in rules_gets:
+    t.check(want in rules_gets[(dst, want)][1], f'get {dst}: Linux\'s rules',
+            repr(rules_gets[(dst, want)]))
+    # get answers from the recording's snapshot, the state of before_json
+    t.equal(clitest.run(['--replay', REC, 'get', dst]), rules_gets[(dst, want)],
+            f'round trip: the replay gets {dst} as the kernel did')
 replayed = live('--replay', REC, 'monitor', '--json', '--show-on-exit').splitlines()
 t.equal(replayed[-1:], after_json.splitlines(),
         'round trip: replaying the events ends in the kernel\'s final model')

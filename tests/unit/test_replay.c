@@ -468,6 +468,13 @@ static void parse_nothing_and_headers(void **state)
 	assert_int_equal(parse_str("routewatch-record 1 linkdown6=no", l), -EINVAL);
 	assert_non_null(strstr(l->why, "linkdown6"));
 	assert_int_equal(parse_str("routewatch-record 1 linkdown=maybe", l), -EINVAL);
+	assert_false(l->linux_rules);
+	assert_int_equal(parse_str("routewatch-record 1 rules=linux", l), 0);
+	assert_true(l->linux_rules);
+	assert_int_equal(parse_str("routewatch-record 1 linkdown=fail", l), 0);
+	assert_false(l->linux_rules);
+	assert_int_equal(parse_str("routewatch-record 1 rules=bsd", l), -EINVAL);
+	assert_string_equal(l->why, "bad value for rules");
 	assert_int_equal(parse_str("routewatch-record 2", l), -EPROTO);
 	assert_non_null(strstr(l->why, "version"));
 	assert_int_equal(parse_str("routewatch-record", l), -EPROTO);
@@ -685,7 +692,8 @@ static void write_helpers(void **state)
 	ssize_t n;
 
 	assert_int_equal(pipe(p), 0);
-	assert_int_equal(replay_write_header(p[1], RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT), 0);
+	assert_int_equal(
+	    replay_write_header(p[1], RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT, false), 0);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_ROUTE_ADD;
 	ev.u.route.dst = prefix("192.0.2.0/24");
@@ -707,7 +715,18 @@ static void write_helpers(void **state)
 	ev.u.route.dst.len = 24;
 	assert_event_equal(&ev, &l->event);
 
-	assert_int_equal(replay_write_header(-1, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT),
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(replay_write_header(p[1], RTW_LINKDOWN_FAIL, RTW_LINKDOWN_FALLBACK, true),
+			 0);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	close(p[0]);
+	assert_string_equal(buf,
+			    "routewatch-record 1 linkdown=fail linkdown6=fallback rules=linux\n");
+
+	assert_int_equal(replay_write_header(-1, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT, false),
 			 -EBADF);
 	assert_int_equal(replay_write_event(p[0], &ev), -EBADF); /* closed */
 	free(l);
@@ -958,6 +977,53 @@ static int replayed_lookup(const char *text, enum rtw_linkdown_policy ld, const 
 	return r;
 }
 
+/* A recording of Linux says so (rules=linux), and its replay answers as
+ * the kernel did: IPv4 takes the longest prefix of local and main together
+ * (main's 127.1.0.0/16 over local's 127.0.0.0/8), IPv6 has no rule for the
+ * default table. Without it the tables are tried in order. The header of a
+ * recording of such a replay keeps the rules. */
+static void replay_follows_recorded_rules(void **state)
+{
+	static const char body[] =
+	    "dump-begin\n"
+	    "link-up ifindex=1 name=lo admin=up carrier=up\n"
+	    "link-up ifindex=2 name=d0 admin=up carrier=up\n"
+	    "route-add family=inet table=255 dst=127.0.0.0/8 type=local scope=254 nh=none@1:1:0\n"
+	    "route-add family=inet table=254 dst=127.1.0.0/16 scope=253 nh=none@2:1:0\n"
+	    "route-add family=inet6 table=253 dst=2001:db8:5::/48 nh=none@2:1:0\n"
+	    "dump-end\n";
+	char linux_text[1024], plain_text[1024], buf[256];
+	struct rtw_route r;
+	struct rtw_ctx *c;
+	int p[2];
+	ssize_t n;
+
+	(void)state;
+	snprintf(linux_text, sizeof(linux_text), "routewatch-record 1 rules=linux\n%s", body);
+	snprintf(plain_text, sizeof(plain_text), "routewatch-record 1\n%s", body);
+	assert_int_equal(replayed_lookup(linux_text, RTW_LINKDOWN_DEFAULT, "127.1.2.3", &r), 0);
+	assert_int_equal(r.table, RTW_TABLE_MAIN);
+	assert_int_equal(r.dst.len, 16);
+	assert_int_equal(replayed_lookup(linux_text, RTW_LINKDOWN_DEFAULT, "2001:db8:5::1", &r),
+			 -ENETUNREACH);
+	assert_int_equal(replayed_lookup(plain_text, RTW_LINKDOWN_DEFAULT, "127.1.2.3", &r), 0);
+	assert_int_equal(r.table, RTW_TABLE_LOCAL);
+	assert_int_equal(r.dst.len, 8);
+	assert_int_equal(replayed_lookup(plain_text, RTW_LINKDOWN_DEFAULT, "2001:db8:5::1", &r), 0);
+	assert_int_equal(r.table, RTW_TABLE_DEFAULT);
+
+	c = replayed(linux_text, RTW_LINKDOWN_DEFAULT);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	close(p[0]);
+	assert_non_null(strstr(buf, " rules=linux\n"));
+	rtw_free(c);
+}
+
 /* Linux's ignore_routes_with_linkdown per device, as netconf events tell
  * it (the rules checked against the kernel by kernel_linkdown): eth0 (2)
  * loses its carrier under a default route of metric 100; metric 200 goes
@@ -1198,6 +1264,12 @@ static void backend_open_errors(void **state)
 	assert_int_equal(open_text_err("routewatch-record 2\ndump-begin\n", why, sizeof(why)),
 			 -EPROTO);
 	assert_string_equal(why, "line 1: unsupported record version (this reader knows 1)");
+	/* a header's bad option is named, not taken for a missing header */
+	assert_int_equal(open_text_err("routewatch-record 1 linkdown=maybe\n", why, sizeof(why)),
+			 -EPROTO);
+	assert_string_equal(why, "line 1: bad value for linkdown");
+	assert_int_equal(open_text_err("routewatch-record 1 rules=\n", why, sizeof(why)), -EPROTO);
+	assert_string_equal(why, "line 1: bad value for rules");
 	/* why may be NULL */
 	assert_int_equal(open_text_err("routewatch-record 9\n", NULL, 0), -EPROTO);
 }
@@ -1652,7 +1724,8 @@ static void backend_reads_what_write_wrote(void **state)
 	ev[3].type = RTW_EV_DUMP_END;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(replay_write_header(fd, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT), 0);
+	assert_int_equal(replay_write_header(fd, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT, false),
+			 0);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(replay_write_event(fd, &ev[i]), 0);
 	close(fd);
@@ -1702,6 +1775,7 @@ int main(void)
 		cmocka_unit_test(error_detail_names_the_line),
 		cmocka_unit_test(linkdown_per_family),
 		cmocka_unit_test(linkdown_follows_netconf),
+		cmocka_unit_test(replay_follows_recorded_rules),
 		cmocka_unit_test(snapshot_keeps_netconf),
 	};
 
