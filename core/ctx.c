@@ -189,8 +189,12 @@ int rtw_start(struct rtw_ctx *c)
 	/* a recording asked for before: the initial dump goes in as it comes */
 	if (c->record_header_due) {
 		c->record_header_due = false;
-		if (record_header(c, c->record_fd) < 0)
-			c->record_fd = -1; /* a broken recording must not stop monitoring */
+		r = record_header(c, c->record_fd);
+		if (r < 0) {
+			/* a broken recording must not stop monitoring */
+			c->record_err = r;
+			c->record_fd = -1;
+		}
 	}
 	c->started = true;
 	c->coldplug = true;
@@ -650,9 +654,11 @@ int rtw_record(struct rtw_ctx *c, int fd)
 	if (!c)
 		return -EINVAL;
 	c->record_header_due = false;
+	r = c->record_err;
+	c->record_err = 0;
 	if (fd < 0) {
 		c->record_fd = -1;
-		return 0;
+		return r;
 	}
 	if (!c->started) {
 		/* The header names the kernel's link-down policies, known once

@@ -67,6 +67,8 @@ struct rtw_ctx {
 	void *notice_user;
 	int record_fd;
 	bool record_header_due; /* rtw_record() before rtw_start(): see there */
+	/* the write error that ended the recording, for rtw_record(c, -1) */
+	int record_err;
 	struct rtw_stats stats;
 };
 

@@ -255,11 +255,17 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 	 * overflow, which makes a replay resync as the core does. */
 	if (c->record_fd >= 0) {
 		struct rtw_event ov;
+		int e;
 
 		memset(&ov, 0, sizeof(ov));
 		ov.type = RTW_EV_OVERFLOW;
-		if (replay_write_event(c->record_fd, r < 0 ? &ov : ev) < 0)
-			c->record_fd = -1; /* a broken recording must not stop monitoring */
+		e = replay_write_event(c->record_fd, r < 0 ? &ov : ev);
+		if (e < 0) {
+			/* a broken recording must not stop monitoring; the
+			 * error waits for rtw_record(c, -1) */
+			c->record_err = e;
+			c->record_fd = -1;
+		}
 	}
 	c->stats.events++;
 	engine_evaluate(c, ev->type);

@@ -321,7 +321,9 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
  * model first) to fd in the record format of docs/record-format.md; -1
  * stops. Before rtw_start() the initial dump is recorded as it comes, after
  * the header, which rtw_start() writes once it knows the kernel's link-down
- * policies. The caller keeps owning fd. Returns 0 or -errno. */
+ * policies. A write error ends the recording but not the monitoring: the
+ * stop (fd -1) then returns that error, once. The caller keeps owning fd.
+ * Returns 0 or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
 /* Counters. Returns 0. */

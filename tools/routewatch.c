@@ -612,7 +612,7 @@ static int open_record_file(const char *path)
 
 static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
 {
-	int r = rtw_record(ctx, fd);
+	int r = rtw_record(ctx, fd), e;
 
 	if (r < 0) {
 		print_errno("cannot start recording", r);
@@ -621,8 +621,13 @@ static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
 	r = run_until_stopped(ctx);
 	if (r < 0)
 		print_errno("recording failed", r);
-	/* Stop before the caller closes fd, so nothing is written after. */
-	rtw_record(ctx, -1);
+	/* Stop before the caller closes fd, so nothing is written after; a
+	 * write that failed on the way ended the recording early */
+	e = rtw_record(ctx, -1);
+	if (e < 0 && r >= 0) {
+		print_errno("recording failed", e);
+		r = e;
+	}
 	(void)a;
 	return r;
 }

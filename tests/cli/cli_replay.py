@@ -4,6 +4,7 @@
 # monitor, watch and record, text and JSON, and the record/replay round trip.
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -306,6 +307,27 @@ with open(REC) as f:
     status, out, err = clitest.run(['--replay', '-', 'show', '--json', '--table', 'all'],
                                    stdin=f.read())
 t.equal(out, model(REC, 'show', '--json', '--table', 'all'), '--replay -: reads standard input')
+
+# A recording whose reader went away (SIGPIPE ignored, as under systemd):
+# the recording ends at the failed write, and record says so when it stops.
+p = subprocess.Popen([clitest.tool_path(), '--replay', '-', 'record', '-'], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                     restore_signals=False)
+p.stdin.write('routewatch-record 1\ndump-begin\n'
+              'link-up ifindex=2 name=eth0 admin=up carrier=up\ndump-end\n')
+p.stdin.flush()
+seen = []
+while not seen or seen[-1] != 'dump-end\n':
+    line = p.stdout.readline()
+    if not line:
+        break
+    seen.append(line)
+p.stdout.close()
+p.stdin.write(route('route-add', '10.9.0.0/16', hops=[('none', 2, 1)]) + '\n')
+p.stdin.close()
+status, err = p.wait(timeout=30), p.stderr.read()
+t.check(status == 1 and 'recording failed' in err and 'Broken pipe' in err,
+        'record: a write that fails ends it with exit 1 and the cause', f'{status} {err!r}')
 
 # --- link names: Linux takes any bytes but '/', ':' and white space ---
 # In JSON they come out as valid strings: '"' and '\\' escaped, control

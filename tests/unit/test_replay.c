@@ -1024,6 +1024,54 @@ static void replay_follows_recorded_rules(void **state)
 	rtw_free(c);
 }
 
+/* A recording whose reader went away ends at the first write that fails;
+ * the events go on being applied, and the stop says why the recording
+ * ended, once. A recording asked for before rtw_start() on a broken fd
+ * fails there the same way without failing the start. */
+static void record_write_error_reported_at_stop(void **state)
+{
+	struct rtw_options o;
+	struct rtw_route r;
+	struct rtw_addr a;
+	struct rtw_ctx *c;
+	char path[32];
+	int in[2], out[2], round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(pipe(in), 0);
+		assert_int_equal(pipe(out), 0);
+		write_all_str(in[1],
+			      "routewatch-record 1\ndump-begin\n" UPLINKS_LINKS "dump-end\n");
+		snprintf(path, sizeof(path), "/dev/fd/%d", in[0]);
+		memset(&o, 0, sizeof(o));
+		o.replay_path = path;
+		c = rtw_new(&o);
+		assert_non_null(c);
+		if (round == 1) {
+			close(out[0]); /* before the header is written */
+			assert_int_equal(rtw_record(c, out[1]), 0);
+		}
+		assert_int_equal(rtw_start(c), 0);
+		close(in[0]);
+		if (round == 0) {
+			assert_int_equal(rtw_record(c, out[1]), 0);
+			close(out[0]);
+		}
+		write_all_str(in[1],
+			      "route-add dst=198.51.100.0/24 table=254 nh=192.0.2.1@2:1:0\n");
+		close(in[1]);
+		while (rtw_dispatch(c) > 0)
+			;
+		assert_int_equal(rtw_addr_parse("198.51.100.7", &a), 0);
+		assert_int_equal(rtw_lookup_addr(c, &a, &r), 0); /* applied all the same */
+		assert_int_equal(rtw_record(c, -1), -EPIPE);
+		assert_int_equal(rtw_record(c, -1), 0);
+		close(out[1]);
+		rtw_free(c);
+	}
+}
+
 /* Linux's ignore_routes_with_linkdown per device, as netconf events tell
  * it (the rules checked against the kernel by kernel_linkdown): eth0 (2)
  * loses its carrier under a default route of metric 100; metric 200 goes
@@ -1776,6 +1824,7 @@ int main(void)
 		cmocka_unit_test(linkdown_per_family),
 		cmocka_unit_test(linkdown_follows_netconf),
 		cmocka_unit_test(replay_follows_recorded_rules),
+		cmocka_unit_test(record_write_error_reported_at_stop),
 		cmocka_unit_test(snapshot_keeps_netconf),
 	};
 
