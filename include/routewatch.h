@@ -212,7 +212,7 @@ struct rtw_options {
 /* Counters, for monitoring the monitor. */
 struct rtw_stats {
 	uint64_t events;	  /* normalized events applied */
-	uint64_t overflows;	  /* kernel reported lost events */
+	uint64_t overflows;	  /* backend asked for a resync (lost events, unnotified flushes) */
 	uint64_t resyncs;	  /* full re-dumps reconciled */
 	uint64_t foreign_dropped; /* messages not from the kernel, dropped */
 	uint64_t invalidations;	  /* watch callbacks called */
