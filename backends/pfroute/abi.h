@@ -88,6 +88,7 @@ extern const struct pfroute_abi *const pfroute_abi_native;
 #define PFR_IFF_UP	  0x1
 #define PFR_IFF_RUNNING	  0x40
 #define PFR_IFAN_DEPART	  1
+#define PFR_RTF_UP	  0x1
 #define PFR_RTF_GATEWAY	  0x2
 #define PFR_RTF_HOST	  0x4
 #define PFR_RTF_REJECT	  0x8

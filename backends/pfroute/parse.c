@@ -354,14 +354,17 @@ static int addrs_start(const struct msg *m, int hdrlen_off, size_t size, size_t 
 }
 
 /* Split the sockaddrs after the header into their RTAX slots. Each takes
- * sa_len rounded up to the OS's unit, and an empty one still takes a unit. */
+ * sa_len rounded up to the OS's unit, and an empty one still takes a unit.
+ * Slots past the ones this ABI knows (a newer kernel's: OpenBSD has added
+ * some over the years) come after the known ones and are left unread:
+ * refusing the message would resync on every one. */
 static int split_addrs(const struct pfroute_abi *abi, const struct msg *m, size_t start,
 		       uint32_t addrs, struct slot slots[SLOTS_MAX])
 {
 	size_t off = start;
 	unsigned i;
 
-	if (abi->rtax_max > SLOTS_MAX || (abi->rtax_max < 32 && addrs >> abi->rtax_max))
+	if (abi->rtax_max > SLOTS_MAX)
 		return -EBADMSG;
 	memset(slots, 0, sizeof(*slots) * SLOTS_MAX);
 	for (i = 0; i < abi->rtax_max; i++) {
@@ -542,7 +545,10 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 	if (rd32(m, abi->rt_errno) != 0)
 		return 0;
 	pid = (int32_t)rd32(m, abi->rt_pid);
-	if (p->own_pid != 0 && pid == p->own_pid) {
+	/* A dump record is no change of ours: OpenBSD's sysctl_dumpentry()
+	 * writes the reading process's pid into each (the others write 0;
+	 * read in the sources, not run), which dropped every route. */
+	if (!dump && p->own_pid != 0 && pid == p->own_pid) {
 		p->skipped_own++;
 		return 0;
 	}
@@ -608,9 +614,14 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 		uint8_t prio = m->b[abi->rt_priority];
 
 		/* OpenBSD keys routes by priority too; a down link is
-		 * marked in place rather than announced per route */
+		 * marked in place rather than announced per route, by
+		 * RTP_DOWN and a cleared RTF_UP. Its dump and replies mask
+		 * RTP_DOWN out (rt_priority & RTP_MASK in sysctl_dumpentry()
+		 * and rtm_report(); read, not run), and a deleted route has
+		 * RTF_UP cleared too. */
 		r->metric = prio & abi->rtp_mask;
-		if (abi->rtp_down && (prio & abi->rtp_down)) {
+		if (abi->rtp_down && ((prio & abi->rtp_down) ||
+				      (!(flags & PFR_RTF_UP) && !is_type(type, abi->rtm_delete)))) {
 			hop.flags |= RTW_NH_LINKDOWN;
 			r->flags |= RTW_ROUTE_F_LINKDOWN;
 		}

@@ -12,8 +12,8 @@
 
 struct pfroute_parser {
 	const struct pfroute_abi *abi;
-	int32_t own_pid;      /* messages with this rtm_pid are skipped; 0 skips none */
-	uint32_t table;	      /* reported table (FIB) when the message names none */
+	int32_t own_pid; /* changes with this rtm_pid are skipped (not dump records); 0: none */
+	uint32_t table;	 /* reported table (FIB) when the message names none */
 	uint64_t skipped_own; /* messages skipped because own_pid sent them */
 };
 
