@@ -536,6 +536,7 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 	size_t start;
 	uint32_t flags;
 	int32_t pid;
+	bool local;
 	int ret;
 
 	ret = addrs_start(m, abi->rt_hdrlen, abi->rt_size, &start);
@@ -585,6 +586,7 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 
 	hop.ifindex = rd16(m, abi->rt_index);
 	hop.weight = 1;
+	local = false;
 	if (slots[1].sa && slots[1].len >= 2) {
 		const struct slot *gw = &slots[1];
 		unsigned fam = gw->sa[1];
@@ -595,6 +597,14 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 			if (gw->len < PFR_SDL_INDEX + 2)
 				return -EBADMSG;
 			memcpy(&sdl_index, gw->sa + PFR_SDL_INDEX, sizeof(sdl_index));
+			/* A host route out of another interface than its
+			 * gateway's link is one of FreeBSD's routes to the
+			 * host's own addresses (ifa_maintain_loopback_route():
+			 * out of lo0, the address's link as gateway, no
+			 * RTF_LOCAL; read, not run). Kept as Linux keeps them:
+			 * type local on the address's device. */
+			local = (flags & abi->rtf_host) && sdl_index && hop.ifindex &&
+				sdl_index != hop.ifindex;
 			if (sdl_index)
 				hop.ifindex = sdl_index;
 			r->scope = SCOPE_LINK;
@@ -634,9 +644,11 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 		r->type = RTW_ROUTE_BLACKHOLE;
 	} else if (flags & abi->rtf_reject) {
 		r->type = RTW_ROUTE_UNREACHABLE;
-	} else if (flags & abi->rtf_local) {
+	} else if ((flags & abi->rtf_local) || local) {
 		r->type = RTW_ROUTE_LOCAL;
 		r->scope = SCOPE_HOST;
+		if (local) /* the kernel's own, its RTF_STATIC notwithstanding */
+			r->protocol = PROTO_KERNEL;
 	} else if (flags & abi->rtf_broadcast) {
 		r->type = RTW_ROUTE_BROADCAST;
 		r->scope = SCOPE_LINK;

@@ -499,6 +499,21 @@ static void link_gateway_is_device_route(void **state)
 		assert_int_equal(c.hop[0].gateway.family, AF_UNSPEC);
 		assert_int_equal(c.hop[0].ifindex, 6); /* sdl_index wins over rtm_index */
 		assert_int_equal(c.ev[0].u.route.type, RTW_ROUTE_UNICAST);
+
+		/* a host route out of lo0 (1) with em0's (2) link as gateway:
+		 * FreeBSD's route to an address of em0, local */
+		mb_route(&m, abi, abi->rtm_add, PFR_RTF_HOST | PFR_RTF_STATIC, 1, 0);
+		mb_ip(&m, 0, "192.0.2.5");
+		mb_dl(&m, 1, 2, "em0");
+		assert_int_equal(parse_one(abi, m.b, mb_done(&m), &c), 1);
+		assert_prefix(&c.ev[0].u.route.dst, "192.0.2.5/32");
+		assert_int_equal(c.ev[0].u.route.type, RTW_ROUTE_LOCAL);
+		assert_int_equal(c.ev[0].u.route.protocol, 2); /* RTPROT_KERNEL */
+		assert_int_equal(c.hop[0].ifindex, 2);
+		/* the same out of em0 itself is an on-link host route */
+		put16(&m, abi->rt_index, 2);
+		assert_int_equal(parse_one(abi, m.b, m.len, &c), 1);
+		assert_int_equal(c.ev[0].u.route.type, RTW_ROUTE_UNICAST);
 	}
 }
 
