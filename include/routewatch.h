@@ -306,9 +306,10 @@ RTW_API void *rtw_watch_user(const struct rtw_watch *w);
  * JSON object, valid during the call only. */
 RTW_API void rtw_set_notice_cb(struct rtw_ctx *c, rtw_notice_cb *cb, void *user);
 
-/* Call cb for every route, all tables, IPv4 then IPv6, in prefix order.
+/* Call cb for every route, IPv4 then IPv6, by table, prefix, TOS, metric.
  * Returns 0, or the first non-zero value cb returned; -ECANCELED when cb
- * freed the context (gone on return). rtw_dispatch() from cb fails with
+ * freed the context (gone on return); -EINVAL without c or cb; -ENOMEM
+ * (routes only: they are sorted first). rtw_dispatch() from cb fails with
  * -EBUSY: the model does not change during the walk. */
 RTW_API int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *user);
 RTW_API int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user);
@@ -326,7 +327,7 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
  * Returns 0 or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
-/* Counters. Returns 0. */
+/* Counters. Returns 0, or -EINVAL without c or ret_stats. */
 RTW_API int rtw_get_stats(const struct rtw_ctx *c, struct rtw_stats *ret_stats);
 
 /* Free the context, its watches and its backend. NULL is ignored. Safe from
