@@ -65,12 +65,17 @@ static void note_output(int r)
 		output_error = r;
 }
 
+/* record's output, polled for nothing: a pipe whose reader has gone says
+ * POLLERR, which ends the recording then rather than at the next write
+ * (or, with SIGPIPE ignored, only at the signal). -1: none. */
+static int record_poll_fd = -1;
+
 /* Polls the context until a signal arrives or a replay ends.
  * Returns 0 then, or -errno. */
 static int run_until_stopped(struct rtw_ctx *ctx)
 {
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		int r;
 
 		if (output_error < 0)
@@ -81,9 +86,12 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 		pfd[1].fd = signal_pipe[0];
 		pfd[1].events = POLLIN;
 		pfd[1].revents = 0;
+		pfd[2].fd = record_poll_fd; /* poll() skips a negative one */
+		pfd[2].events = 0;
+		pfd[2].revents = 0;
 		if (pfd[0].fd < 0)
 			return pfd[0].fd;
-		r = poll(pfd, 2, -1);
+		r = poll(pfd, 3, -1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -91,6 +99,8 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 		}
 		if (pfd[0].revents & POLLNVAL)
 			return -EBADF;
+		if (pfd[2].revents & (POLLERR | POLLHUP))
+			return -EPIPE;
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			r = rtw_dispatch(ctx);
 			if (r == -ENODATA)
@@ -618,7 +628,9 @@ static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
 		print_errno("cannot start recording", r);
 		return r;
 	}
+	record_poll_fd = fd;
 	r = run_until_stopped(ctx);
+	record_poll_fd = -1;
 	if (r < 0)
 		print_errno("recording failed", r);
 	/* Stop before the caller closes fd, so nothing is written after; a
