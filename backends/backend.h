@@ -154,11 +154,12 @@ struct rtw_backend_ops {
 	/* IPv4 looks the local and main tables up as one longest-prefix match
 	 * (Linux merges them while there are no custom rules). */
 	bool merge_local_main;
-	/* Optional: true when, once open, lookups follow Linux's default rules
-	 * (the two fields above as the netlink backend sets them) whatever
-	 * those fields say. The replay backend answers from the recording's
-	 * header, so that a replay answers as the recorded kernel did. */
-	bool (*linux_rules_of)(const struct rtw_backend *b);
+	/* Optional: the two fields above as learned once open, in place of
+	 * theirs where it sets them. The replay backend answers from the
+	 * recording's header (Linux's rules), so that a replay answers as the
+	 * recorded kernel did. */
+	void (*rules_of)(const struct rtw_backend *b, const uint32_t **tables6,
+			 bool *merge_local_main);
 };
 
 /* Each backend defines its ops; backends/native.c points rtw_backend_native

@@ -149,6 +149,8 @@ static int ctx_dump(struct rtw_ctx *c)
 
 int rtw_start(struct rtw_ctx *c)
 {
+	const uint32_t *tables6;
+	bool merge;
 	int r;
 
 	if (!c)
@@ -162,16 +164,11 @@ int rtw_start(struct rtw_ctx *c)
 		r = c->ops->open(&c->b, &c->bopt);
 	if (r < 0)
 		return r;
-	if (c->ops->linux_rules_of && c->ops->linux_rules_of(c->b)) {
-		/* `ip -6 rule` has no rule for the default table */
-		static const uint32_t linux_tables6[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN,
-							  UINT32_MAX };
-
-		model_set_policy(&c->model, c->tables_set ? NULL : linux_tables6, true);
-	} else {
-		model_set_policy(&c->model, c->tables_set ? NULL : c->ops->default_tables6,
-				 c->ops->merge_local_main);
-	}
+	tables6 = c->ops->default_tables6;
+	merge = c->ops->merge_local_main;
+	if (c->ops->rules_of)
+		c->ops->rules_of(c->b, &tables6, &merge);
+	model_set_policy(&c->model, c->tables_set ? NULL : tables6, merge);
 	/* How this kernel treats down links, unless the application said */
 	if (!c->linkdown_set) {
 		static const int families[] = { AF_INET, AF_INET6 };

@@ -41,8 +41,9 @@
  *   multipath append lists the set in dump order, and a set beside routes
  *   that are no siblings shares hops with none of them); in a dump, the
  *   first route under a key is a plain ADD (it replaces what the model had)
- *   and the ones following it under the same key are DUP_APPEND; an IPv6 DELROUTE of a single hop is an APPEND DEL
- *   ("remove this hop", the route goes when none remain), which the core
+ *   and the ones following it under the same key are DUP_APPEND; an IPv6
+ *   DELROUTE of a single hop is an APPEND DEL ("remove this hop", the
+ *   route goes when none remain), which the core
  *   takes from the route under the key that has it.
  * - IPv4 keeps `ip route append/prepend` duplicates (same table, prefix, tos
  *   and metric) as separate entries, in list order; the first usable one
@@ -469,11 +470,13 @@ static int parse_address(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_si
 		ev.u.addr.flags |= RTW_ADDR_F_TENTATIVE;
 	/* IPv4 flushes routes silently, IPv6 only clears their preferred
 	 * source: a resync only when some route names the address */
-	if (p->notification && ev.type == RTW_EV_ADDR_DEL && ifa->ifa_family == AF_INET6) {
-		ev.flags |= RTW_EVF_PREFSRC;
-	} else if (p->notification && ev.type == RTW_EV_ADDR_DEL) {
-		ev.flags |= RTW_EVF_FLUSH_V4;
-		p->need_resync = true;
+	if (p->notification && ev.type == RTW_EV_ADDR_DEL) {
+		if (ifa->ifa_family == AF_INET6) {
+			ev.flags |= RTW_EVF_PREFSRC;
+		} else {
+			ev.flags |= RTW_EVF_FLUSH_V4;
+			p->need_resync = true;
+		}
 	}
 	err = sink(arg, &ev);
 	return err < 0 ? err : 1;

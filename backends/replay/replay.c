@@ -452,9 +452,18 @@ enum rtw_linkdown_policy replay_linkdown(const struct rtw_backend *b, int family
 									  : b->linkdown;
 }
 
-static bool replay_linux_rules(const struct rtw_backend *b)
+/* A recording of Linux (rules=linux) is looked up as the netlink backend's
+ * ops say: `ip -6 rule` has no rule for the default table, and IPv4 takes
+ * local and main as one. */
+static void replay_rules(const struct rtw_backend *b, const uint32_t **tables6,
+			 bool *merge_local_main)
 {
-	return b && b->linux_rules;
+	static const uint32_t linux_tables6[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN, UINT32_MAX };
+
+	if (!b || !b->linux_rules)
+		return;
+	*tables6 = linux_tables6;
+	*merge_local_main = true;
 }
 
 static const uint32_t replay_tables[] = { RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT,
@@ -473,5 +482,5 @@ const struct rtw_backend_ops rtw_backend_replay = {
 	.linkdown = RTW_LINKDOWN_FALLBACK,
 	.linkdown_of = replay_linkdown,
 	.default_tables = replay_tables,
-	.linux_rules_of = replay_linux_rules,
+	.rules_of = replay_rules,
 };
