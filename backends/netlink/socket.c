@@ -352,10 +352,30 @@ static int parse_datagram(struct rtw_backend *b, size_t len, rtw_sink *sink, voi
 	return events;
 }
 
+static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_sink *sink, void *arg,
+		    int *events);
+
+/* The devices' IPv6 settings asked for again after a link lost its carrier
+ * (parse_link() says why): their dump alone, as a resync takes it. Returns
+ * the events delivered or -errno. */
+static int refresh_netconf6(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	int events = 0, err, tries = 0;
+
+	do
+		err = dump_one(b, RTM_GETNETCONF, AF_INET6, sink, arg, &events);
+	while (err == -EAGAIN && ++tries < 4);
+	nl_parse_begin(&b->parser, true);
+	/* no netconf dumps in this kernel: nothing to learn (as netlink_dump) */
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		err = 0;
+	return err < 0 ? err : events;
+}
+
 static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0;
-	bool resync = false;
+	bool resync = false, netconf6 = false;
 
 	if (b->resync_later) {
 		int r = deliver_overflow(sink, arg);
@@ -371,7 +391,14 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		int r;
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK) {
-			if (!resync)
+			if (!resync && netconf6) {
+				/* all queued notifications first, as for a
+				 * resync; one that fails is left to a resync */
+				r = refresh_netconf6(b, sink, arg);
+				if (r >= 0)
+					return events + r;
+			}
+			if (!resync && !netconf6)
 				return events;
 			r = deliver_overflow(sink, arg);
 			return r < 0 ? r : events + 1;
@@ -390,13 +417,14 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			return r < 0 ? r : events + 1;
 		}
 		if (n < 0) {
-			b->resync_later = resync;
+			b->resync_later = resync || netconf6;
 			return (int)n;
 		}
 		if (n == 0)
 			continue;
 
 		b->parser.need_resync = false;
+		b->parser.carrier_lost = false;
 		r = parse_datagram(b, (size_t)n, sink, arg);
 		if (r == -EBADMSG || r == -ENOSPC || r == -ENOMEM || r == -EMSGSIZE) {
 			/* A kernel message we cannot read (or have no room to
@@ -408,10 +436,12 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			return r == -ENOMEM ? r : events + 1;
 		}
 		if (r < 0) {
-			b->resync_later = resync || b->parser.need_resync;
+			b->resync_later =
+			    resync || netconf6 || b->parser.need_resync || b->parser.carrier_lost;
 			return r;
 		}
 		events += r;
+		netconf6 = netconf6 || b->parser.carrier_lost;
 		/* A change the kernel made silently: the dump that follows
 		 * must come after everything already queued, or those
 		 * notifications arrive after it, stale (a deletion the dump

@@ -853,6 +853,40 @@ def test_linkdown(harness):
     tap(not bad, "link-local peers and groups: looked up on their scope's interface, "
         "as ip route get oif", "\n".join(bad))
     h.close()
+    carrier_lost_after_device_ipv6_change(harness, addrs)
+
+
+def carrier_lost_after_device_ipv6_change(harness, addrs):
+    """v0's IPv6 ignore_routes_with_linkdown set while its carrier is up,
+    which 6.1 does not notify, then the carrier lost with no link taken down
+    here (v0's peer is in another namespace, which also spares the resync
+    an admin-down link brings): the backend reads the setting again then."""
+    peer = subprocess.Popen(["unshare", "-n", "sleep", "600"])
+    try:
+        own = os.readlink("/proc/self/ns/net")
+        for _ in range(100):
+            if os.readlink("/proc/%d/ns/net" % peer.pid) != own:
+                break
+            time.sleep(0.05)
+        ip("link", "set", "v1", "netns", str(peer.pid))
+        in_peer = ["nsenter", "-t", str(peer.pid), "-n", "ip", "link", "set", "v1"]
+        subprocess.run(in_peer + ["up"], check=True)
+        sysctl("net.ipv4.conf.all.ignore_routes_with_linkdown", 0)
+        sysctl("net.ipv6.conf.all.ignore_routes_with_linkdown", 0)
+        h = Harness(harness)
+        sysctl("net.ipv6.conf.v0.ignore_routes_with_linkdown", 1)
+        h.sync()
+        before = h.stats()["resyncs"]
+        subprocess.run(in_peer + ["down"], check=True)  # v0 loses its carrier
+        h.sync()
+        bad = linkdown_disagreements(h, addrs, ("v0",))
+        tap(not bad and h.stats()["resyncs"] == before,
+            "ipv6 v0 set while up, then its carrier lost: lookups agree with ip route get, "
+            "no resync", "\n".join(bad) + "\nresyncs %d -> %d" % (before, h.stats()["resyncs"]))
+        h.close()
+    finally:
+        peer.kill()
+        peer.wait()
 
 
 def main():
