@@ -23,6 +23,10 @@ struct rtw_watch {
 	struct rtw_ctx *ctx;
 	struct rtw_addr peer, local;
 	int scope; /* a link-local peer's interface (addr_scope()), else 0 */
+	/* the interface a link-local local address must stay on (each
+	 * interface has its own fe80::/64, and the same address may be on
+	 * several), else 0: any */
+	int local_scope;
 	bool has_local;
 	unsigned flags;
 	rtw_watch_cb *cb;

@@ -84,10 +84,10 @@ static void on_addr_gone(void *arg, const struct rtw_address *a)
 
 	if (c->coldplug)
 		return;
-	if (!model_has_local(&c->model, &a->prefix.addr)) {
-		windex_key_addr(key, &a->prefix.addr);
-		windex_mark_range(c, WI_LOCAL, key, key, false, false);
-	}
+	/* also when another interface still has the address: a watch of a
+	 * link-local one needs it on its own (watch_path() decides) */
+	windex_key_addr(key, &a->prefix.addr);
+	windex_mark_range(c, WI_LOCAL, key, key, false, false);
 	notice_addr(c, RTW_NOTICE_ADDR_DEL, a);
 }
 

@@ -284,16 +284,36 @@ static unsigned attr_hops_on(const struct model *m, const struct attr *a, int if
 	return on;
 }
 
-static void hops_refresh_flags(const struct model *m, struct rtw_nexthop *h, unsigned n)
+/* The flags the kernel sets and clears on hops as their links change,
+ * without a route message: both on a link taken down, RTNH_F_LINKDOWN alone
+ * on one that lost its carrier (fib_sync_down_dev(), fib6_ifdown()),
+ * neither once it is back (fib_sync_up(), fib6_ifup()), so they are derived
+ * from the links here, whatever the last message said. keep: a route whose
+ * hops the kernel never marks: IPv4's of scope host (local routes; their
+ * hops have scope nowhere, which fib_sync_down_dev() passes over) and IPv6's
+ * local and anycast routes (fib6_ifdown()). */
+static void hops_refresh_flags(const struct model *m, struct rtw_nexthop *h, unsigned n, bool keep)
 {
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
-		if (h[i].ifindex && !model_link_up(m, h[i].ifindex))
+		const struct link_rec *l =
+		    h[i].ifindex && !keep ? link_find(m, h[i].ifindex) : NULL;
+
+		h[i].flags &= ~(unsigned)(RTW_NH_LINKDOWN | RTW_NH_DEAD);
+		if (l && !l->link.admin_up)
+			h[i].flags |= RTW_NH_LINKDOWN | RTW_NH_DEAD;
+		else if (l && !l->link.carrier_up)
 			h[i].flags |= RTW_NH_LINKDOWN;
-		else
-			h[i].flags &= ~(unsigned)RTW_NH_LINKDOWN;
 	}
+}
+
+/* RT_SCOPE_HOST (the core has no OS headers) */
+#define SCOPE_HOST 254
+
+static bool attr_keeps_hops_up(const struct attr *a)
+{
+	return a->type == RTW_ROUTE_LOCAL || a->type == RTW_ROUTE_ANYCAST || a->scope == SCOPE_HOST;
 }
 
 /* Recompute usable for one attribute set from the current links. */
@@ -302,7 +322,7 @@ static void attr_refresh_usable(const struct model *m, struct attr *a)
 	const struct rtw_nexthop *h;
 	unsigned n, i;
 
-	hops_refresh_flags(m, a->nh, a->n_nh);
+	hops_refresh_flags(m, a->nh, a->n_nh, attr_keeps_hops_up(a));
 	a->reject = false;
 	if (!type_has_hops(a->type)) {
 		a->usable = true;
@@ -400,7 +420,9 @@ static void attr_refresh(const struct model *m, struct attr *a)
 
 /* ---- attributes (interned) -------------------------------------------- */
 
-#define NH_KEY_FLAGS (~(unsigned)RTW_NH_LINKDOWN)
+/* hop flags that make two attribute sets differ: not those derived from
+ * the links (hops_refresh_flags()) */
+#define NH_KEY_FLAGS (~(unsigned)(RTW_NH_LINKDOWN | RTW_NH_DEAD))
 
 struct attr_key {
 	uint8_t type, protocol, scope, tos;
@@ -1717,7 +1739,7 @@ static void nhobjs_refresh_flags(struct model *m)
 	size_t i;
 
 	for (i = 0; i < m->n_nhobjs; i++)
-		hops_refresh_flags(m, m->nhobjs[i].hops, m->nhobjs[i].n_hops);
+		hops_refresh_flags(m, m->nhobjs[i].hops, m->nhobjs[i].n_hops, false);
 }
 
 int model_link_set(struct model *m, const struct rtw_link *l)
@@ -1766,7 +1788,8 @@ int model_link_set(struct model *m, const struct rtw_link *l)
 		if (!l->name[0])
 			memcpy(rec->link.name, old.name, sizeof(old.name));
 		rec->link.name[sizeof(rec->link.name) - 1] = '\0';
-		if (was_up == up)
+		/* down either way: the hops' flags still follow admin */
+		if (was_up == up && old.admin_up == l->admin_up)
 			return 1;
 		nhobjs_refresh_flags(m);
 		e = attrs_refresh(m, l->ifindex, 0, false);
@@ -2003,9 +2026,9 @@ static struct addr_rec *addr_find(const struct model *m, const struct rtw_addres
 	return i == SLOT_NONE ? NULL : &m->addrs[m->addr_ix.v[i].pos];
 }
 
-bool model_has_local(const struct model *m, const struct rtw_addr *a)
+bool model_has_local(const struct model *m, const struct rtw_addr *a, int ifindex)
 {
-	return addr_entry(m, -1, a) != SLOT_NONE;
+	return addr_entry(m, ifindex, a) != SLOT_NONE;
 }
 
 int model_addr_add(struct model *m, const struct rtw_address *a)
@@ -2103,7 +2126,7 @@ static int nhobj_resolve(struct model *m, struct nhobj_rec *o)
 			n++;
 		}
 	}
-	hops_refresh_flags(m, v, n);
+	hops_refresh_flags(m, v, n, false);
 	mem_free(m->mem, o->hops, o->n_hops * sizeof(*o->hops));
 	o->hops = v;
 	o->n_hops = n;

@@ -478,7 +478,8 @@ bool model_route_usable(const struct model *m, uint32_t slot);
 
 const struct link_rec *model_link_get(const struct model *m, int ifindex);
 bool model_link_up(const struct model *m, int ifindex);
-bool model_has_local(const struct model *m, const struct rtw_addr *a);
+/* Whether a is a local address, of interface ifindex (< 0: of any). */
+bool model_has_local(const struct model *m, const struct rtw_addr *a, int ifindex);
 
 /* Visit routes in (family, table, prefix, tos, metric) order. Needs a
  * temporary array; returns -ENOMEM if it cannot get one. */

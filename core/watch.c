@@ -208,7 +208,8 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 			}
 		}
 	}
-	if (w->has_local && !model_has_local(&c->model, &w->local))
+	if (w->has_local &&
+	    !model_has_local(&c->model, &w->local, w->local_scope ? w->local_scope : -1))
 		return RTW_REASON_LOCAL_ADDRESS_REMOVED;
 	if (r == -ENETUNREACH)
 		return RTW_REASON_NO_ROUTE;
@@ -303,8 +304,8 @@ void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why)
 /* ---- public API ------------------------------------------------------- */
 
 static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *peer, int scope,
-				   const struct rtw_addr *local, unsigned flags, rtw_watch_cb *cb,
-				   void *user, int fd)
+				   const struct rtw_addr *local, int local_scope, unsigned flags,
+				   rtw_watch_cb *cb, void *user, int fd)
 {
 	struct rtw_watch *w;
 	uint8_t key[17];
@@ -324,6 +325,12 @@ static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *pee
 	if (local) {
 		w->local = *local;
 		w->has_local = true;
+		/* a link-local source given without its scope id is on the
+		 * interface of the peer it talks to */
+		w->local_scope = local_scope;
+		if (!local_scope && local->family == AF_INET6 && local->bytes[0] == 0xfe &&
+		    (local->bytes[1] & 0xc0) == 0x80)
+			w->local_scope = scope;
 	}
 	w->flags = flags;
 	w->cb = cb;
@@ -372,7 +379,8 @@ struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
 		errno = EINVAL; /* there is no socket to shut down */
 		return NULL;
 	}
-	return watch_new(c, &p, addr_scope(peer), local ? &l : NULL, flags, cb, user, -1);
+	return watch_new(c, &p, addr_scope(peer), local ? &l : NULL, addr_scope(local), flags, cb,
+			 user, -1);
 }
 
 struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rtw_watch_cb *cb,
@@ -397,8 +405,8 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 	}
 	has_local = getsockname(fd, (struct sockaddr *)&ls, &llen) == 0 &&
 		    addr_from_sockaddr((struct sockaddr *)&ls, &l) == 0;
-	return watch_new(c, &p, addr_scope((struct sockaddr *)&ps), has_local ? &l : NULL, flags,
-			 cb, user, fd);
+	return watch_new(c, &p, addr_scope((struct sockaddr *)&ps), has_local ? &l : NULL,
+			 has_local ? addr_scope((struct sockaddr *)&ls) : 0, flags, cb, user, fd);
 }
 
 static void watch_destroy(struct rtw_ctx *c, struct rtw_watch *w)

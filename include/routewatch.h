@@ -75,8 +75,8 @@ enum rtw_route_type {
 
 /* Next-hop flags. */
 #define RTW_NH_ONLINK	 0x01 /* gateway is on-link even outside the subnet */
-#define RTW_NH_LINKDOWN	 0x02 /* its link is down: it carries no traffic */
-#define RTW_NH_DEAD	 0x04 /* the kernel marked it dead */
+#define RTW_NH_LINKDOWN	 0x02 /* its link is down (no carrier): it carries no traffic */
+#define RTW_NH_DEAD	 0x04 /* its link is taken down (see routewatch(3), linkdown) */
 #define RTW_NH_PERVASIVE 0x08
 
 struct rtw_nexthop {

@@ -84,7 +84,8 @@ static uint64_t ref_seq;
 
 struct ref_link {
 	int ifindex;
-	bool up;
+	bool up;    /* admin up and carrier */
+	bool admin; /* admin up */
 };
 
 struct ref {
@@ -257,7 +258,7 @@ static inline bool ref_link_up(const struct ref *m, int ifindex)
 	return true;
 }
 
-static inline void ref_link_set(struct ref *m, int ifindex, bool up)
+static inline void ref_link_set_state(struct ref *m, int ifindex, bool admin, bool carrier)
 {
 	struct ref_link *l = ref_link_find(m, ifindex);
 
@@ -267,7 +268,31 @@ static inline void ref_link_set(struct ref *m, int ifindex, bool up)
 		l = &m->links[m->n_links++];
 		l->ifindex = ifindex;
 	}
-	l->up = up;
+	l->up = admin && carrier;
+	l->admin = admin;
+}
+
+/* up: admin up and carrier; down: taken down */
+static inline void ref_link_set(struct ref *m, int ifindex, bool up)
+{
+	ref_link_set_state(m, ifindex, up, up);
+}
+
+/* The flags of r's hop through ifindex, as the kernel keeps them: none on
+ * an up link, RTW_NH_LINKDOWN without the carrier, and RTW_NH_DEAD too on a
+ * link taken down; never any on local and anycast routes, and on routes of
+ * scope host. */
+static inline unsigned ref_hop_flags(const struct ref *m, const struct ref_route *r, int ifindex)
+{
+	size_t i;
+
+	if (ifindex == 0 || r->type == RTW_ROUTE_LOCAL || r->type == RTW_ROUTE_ANYCAST ||
+	    r->scope == 254)
+		return 0;
+	for (i = 0; i < m->n_links; i++)
+		if (m->links[i].ifindex == ifindex && !m->links[i].up)
+			return m->links[i].admin ? RTW_NH_LINKDOWN : RTW_NH_LINKDOWN | RTW_NH_DEAD;
+	return 0;
 }
 
 /* A link going away takes the IPv4 routes with a next hop through it and the
@@ -302,7 +327,7 @@ static inline bool ref_usable(const struct ref *m, const struct ref_route *r)
 	if (!ref_type_has_hops(r->type) || r->n_hops == 0)
 		return true;
 	for (j = 0; j < r->n_hops; j++)
-		if (ref_link_up(m, r->hops[j].ifindex))
+		if (!ref_hop_flags(m, r, r->hops[j].ifindex))
 			return true;
 	return false;
 }
@@ -472,7 +497,7 @@ static inline bool ref_route_is(const struct ref *m, const struct ref_route *r,
 		return false;
 	for (j = 0; j < r->n_hops; j++) {
 		const struct rtw_nexthop *h = &r->hops[j], *g = &x->nexthops[j];
-		unsigned f = ref_link_up(m, h->ifindex) ? 0 : RTW_NH_LINKDOWN;
+		unsigned f = ref_hop_flags(m, r, h->ifindex);
 
 		if (h->ifindex != g->ifindex || !addr_eq(&h->gateway, &g->gateway) ||
 		    h->weight != g->weight || g->flags != f)
@@ -507,7 +532,7 @@ static inline void ref_route_str(const struct ref *m, const struct ref_route *r,
 
 	for (j = 0; j < r->n_hops; j++) {
 		hops[j] = r->hops[j];
-		hops[j].flags = ref_link_up(m, hops[j].ifindex) ? 0 : RTW_NH_LINKDOWN;
+		hops[j].flags = ref_hop_flags(m, r, hops[j].ifindex);
 	}
 	rtw_prefix_format(&r->dst, p, sizeof(p));
 	ref_hops_str(hops, r->n_hops, h, sizeof(h));
@@ -776,7 +801,7 @@ static inline size_t gen_snapshot(const struct gen *g, struct ref *m, struct evq
 		carrier = rnd_pct(80);
 		out[n++] = ref_link_event(admin && carrier ? RTW_EV_LINK_UP : RTW_EV_LINK_DOWN,
 					  m->links[i].ifindex, admin, carrier);
-		ref_link_set(&next, m->links[i].ifindex, admin && carrier);
+		ref_link_set_state(&next, m->links[i].ifindex, admin, carrier);
 	}
 	for (i = 0; i < m->n_addrs; i++) {
 		struct evq_item it;

@@ -144,7 +144,7 @@ static void gen_link(struct run *r, struct evq_item *it)
 			     carrier);
 	if (rnd_pct(10)) /* either type may carry any state */
 		it->ev.type = it->ev.type == RTW_EV_LINK_UP ? RTW_EV_LINK_DOWN : RTW_EV_LINK_UP;
-	ref_link_set(&r->ref, ifindex, admin && carrier);
+	ref_link_set_state(&r->ref, ifindex, admin, carrier);
 }
 
 /* RTW_TEST_TRACE=prefix prints every event about that prefix, for

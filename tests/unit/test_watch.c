@@ -988,6 +988,132 @@ static void link_local_peer_scope(void **state)
 	rtw_free(c);
 }
 
+/* A hop that a message called dead (a dump while its link had no carrier
+ * and ignore_routes_with_linkdown was set: the kernel reports such hops
+ * dead) carries traffic again once its link is back: the kernel clears the
+ * flag without a route message (fib_sync_up()). */
+static int default_hop_flags(const struct rtw_route *r, void *user)
+{
+	if (r->dst.addr.family == AF_INET && r->dst.len == 0 && r->metric == 100)
+		*(unsigned *)user = r->nexthops[0].flags;
+	return 0;
+}
+
+static void dead_hop_revives_with_its_link(void **state)
+{
+	struct sockaddr_storage a = evq_sa("8.8.8.8");
+	unsigned flags = 0;
+	struct evq_item dead =
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST);
+	struct rtw_route r;
+	struct rtw_ctx *c = setup();
+
+	started(c);
+	evq_push(evq_link(2, "eth0", true, false));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	dead.hops[0].flags = RTW_NH_DEAD | RTW_NH_LINKDOWN;
+	evq_push(dead);
+	rtw_dispatch(c);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.metric, 200);
+	evq_push(evq_link(2, "eth0", true, true));
+	rtw_dispatch(c);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.metric, 100);
+	assert_int_equal(r.nexthops[0].flags, 0);
+	/* taken down, the kernel marks it dead itself; a lost carrier only
+	 * link-down */
+	evq_push(evq_link(2, "eth0", false, false));
+	rtw_dispatch(c);
+	assert_int_equal(rtw_foreach_route(c, default_hop_flags, &flags), 0);
+	assert_int_equal(flags, RTW_NH_DEAD | RTW_NH_LINKDOWN);
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(rtw_foreach_route(c, default_hop_flags, &flags), 0);
+	assert_int_equal(flags, RTW_NH_LINKDOWN);
+	rtw_free(c);
+}
+
+/* Routes to the host's own addresses go on when the address's link loses
+ * its carrier, or is taken down: the kernel never marks their hops
+ * (fib_sync_down_dev() passes over hops of scope host, fib6_ifdown() over
+ * local routes), and a connection to a local address keeps working. */
+static void local_routes_outlive_their_link(void **state)
+{
+	static const char *const own[] = { "192.0.2.10", "2001:db8::10" };
+	enum rtw_linkdown_policy pol;
+
+	for (pol = RTW_LINKDOWN_FALLBACK; pol <= RTW_LINKDOWN_FAIL; pol++) {
+		struct rtw_options o = { 0 };
+		struct fired f[2] = { { 0 }, { 0 } };
+		struct rtw_route r;
+		struct rtw_ctx *c;
+		unsigned i;
+
+		rtw_free(setup()); /* fills the queue */
+		evq_dump_add(
+		    evq_route(RTW_EV_ROUTE_ADD, "192.0.2.10/32", NULL, 2, 0, 255, RTW_ROUTE_LOCAL));
+		evq.dump[evq.n_dump - 1].ev.u.route.scope = 254;
+		evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "2001:db8::10/128", NULL, 2, 0, 255,
+				       RTW_ROUTE_LOCAL));
+		o.linkdown = pol;
+		c = evq_ctx(&o);
+		started(c);
+		for (i = 0; i < 2; i++)
+			watch(c, own[i], own[i], 0, &f[i]);
+		evq_push(evq_link(2, "eth0", true, false));
+		evq_push(evq_link(2, "eth0", false, false));
+		rtw_dispatch(c);
+		for (i = 0; i < 2; i++) {
+			struct sockaddr_storage a = evq_sa(own[i]);
+
+			assert_int_equal(f[i].n, 0);
+			assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+			assert_int_equal(r.type, RTW_ROUTE_LOCAL);
+			assert_int_equal(r.nexthops[0].flags, 0);
+		}
+		rtw_free(c);
+	}
+}
+
+/* Each interface has its own fe80::/64, and a router often has the same
+ * link-local address on several: a connection from fe80::1 on eth0 loses
+ * its address when eth0 does, whatever eth1 has. */
+static void link_local_address_of_its_interface(void **state)
+{
+	struct sockaddr_storage p = evq_sa("fe80::fe"), l = evq_sa("fe80::1");
+	struct fired scoped = { 0 }, unscoped = { 0 };
+	struct rtw_ctx *c = setup();
+
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "fe80::/64", NULL, 2, 256, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "fe80::/64", NULL, 3, 256, 254, RTW_ROUTE_UNICAST));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "fe80::1", 64, 2));
+	evq_dump_add(evq_addr(RTW_EV_ADDR_ADD, "fe80::1", 64, 3));
+	started(c);
+	((struct sockaddr_in6 *)&p)->sin6_scope_id = 2;
+	((struct sockaddr_in6 *)&l)->sin6_scope_id = 2;
+	assert_non_null(
+	    rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&l, 0, on_fire, &scoped));
+	/* a source without its scope id: the peer's interface */
+	((struct sockaddr_in6 *)&p)->sin6_scope_id = 3;
+	((struct sockaddr_in6 *)&l)->sin6_scope_id = 0;
+	assert_non_null(
+	    rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&l, 0, on_fire, &unscoped));
+	evq_push(evq_addr(RTW_EV_ADDR_DEL, "fe80::1", 64, 3));
+	rtw_dispatch(c);
+	assert_int_equal(scoped.n, 0);
+	assert_int_equal(unscoped.n, 1);
+	assert_int_equal(unscoped.reason, RTW_REASON_LOCAL_ADDRESS_REMOVED);
+	evq_push(evq_addr(RTW_EV_ADDR_DEL, "fe80::1", 64, 2));
+	rtw_dispatch(c);
+	assert_int_equal(scoped.n, 1);
+	assert_int_equal(scoped.reason, RTW_REASON_LOCAL_ADDRESS_REMOVED);
+	rtw_free(c);
+}
+
 /* A multicast group of link or interface scope (ff02::, ff01::) is reached on
  * the interface its scope id names too: every link has its own ff00::/8 in
  * the local table, and the kernel looks such a destination up on that
@@ -1112,6 +1238,9 @@ int main(void)
 		cmocka_unit_test(nexthop_object_blackhole),
 		cmocka_unit_test(link_local_peer_scope),
 		cmocka_unit_test(link_local_multicast_scope),
+		cmocka_unit_test(dead_hop_revives_with_its_link),
+		cmocka_unit_test(local_routes_outlive_their_link),
+		cmocka_unit_test(link_local_address_of_its_interface),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
 

@@ -319,7 +319,7 @@ static void push_link(int ifindex, bool up, enum rtw_event_type t)
 	if (ref_link_up(&T.ref, ifindex) && !up)
 		T.down[T.n_down++] = ifindex;
 	evq_push(ref_link_event(t, ifindex, admin, carrier));
-	ref_link_set(&T.ref, ifindex, up);
+	ref_link_set_state(&T.ref, ifindex, admin, carrier);
 }
 
 static void gen_event(void)
@@ -546,7 +546,8 @@ static void resync_inline(void)
 
 			if (ref_link_up(&T.ref, ev->u.link.ifindex) && !up)
 				T.down[T.n_down++] = ev->u.link.ifindex;
-			ref_link_set(&T.ref, ev->u.link.ifindex, up);
+			ref_link_set_state(&T.ref, ev->u.link.ifindex, ev->u.link.admin_up,
+					   ev->u.link.carrier_up);
 		} else if (ev->type == RTW_EV_ADDR_ADD) {
 			ref_addr_add(&T.ref, &ev->u.addr);
 		} else if (ev->type == RTW_EV_ROUTE_ADD) {
@@ -573,10 +574,12 @@ static void resync_inline(void)
 		for (i = 0; i < n; i++) {
 			const struct rtw_event *ev = &snap[i].ev;
 
-			if (ev->type == RTW_EV_LINK_UP || ev->type == RTW_EV_LINK_DOWN)
-				ref_link_set(&next, ev->u.link.ifindex,
-					     ref_link_up(&T.ref, ev->u.link.ifindex));
-			else if (ev->type == RTW_EV_ADDR_ADD)
+			if (ev->type == RTW_EV_LINK_UP || ev->type == RTW_EV_LINK_DOWN) {
+				const struct ref_link *l =
+				    ref_link_find(&T.ref, ev->u.link.ifindex);
+
+				ref_link_set_state(&next, l->ifindex, l->admin, l->up);
+			} else if (ev->type == RTW_EV_ADDR_ADD)
 				ref_addr_add(&next, &ev->u.addr);
 		}
 		for (j = 0; j < T.ref.n; j++) {
