@@ -160,6 +160,13 @@ struct rtw_backend_ops {
 	 * recorded kernel did. */
 	void (*rules_of)(const struct rtw_backend *b, const uint32_t **tables6,
 			 bool *merge_local_main);
+	/* Optional: called once the events read are applied when one of them
+	 * took the carrier of a link that stayed up (and no resync is due):
+	 * delivers, as read does, what decides lookups over links without
+	 * carrier that the kernel may change without telling (Linux: the
+	 * devices' IPv6 ignore_routes_with_linkdown). Returns the number of
+	 * events or -errno (the core then resyncs). */
+	int (*carrier_lost)(struct rtw_backend *b, rtw_sink *sink, void *arg);
 };
 
 /* Each backend defines its ops; backends/native.c points rtw_backend_native

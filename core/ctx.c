@@ -246,6 +246,17 @@ int rtw_dispatch(struct rtw_ctx *c)
 		r = c->ops->read(c->b, engine_sink, c);
 		if (r > 0)
 			n = r;
+		/* after every queued notification; a resync reads it anyway */
+		if (r >= 0 && c->carrier_lost && !c->need_resync && c->ops->carrier_lost &&
+		    !c->freeing) {
+			int k = c->ops->carrier_lost(c->b, engine_sink, c);
+
+			if (k > 0)
+				n += k;
+			else if (k < 0)
+				c->need_resync = true;
+		}
+		c->carrier_lost = false;
 	}
 	/* A resync after an overflow: the new dump is reconciled by generation
 	 * mark-and-sweep, with the same notices and invalidations as the lost
@@ -257,6 +268,7 @@ int rtw_dispatch(struct rtw_ctx *c)
 		r = ctx_dump(c);
 		if (r < 0)
 			c->need_resync = true;
+		c->carrier_lost = false; /* the dump read the settings too */
 	}
 	if (c->gw_changed)
 		notice_simple(c, RTW_NOTICE_CPDCHECK);

@@ -57,6 +57,7 @@ struct rtw_ctx {
 	unsigned flags;
 
 	bool started, coldplug, in_dispatch, need_resync, gw_changed, freeing;
+	bool carrier_lost; /* a link that stayed up lost its carrier: see ops->carrier_lost */
 	bool dumping;	   /* inside the backend's dump (ctx_dump()) */
 	bool linkdown_set; /* the user chose a linkdown policy */
 	bool tables_set;   /* the user chose the tables */

@@ -167,6 +167,9 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 		was_up = !lr || (lr->link.admin_up && lr->link.carrier_up);
 		if (was_up && !(ev->u.link.admin_up && ev->u.link.carrier_up))
 			mark_link(c, ev->u.link.ifindex);
+		/* a link known up that keeps admin up: its carrier went */
+		if (lr && was_up && ev->u.link.admin_up && !ev->u.link.carrier_up && !c->coldplug)
+			c->carrier_lost = true;
 		r = model_link_set(&c->model, &ev->u.link);
 		if (r > 0 && !was_up && ev->u.link.admin_up && ev->u.link.carrier_up)
 			mark_link_up(c, ev->u.link.ifindex);

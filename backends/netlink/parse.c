@@ -419,12 +419,6 @@ static int parse_link(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink 
 		ev.flags |= RTW_EVF_FLUSH_V4;
 		p->need_resync = true;
 	}
-	/* Some kernels (6.1, Debian 12's) tell nobody when one device's IPv6
-	 * ignore_routes_with_linkdown changes (their addrconf_fixup_linkdown()
-	 * notifies "all" and "default" only), and the setting only matters
-	 * once the carrier is gone: that is when to read it again. */
-	if (p->notification && ev.type == RTW_EV_LINK_DOWN && ev.u.link.admin_up)
-		p->carrier_lost = true;
 	err = sink(arg, &ev);
 	return err < 0 ? err : 1;
 }

@@ -25,10 +25,6 @@ struct nl_parser {
 	/* Set (never cleared) when a parsed notification means the kernel
 	 * changed routes without telling: the caller must resync. */
 	bool need_resync;
-	/* Set (never cleared) when a parsed notification tells of a link that
-	 * is up but has no carrier: the caller asks for the devices' IPv6
-	 * settings again (see parse_link()). */
-	bool carrier_lost;
 	/* Messages understood but deliberately not turned into events
 	 * (cloned routes, source-specific routes, foreign families). */
 	uint64_t skipped;

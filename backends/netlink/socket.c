@@ -352,30 +352,10 @@ static int parse_datagram(struct rtw_backend *b, size_t len, rtw_sink *sink, voi
 	return events;
 }
 
-static int dump_one(struct rtw_backend *b, uint16_t type, uint8_t family, rtw_sink *sink, void *arg,
-		    int *events);
-
-/* The devices' IPv6 settings asked for again after a link lost its carrier
- * (parse_link() says why): their dump alone, as a resync takes it. Returns
- * the events delivered or -errno. */
-static int refresh_netconf6(struct rtw_backend *b, rtw_sink *sink, void *arg)
-{
-	int events = 0, err, tries = 0;
-
-	do
-		err = dump_one(b, RTM_GETNETCONF, AF_INET6, sink, arg, &events);
-	while (err == -EAGAIN && ++tries < 4);
-	nl_parse_begin(&b->parser, true);
-	/* no netconf dumps in this kernel: nothing to learn (as netlink_dump) */
-	if (err == -EINVAL || err == -EOPNOTSUPP)
-		err = 0;
-	return err < 0 ? err : events;
-}
-
 static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0;
-	bool resync = false, netconf6 = false;
+	bool resync = false;
 
 	if (b->resync_later) {
 		int r = deliver_overflow(sink, arg);
@@ -391,14 +371,7 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		int r;
 
 		if (n == -EAGAIN || n == -EWOULDBLOCK) {
-			if (!resync && netconf6) {
-				/* all queued notifications first, as for a
-				 * resync; one that fails is left to a resync */
-				r = refresh_netconf6(b, sink, arg);
-				if (r >= 0)
-					return events + r;
-			}
-			if (!resync && !netconf6)
+			if (!resync)
 				return events;
 			r = deliver_overflow(sink, arg);
 			return r < 0 ? r : events + 1;
@@ -417,14 +390,13 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			return r < 0 ? r : events + 1;
 		}
 		if (n < 0) {
-			b->resync_later = resync || netconf6;
+			b->resync_later = resync;
 			return (int)n;
 		}
 		if (n == 0)
 			continue;
 
 		b->parser.need_resync = false;
-		b->parser.carrier_lost = false;
 		r = parse_datagram(b, (size_t)n, sink, arg);
 		if (r == -EBADMSG || r == -ENOSPC || r == -ENOMEM || r == -EMSGSIZE) {
 			/* A kernel message we cannot read (or have no room to
@@ -436,12 +408,10 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			return r == -ENOMEM ? r : events + 1;
 		}
 		if (r < 0) {
-			b->resync_later =
-			    resync || netconf6 || b->parser.need_resync || b->parser.carrier_lost;
+			b->resync_later = resync || b->parser.need_resync;
 			return r;
 		}
 		events += r;
-		netconf6 = netconf6 || b->parser.carrier_lost;
 		/* A change the kernel made silently: the dump that follows
 		 * must come after everything already queued, or those
 		 * notifications arrive after it, stale (a deletion the dump
@@ -674,6 +644,25 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	return events + 1;
 }
 
+/* Some kernels (6.1, Debian 12's) tell nobody when one device's IPv6
+ * ignore_routes_with_linkdown changes (their addrconf_fixup_linkdown()
+ * notifies "all" and "default" only), and the setting only matters once a
+ * carrier is gone: when one is, the devices' settings are dumped again, as
+ * a resync takes them. */
+static int netlink_carrier_lost(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	int events = 0, err, tries = 0;
+
+	do
+		err = dump_one(b, RTM_GETNETCONF, AF_INET6, sink, arg, &events);
+	while (err == -EAGAIN && ++tries < 4);
+	nl_parse_begin(&b->parser, true);
+	/* no netconf dumps in this kernel: nothing to learn (as netlink_dump) */
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		err = 0;
+	return err < 0 ? err : events;
+}
+
 const struct rtw_backend_ops rtw_backend_netlink = {
 	.name = "netlink",
 	.open = netlink_open,
@@ -685,6 +674,7 @@ const struct rtw_backend_ops rtw_backend_netlink = {
 	/* ignore_routes_with_linkdown is 0 unless set */
 	.linkdown = RTW_LINKDOWN_FAIL,
 	.linkdown_of = netlink_linkdown,
+	.carrier_lost = netlink_carrier_lost,
 	.default_tables =
 	    (const uint32_t[]){ RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT, UINT32_MAX },
 	/* `ip -6 rule` has no rule for the default table */

@@ -235,6 +235,30 @@ static void foreign_sender_is_dropped_and_counted(void **state)
 	rtw_backend_netlink.close(b);
 }
 
+/* Asked after a carrier loss, the backend delivers the devices' IPv6
+ * ignore_routes_with_linkdown (a netconf dump: "all", "default" and one a
+ * device), and nothing else, and leaves the notifications queued alone. */
+static void carrier_lost_reads_ipv6_settings(void **state)
+{
+	struct rtw_backend *b = open_backend(0);
+	static struct seen s;
+	unsigned i;
+	int r;
+
+	sh("ip route add 10.77.0.0/16 via 10.9.0.2");
+	memset(&s, 0, sizeof(s));
+	r = rtw_backend_netlink.carrier_lost(b, record, &s);
+	assert_true(r >= 3);
+	assert_int_equal(r, (int)s.n);
+	for (i = 0; i < s.n; i++)
+		assert_int_equal(s.types[i], RTW_EV_NETCONF);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_backend_netlink.read(b, record, &s), 1);
+	assert_int_equal(s.routes_10_77, 1);
+	sh("ip route del 10.77.0.0/16");
+	rtw_backend_netlink.close(b);
+}
+
 static void sink_errors_are_returned_and_dumps_recover(void **state)
 {
 	struct rtw_backend *b = open_backend(0);
@@ -423,6 +447,7 @@ int main(void)
 		cmocka_unit_test(overflow_is_an_event_and_the_socket_lives_on),
 		cmocka_unit_test(admin_down_asks_for_resync),
 		cmocka_unit_test(foreign_sender_is_dropped_and_counted),
+		cmocka_unit_test(carrier_lost_reads_ipv6_settings),
 		cmocka_unit_test(sink_errors_are_returned_and_dumps_recover),
 		cmocka_unit_test(dumps_succeed_while_the_kernel_changes),
 		cmocka_unit_test(many_hops_grow_the_scratch),

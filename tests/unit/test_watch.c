@@ -1035,6 +1035,67 @@ static void dead_hop_revives_with_its_link(void **state)
 	rtw_free(c);
 }
 
+/* What the backend says when asked after a carrier loss: eth0's IPv6
+ * setting, off (the kernel may have changed it without telling: 6.1). */
+static int carrier_calls;
+
+static int carrier_lost_netconf(struct rtw_backend *b, rtw_sink *sink, void *arg)
+{
+	struct rtw_event e;
+	int r;
+
+	(void)b;
+	carrier_calls++;
+	memset(&e, 0, sizeof(e));
+	e.type = RTW_EV_NETCONF;
+	e.u.netconf.family = AF_INET6;
+	e.u.netconf.ifindex = 2;
+	r = sink(arg, &e);
+	return r < 0 ? r : 1;
+}
+
+/* The backend is asked again for what decides lookups over links without
+ * carrier when a link that was up loses it, once per dispatch, after the
+ * events read; not when a link is taken down, nor for one that comes up
+ * without carrier or had none. */
+static void carrier_loss_asks_the_backend_again(void **state)
+{
+	static struct rtw_backend_ops ops;
+	struct sockaddr_storage a = evq_sa("2001:4860::1");
+	struct rtw_options o = { 0 };
+	struct rtw_route r;
+	struct rtw_ctx *c;
+
+	rtw_free(setup()); /* fills the queue */
+	ops = evq_ops;
+	ops.carrier_lost = carrier_lost_netconf;
+	carrier_calls = 0;
+	o.linkdown = RTW_LINKDOWN_DEFAULT;
+	c = evq_ctx(&o);
+	c->ops = &ops;
+	started(c);
+	evq_push(evq_link(3, "eth1", false, false));
+	evq_push(evq_link(9, "veth9", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(carrier_calls, 0);
+	/* the backend's default for IPv6 passes over eth0's route; the
+	 * setting read again keeps it, unroutable, as the kernel does */
+	evq_push(evq_link(2, "eth0", true, false));
+	assert_true(rtw_dispatch(c) >= 2);
+	assert_int_equal(carrier_calls, 1);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), -EHOSTUNREACH);
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(carrier_calls, 1);
+	evq_push(evq_link(2, "eth0", true, true));
+	evq_push(evq_link(2, "eth0", true, false));
+	evq_push(evq_link(9, "veth9", true, true));
+	evq_push(evq_link(9, "veth9", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(carrier_calls, 2);
+	rtw_free(c);
+}
+
 /* Routes to the host's own addresses go on when the address's link loses
  * its carrier, or is taken down: the kernel never marks their hops
  * (fib_sync_down_dev() passes over hops of scope host, fib6_ifdown() over
@@ -1240,6 +1301,7 @@ int main(void)
 		cmocka_unit_test(link_local_multicast_scope),
 		cmocka_unit_test(dead_hop_revives_with_its_link),
 		cmocka_unit_test(local_routes_outlive_their_link),
+		cmocka_unit_test(carrier_loss_asks_the_backend_again),
 		cmocka_unit_test(link_local_address_of_its_interface),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
