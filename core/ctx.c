@@ -551,18 +551,30 @@ int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *ret_link
 struct snap {
 	struct rtw_ctx *c;
 	int fd;
+	struct rtw_route prev; /* the route written last: its key */
+	bool has_prev;
 };
 
 static int snap_route(void *arg, uint32_t slot)
 {
 	struct snap *s = arg;
 	struct rtw_event ev;
+	const struct rtw_route *r = &ev.u.route;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_ROUTE_ADD;
 	model_route_fill(&s->c->model, slot, &ev.u.route);
 	if (ev.u.route.nhid)
 		ev.u.route.n_nexthops = 0; /* the nexthop object carries them */
+	/* the routes after the first under a key (ip route append, IPv6
+	 * routes that are no siblings) are marked as a kernel dump's are
+	 * (netlink/parse.c): without it a replay keeps the last one only */
+	if (s->has_prev && s->prev.table == r->table && s->prev.tos == r->tos &&
+	    s->prev.metric == r->metric && prefix_cmp(&s->prev.dst, &r->dst) == 0 &&
+	    (r->dst.addr.family == AF_INET || r->n_nexthops > 0))
+		ev.flags |= RTW_EVF_DUP_APPEND;
+	s->prev = *r;
+	s->has_prev = true;
 	return replay_write_event(s->fd, &ev);
 }
 
@@ -607,10 +619,14 @@ static int snap_netconf(const struct model *m, int fd)
  * replays to the same state. */
 static int record_snapshot(struct rtw_ctx *c, int fd)
 {
-	struct snap s = { c, fd };
+	struct snap s;
 	struct rtw_event ev;
 	size_t i;
 	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.fd = fd;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_DUMP_BEGIN;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -94,9 +95,11 @@ struct out {
 	size_t len;
 	int fd;
 	int err;
+	size_t written; /* bytes of this line already written */
 };
 
-static int write_all(int fd, const char *p, size_t n)
+/* *done (when not NULL) grows by what was written, also on failure. */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -115,10 +118,30 @@ static int write_all(int fd, const char *p, size_t n)
 		}
 		if (w == 0)
 			return -EIO;
+		if (done)
+			*done += (size_t)w;
 		p += w;
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/* Takes back the n bytes of a line cut by a failed write (a full disk), so
+ * that a recording ends with its last whole line: a replay reads a last
+ * line without its newline as a line, and a cut one can read as another
+ * event (metric=5 of metric=50). Only a regular file can be cut back. */
+static void unwrite(int fd, size_t n)
+{
+	struct stat st;
+	off_t end;
+
+	if (n == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	end = lseek(fd, 0, SEEK_CUR);
+	if (end < 0 || (uint64_t)end < n)
+		return;
+	if (ftruncate(fd, end - (off_t)n) == 0)
+		(void)lseek(fd, end - (off_t)n, SEEK_SET);
 }
 
 static void out_bytes(struct out *o, const char *s, size_t n)
@@ -138,7 +161,7 @@ static void out_bytes(struct out *o, const char *s, size_t n)
 		}
 		room = o->size - o->len;
 		if (room == 0) {
-			o->err = write_all(o->fd, o->buf, o->len);
+			o->err = write_all(o->fd, o->buf, o->len, &o->written);
 			o->len = 0;
 			continue;
 		}
@@ -426,7 +449,8 @@ int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
 			enum rtw_linkdown_policy linkdown6, bool linux_rules)
 {
 	char header[96];
-	int n = snprintf(header, sizeof(header), "%s 1", REPLAY_MAGIC);
+	int n = snprintf(header, sizeof(header), "%s 1", REPLAY_MAGIC), r;
+	size_t done = 0;
 
 	if (linkdown4 != RTW_LINKDOWN_DEFAULT)
 		n += snprintf(header + n, sizeof(header) - (size_t)n, " linkdown=%s",
@@ -437,7 +461,10 @@ int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
 	if (linux_rules)
 		n += snprintf(header + n, sizeof(header) - (size_t)n, " rules=linux");
 	header[n++] = '\n';
-	return write_all(fd, header, (size_t)n);
+	r = write_all(fd, header, (size_t)n, &done);
+	if (r < 0)
+		unwrite(fd, done);
+	return r;
 }
 
 int replay_write_event(int fd, const struct rtw_event *ev)
@@ -454,7 +481,9 @@ int replay_write_event(int fd, const struct rtw_event *ev)
 	emit(&o, ev);
 	out_bytes(&o, "\n", 1);
 	if (!o.err && o.len)
-		o.err = write_all(fd, stage, o.len);
+		o.err = write_all(fd, stage, o.len, &o.written);
+	if (o.err)
+		unwrite(fd, o.written);
 	return o.err;
 }
 

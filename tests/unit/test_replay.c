@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -682,6 +683,49 @@ static void parse_stops_at_len(void **state)
 
 /* ---- the write helpers ---- */
 
+/* A write that fails halfway (a full disk; here the file size limit) takes
+ * its part-line back: the recording ends with its last whole line, so that
+ * a replay does not read a cut line as another event. */
+static void write_failure_leaves_whole_lines(void **state)
+{
+	char path[] = "/tmp/rtw-cut-XXXXXX", buf[1024];
+	int fd = mkstemp(path), status;
+	pid_t pid;
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 300, 300 };
+		struct rtw_nexthop hop = { .ifindex = 2, .weight = 1 };
+		struct rtw_event ev;
+		int i, r = 0;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(2);
+		r = replay_write_header(fd, RTW_LINKDOWN_DEFAULT, RTW_LINKDOWN_DEFAULT, false);
+		memset(&ev, 0, sizeof(ev));
+		ev.type = RTW_EV_ROUTE_ADD;
+		ev.u.route.dst = prefix("192.0.2.0/24");
+		ev.u.route.metric = 50;
+		ev.u.route.nexthops = &hop;
+		ev.u.route.n_nexthops = 1;
+		for (i = 0; i < 20 && r == 0; i++)
+			r = replay_write_event(fd, &ev);
+		_exit(r == -EFBIG && i > 1 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 20 && n < 300);
+	assert_int_equal(buf[n - 1], '\n');
+}
+
 static void write_helpers(void **state)
 {
 	struct rtw_nexthop hop = { .ifindex = 2, .weight = 1 };
@@ -1229,6 +1273,56 @@ static void snapshot_keeps_netconf(void **state)
 	assert_int_equal(r.metric, 200);
 	assert_int_equal(replayed_lookup(snap, RTW_LINKDOWN_DEFAULT, "2001:4860::1", &r), 0);
 	assert_int_equal(r.metric, 200);
+}
+
+static int count_route(const struct rtw_route *r, void *user)
+{
+	char *out = user, line[200], d[64], g[64] = "-";
+
+	rtw_prefix_format(&r->dst, d, sizeof(d));
+	if (r->n_nexthops)
+		rtw_addr_format(&r->nexthops[0].gateway, g, sizeof(g));
+	snprintf(line, sizeof(line), "%s/%u/%u/%s/%d;", d, r->table, r->metric, g,
+		 r->n_nexthops ? r->nexthops[0].ifindex : 0);
+	strcat(out, line);
+	return 0;
+}
+
+/* Several routes under one key (ip route append, IPv6 routes that are no
+ * siblings) in the snapshot a recording starts with: its replay has them
+ * all, in their order, as a kernel dump's does. */
+static void snapshot_keeps_routes_sharing_a_key(void **state)
+{
+	struct rtw_ctx *c = replayed(
+	    "routewatch-record 1 linkdown=fallback\n"
+	    "dump-begin\n" UPLINKS_LINKS
+	    "route-add dst=192.0.2.0/24 table=254 metric=10 nh=10.0.0.2@2:1:0\n"
+	    "route-add dst=192.0.2.0/24 table=254 metric=10 nh=10.1.0.2@3:1:0 "
+	    "evflags=dup-append\n"
+	    "route-add dst=::/0 table=254 metric=1024 nh=fe80::1@2:1:0\n"
+	    "route-add dst=::/0 table=254 metric=1024 nh=fe80::2@3:1:0 evflags=dup-append\n"
+	    "dump-end\n",
+	    RTW_LINKDOWN_FALLBACK);
+	char snap[4096], want[1024] = "", got[1024] = "";
+	ssize_t n, len = 0;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(rtw_foreach_route(c, count_route, want), 0);
+	assert_non_null(strstr(want, "192.0.2.0/24/254/10/10.1.0.2/3;"));
+	assert_non_null(strstr(want, "::/0/254/1024/fe80::2/3;"));
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	close(p[1]);
+	while ((n = read(p[0], snap + len, sizeof(snap) - 1 - (size_t)len)) > 0)
+		len += n;
+	close(p[0]);
+	snap[len] = '\0';
+	rtw_free(c);
+	c = replayed(snap, RTW_LINKDOWN_FALLBACK);
+	assert_int_equal(rtw_foreach_route(c, count_route, got), 0);
+	rtw_free(c);
+	assert_string_equal(got, want);
 }
 
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
@@ -1803,6 +1897,7 @@ int main(void)
 		cmocka_unit_test(parse_rejects_bad_lines),
 		cmocka_unit_test(parse_hop_limit),
 		cmocka_unit_test(parse_stops_at_len),
+		cmocka_unit_test(write_failure_leaves_whole_lines),
 		cmocka_unit_test(write_helpers),
 		cmocka_unit_test(write_long_line),
 		cmocka_unit_test(backend_ops_table),
@@ -1826,6 +1921,7 @@ int main(void)
 		cmocka_unit_test(replay_follows_recorded_rules),
 		cmocka_unit_test(record_write_error_reported_at_stop),
 		cmocka_unit_test(snapshot_keeps_netconf),
+		cmocka_unit_test(snapshot_keeps_routes_sharing_a_key),
 	};
 
 	test_output_tap();
