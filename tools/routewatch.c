@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -168,11 +169,13 @@ static struct rtw_ctx *open_context(const struct args *a)
 	r = rtw_start(ctx);
 	if (r < 0) {
 		if (a->replay != NULL)
-			fprintf(
-			    stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", a->replay,
-			    strerror(-r), *rtw_error_detail(ctx) ? ": " : "", rtw_error_detail(ctx),
-			    r == -EPROTO ? " (not a routewatch recording, or of a newer version)"
-					 : "");
+			fprintf(stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", a->replay,
+				strerror(-r), *rtw_error_detail(ctx) ? ": " : "",
+				rtw_error_detail(ctx),
+				/* the detail, when there is one, says which line and why */
+				r == -EPROTO && !*rtw_error_detail(ctx)
+				    ? " (not a routewatch recording, or of a newer version)"
+				    : "");
 		else if (r == -EPERM || r == -EACCES)
 			fprintf(stderr,
 				"routewatch: no permission to open the routing socket (%s "
@@ -604,13 +607,21 @@ static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *
 	return r;
 }
 
-static int open_record_file(const char *path)
+/* An existing file is not truncated here but once the context has started
+ * (record_file_ready()), and one made here is removed if it never starts:
+ * a failed start leaves what was there as it was. */
+static int open_record_file(const char *path, bool *ret_created)
 {
 	int fd;
 
+	*ret_created = false;
 	if (strcmp(path, "-") == 0)
 		return STDOUT_FILENO;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		*ret_created = true;
+	else if (errno == EEXIST)
+		fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int r = -errno;
 
@@ -618,6 +629,21 @@ static int open_record_file(const char *path)
 		return r;
 	}
 	return fd;
+}
+
+/* What was in an existing file goes once the recording can start. */
+static int record_file_ready(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fd > STDOUT_FILENO && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(fd, 0) < 0) {
+		int r = -errno;
+
+		fprintf(stderr, "routewatch: cannot write '%s': %s\n", path, strerror(errno));
+		return r;
+	}
+	return 0;
 }
 
 static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
@@ -652,6 +678,7 @@ int main(int argc, char **argv)
 	struct printer watch_printer;
 	struct rtw_ctx *ctx = NULL;
 	int record_fd = -1;
+	bool record_created = false;
 	int r, status = EXIT_SUCCESS;
 
 	r = args_parse(argc, argv, &a, stderr);
@@ -703,7 +730,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	} else if (a.command == CMD_RECORD) {
-		record_fd = open_record_file(a.operands[0]);
+		record_fd = open_record_file(a.operands[0], &record_created);
 		if (record_fd < 0) {
 			status = EXIT_RUNTIME;
 			goto out;
@@ -740,7 +767,9 @@ int main(int argc, char **argv)
 		r = cmd_watch(ctx, &a, ws);
 		break;
 	case CMD_RECORD:
-		r = cmd_record(ctx, &a, record_fd);
+		r = record_file_ready(record_fd, a.operands[0]);
+		if (r == 0)
+			r = cmd_record(ctx, &a, record_fd);
 		break;
 	default:
 		r = -EINVAL;
@@ -757,8 +786,8 @@ out:
 		status = EXIT_RUNTIME;
 	}
 	/* A recording that never got its header would only confuse a later
-	 * --replay with "not a recording". */
-	if (record_fd > STDOUT_FILENO && ctx == NULL)
+	 * --replay with "not a recording"; a file that was there stays. */
+	if (record_created && ctx == NULL)
 		unlink(a.operands[0]);
 	free(addrs);
 	free(ws);

@@ -373,17 +373,42 @@ BAD = os.path.join(tmp, 'bad.rec')
 with open(BAD, 'w') as f:
     f.write('hello world\n')
 status, out, err = clitest.run(['--replay', BAD, 'show'])
-t.check(status == 1 and 'not a routewatch recording' in err, 'not a recording: exit 1 saying so',
+t.check(status == 1 and 'missing header' in err and 'routewatch-record 1' in err,
+        'not a recording: exit 1 saying so',
         f'{status} {err}')
 with open(BAD, 'w') as f:
     f.write('routewatch-record 1\ndump-begin\nroute-add dst=10.0.0.0/8 metric=abc\ndump-end\n')
 status, out, err = clitest.run(['--replay', BAD, 'show'])
-t.check(status == 1 and 'line 3: bad value for metric' in err and len(err.splitlines()) == 1,
+t.check(status == 1 and 'line 3: bad value for metric' in err and len(err.splitlines()) == 1
+        and 'not a routewatch recording' not in err,
         'a bad line in the dump: exit 1 naming the line and the field', f'{status} {err}')
 with open(BAD, 'w') as f:
     f.write('routewatch-record 1\ndump-begin\ndump-end\nroute-add dst=10.0.0.0/8 metric=-1\n')
 status, out, err = clitest.run(['--replay', BAD, 'monitor'])
 t.check(status == 1 and 'line 4: ' in err and 'monitoring failed' in err,
         'a bad line after the dump: monitor exits 1 naming the line', f'{status} {err}')
+
+# A record whose context cannot start leaves an existing file as it was (it
+# used to truncate, then delete it), and removes only a file it made itself;
+# one that starts overwrites it.
+KEEP = os.path.join(tmp, 'keep.txt')
+with open(KEEP, 'w') as f:
+    f.write('important\n')
+with open(BAD, 'w') as f:
+    f.write('hello world\n')
+status, out, err = clitest.run(['--replay', BAD, 'record', KEEP])
+with open(KEEP) as f:
+    kept = f.read()
+t.check(status == 1 and kept == 'important\n',
+        'record failing to start: exit 1, the existing file untouched', f'{status} {kept!r} {err}')
+NEW = os.path.join(tmp, 'new.rec')
+status, out, err = clitest.run(['--replay', BAD, 'record', NEW])
+t.check(status == 1 and not os.path.exists(NEW),
+        'record failing to start: the file it made is removed', f'{status} {err}')
+status, out, err = rw('record', KEEP)
+with open(KEEP) as f:
+    text = f.read()
+t.check(status == 0 and text.startswith('routewatch-record 1') and 'important' not in text,
+        'record over an existing file: overwritten once it starts', f'{status} {err} {text[:60]!r}')
 
 t.done()
