@@ -204,6 +204,12 @@ int rtw_start(struct rtw_ctx *c)
 		struct rtw_watch *w;
 
 		keep_detail(c);
+		/* a recording asked for before holds part of a dump now: it
+		 * ends, and rtw_record(c, -1) says why */
+		if (c->record_fd >= 0) {
+			c->record_err = r < 0 ? r : -EPROTO;
+			c->record_fd = -1;
+		}
 		c->ops->close(c->b);
 		c->b = NULL;
 		c->started = false;
@@ -678,6 +684,10 @@ int rtw_record(struct rtw_ctx *c, int fd)
 
 	if (!c)
 		return -EINVAL;
+	/* inside a dump (a notice callback of it): a recording would start or
+	 * end in the middle of a dump block, which no replay reads */
+	if (c->dumping)
+		return -EBUSY;
 	c->record_header_due = false;
 	r = c->record_err;
 	c->record_err = 0;

@@ -32,6 +32,9 @@ struct rtw_watch {
 	rtw_watch_cb *cb;
 	void *user;
 	int fd;
+	/* the socket's ports (network order) when watched: the same number
+	 * may be another socket by the time it is shut down */
+	uint16_t peer_port, local_port;
 
 	enum rtw_reason state; /* RTW_REASON_NONE while valid */
 	bool fired, deleted;

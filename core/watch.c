@@ -264,6 +264,32 @@ static void watch_unindex_all(struct rtw_ctx *c, struct rtw_watch *w)
 		windex_remove(c, i, w);
 }
 
+static uint16_t sockaddr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)ss)->sin_port;
+	if (ss->ss_family == AF_INET6)
+		return ((const struct sockaddr_in6 *)(const void *)ss)->sin6_port;
+	return 0;
+}
+
+/* Whether w's descriptor is still the socket it watches: an application that
+ * closed it without deleting the watch may have the number back for another
+ * connection, which must not be shut down. Same peer, same ports. */
+static bool socket_is_watched(const struct rtw_watch *w)
+{
+	struct sockaddr_storage ps, ls;
+	socklen_t plen = sizeof(ps), llen = sizeof(ls);
+	struct rtw_addr p;
+
+	if (getpeername(w->fd, (struct sockaddr *)&ps, &plen) < 0 ||
+	    addr_from_sockaddr((struct sockaddr *)&ps, &p) < 0 || !addr_eq(&p, &w->peer) ||
+	    sockaddr_port(&ps) != w->peer_port)
+		return false;
+	return getsockname(w->fd, (struct sockaddr *)&ls, &llen) == 0 &&
+	       sockaddr_port(&ls) == w->local_port;
+}
+
 /* Evaluate the candidates gathered while one event was applied, then call
  * the callbacks. Callbacks may add and delete watches: deleted ones stay in
  * memory (the graveyard) until the outermost call is over. */
@@ -294,7 +320,7 @@ void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why)
 		if (w->deleted || c->freeing)
 			continue;
 		c->stats.invalidations++;
-		if (w->fd >= 0 && (w->flags & RTW_WATCH_SHUTDOWN))
+		if (w->fd >= 0 && (w->flags & RTW_WATCH_SHUTDOWN) && socket_is_watched(w))
 			shutdown(w->fd, SHUT_RDWR);
 		if (w->cb)
 			w->cb(w, w->state, w->user);
@@ -388,6 +414,7 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 {
 	struct sockaddr_storage ps, ls;
 	socklen_t plen = sizeof(ps), llen = sizeof(ls);
+	struct rtw_watch *w;
 	struct rtw_addr p, l;
 	bool has_local;
 	int r;
@@ -405,8 +432,13 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 	}
 	has_local = getsockname(fd, (struct sockaddr *)&ls, &llen) == 0 &&
 		    addr_from_sockaddr((struct sockaddr *)&ls, &l) == 0;
-	return watch_new(c, &p, addr_scope((struct sockaddr *)&ps), has_local ? &l : NULL,
-			 has_local ? addr_scope((struct sockaddr *)&ls) : 0, flags, cb, user, fd);
+	w = watch_new(c, &p, addr_scope((struct sockaddr *)&ps), has_local ? &l : NULL,
+		      has_local ? addr_scope((struct sockaddr *)&ls) : 0, flags, cb, user, fd);
+	if (w) {
+		w->peer_port = sockaddr_port(&ps);
+		w->local_port = has_local ? sockaddr_port(&ls) : 0;
+	}
+	return w;
 }
 
 static void watch_destroy(struct rtw_ctx *c, struct rtw_watch *w)

@@ -286,8 +286,9 @@ RTW_API struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr
 
 /* Watch a connected socket: peer and local come from getpeername() and
  * getsockname(). With RTW_WATCH_SHUTDOWN, shutdown(fd, SHUT_RDWR) is called
- * on invalidation (before cb, which may be NULL then). The socket stays
- * owned by the caller. Returns NULL and sets errno (ENOTCONN, ENOTSOCK,
+ * on invalidation (before cb, which may be NULL then), unless fd is no
+ * longer that socket. The socket stays owned by the caller: delete the
+ * watch before closing it. Returns NULL and sets errno (ENOTCONN, ENOTSOCK,
  * EAFNOSUPPORT, ENOMEM, EINVAL). */
 RTW_API struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags,
 					   rtw_watch_cb *cb, void *user);
@@ -322,9 +323,10 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
  * model first) to fd in the record format of docs/record-format.md; -1
  * stops. Before rtw_start() the initial dump is recorded as it comes, after
  * the header, which rtw_start() writes once it knows the kernel's link-down
- * policies. A write error ends the recording but not the monitoring: the
- * stop (fd -1) then returns that error, once. The caller keeps owning fd.
- * Returns 0 or -errno. */
+ * policies; a failed rtw_start() ends it. A write error (a full non-blocking
+ * fd: -EAGAIN) ends the recording but not the monitoring: the stop (fd -1)
+ * then returns that error, once. The caller keeps owning fd. Returns 0,
+ * -EBUSY from a callback during a dump, or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
 /* Counters. Returns 0, or -EINVAL without c or ret_stats. */

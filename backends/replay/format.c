@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,13 +106,9 @@ static int write_all(int fd, const char *p, size_t n, size_t *done)
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-				if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-					return -errno;
-				continue;
-			}
+			/* a full non-blocking descriptor (a pipe nobody reads)
+			 * ends the recording: waiting for it would block
+			 * rtw_dispatch(), which never blocks */
 			return -errno;
 		}
 		if (w == 0)

@@ -1325,6 +1325,91 @@ static void snapshot_keeps_routes_sharing_a_key(void **state)
 	assert_string_equal(got, want);
 }
 
+static int record_in_dump_rc = 1;
+
+static void record_in_dump(const struct rtw_notice *n, const char *json, void *user)
+{
+	int p[2];
+
+	(void)n;
+	(void)json;
+	if (record_in_dump_rc != 1 || pipe(p) < 0)
+		return;
+	record_in_dump_rc = rtw_record(user, p[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* What a recording must not do: block rtw_dispatch() on a full
+ * non-blocking descriptor (it ends, with EAGAIN at the stop), start in the
+ * middle of a dump (a notice callback of one: -EBUSY), or go on after a
+ * failed rtw_start() with half a dump in it (it ends with that error). */
+static void recording_limits(void **state)
+{
+	static char text[200000];
+	struct rtw_options o;
+	struct rtw_ctx *c;
+	size_t len = 0;
+	char *path;
+	int p[2], i, r;
+
+	(void)state;
+	len += (size_t)snprintf(text, sizeof(text),
+				"routewatch-record 1\ndump-begin\n" UPLINKS_LINKS "dump-end\n");
+	for (i = 0; i < 2000; i++)
+		len += (size_t)snprintf(
+		    text + len, sizeof(text) - len,
+		    "route-add dst=10.%d.%d.0/24 table=254 nh=192.0.2.1@2:1:0\n", i / 250, i % 250);
+	path = write_file(text);
+	memset(&o, 0, sizeof(o));
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	alarm(20); /* a blocked dispatch fails the test instead of hanging it */
+	while ((r = rtw_dispatch(c)) > 0)
+		;
+	alarm(0);
+	assert_int_equal(r, -ENODATA);
+	assert_int_equal(rtw_record(c, -1), -EAGAIN);
+	close(p[0]);
+	close(p[1]);
+	rtw_free(c);
+	unlink(path);
+
+	o.flags = RTW_OPT_DUMP_NOTICES;
+	path = write_file("routewatch-record 1\ndump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES
+			  "dump-end\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	rtw_set_notice_cb(c, record_in_dump, c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(record_in_dump_rc, -EBUSY);
+	rtw_free(c);
+	unlink(path);
+
+	o.flags = 0;
+	path = write_file("routewatch-record 1\ndump-begin\n" UPLINKS_LINKS
+			  "route-add dst=10.0.0.0/8 metric=abc\ndump-end\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	r = rtw_start(c);
+	assert_true(r < 0);
+	assert_int_equal(rtw_record(c, -1), r);
+	assert_int_equal(rtw_record(c, -1), 0);
+	close(p[0]);
+	close(p[1]);
+	rtw_free(c);
+	unlink(path);
+}
+
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
  * replay found wrong, with the line; empty again after a good call. */
 static void error_detail_names_the_line(void **state)
@@ -1922,6 +2007,7 @@ int main(void)
 		cmocka_unit_test(record_write_error_reported_at_stop),
 		cmocka_unit_test(snapshot_keeps_netconf),
 		cmocka_unit_test(snapshot_keeps_routes_sharing_a_key),
+		cmocka_unit_test(recording_limits),
 	};
 
 	test_output_tap();

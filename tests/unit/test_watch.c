@@ -1262,6 +1262,35 @@ static void socket_watch_shuts_down(void **state)
 	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_ROUTE_REMOVED);
 	assert_int_equal(recv(cfd, buf, sizeof(buf), MSG_DONTWAIT), 0); /* EOF: shut down */
 
+	/* closed without deleting its watch, and the number taken by another
+	 * connection (to the same peer): that one is not shut down */
+	{
+		int c2 = socket(AF_INET, SOCK_STREAM, 0), a2, num;
+		struct rtw_watch *w2;
+
+		assert_true(c2 >= 0);
+		evq_push(
+		    evq_route(RTW_EV_ROUTE_ADD, "127.0.0.0/8", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		rtw_dispatch(c);
+		num = dup(cfd);
+		assert_true(num >= 0);
+		w2 = rtw_watch_socket(c, num, RTW_WATCH_SHUTDOWN, NULL, NULL);
+		assert_non_null(w2);
+		assert_int_equal(connect(c2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		a2 = accept(lfd, NULL, NULL);
+		assert_true(a2 >= 0);
+		assert_int_equal(dup2(c2, num), num); /* closes the watched one */
+		evq_push(
+		    evq_route(RTW_EV_ROUTE_DEL, "127.0.0.0/8", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		rtw_dispatch(c);
+		assert_int_equal(rtw_watch_status(w2, NULL), RTW_REASON_ROUTE_REMOVED);
+		assert_int_equal(send(num, "x", 1, MSG_NOSIGNAL), 1); /* still open */
+		assert_int_equal(recv(a2, buf, sizeof(buf), 0), 1);
+		close(num);
+		close(c2);
+		close(a2);
+	}
+
 	/* not a socket, not connected */
 	assert_null(rtw_watch_socket(c, lfd, 0, NULL, NULL));
 	assert_int_equal(errno, ENOTCONN);
