@@ -1241,6 +1241,22 @@ static void linkdown_follows_netconf(void **state)
 	assert_int_equal(r.metric, 200);
 }
 
+/* What a recording started now writes (header and snapshot), as a string. */
+static void snapshot_of(struct rtw_ctx *c, char *buf, size_t size)
+{
+	ssize_t n, got = 0;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	assert_int_equal(rtw_record(c, -1), 0);
+	close(p[1]);
+	while ((n = read(p[0], buf + got, size - 1 - (size_t)got)) > 0)
+		got += n;
+	close(p[0]);
+	buf[got] = '\0';
+}
+
 /* A recording started while the model follows netconf writes the devices'
  * settings into its snapshot, and replays to the same lookups. */
 static void snapshot_keeps_netconf(void **state)
@@ -1253,17 +1269,9 @@ static void snapshot_keeps_netconf(void **state)
 	    RTW_LINKDOWN_DEFAULT);
 	struct rtw_route r;
 	char snap[4096];
-	ssize_t n, got = 0;
-	int p[2];
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	assert_int_equal(rtw_record(c, p[1]), 0);
-	close(p[1]);
-	while ((n = read(p[0], snap + got, sizeof(snap) - 1 - (size_t)got)) > 0)
-		got += n;
-	close(p[0]);
-	snap[got] = '\0';
+	snapshot_of(c, snap, sizeof(snap));
 	rtw_free(c);
 	assert_non_null(strstr(snap, "netconf family=inet ifindex=2 ignore-linkdown=yes\n"));
 	assert_non_null(strstr(snap, "netconf family=inet6 ifindex=default ignore-linkdown=yes\n"));
@@ -1304,20 +1312,12 @@ static void snapshot_keeps_routes_sharing_a_key(void **state)
 	    "dump-end\n",
 	    RTW_LINKDOWN_FALLBACK);
 	char snap[4096], want[1024] = "", got[1024] = "";
-	ssize_t n, len = 0;
-	int p[2];
 
 	(void)state;
 	assert_int_equal(rtw_foreach_route(c, count_route, want), 0);
 	assert_non_null(strstr(want, "192.0.2.0/24/254/10/10.1.0.2/3;"));
 	assert_non_null(strstr(want, "::/0/254/1024/fe80::2/3;"));
-	assert_int_equal(pipe(p), 0);
-	assert_int_equal(rtw_record(c, p[1]), 0);
-	close(p[1]);
-	while ((n = read(p[0], snap + len, sizeof(snap) - 1 - (size_t)len)) > 0)
-		len += n;
-	close(p[0]);
-	snap[len] = '\0';
+	snapshot_of(c, snap, sizeof(snap));
 	rtw_free(c);
 	c = replayed(snap, RTW_LINKDOWN_FALLBACK);
 	assert_int_equal(rtw_foreach_route(c, count_route, got), 0);
