@@ -160,6 +160,11 @@ struct rtw_backend_ops {
 	 * recorded kernel did. */
 	void (*rules_of)(const struct rtw_backend *b, const uint32_t **tables6,
 			 bool *merge_local_main);
+	/* An event the sink refused is offered again (by the next dump or
+	 * read: replay), instead of being lost with its message (netlink,
+	 * pfroute: the core resyncs). A recording then leaves it out until it
+	 * is applied, where it would otherwise write an overflow. */
+	bool offers_refused_again;
 	/* Optional: called once the events read are applied when one of them
 	 * took the carrier of a link that stayed up (and no resync is due):
 	 * delivers, as read does, what decides lookups over links without

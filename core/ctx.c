@@ -688,6 +688,7 @@ int rtw_record(struct rtw_ctx *c, int fd)
 	 * end in the middle of a dump block, which no replay reads */
 	if (c->dumping)
 		return -EBUSY;
+	c->record_in_block = false; /* a block of the backend's, of another recording */
 	c->record_header_due = false;
 	r = c->record_err;
 	c->record_err = 0;

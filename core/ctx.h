@@ -77,6 +77,10 @@ struct rtw_ctx {
 	bool record_header_due; /* rtw_record() before rtw_start(): see there */
 	/* the write error that ended the recording, for rtw_record(c, -1) */
 	int record_err;
+	/* a dump block of the backend is open in the recording, begun at
+	 * record_block_at (-1: not a regular file) */
+	bool record_in_block;
+	long long record_block_at;
 	struct rtw_stats stats;
 };
 

@@ -3,6 +3,8 @@
  * model reports, evaluate them, emit notices. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "ctx.h"
@@ -149,6 +151,28 @@ static void resolve_all(struct rtw_ctx *c)
 		watch_resolve(c, w);
 }
 
+/* A dump block is about to begin in the recording. A dump that failed
+ * (memory) and is asked for again from its start left its block open, and
+ * a block begun inside it is one no replay reads: the open one is cut off
+ * in a regular file, else the recording ends (-ECANCELED at the stop). A
+ * backend that goes on with the dump it had begun (replay) sends no second
+ * beginning and keeps its block. */
+static int record_block_begin(struct rtw_ctx *c)
+{
+	struct stat st;
+	off_t at;
+
+	if (c->record_in_block &&
+	    (c->record_block_at < 0 || ftruncate(c->record_fd, (off_t)c->record_block_at) < 0 ||
+	     lseek(c->record_fd, (off_t)c->record_block_at, SEEK_SET) < 0))
+		return -ECANCELED;
+	at = fstat(c->record_fd, &st) == 0 && S_ISREG(st.st_mode) ? lseek(c->record_fd, 0, SEEK_CUR)
+								  : -1;
+	c->record_block_at = at;
+	c->record_in_block = true;
+	return 0;
+}
+
 static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 {
 	const struct sweep_ops sweep = { on_link_gone, on_addr_gone, c };
@@ -258,11 +282,17 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 	 * overflow, which makes a replay resync as the core does. */
 	if (c->record_fd >= 0) {
 		struct rtw_event ov;
-		int e;
+		int e = 0;
 
 		memset(&ov, 0, sizeof(ov));
 		ov.type = RTW_EV_OVERFLOW;
-		e = replay_write_event(c->record_fd, r < 0 ? &ov : ev);
+		if (r >= 0 && ev->type == RTW_EV_DUMP_BEGIN)
+			e = record_block_begin(c);
+		/* one a backend offers again is recorded when it is applied */
+		if (e == 0 && !(r < 0 && c->ops->offers_refused_again))
+			e = replay_write_event(c->record_fd, r < 0 ? &ov : ev);
+		if (r >= 0 && ev->type == RTW_EV_DUMP_END)
+			c->record_in_block = false;
 		if (e < 0) {
 			/* a broken recording must not stop monitoring; the
 			 * error waits for rtw_record(c, -1) */

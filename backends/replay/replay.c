@@ -483,4 +483,5 @@ const struct rtw_backend_ops rtw_backend_replay = {
 	.linkdown_of = replay_linkdown,
 	.default_tables = replay_tables,
 	.rules_of = replay_rules,
+	.offers_refused_again = true,
 };

@@ -1410,6 +1410,92 @@ static void recording_limits(void **state)
 	unlink(path);
 }
 
+/* An allocation that fails while a recording goes on, at each point of a
+ * replay that has a resync in it: the recording, in a regular file, still
+ * replays, to the model the context ends with (a dump that fails is cut
+ * back, not left open for the next one to begin inside). */
+static void recording_survives_allocation_failures(void **state)
+{
+	static char text[20000];
+	char live[4096], again[4096], recpath[] = "/tmp/rtw-rec-XXXXXX", *path;
+	size_t len = 0;
+	unsigned long k;
+	int i, cut = 0;
+
+	(void)state;
+	len += (size_t)snprintf(text, sizeof(text),
+				"routewatch-record 1\ndump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES
+				"dump-end\n");
+	for (i = 0; i < 40; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"route-add dst=10.1.%d.0/24 table=254 nh=192.0.2.1@2:1:0\n",
+					i);
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"overflow\ndump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES);
+	for (i = 0; i < 60; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"route-add dst=10.2.%d.0/24 table=%d metric=%d "
+					"nh=198.51.100.1@3:1:0\n",
+					i, 100 + i % 3, i);
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "dump-end\n");
+	for (i = 0; i < 20; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"route-add dst=10.3.%d.0/24 table=254 nh=192.0.2.1@2:1:0\n",
+					i);
+	path = write_file(text);
+	for (k = 1; k < 400; k += 3) {
+		struct failalloc fa = { 0, 0, 0, 0 };
+		struct rtw_allocator al = failalloc_allocator(&fa);
+		struct rtw_options o;
+		struct rtw_ctx *c;
+		int fd, r, rounds = 0;
+
+		memset(&o, 0, sizeof(o));
+		o.replay_path = path;
+		o.allocator = &al;
+		c = rtw_new(&o);
+		assert_non_null(c);
+		assert_int_equal(rtw_start(c), 0);
+		fd = mkstemp(recpath);
+		assert_true(fd >= 0);
+		assert_int_equal(rtw_record(c, fd), 0);
+		fa.fail_at = fa.calls + k;
+		do
+			r = rtw_dispatch(c);
+		while (r != -ENODATA && ++rounds < 1000);
+		assert_int_equal(r, -ENODATA);
+		live[0] = '\0';
+		assert_int_equal(rtw_foreach_route(c, count_route, live), 0);
+		assert_int_equal(rtw_record(c, -1), 0);
+		rtw_free(c);
+		cut += fa.failed > 0;
+		{
+			struct rtw_options o2;
+			struct rtw_ctx *c2;
+
+			memset(&o2, 0, sizeof(o2));
+			o2.replay_path = recpath;
+			c2 = rtw_new(&o2);
+			assert_non_null(c2);
+			assert_int_equal(rtw_start(c2), 0);
+			while ((r = rtw_dispatch(c2)) > 0)
+				;
+			if (r != -ENODATA)
+				fail_msg("k %lu: the recording replays with %d (%s)", k, r,
+					 rtw_error_detail(c2));
+			again[0] = '\0';
+			assert_int_equal(rtw_foreach_route(c2, count_route, again), 0);
+			rtw_free(c2);
+		}
+		close(fd);
+		unlink(recpath);
+		strcpy(recpath, "/tmp/rtw-rec-XXXXXX");
+		assert_string_equal(again, live);
+	}
+	unlink(path);
+	assert_true(cut > 10); /* the failures did fall in the run */
+}
+
 /* rtw_error_detail(): what a failed rtw_start() or rtw_dispatch() of a
  * replay found wrong, with the line; empty again after a good call. */
 static void error_detail_names_the_line(void **state)
@@ -2008,6 +2094,7 @@ int main(void)
 		cmocka_unit_test(snapshot_keeps_netconf),
 		cmocka_unit_test(snapshot_keeps_routes_sharing_a_key),
 		cmocka_unit_test(recording_limits),
+		cmocka_unit_test(recording_survives_allocation_failures),
 	};
 
 	test_output_tap();
