@@ -3,8 +3,6 @@
  * model reports, evaluate them, emit notices. */
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "addr.h"
 #include "ctx.h"
@@ -159,16 +157,9 @@ static void resolve_all(struct rtw_ctx *c)
  * beginning and keeps its block. */
 static int record_block_begin(struct rtw_ctx *c)
 {
-	struct stat st;
-	off_t at;
-
-	if (c->record_in_block &&
-	    (c->record_block_at < 0 || ftruncate(c->record_fd, (off_t)c->record_block_at) < 0 ||
-	     lseek(c->record_fd, (off_t)c->record_block_at, SEEK_SET) < 0))
+	if (c->record_in_block && replay_cut(c->record_fd, c->record_block_at) < 0)
 		return -ECANCELED;
-	at = fstat(c->record_fd, &st) == 0 && S_ISREG(st.st_mode) ? lseek(c->record_fd, 0, SEEK_CUR)
-								  : -1;
-	c->record_block_at = at;
+	c->record_block_at = replay_offset(c->record_fd);
 	c->record_in_block = true;
 	return 0;
 }

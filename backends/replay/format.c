@@ -121,22 +121,32 @@ static int write_all(int fd, const char *p, size_t n, size_t *done)
 	return 0;
 }
 
+long long replay_offset(int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (long long)lseek(fd, 0, SEEK_CUR);
+}
+
+int replay_cut(int fd, long long at)
+{
+	if (at < 0 || ftruncate(fd, (off_t)at) < 0 || lseek(fd, (off_t)at, SEEK_SET) < 0)
+		return at < 0 ? -EINVAL : -errno;
+	return 0;
+}
+
 /* Takes back the n bytes of a line cut by a failed write (a full disk), so
  * that a recording ends with its last whole line: a replay reads a last
  * line without its newline as a line, and a cut one can read as another
  * event (metric=5 of metric=50). Only a regular file can be cut back. */
 static void unwrite(int fd, size_t n)
 {
-	struct stat st;
-	off_t end;
+	long long end = replay_offset(fd);
 
-	if (n == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return;
-	end = lseek(fd, 0, SEEK_CUR);
-	if (end < 0 || (uint64_t)end < n)
-		return;
-	if (ftruncate(fd, end - (off_t)n) == 0)
-		(void)lseek(fd, end - (off_t)n, SEEK_SET);
+	if (n > 0 && end >= (long long)n)
+		(void)replay_cut(fd, end - (long long)n);
 }
 
 static void out_bytes(struct out *o, const char *s, size_t n)

@@ -57,9 +57,18 @@ int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
 			enum rtw_linkdown_policy linkdown6, bool linux_rules);
 
 /* Write ev as one line with its newline. The line is checked first, so a
- * recording never holds half an event because of -EINVAL. Waits (poll) when
- * fd is non-blocking and full. Returns 0 or -errno. */
+ * recording never holds half an event because of -EINVAL; a write that
+ * fails partway is taken back in a regular file. A full non-blocking fd
+ * gives -EAGAIN. Returns 0 or -errno. */
 int replay_write_event(int fd, const struct rtw_event *ev);
+
+/* Where the next write to fd goes when fd is a regular file, which a
+ * recording can be cut back to; -1 for anything else (a pipe, a socket). */
+long long replay_offset(int fd);
+
+/* Cut the regular file fd back to offset at, and write on from there.
+ * Returns 0 or -errno. */
+int replay_cut(int fd, long long at);
 
 /* Parse one line of len bytes (no newline needed; a trailing "\r" is
  * ignored). Never reads line[len] or beyond; NUL bytes are errors.

@@ -755,17 +755,6 @@ static void watch_add_foreach_record(void **state)
 	free_ctx(c);
 }
 
-static int route_line(const struct rtw_route *r, void *user)
-{
-	char *out = user, d[64], line[128];
-
-	rtw_prefix_format(&r->dst, d, sizeof(d));
-	snprintf(line, sizeof(line), "%s/%u/%u;", d, r->table, r->metric);
-	if (strlen(out) + strlen(line) < 8000)
-		strcat(out, line);
-	return 0;
-}
-
 /* A backend that begins a dump anew when one failed (netlink; evq here):
  * memory short at each point of a resync while recording to a regular
  * file, and the recording still replays, to the model the context ends
@@ -773,6 +762,7 @@ static int route_line(const struct rtw_route *r, void *user)
 static void recording_through_failed_resyncs(void **state)
 {
 	static char live[8192], again[8192];
+	char what[64];
 	struct state st;
 	unsigned long k;
 	int i, hit = 0;
@@ -780,8 +770,7 @@ static void recording_through_failed_resyncs(void **state)
 	(void)state;
 	for (k = 1; k < 60; k++) {
 		char path[] = "/tmp/rtw-afrec-XXXXXX";
-		struct rtw_options o;
-		struct rtw_ctx *c, *c2;
+		struct rtw_ctx *c;
 		int fd, r, rounds = 0;
 
 		evq_reset();
@@ -826,24 +815,13 @@ static void recording_through_failed_resyncs(void **state)
 		hit += fa.failed > 0;
 		fa.fail_at = 0;
 		live[0] = '\0';
-		assert_int_equal(rtw_foreach_route(c, route_line, live), 0);
+		assert_int_equal(rtw_foreach_route(c, route_text, live), 0);
 		assert_int_equal(rtw_record(c, -1), 0);
 		free_ctx(c);
 		close(fd);
 
-		memset(&o, 0, sizeof(o));
-		o.replay_path = path;
-		c2 = rtw_new(&o);
-		assert_non_null(c2);
-		r = rtw_start(c2);
-		while (r >= 0 && (r = rtw_dispatch(c2)) > 0)
-			;
-		if (r != -ENODATA)
-			fail_msg("k %lu: the recording replays with %d (%s)", k, r,
-				 rtw_error_detail(c2));
-		again[0] = '\0';
-		assert_int_equal(rtw_foreach_route(c2, route_line, again), 0);
-		rtw_free(c2);
+		snprintf(what, sizeof(what), "failure at %lu", k);
+		replay_routes(path, what, again);
 		unlink(path);
 		assert_string_equal(again, live);
 	}

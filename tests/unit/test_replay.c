@@ -1283,19 +1283,6 @@ static void snapshot_keeps_netconf(void **state)
 	assert_int_equal(r.metric, 200);
 }
 
-static int count_route(const struct rtw_route *r, void *user)
-{
-	char *out = user, line[200], d[64], g[64] = "-";
-
-	rtw_prefix_format(&r->dst, d, sizeof(d));
-	if (r->n_nexthops)
-		rtw_addr_format(&r->nexthops[0].gateway, g, sizeof(g));
-	snprintf(line, sizeof(line), "%s/%u/%u/%s/%d;", d, r->table, r->metric, g,
-		 r->n_nexthops ? r->nexthops[0].ifindex : 0);
-	strcat(out, line);
-	return 0;
-}
-
 /* Several routes under one key (ip route append, IPv6 routes that are no
  * siblings) in the snapshot a recording starts with: its replay has them
  * all, in their order, as a kernel dump's does. */
@@ -1311,16 +1298,17 @@ static void snapshot_keeps_routes_sharing_a_key(void **state)
 	    "route-add dst=::/0 table=254 metric=1024 nh=fe80::2@3:1:0 evflags=dup-append\n"
 	    "dump-end\n",
 	    RTW_LINKDOWN_FALLBACK);
-	char snap[4096], want[1024] = "", got[1024] = "";
+	static char want[8192], got[8192];
+	char snap[4096];
 
 	(void)state;
-	assert_int_equal(rtw_foreach_route(c, count_route, want), 0);
+	assert_int_equal(rtw_foreach_route(c, route_text, want), 0);
 	assert_non_null(strstr(want, "192.0.2.0/24/254/10/10.1.0.2/3;"));
 	assert_non_null(strstr(want, "::/0/254/1024/fe80::2/3;"));
 	snapshot_of(c, snap, sizeof(snap));
 	rtw_free(c);
 	c = replayed(snap, RTW_LINKDOWN_FALLBACK);
-	assert_int_equal(rtw_foreach_route(c, count_route, got), 0);
+	assert_int_equal(rtw_foreach_route(c, route_text, got), 0);
 	rtw_free(c);
 	assert_string_equal(got, want);
 }
@@ -1417,7 +1405,8 @@ static void recording_limits(void **state)
 static void recording_survives_allocation_failures(void **state)
 {
 	static char text[20000];
-	char live[4096], again[4096], recpath[] = "/tmp/rtw-rec-XXXXXX", *path;
+	static char live[8192], again[8192];
+	char recpath[] = "/tmp/rtw-rec-XXXXXX", what[64], *path;
 	size_t len = 0;
 	unsigned long k;
 	int i, cut = 0;
@@ -1465,28 +1454,12 @@ static void recording_survives_allocation_failures(void **state)
 		while (r != -ENODATA && ++rounds < 1000);
 		assert_int_equal(r, -ENODATA);
 		live[0] = '\0';
-		assert_int_equal(rtw_foreach_route(c, count_route, live), 0);
+		assert_int_equal(rtw_foreach_route(c, route_text, live), 0);
 		assert_int_equal(rtw_record(c, -1), 0);
 		rtw_free(c);
 		cut += fa.failed > 0;
-		{
-			struct rtw_options o2;
-			struct rtw_ctx *c2;
-
-			memset(&o2, 0, sizeof(o2));
-			o2.replay_path = recpath;
-			c2 = rtw_new(&o2);
-			assert_non_null(c2);
-			assert_int_equal(rtw_start(c2), 0);
-			while ((r = rtw_dispatch(c2)) > 0)
-				;
-			if (r != -ENODATA)
-				fail_msg("k %lu: the recording replays with %d (%s)", k, r,
-					 rtw_error_detail(c2));
-			again[0] = '\0';
-			assert_int_equal(rtw_foreach_route(c2, count_route, again), 0);
-			rtw_free(c2);
-		}
+		snprintf(what, sizeof(what), "failure at %lu", k);
+		replay_routes(recpath, what, again);
 		close(fd);
 		unlink(recpath);
 		strcpy(recpath, "/tmp/rtw-rec-XXXXXX");

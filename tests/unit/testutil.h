@@ -3,15 +3,57 @@
 #ifndef RTW_TESTUTIL_H
 #define RTW_TESTUTIL_H
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include "routewatch.h"
+
+/* rtw_foreach_route() callback appending "dst/table/metric/gateway/ifindex;"
+ * of each route to the string user (room for 8 KiB). */
+static inline int route_text(const struct rtw_route *r, void *user)
+{
+	char *out = user, line[200], d[64], g[64] = "-";
+
+	rtw_prefix_format(&r->dst, d, sizeof(d));
+	if (r->n_nexthops)
+		rtw_addr_format(&r->nexthops[0].gateway, g, sizeof(g));
+	snprintf(line, sizeof(line), "%s/%u/%u/%s/%d;", d, r->table, r->metric, g,
+		 r->n_nexthops ? r->nexthops[0].ifindex : 0);
+	if (strlen(out) + strlen(line) < 8192)
+		strcat(out, line);
+	return 0;
+}
+
+/* Replays the recording at path to its end in a context of its own and
+ * writes the routes it ends with into out (route_text(), 8 KiB); a
+ * recording that does not replay to its end fails the test, naming what. */
+static inline void replay_routes(const char *path, const char *what, char *out)
+{
+	struct rtw_options o;
+	struct rtw_ctx *c;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	r = rtw_start(c);
+	while (r >= 0 && (r = rtw_dispatch(c)) > 0)
+		;
+	if (r != -ENODATA)
+		fail_msg("%s: the recording replays with %d (%s)", what, r, rtw_error_detail(c));
+	out[0] = '\0';
+	assert_int_equal(rtw_foreach_route(c, route_text, out), 0);
+	rtw_free(c);
+}
 
 /* TAP unless the user chose an output with CMOCKA_MESSAGE_OUTPUT. */
 static inline void test_output_tap(void)
