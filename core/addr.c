@@ -29,6 +29,20 @@ void addr_unmap(struct rtw_addr *a)
 	memset(a->bytes + 4, 0, 12);
 }
 
+void addr_as_peer(struct rtw_addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (memcmp(a->bytes, zero, 16) != 0)
+		return;
+	if (a->family == AF_INET) {
+		a->bytes[0] = 127;
+		a->bytes[3] = 1;
+	} else if (a->family == AF_INET6) {
+		a->bytes[15] = 1;
+	}
+}
+
 /* Writes the fields straight into ret: building a temporary and copying it
  * whole made a 16-byte load read back from smaller stores, which the CPU
  * cannot forward (about 20 ns a lookup, when rtw_lookup() still used it). */

@@ -21,6 +21,20 @@ struct sockaddr_storage addr_to_sockaddr(const struct rtw_addr *a);
  * lookups of both must give the same answer. Others are left alone. */
 void addr_unmap(struct rtw_addr *a);
 
+/* The peer a connection to a has: the unspecified address (0.0.0.0, ::)
+ * means this host to connect(2) and sendto(2), which take it as the
+ * loopback address (Linux's ip_route_connect() and tcp_v6_connect(); the
+ * socket then names 127.0.0.1 or ::1 as its peer). Other addresses, and a
+ * that is not yet unmapped (addr_unmap()), are left alone. */
+void addr_as_peer(struct rtw_addr *a);
+
+/* True when the 16 bytes b are an IPv6 unicast link-local address
+ * (fe80::/10). */
+static inline bool addr_linklocal6(const uint8_t *b)
+{
+	return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+}
+
 /* Address from a sockaddr. A v4-mapped IPv6 address becomes IPv4.
  * Returns 0, -EINVAL (NULL) or -EAFNOSUPPORT. (rtw_lookup() does not copy:
  * it reads the address where it lies.) */
@@ -39,8 +53,7 @@ static inline int addr_scope(const struct sockaddr *sa)
 	if (!sa || sa->sa_family != AF_INET6)
 		return 0;
 	a = s6->sin6_addr.s6_addr;
-	if (!(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&
-	    !(a[0] == 0xff && ((a[1] & 15) == 1 || (a[1] & 15) == 2)))
+	if (!addr_linklocal6(a) && !(a[0] == 0xff && ((a[1] & 15) == 1 || (a[1] & 15) == 2)))
 		return 0;
 	return (int)s6->sin6_scope_id;
 }

@@ -362,6 +362,8 @@ static __attribute__((noinline)) int lookup4_any(const struct rtw_ctx *c, const 
  * lookups/s on the real table, with the front array then on 20 bits). A
  * throw, and anything the front array does not answer, goes to
  * lookup() by a tail call. */
+static const uint8_t loopback4[4] = { 127, 0, 0, 1 };
+
 static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint8_t *key,
 					     struct rtw_route *ret_route)
 {
@@ -370,6 +372,8 @@ static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint
 	const struct attr *at;
 	uint32_t a = lpm_load_be32(key), e;
 
+	if (a == 0) /* this host (addr_as_peer()): predicted, and off the front array's path */
+		return lookup4_any(c, loopback4, ret_route);
 	if (!one || !lpm_front4(one, a, &e))
 		return lookup4_any(c, key, ret_route);
 	if ((int32_t)e < 0)
@@ -415,6 +419,7 @@ int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 		return -EAFNOSUPPORT;
 	a = *dst;
 	addr_unmap(&a); /* the same answer as rtw_lookup() gives for a v4-mapped sockaddr */
+	addr_as_peer(&a);
 	if (a.family == AF_INET)
 		return lookup4(c, a.bytes, ret_route);
 	return lookup6(c, a.bytes, ret_route);
@@ -424,6 +429,7 @@ int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_route *ret_route)
 {
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t loopback6[16] = { [15] = 1 };
 	const uint8_t *key;
 	int oif;
 
@@ -436,6 +442,8 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 			return lookup6(c, key, ret_route);
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
+		if (memcmp(key, loopback6, 15) == 0 && key[15] == 0) /* addr_as_peer() */
+			return lookup6(c, loopback6, ret_route);
 		/* a link-local destination on the interface its scope names */
 		if (key[0] >= 0xfe && (oif = addr_scope(dst)) != 0)
 			return lookup_plan(c, AF_INET6, key, oif, ret_route);

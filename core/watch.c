@@ -354,8 +354,7 @@ static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *pee
 		/* a link-local source given without its scope id is on the
 		 * interface of the peer it talks to */
 		w->local_scope = local_scope;
-		if (!local_scope && local->family == AF_INET6 && local->bytes[0] == 0xfe &&
-		    (local->bytes[1] & 0xc0) == 0x80)
+		if (!local_scope && local->family == AF_INET6 && addr_linklocal6(local->bytes))
 			w->local_scope = scope;
 	}
 	w->flags = flags;
@@ -401,6 +400,7 @@ struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
 		errno = -r;
 		return NULL;
 	}
+	addr_as_peer(&p);
 	if (flags & RTW_WATCH_SHUTDOWN) {
 		errno = EINVAL; /* there is no socket to shut down */
 		return NULL;

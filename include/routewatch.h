@@ -255,7 +255,8 @@ RTW_API int rtw_dispatch(struct rtw_ctx *c);
 RTW_API const char *rtw_error_detail(const struct rtw_ctx *c);
 
 /* Longest-prefix match for dst (sockaddr_in or sockaddr_in6; a v4-mapped
- * IPv6 address is looked up as IPv4; a link-local one, or a multicast group
+ * IPv6 address is looked up as IPv4; 0.0.0.0 and :: as 127.0.0.1 and ::1,
+ * the host itself, where a connection to them goes; a link-local one, or a multicast group
  * of link or interface scope (ff02::/16, ff01::/16), with a scope id among
  * the routes through that interface, as the kernel does). Returns 0 when routable,
  * -ENETUNREACH when no route matches, -EHOSTUNREACH for blackhole,
@@ -272,8 +273,8 @@ RTW_API int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 /* rtw_lookup(c, dst, NULL) == 0. */
 RTW_API bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst);
 
-/* Watch a connection to peer (required) from local (optional, NULL).
- * The watch resolves the peer at once; cb is called once, from
+/* Watch a connection to peer (required; 0.0.0.0 and :: are the host
+ * itself, as for rtw_lookup()) from local (optional, NULL). The watch resolves the peer at once; cb is called once, from
  * rtw_dispatch(), when the watch is invalidated. A watch that is not valid
  * when first resolved (here, or when the initial dump ends) is not
  * invalidated: rtw_watch_status() says why, and it is followed from when its

@@ -534,6 +534,30 @@ def router_advertisements(h):
     compare(h, "after one router left")
 
 
+def unspecified_is_this_host(h):
+    """A socket connected to 0.0.0.0 or :: talks to the host itself (it names
+    127.0.0.1 or ::1 as its peer): the model answers for the unspecified
+    address with the route the kernel takes to that peer, not the default
+    route (which `ip route get ::` would name)."""
+    bad = []
+    for a, fam in (("0.0.0.0", socket.AF_INET), ("::", socket.AF_INET6),
+                   ("::ffff:0.0.0.0", socket.AF_INET6)):
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.connect((a, 9))
+        peer = s.getpeername()[0].removeprefix("::ffff:")
+        s.close()
+        k = json.loads(ip("-j", "-N", "route", "get", peer).stdout)[0]
+        m = json.loads(h.cmd("lookup " + a))
+        route = m["route"] or {"nexthops": []}
+        ifindex = socket.if_nametoindex(k["dev"])
+        if (m["rc"] != 0 or route.get("type") != int(k.get("type", 1)) or
+                ifindex not in [hh["ifindex"] for hh in route["nexthops"]]):
+            bad.append("%s: a socket's peer %s, kernel %r, model rc %d route %r" %
+                       (a, peer, k, m["rc"], m["route"]))
+    tap(not bad, "the unspecified addresses are looked up as the host itself",
+        "\n".join(bad))
+
+
 def test_model(harness, seed):
     rng = random.Random(seed)
     print("# seed", seed, flush=True)
@@ -599,6 +623,7 @@ def test_model(harness, seed):
     router_advertisements(h)
     compare(h, "a fresh dump", fresh=True)
     lookups(h, rng, 300)
+    unspecified_is_this_host(h)
     st = h.stats()
     print("# stats", json.dumps(st), flush=True)
     tap(st["resyncs"] > 0, "link-down and address deletion caused resyncs (%d)" %

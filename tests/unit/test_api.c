@@ -564,6 +564,74 @@ static void indexed_lookups(void **state)
 	rtw_free(c);
 }
 
+/* The unspecified address is this host, as connect() and sendto() take it
+ * (a socket connected to 0.0.0.0 names 127.0.0.1 as its peer): lookups of
+ * 0.0.0.0, :: and ::ffff:0.0.0.0 answer with the loopback routes, never the
+ * default routes, with the front array and without; and a watch of a peer
+ * 0.0.0.0 or :: outlives the default routes. */
+static void unspecified_is_this_host(void **state)
+{
+	static const struct {
+		const char *dst;
+		unsigned len;
+	} want[] = { { "0.0.0.0", 8 }, { "::", 128 }, { "::ffff:0.0.0.0", 8 } };
+	int indexed;
+
+	(void)state;
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = setup(NULL);
+		struct sockaddr_storage p4 = evq_sa("0.0.0.0"), p6 = evq_sa("::");
+		struct rtw_watch *w4, *w6;
+		struct rtw_route r;
+		struct rtw_addr x;
+		size_t i;
+
+		evq_dump_add(
+		    evq_route(RTW_EV_ROUTE_ADD, "127.0.0.0/8", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		evq_dump_add(
+		    evq_route(RTW_EV_ROUTE_ADD, "::1/128", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "::/0", "2001:db8::1", 2, 1024, 254,
+				       RTW_ROUTE_UNICAST));
+		if (indexed)
+			model_set_index_min(&c->model, 1);
+		assert_int_equal(rtw_start(c), 0);
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			struct sockaddr_storage a = evq_sa(want[i].dst);
+
+			memset(&r, 0, sizeof(r));
+			assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+			assert_int_equal(r.type, RTW_ROUTE_LOCAL);
+			assert_int_equal(r.dst.len, want[i].len);
+			assert_int_equal(r.nexthops[0].ifindex, 1);
+			assert_int_equal(rtw_addr_parse(want[i].dst, &x), 0);
+			memset(&r, 0, sizeof(r));
+			assert_int_equal(rtw_lookup_addr(c, &x, &r), 0);
+			assert_int_equal(r.type, RTW_ROUTE_LOCAL);
+			assert_int_equal(r.dst.len, want[i].len);
+		}
+		w4 = rtw_watch_add(c, (struct sockaddr *)&p4, NULL, 0, NULL, NULL);
+		w6 = rtw_watch_add(c, (struct sockaddr *)&p6, NULL, 0, NULL, NULL);
+		assert_non_null(w4);
+		assert_non_null(w6);
+		assert_int_equal(rtw_watch_status(w4, &r), RTW_REASON_NONE);
+		assert_int_equal(r.type, RTW_ROUTE_LOCAL);
+		evq_push(evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 0, 254,
+				   RTW_ROUTE_UNICAST));
+		evq_push(evq_route(RTW_EV_ROUTE_DEL, "::/0", "2001:db8::1", 2, 1024, 254,
+				   RTW_ROUTE_UNICAST));
+		assert_true(rtw_dispatch(c) >= 0);
+		assert_int_equal(rtw_watch_status(w4, NULL), RTW_REASON_NONE);
+		assert_int_equal(rtw_watch_status(w6, NULL), RTW_REASON_NONE);
+		/* and the loopback routes are what they follow */
+		evq_push(
+		    evq_route(RTW_EV_ROUTE_DEL, "127.0.0.0/8", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		assert_true(rtw_dispatch(c) >= 0);
+		assert_int_equal(rtw_watch_status(w4, NULL), RTW_REASON_NO_ROUTE);
+		assert_int_equal(rtw_watch_status(w6, NULL), RTW_REASON_NONE);
+		rtw_free(c);
+	}
+}
+
 static void *no_malloc(void *arg, size_t size)
 {
 	(void)arg;
@@ -1228,6 +1296,7 @@ int main(void)
 		cmocka_unit_test(wrong_state),
 		cmocka_unit_test(bad_lookups),
 		cmocka_unit_test(indexed_lookups),
+		cmocka_unit_test(unspecified_is_this_host),
 		cmocka_unit_test(bad_watches),
 		cmocka_unit_test(enumerations),
 		cmocka_unit_test(names),
