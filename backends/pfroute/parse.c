@@ -535,7 +535,6 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 	struct rtw_route *r = &ev.u.route;
 	size_t start;
 	uint32_t flags;
-	int32_t pid;
 	bool local;
 	int ret;
 
@@ -545,14 +544,6 @@ static int parse_route(struct pfroute_parser *p, struct pfroute_dump *dump, cons
 	/* a request that failed changed nothing */
 	if (rd32(m, abi->rt_errno) != 0)
 		return 0;
-	pid = (int32_t)rd32(m, abi->rt_pid);
-	/* A dump record is no change of ours: OpenBSD's sysctl_dumpentry()
-	 * writes the reading process's pid into each (the others write 0;
-	 * read in the sources, not run), which dropped every route. */
-	if (!dump && p->own_pid != 0 && pid == p->own_pid) {
-		p->skipped_own++;
-		return 0;
-	}
 	flags = rd32(m, abi->rt_flags);
 	ret = split_addrs(abi, m, start, rd32(m, abi->rt_addrs), slots);
 	if (ret < 0)
@@ -784,6 +775,26 @@ static int parse_ifannounce(struct pfroute_parser *p, const struct msg *m, rtw_s
 	memcpy(ev.u.link.name, m->b + abi->ifan_name, nlen);
 	ret = sink(arg, &ev);
 	return ret < 0 ? ret : 1;
+}
+
+int pfroute_parse_datagram(struct pfroute_parser *p, const void *buf, size_t len, rtw_sink *sink,
+			   void *arg)
+{
+	const uint8_t *b = buf;
+	int n;
+
+	if (!p || !p->abi || !buf)
+		return -EINVAL;
+	n = pfroute_msg_len(buf, len);
+	/* The kernel sends one whole message of its version a datagram. FreeBSD,
+	 * macOS and NetBSD relay a write whose length or version they refused
+	 * to every listener as written, before any privilege check: anyone's
+	 * bytes, in any type. */
+	if (n < 0 || (size_t)n != len || b[2] != p->abi->version) {
+		p->dropped++;
+		return 0;
+	}
+	return pfroute_parse_msg(p, NULL, buf, len, sink, arg);
 }
 
 int pfroute_parse_msg(struct pfroute_parser *p, struct pfroute_dump *dump, const void *buf,

@@ -12,9 +12,8 @@
 
 struct pfroute_parser {
 	const struct pfroute_abi *abi;
-	int32_t own_pid; /* changes with this rtm_pid are skipped (not dump records); 0: none */
-	uint32_t table;	 /* reported table (FIB) when the message names none */
-	uint64_t skipped_own; /* messages skipped because own_pid sent them */
+	uint32_t table;	  /* reported table (FIB) when the message names none */
+	uint64_t dropped; /* datagrams that were no kernel message (pfroute_parse_datagram()) */
 };
 
 /* What the parser remembers between the messages of one sysctl route
@@ -39,11 +38,20 @@ int pfroute_msg_len(const void *buf, size_t len);
  * from the routing socket, or the state of the sysctl dump the message
  * belongs to. Messages that carry no state for the model (unknown types,
  * ARP entries, failed requests, our own, RTM_GET answers outside a dump)
- * give no event. Returns the number of events delivered (>= 0), -EBADMSG
+ * give no event. A change message of this process's own (an application
+ * writing routes through its own routing socket) is a change like any: the
+ * kernel's copy of the request is the only report of it. Returns the number of events delivered (>= 0), -EBADMSG
  * for a malformed or short message, -EPROTO for a wrong rtm_version, or
  * the sink's error. */
 int pfroute_parse_msg(struct pfroute_parser *p, struct pfroute_dump *dump, const void *buf,
 		      size_t len, rtw_sink *sink, void *arg);
+
+/* A datagram read from the routing socket: parsed when it is one whole
+ * message of the parser's version, else dropped and counted (dropped) with
+ * no event, as no kernel sends it. Returns what pfroute_parse_msg() does,
+ * 0 for a dropped datagram. */
+int pfroute_parse_datagram(struct pfroute_parser *p, const void *buf, size_t len, rtw_sink *sink,
+			   void *arg);
 
 /* Every message of one sysctl(NET_RT_DUMP / NET_RT_IFLIST) buffer, in
  * order, as one dump (with its own struct pfroute_dump). Stops at the

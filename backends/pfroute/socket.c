@@ -183,7 +183,6 @@ static int pfroute_open(struct rtw_backend **ret_b, const struct rtw_backend_opt
 	}
 
 	b->parser.abi = pfroute_abi_native;
-	b->parser.own_pid = (int32_t)getpid();
 	b->parser.table = (uint32_t)b->fib;
 	*ret_b = b;
 	return 0;
@@ -349,7 +348,7 @@ static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			break;
 		} else {
 			ret =
-			    pfroute_parse_msg(&b->parser, NULL, b->buf, (size_t)n, name_links, &ns);
+			    pfroute_parse_datagram(&b->parser, b->buf, (size_t)n, name_links, &ns);
 			/* a message we cannot read may hide a change: resync */
 			if (ret == -EBADMSG) {
 				ret = emit(sink, arg, RTW_EV_OVERFLOW);
@@ -364,12 +363,11 @@ static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	return total;
 }
 
-/* Everything on a routing socket has been through the kernel, which relays
- * other processes' requests once done. What we drop are the ones our own
- * process sent (the application's route(8)-style writes). */
+/* Datagrams that no kernel sent: relayed writes it refused
+ * (pfroute_parse_datagram()). */
 static uint64_t pfroute_foreign_dropped(struct rtw_backend *b)
 {
-	return b ? b->parser.skipped_own : 0;
+	return b ? b->parser.dropped : 0;
 }
 
 /* linkdown, per kernel, when the best route's link is down:
