@@ -3,6 +3,7 @@
  * wakes on SIGINT and SIGTERM (no signalfd, so it builds on the BSDs). */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,7 +118,8 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 	}
 }
 
-static int to_sockaddr(const struct rtw_addr *a, struct sockaddr_storage *ret)
+/* scope: the interface of a scoped IPv6 address (ADDR%IF), else 0. */
+static int to_sockaddr(const struct rtw_addr *a, uint32_t scope, struct sockaddr_storage *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (a->family == AF_INET) {
@@ -132,23 +134,74 @@ static int to_sockaddr(const struct rtw_addr *a, struct sockaddr_storage *ret)
 
 		sin6->sin6_family = AF_INET6;
 		memcpy(&sin6->sin6_addr, a->bytes, 16);
+		sin6->sin6_scope_id = scope;
 		return 0;
 	}
 	return -EAFNOSUPPORT;
 }
 
-static int parse_address(const char *s, struct rtw_addr *ret)
+/* An address, IPv6 with an optional %IF (a name or an index, as ping and
+ * ip take it): the interface a link-local address is on, which the library
+ * then looks up and watches it through. *ret_scope gets the index, or 0. */
+static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scope)
 {
-	if (rtw_addr_parse(s, ret) < 0) {
+	const char *pct = strchr(s, '%');
+	char buf[INET6_ADDRSTRLEN];
+	char *end;
+
+	*ret_scope = 0;
+	if (!pct) {
+		if (rtw_addr_parse(s, ret) < 0) {
+			fprintf(stderr, "routewatch: not an IP address: '%s'\n", s);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if ((size_t)(pct - s) >= sizeof(buf)) {
 		fprintf(stderr, "routewatch: not an IP address: '%s'\n", s);
+		return -EINVAL;
+	}
+	memcpy(buf, s, (size_t)(pct - s));
+	buf[pct - s] = '\0';
+	if (rtw_addr_parse(buf, ret) < 0 || ret->family != AF_INET6) {
+		fprintf(stderr, "routewatch: not an IPv6 address with a scope: '%s'\n", s);
+		return -EINVAL;
+	}
+	*ret_scope = if_nametoindex(pct + 1);
+	if (*ret_scope == 0 && pct[1] >= '0' && pct[1] <= '9') {
+		unsigned long n = strtoul(pct + 1, &end, 10);
+
+		if (*end == '\0' && n > 0 && n <= UINT32_MAX)
+			*ret_scope = (uint32_t)n;
+	}
+	if (*ret_scope == 0) {
+		fprintf(stderr, "routewatch: no such interface: '%s'\n", s);
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/* Whether the cause of a failure has been printed: main() prints one for
+ * a command that failed without saying why (a write to stdout). */
+static bool cause_printed;
+
 static void print_errno(const char *what, int r)
 {
 	fprintf(stderr, "routewatch: %s: %s\n", what, strerror(-r));
+	cause_printed = true;
+}
+
+/* A descriptor 0-2 that is closed would go to the first one the tool opens
+ * (the kernel socket, which then gets the output). Each is opened on
+ * /dev/null the wrong way round, so that a write to it fails and says so. */
+static void hold_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) < 0)
+			return;
 }
 
 /* Creates and starts the context; prints the cause on failure. */
@@ -263,7 +316,8 @@ static const char *lookup_reason(int r, const struct rtw_route *route, bool have
 	return rtw_reason_str(RTW_REASON_UNREACHABLE);
 }
 
-static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_addr *addrs)
+static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_addr *addrs,
+		   const uint32_t *scopes)
 {
 	struct printer p = { stdout, a->json, ctx };
 	int i;
@@ -277,15 +331,16 @@ static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_a
 		memset(&route, 0, sizeof(route));
 		route.dst.addr.family = AF_UNSPEC;
 		/* The sockaddr form, which looks up a v4-mapped address as IPv4. */
-		r = to_sockaddr(&addrs[i], &sa);
+		r = to_sockaddr(&addrs[i], scopes[i], &sa);
 		if (r == 0)
 			r = rtw_lookup(ctx, (const struct sockaddr *)&sa, &route);
 		if (r < 0 && r != -ENETUNREACH && r != -EHOSTUNREACH) {
 			fprintf(stderr, "routewatch: lookup of '%s' failed: %s\n", a->operands[i],
 				strerror(-r));
+			cause_printed = true;
 			return r;
 		}
-		if (rtw_addr_format(&addrs[i], text, sizeof(text)) < 0)
+		if (rtw_addr_format(&addrs[i], text, sizeof(text)) < 0 || scopes[i])
 			snprintf(text, sizeof(text), "%s", a->operands[i]);
 		if (a->json) {
 			fputs("{\"addr\":", p.f);
@@ -453,7 +508,8 @@ struct watched {
 	struct printer *p;
 	const char *peer_text; /* the operand, as the user wrote it */
 	struct rtw_addr peer;
-	struct rtw_addr local; /* AF_UNSPEC when not given */
+	struct rtw_addr local;		  /* AF_UNSPEC when not given */
+	uint32_t peer_scope, local_scope; /* ADDR%IF's interface, or 0 */
 	struct rtw_watch *watch;
 };
 
@@ -473,6 +529,15 @@ static void text_peer(const struct watched *w)
 
 	if (rtw_addr_format(&w->peer, peer, sizeof(peer)) < 0)
 		snprintf(peer, sizeof(peer), "?");
+	if (w->peer_scope) { /* as given: fe80::1%eth0 */
+		char name[IF_NAMESIZE];
+		size_t n = strlen(peer);
+
+		if (if_indextoname(w->peer_scope, name))
+			snprintf(peer + n, sizeof(peer) - n, "%%%s", name);
+		else
+			snprintf(peer + n, sizeof(peer) - n, "%%%u", w->peer_scope);
+	}
 	if (w->local.family == AF_UNSPEC || rtw_addr_format(&w->local, local, sizeof(local)) < 0)
 		fputs(peer, w->p->f);
 	else
@@ -554,9 +619,9 @@ static int parse_watch_operands(const struct args *a, struct printer *p, struct 
 		ret[i].local.family = AF_UNSPEC;
 		if (comma != NULL)
 			*comma = '\0';
-		r = parse_address(op, &ret[i].peer);
+		r = parse_address(op, &ret[i].peer, &ret[i].peer_scope);
 		if (r == 0 && comma != NULL)
-			r = parse_address(comma + 1, &ret[i].local);
+			r = parse_address(comma + 1, &ret[i].local, &ret[i].local_scope);
 		if (comma != NULL)
 			*comma = ',';
 		if (r < 0)
@@ -581,8 +646,8 @@ static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *
 		struct sockaddr_storage peer, local;
 		bool with_local = ws[i].local.family != AF_UNSPEC;
 
-		if (to_sockaddr(&ws[i].peer, &peer) < 0 ||
-		    (with_local && to_sockaddr(&ws[i].local, &local) < 0))
+		if (to_sockaddr(&ws[i].peer, ws[i].peer_scope, &peer) < 0 ||
+		    (with_local && to_sockaddr(&ws[i].local, ws[i].local_scope, &local) < 0))
 			return -EAFNOSUPPORT;
 		ws[i].watch = rtw_watch_add(ctx, (struct sockaddr *)&peer,
 					    with_local ? (struct sockaddr *)&local : NULL, flags,
@@ -674,6 +739,7 @@ int main(int argc, char **argv)
 {
 	struct args a;
 	struct rtw_addr *addrs = NULL;
+	uint32_t *scopes = NULL;
 	struct watched *ws = NULL;
 	struct printer watch_printer;
 	struct rtw_ctx *ctx = NULL;
@@ -681,6 +747,7 @@ int main(int argc, char **argv)
 	bool record_created = false;
 	int r, status = EXIT_SUCCESS;
 
+	hold_std_fds();
 	r = args_parse(argc, argv, &a, stderr);
 	if (r < 0) {
 		if (r == -ENOMEM)
@@ -704,13 +771,14 @@ int main(int argc, char **argv)
 		int i;
 
 		addrs = calloc((size_t)a.n_operands, sizeof(*addrs));
-		if (addrs == NULL) {
+		scopes = calloc((size_t)a.n_operands, sizeof(*scopes));
+		if (addrs == NULL || scopes == NULL) {
 			status = EXIT_RUNTIME;
 			print_errno("out of memory", -ENOMEM);
 			goto out;
 		}
 		for (i = 0; i < a.n_operands; i++) {
-			if (parse_address(a.operands[i], &addrs[i]) < 0) {
+			if (parse_address(a.operands[i], &addrs[i], &scopes[i]) < 0) {
 				status = EXIT_USAGE;
 				goto out;
 			}
@@ -758,7 +826,7 @@ int main(int argc, char **argv)
 		r = cmd_show(ctx, &a);
 		break;
 	case CMD_GET:
-		r = cmd_get(ctx, &a, addrs);
+		r = cmd_get(ctx, &a, addrs, scopes);
 		break;
 	case CMD_MONITOR:
 		r = cmd_monitor(ctx, &a);
@@ -775,8 +843,11 @@ int main(int argc, char **argv)
 		r = -EINVAL;
 		break;
 	}
-	if (r < 0)
+	if (r < 0) {
 		status = EXIT_RUNTIME;
+		if (!cause_printed)
+			print_errno("cannot write the output", r);
+	}
 
 out:
 	rtw_free(ctx);
@@ -790,6 +861,7 @@ out:
 	if (record_created && ctx == NULL)
 		unlink(a.operands[0]);
 	free(addrs);
+	free(scopes);
 	free(ws);
 	args_free(&a);
 	return status;

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -313,5 +314,22 @@ for dst, want in rules_gets:
 replayed = live('--replay', REC, 'monitor', '--json', '--show-on-exit').splitlines()
 t.equal(replayed[-1:], after_json.splitlines(),
         'round trip: replaying the events ends in the kernel\'s final model')
+
+# Every interface has its own fe80::/64: ADDR%IF looks up (and watches) a
+# link-local address through the interface named, by name or index (b0 is
+# down by now: no route through it).
+gets = [clitest.run(['get', 'fe80::1%' + dev])
+        for dev in ('a0', 'a1', str(socket.if_nametoindex('a1')), 'b0')]
+t.check([g[0] for g in gets] == [0, 0, 0, 0] and 'routable: fe80::/64 dev a0' in gets[0][1] and
+        'routable: fe80::/64 dev a1' in gets[1][1] and
+        'routable: fe80::/64 dev a1' in gets[2][1] and 'unroutable' in gets[3][1],
+        'get fe80::1%IF: the route of that interface', repr(gets))
+
+# With stdout closed, the netlink socket would take descriptor 1 and get the
+# output: the kernel drops it and the tool exited 0 with nothing said.
+p = subprocess.run([clitest.tool_path(), 'show', '--table', 'all'], stderr=subprocess.PIPE,
+                   text=True, timeout=30, preexec_fn=lambda: os.close(1))
+t.check(p.returncode == 1 and 'cannot write the output' in p.stderr,
+        'show with stdout closed: exit 1 with the cause', f'exit {p.returncode} {p.stderr!r}')
 
 t.done()

@@ -308,6 +308,26 @@ with open(REC) as f:
                                    stdin=f.read())
 t.equal(out, model(REC, 'show', '--json', '--table', 'all'), '--replay -: reads standard input')
 
+# Output that cannot be written: exit 1 with the cause on stderr, for every
+# command that prints, and with stdout closed the output must not go to the
+# first descriptor the tool opens (it then said nothing and exited 0).
+for cmd in (['show'], ['show', '--json'], ['get', '10.1.0.5'], ['watch', '10.1.0.5']):
+    for how, kw in (('/dev/full', 'full'), ('closed stdout', 'closed')):
+        if kw == 'full':
+            out_arg = open('/dev/full', 'w')
+        else:
+            out_arg = subprocess.DEVNULL
+        p = subprocess.run([clitest.tool_path(), '--replay', REC] + cmd,
+                           stdout=out_arg if kw == 'full' else None,
+                           stderr=subprocess.PIPE, text=True, timeout=30,
+                           pass_fds=(), close_fds=True,
+                           preexec_fn=(lambda: os.close(1)) if kw == 'closed' else None)
+        if kw == 'full':
+            out_arg.close()
+        t.check(p.returncode == 1 and 'cannot write the output' in p.stderr,
+                f'{" ".join(cmd)} to {how}: exit 1 with the cause',
+                f'exit {p.returncode}, stderr {p.stderr!r}')
+
 # A recording whose reader goes away (SIGPIPE ignored, as under systemd)
 # ends then, with exit 1 and the cause: whether an event comes to be written
 # first (a failed write) or not (the pipe's reader is gone, nothing else
