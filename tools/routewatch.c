@@ -675,6 +675,17 @@ static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *
 /* An existing file is not truncated here but once the context has started
  * (record_file_ready()), and one made here is removed if it never starts:
  * a failed start leaves what was there as it was. */
+/* Whether the file to record into is the recording being replayed, which
+ * the recording would overwrite while it is read. */
+static bool records_its_source(const char *replay, const char *path)
+{
+	struct stat r, w;
+
+	return replay && strcmp(replay, "-") != 0 && strcmp(path, "-") != 0 &&
+	       stat(replay, &r) == 0 && stat(path, &w) == 0 && r.st_dev == w.st_dev &&
+	       r.st_ino == w.st_ino;
+}
+
 static int open_record_file(const char *path, bool *ret_created)
 {
 	int fd;
@@ -798,6 +809,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	} else if (a.command == CMD_RECORD) {
+		if (records_its_source(a.replay, a.operands[0])) {
+			fprintf(stderr,
+				"routewatch: cannot record into '%s': it is the recording "
+				"being replayed\n",
+				a.operands[0]);
+			status = EXIT_USAGE;
+			goto out;
+		}
 		record_fd = open_record_file(a.operands[0], &record_created);
 		if (record_fd < 0) {
 			status = EXIT_RUNTIME;

@@ -300,6 +300,18 @@ t.equal(model(OUT, 'show', '--json', '--table', 'all'), model(REC, 'show', '--js
 t.equal(model(OUT, 'monitor', '--json', '--show-on-exit').splitlines()[-1:],
         model(REC, 'monitor', '--json', '--show-on-exit').splitlines()[-1:],
         'round trip: replaying the events gives the same final model')
+# Recording into the file being replayed would overwrite it as it is read.
+with open(REC) as f:
+    kept = f.read()
+link = os.path.join(tmp, 'same.rec')
+os.link(REC, link)
+for target in (REC, link):
+    status, out, err = rw('record', target)
+    with open(REC) as f:
+        t.check(status == 2 and 'being replayed' in err and f.read() == kept,
+                f'record into its own --replay source ({os.path.basename(target)}): refused, '
+                'the recording kept', f'exit {status}, stderr {err!r}')
+os.unlink(link)
 status, out, err = rw('record', '-')
 t.check(status == 0 and out.startswith('routewatch-record 1'), 'record -: to stdout', err)
 
