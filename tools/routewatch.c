@@ -604,6 +604,17 @@ static int print_watch_status(const struct watched *w)
 	return end_line(p);
 }
 
+/* The family an address is looked up and watched in: a v4-mapped IPv6
+ * address is IPv4 to the library. */
+static int lookup_family(const struct rtw_addr *a)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (a->family == AF_INET6 && memcmp(a->bytes, v4mapped, 12) == 0)
+		return AF_INET;
+	return a->family;
+}
+
 /* Checks every PEER[,LOCAL] before anything is opened. */
 static int parse_watch_operands(const struct args *a, struct printer *p, struct watched *ret)
 {
@@ -626,7 +637,7 @@ static int parse_watch_operands(const struct args *a, struct printer *p, struct 
 			*comma = ',';
 		if (r < 0)
 			return r;
-		if (comma != NULL && ret[i].local.family != ret[i].peer.family) {
+		if (comma != NULL && lookup_family(&ret[i].local) != lookup_family(&ret[i].peer)) {
 			fprintf(stderr,
 				"routewatch: peer and local address are of different "
 				"families: '%s'\n",

@@ -300,6 +300,14 @@ t.equal(model(OUT, 'show', '--json', '--table', 'all'), model(REC, 'show', '--js
 t.equal(model(OUT, 'monitor', '--json', '--show-on-exit').splitlines()[-1:],
         model(REC, 'monitor', '--json', '--show-on-exit').splitlines()[-1:],
         'round trip: replaying the events gives the same final model')
+# A v4-mapped peer is IPv4 to the library, so an IPv4 local address goes with
+# it (it was refused as another family), and it watches as the IPv4 peer.
+plain = rw('watch', '8.8.8.8,10.0.0.2')
+mapped = rw('watch', '::ffff:8.8.8.8,10.0.0.2')
+t.check(plain[0] == 0 and mapped[0] == 0 and
+        mapped[1].replace('::ffff:8.8.8.8', '8.8.8.8') == plain[1],
+        'watch ::ffff:8.8.8.8,10.0.0.2: as 8.8.8.8 from 10.0.0.2', f'{plain!r} {mapped!r}')
+
 # Recording into the file being replayed would overwrite it as it is read.
 with open(REC) as f:
     kept = f.read()
