@@ -683,9 +683,6 @@ static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *
 	return r;
 }
 
-/* An existing file is not truncated here but once the context has started
- * (record_file_ready()), and one made here is removed if it never starts:
- * a failed start leaves what was there as it was. */
 /* Whether the file to record into is the recording being replayed, which
  * the recording would overwrite while it is read. */
 static bool records_its_source(const char *replay, const char *path)
@@ -697,6 +694,9 @@ static bool records_its_source(const char *replay, const char *path)
 	       r.st_ino == w.st_ino;
 }
 
+/* An existing file is not truncated here but once the context has started
+ * (record_file_ready()), and one made here is removed if it never starts:
+ * a failed start leaves what was there as it was. */
 static int open_record_file(const char *path, bool *ret_created)
 {
 	int fd;

@@ -37,12 +37,12 @@ int pfroute_msg_len(const void *buf, size_t len);
  * are read) and hand its events to sink. dump is NULL for a message read
  * from the routing socket, or the state of the sysctl dump the message
  * belongs to. Messages that carry no state for the model (unknown types,
- * ARP entries, failed requests, our own, RTM_GET answers outside a dump)
- * give no event. A change message of this process's own (an application
- * writing routes through its own routing socket) is a change like any: the
- * kernel's copy of the request is the only report of it. Returns the number of events delivered (>= 0), -EBADMSG
- * for a malformed or short message, -EPROTO for a wrong rtm_version, or
- * the sink's error. */
+ * ARP entries, failed requests, RTM_GET answers outside a dump) give no
+ * event. A change message of this process's own (an application writing
+ * routes through its own routing socket) is a change like any: the kernel's
+ * copy of the request is the only report of it. Returns the number of
+ * events delivered (>= 0), -EBADMSG for a malformed or short message,
+ * -EPROTO for a wrong rtm_version, or the sink's error. */
 int pfroute_parse_msg(struct pfroute_parser *p, struct pfroute_dump *dump, const void *buf,
 		      size_t len, rtw_sink *sink, void *arg);
 
