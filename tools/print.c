@@ -245,13 +245,18 @@ static void text_addr(FILE *f, const struct rtw_addr *a)
 		fputs(buf, f);
 }
 
-static void text_hop(const struct printer *p, const struct rtw_nexthop *nh, bool multipath)
+/* family: the route's. A gateway of the other family (an IPv4 route via an
+ * IPv6 neighbour, RFC 5549) is named with its family, as ip(8) does. */
+static void text_hop(const struct printer *p, int family, const struct rtw_nexthop *nh,
+		     bool multipath)
 {
 	struct rtw_link link;
 	const char *name = link_name(p, nh->ifindex, &link);
 
 	if (nh->gateway.family != AF_UNSPEC) {
 		fputs(" via ", p->f);
+		if (nh->gateway.family != family)
+			fprintf(p->f, "%s ", family_name(nh->gateway.family));
 		text_addr(p->f, &nh->gateway);
 	}
 	if (name != NULL)
@@ -291,7 +296,7 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 			fputs("?", f);
 	}
 	if (r->n_nexthops == 1)
-		text_hop(p, &r->nexthops[0], false);
+		text_hop(p, r->dst.addr.family, &r->nexthops[0], false);
 	if (r->table != RTW_TABLE_MAIN) {
 		name = table_name(r->table);
 		if (name != NULL)
@@ -327,7 +332,7 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 	if (r->n_nexthops > 1) {
 		for (i = 0; i < r->n_nexthops; i++) {
 			fputs(" nexthop", f);
-			text_hop(p, &r->nexthops[i], true);
+			text_hop(p, r->dst.addr.family, &r->nexthops[i], true);
 			fprintf(f, " weight %u", (unsigned)r->nexthops[i].weight);
 		}
 	}

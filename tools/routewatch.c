@@ -72,6 +72,26 @@ static void note_output(int r)
  * (or, with SIGPIPE ignored, only at the signal). -1: none. */
 static int record_poll_fd = -1;
 
+/* --replay's operand, or NULL: errors met while reading it name it. */
+static const char *replay_source;
+
+/* Why the replay failed: the backend's detail, with the file it names once. */
+static void print_replay_error(int r, const char *detail)
+{
+	size_t n = strlen(replay_source);
+
+	/* an open failure's detail is "PATH: cause" */
+	if (strncmp(detail, replay_source, n) == 0 && strncmp(detail + n, ": ", 2) == 0)
+		detail += n + 2;
+	if (strcmp(detail, strerror(-r)) == 0)
+		detail = "";
+	fprintf(stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", replay_source, strerror(-r),
+		*detail ? ": " : "", detail,
+		/* the detail, when there is one, says which line and why */
+		r == -EPROTO && !*detail ? " (not a routewatch recording, or of a newer version)"
+					 : "");
+}
+
 /* Polls the context until a signal arrives or a replay ends.
  * Returns 0 then, or -errno. */
 static int run_until_stopped(struct rtw_ctx *ctx)
@@ -108,7 +128,9 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 			if (r == -ENODATA)
 				return 0;
 			if (r < 0) {
-				if (*rtw_error_detail(ctx))
+				if (replay_source)
+					print_replay_error(r, rtw_error_detail(ctx));
+				else if (*rtw_error_detail(ctx))
 					fprintf(stderr, "routewatch: %s\n", rtw_error_detail(ctx));
 				return r;
 			}
@@ -213,6 +235,7 @@ static struct rtw_ctx *open_context(const struct args *a)
 
 	memset(&opt, 0, sizeof(opt));
 	opt.replay_path = a->replay;
+	replay_source = a->replay;
 	opt.rcvbuf = a->rcvbuf;
 	ctx = rtw_new(&opt);
 	if (ctx == NULL) {
@@ -222,13 +245,7 @@ static struct rtw_ctx *open_context(const struct args *a)
 	r = rtw_start(ctx);
 	if (r < 0) {
 		if (a->replay != NULL)
-			fprintf(stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", a->replay,
-				strerror(-r), *rtw_error_detail(ctx) ? ": " : "",
-				rtw_error_detail(ctx),
-				/* the detail, when there is one, says which line and why */
-				r == -EPROTO && !*rtw_error_detail(ctx)
-				    ? " (not a routewatch recording, or of a newer version)"
-				    : "");
+			print_replay_error(r, rtw_error_detail(ctx));
 		else if (r == -EPERM || r == -EACCES)
 			fprintf(stderr,
 				"routewatch: no permission to open the routing socket (%s "

@@ -160,6 +160,24 @@ for want in ('default via 10.0.0.1 dev eth0 proto dhcp src 10.0.0.2 metric 100',
              'nexthop via 192.168.1.1 dev wlan0 weight 2'):
     t.check(want in lines, f'show (text): "{want}"', out)
 
+# IPv4 routes via an IPv6 neighbour (RFC 5549) name the gateway's family, as
+# ip route does; without it the line reads as an IPv6 route.
+V6GW = os.path.join(tmp, 'v6gw.rec')
+with open(V6GW, 'w') as f:
+    f.write('\n'.join(DUMP[:5] + [
+        route('route-add', '10.70.0.0/16', proto=186, hops=[('fe80::1', 2, 1)]),
+        route('route-add', '10.71.0.0/16', proto=186,
+              hops=[('fe80::1', 2, 1), ('10.0.0.1', 2, 1)]),
+        route('route-add', '2001:db8:70::/48', metric=1024, hops=[('fe80::1', 2, 1)]),
+        'dump-end']) + '\n')
+status, out, err = clitest.run(['--replay', V6GW, 'show', '--table', 'all'])
+t.equal(out.splitlines(), [
+    '10.70.0.0/16 via inet6 fe80::1 dev eth0 proto bgp',
+    '10.71.0.0/16 proto bgp nexthop via inet6 fe80::1 dev eth0 weight 1 '
+    'nexthop via 10.0.0.1 dev eth0 weight 1',
+    '2001:db8:70::/48 via fe80::1 dev eth0 proto static metric 1024'],
+    'show (text): a gateway of the other family is named with it')
+
 # --- get ---
 ADDRS = ['8.8.8.8', '172.16.5.5', '10.20.1.1', '10.66.1.1', '127.0.0.1', '2001:db8::5',
          '2600::1', '10.0.0.7', '::ffff:172.16.9.9']
@@ -406,9 +424,11 @@ t.equal({r.get('dst'): r.get('dev') for r in routes},
         'odd link names: valid JSON strings that decode to the names')
 
 # --- runtime errors ---
-status, out, err = clitest.run(['--replay', os.path.join(tmp, 'missing'), 'show'])
-t.check(status == 1 and 'cannot replay' in err and 'No such file' in err
-        and len(err.splitlines()) == 1, 'missing recording: exit 1 with the cause', err)
+MISSING = os.path.join(tmp, 'missing')
+status, out, err = clitest.run(['--replay', MISSING, 'show'])
+t.check(status == 1 and 'cannot replay' in err and err.count('No such file') == 1
+        and err.count(MISSING) == 1 and len(err.splitlines()) == 1,
+        'missing recording: exit 1 with the cause, said once', err)
 BAD = os.path.join(tmp, 'bad.rec')
 with open(BAD, 'w') as f:
     f.write('hello world\n')
@@ -425,8 +445,10 @@ t.check(status == 1 and 'line 3: bad value for metric' in err and len(err.splitl
 with open(BAD, 'w') as f:
     f.write('routewatch-record 1\ndump-begin\ndump-end\nroute-add dst=10.0.0.0/8 metric=-1\n')
 status, out, err = clitest.run(['--replay', BAD, 'monitor'])
-t.check(status == 1 and 'line 4: ' in err and 'monitoring failed' in err,
-        'a bad line after the dump: monitor exits 1 naming the line', f'{status} {err}')
+t.check(status == 1 and f"cannot replay '{BAD}'" in err and 'line 4: ' in err
+        and 'monitoring failed' in err,
+        'a bad line after the dump: monitor exits 1 naming the file and the line',
+        f'{status} {err}')
 
 # A record whose context cannot start leaves an existing file as it was (it
 # used to truncate, then delete it), and removes only a file it made itself;
