@@ -103,6 +103,8 @@ void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why);
 
 /* notice.c */
 void notice_route(struct rtw_ctx *c, enum rtw_notice_type t, uint32_t slot);
+/* The route in slot as it was with attributes attr (route_change.old_attr). */
+void notice_route_as(struct rtw_ctx *c, enum rtw_notice_type t, uint32_t slot, uint32_t attr);
 void notice_link(struct rtw_ctx *c, enum rtw_notice_type t, const struct rtw_link *l);
 void notice_addr(struct rtw_ctx *c, enum rtw_notice_type t, const struct rtw_address *a);
 void notice_simple(struct rtw_ctx *c, enum rtw_notice_type t);

@@ -56,6 +56,12 @@ void engine_on_change(void *arg, const struct route_change *ch)
 		return;
 	if (ch->gateway)
 		c->gw_changed = true;
+	/* A route replaced by another (other hops, type, source) is announced
+	 * as the old one going, then the new one: the key alone does not tell
+	 * which route went (IPv6 keeps device routes apart by their device),
+	 * and a listener keeping a table would keep the old one. */
+	if (ch->kind == CHANGE_REPLACE && ch->old_attr != SLOT_NONE)
+		notice_route_as(c, RTW_NOTICE_ROUTE_DEL, ch->slot, ch->old_attr);
 	notice_route(c, ch->kind == CHANGE_DEL ? RTW_NOTICE_ROUTE_DEL : RTW_NOTICE_ROUTE_ADD,
 		     ch->slot);
 }

@@ -16,12 +16,17 @@ static void emit(struct rtw_ctx *c, const struct rtw_notice *n, const char *json
 
 void notice_route(struct rtw_ctx *c, enum rtw_notice_type t, uint32_t slot)
 {
+	notice_route_as(c, t, slot, model_route_attr(&c->model, slot));
+}
+
+void notice_route_as(struct rtw_ctx *c, enum rtw_notice_type t, uint32_t slot, uint32_t attr)
+{
 	struct rtw_notice n = { 0 };
 	struct rtw_route r;
 
 	if (!c->notice_cb)
 		return;
-	model_route_fill(&c->model, slot, &r);
+	model_route_fill_as(&c->model, slot, attr, &r);
 	n.type = t;
 	n.route = &r;
 	emit(c, &n, t == RTW_NOTICE_ROUTE_DEL ? "{\"rt\":\"del\"}" : "{\"rt\":\"add\"}");

@@ -1004,7 +1004,8 @@ static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned
 
 static void report_change(struct model *m, enum change_kind kind, uint32_t slot,
 			  const uint8_t *addr, int family, uint32_t table, unsigned len,
-			  uint32_t old_best, uint32_t new_best, bool gateway, bool old_throw)
+			  uint32_t old_best, uint32_t new_best, bool gateway, bool old_throw,
+			  uint32_t old_attr)
 {
 	struct route_change ch;
 
@@ -1022,6 +1023,7 @@ static void report_change(struct model *m, enum change_kind kind, uint32_t slot,
 	ch.new_best = new_best;
 	ch.old_throw = old_throw;
 	ch.gateway = gateway;
+	ch.old_attr = old_attr;
 	m->on_change(m->on_change_arg, &ch);
 }
 
@@ -1035,7 +1037,7 @@ static void report(struct model *m, enum change_kind kind, uint32_t slot, const 
 		   bool gateway)
 {
 	report_change(m, kind, slot, addr, family, table, len, old_best, new_best, gateway,
-		      is_throw(m, old_best));
+		      is_throw(m, old_best), SLOT_NONE);
 }
 
 /* ---- routes -------------------------------------------------------------- */
@@ -1164,7 +1166,8 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 	}
 	gw = m->attrs[old_attr]->gateway || m->attrs[new_attr]->gateway;
 	report_change(m, CHANGE_REPLACE, slot, r->addr, r->family, r->table, r->len,
-		      t ? old_best : SLOT_NONE, t ? new_best : SLOT_NONE, gw, t && old_throw);
+		      t ? old_best : SLOT_NONE, t ? new_best : SLOT_NONE, gw, t && old_throw,
+		      old_attr);
 	attr_release(m, old_attr);
 	return 1;
 }
@@ -2478,8 +2481,13 @@ uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 
 void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret)
 {
+	model_route_fill_as(m, slot, m->routes[slot].attr, ret);
+}
+
+void model_route_fill_as(const struct model *m, uint32_t slot, uint32_t attr, struct rtw_route *ret)
+{
 	const struct route_rec *r = &m->routes[slot];
-	const struct attr *a = m->attrs[r->attr];
+	const struct attr *a = m->attrs[attr];
 
 	memset(ret, 0, sizeof(*ret));
 	ret->dst.addr.family = r->family;

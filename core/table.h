@@ -114,6 +114,10 @@ struct route_change {
 	uint32_t old_best, new_best; /* LPM values before and after; SLOT_NONE when none */
 	bool old_throw;		     /* old best was a throw route */
 	bool gateway;		     /* the change involves a gateway */
+	/* CHANGE_REPLACE of a route that took other attributes: the ones it
+	 * had, still held during the call (model_route_fill_as()); SLOT_NONE
+	 * when they were changed in place (links, nexthop objects) */
+	uint32_t old_attr;
 };
 
 typedef void model_change_fn(void *arg, const struct route_change *ch);
@@ -472,6 +476,14 @@ uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 
 /* Fill a public route from a slot (nexthops point into the model). */
 void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret);
+/* The attribute set id of the route in slot. */
+static inline uint32_t model_route_attr(const struct model *m, uint32_t slot)
+{
+	return m->routes[slot].attr;
+}
+/* The route in slot as it was with attributes attr (route_change.old_attr). */
+void model_route_fill_as(const struct model *m, uint32_t slot, uint32_t attr,
+			 struct rtw_route *ret);
 /* The egress of a route: first next hop on an up link, else the first. */
 const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot);
 bool model_route_usable(const struct model *m, uint32_t slot);

@@ -254,6 +254,21 @@ t.check(status == 0 and any(line.startswith('route-del default via 10.0.0.1 dev 
                             for line in out.splitlines())
         and 'notice {"rt":"del"}' in out.splitlines(), 'monitor (text)', out)
 
+# A replace shows the route that went before the one that came: from the
+# add alone a script keeping a table could not tell that wlan0's route is gone.
+REPL = os.path.join(tmp, 'replace.rec')
+with open(REPL, 'w') as f:
+    f.write('\n'.join(DUMP[:6] + [
+        route('route-add', '2001:db8:9::/64', metric=256, hops=[('none', 3, 1)]),
+        'dump-end',
+        route('route-add', '2001:db8:9::/64', metric=256, hops=[('none', 2, 1)])
+        + ' evflags=replace']) + '\n')
+status, out, err = clitest.run(['--replay', REPL, 'monitor'])
+t.equal([line for line in out.splitlines() if line.startswith('route-')],
+        ['route-del 2001:db8:9::/64 dev wlan0 proto static metric 256',
+         'route-add 2001:db8:9::/64 dev eth0 proto static metric 256'],
+        'monitor: a replace is the old route going, then the new one')
+
 # --- watch ---
 PEERS = ['8.8.8.8', '172.16.5.5', '127.0.0.1,127.0.0.1', '10.20.1.1', '2001:db8::5',
          '10.0.0.7,10.0.0.2', '198.51.100.7', '10.66.1.1']

@@ -449,6 +449,61 @@ static void notices(void **state)
 	rtw_free(c);
 }
 
+/* Route notices as text: "add 10.5.0.0/16 via 192.0.2.1 dev 2", one a line. */
+static void log_route_notice(const struct rtw_notice *n, const char *json, void *user)
+{
+	char *log = user, dst[64], gw[64] = "-";
+	const struct rtw_route *r = n->route;
+	size_t len = strlen(log);
+
+	(void)json;
+	if (n->type != RTW_NOTICE_ROUTE_ADD && n->type != RTW_NOTICE_ROUTE_DEL)
+		return;
+	rtw_prefix_format(&r->dst, dst, sizeof(dst));
+	if (r->n_nexthops && r->nexthops[0].gateway.family != AF_UNSPEC)
+		rtw_addr_format(&r->nexthops[0].gateway, gw, sizeof(gw));
+	snprintf(log + len, 512 - len, "%s %s via %s dev %d\n",
+		 n->type == RTW_NOTICE_ROUTE_ADD ? "add" : "del", dst, gw,
+		 r->n_nexthops ? r->nexthops[0].ifindex : 0);
+}
+
+/* A replace is announced as the old route going, then the new one coming:
+ * the add alone does not say which route went, and under IPv6 several
+ * device routes share a key. */
+static void replace_notices(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct evq_item it;
+	char log[512] = "";
+
+	started(c);
+	rtw_set_notice_cb(c, log_route_notice, log);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.5.0.0/16", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	it = evq_route(RTW_EV_ROUTE_ADD, "10.5.0.0/16", "192.0.2.9", 2, 0, 254, RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	/* the same route again: nothing changes, nothing is said */
+	evq_push(it);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "2001:db8:5::/64", NULL, 2, 256, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "2001:db8:5::/64", NULL, 3, 256, 254, RTW_ROUTE_UNICAST));
+	it = evq_route(RTW_EV_ROUTE_ADD, "2001:db8:5::/64", "fe80::1", 3, 256, 254,
+		       RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_string_equal(log, "add 10.5.0.0/16 via 192.0.2.1 dev 2\n"
+				 "del 10.5.0.0/16 via 192.0.2.1 dev 2\n"
+				 "add 10.5.0.0/16 via 192.0.2.9 dev 2\n"
+				 "add 2001:db8:5::/64 via - dev 2\n"
+				 "add 2001:db8:5::/64 via - dev 3\n"
+				 "del 2001:db8:5::/64 via - dev 2\n"
+				 "add 2001:db8:5::/64 via fe80::1 dev 3\n");
+	rtw_free(c);
+}
+
 static void resync_reconciles(void **state)
 {
 	struct rtw_ctx *c = setup();
@@ -1318,6 +1373,7 @@ int main(void)
 		cmocka_unit_test(coldplug_never_invalidates),
 		cmocka_unit_test(callbacks_may_change_watches),
 		cmocka_unit_test(notices),
+		cmocka_unit_test(replace_notices),
 		cmocka_unit_test(cpdcheck_over_nexthop_objects),
 		cmocka_unit_test(resync_reconciles),
 		cmocka_unit_test(ipv4_duplicates_under_one_key),
