@@ -192,7 +192,9 @@ int rtw_prefix_parse(const char *s, struct rtw_prefix *ret_prefix)
 		const char *d = slash + 1;
 		unsigned long len = 0;
 
-		if (*d < '0' || *d > '9' || strlen(d) > 3)
+		/* "/08" and "/010" are refused: ip(8) reads a leading 0 as
+		 * octal (010 is 8, 08 an error), and a guess would be silent */
+		if (*d < '0' || *d > '9' || strlen(d) > 3 || (d[0] == '0' && d[1]))
 			return -EINVAL;
 		for (; *d; d++) {
 			if (*d < '0' || *d > '9')
