@@ -147,6 +147,23 @@ static int ctx_dump(struct rtw_ctx *c)
 	return r;
 }
 
+/* Whether the default route of either family moved since the last call:
+ * another route or table, another way out, or usable no more or again (its
+ * link lost or got back its carrier, which no route message reports). A
+ * device-only default (a VPN's) involves no gateway, yet is as much a
+ * change of where the host's traffic goes. */
+static bool defaults_moved(struct rtw_ctx *c)
+{
+	struct model_default now[2];
+
+	model_default_route(&c->model, AF_INET, &now[0]);
+	model_default_route(&c->model, AF_INET6, &now[1]);
+	if (memcmp(now, c->dflt, sizeof(now)) == 0)
+		return false;
+	memcpy(c->dflt, now, sizeof(now));
+	return true;
+}
+
 int rtw_start(struct rtw_ctx *c)
 {
 	const uint32_t *tables6;
@@ -225,6 +242,7 @@ int rtw_start(struct rtw_ctx *c)
 		}
 		return r < 0 ? r : -EPROTO;
 	}
+	defaults_moved(c); /* where a change is measured from */
 	return 0;
 }
 
@@ -276,7 +294,7 @@ int rtw_dispatch(struct rtw_ctx *c)
 			c->need_resync = true;
 		c->carrier_lost = false; /* the dump read the settings too */
 	}
-	if (c->gw_changed)
+	if (defaults_moved(c) || c->gw_changed)
 		notice_simple(c, RTW_NOTICE_CPDCHECK);
 	c->gw_changed = false;
 	if (r < 0)

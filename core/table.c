@@ -1691,7 +1691,9 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 }
 
 /* Recompute every attribute that goes through ifindex (0: all) or uses
- * nexthop object nhid, then the affected prefixes. */
+ * nexthop object nhid, then the affected prefixes. A failure half way
+ * leaves attributes and indexes out of step (the caller's undo can fail
+ * too): the model is marked stale, and the next sweep mends it. */
 static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool replace_report)
 {
 	uint8_t *changed;
@@ -1702,8 +1704,10 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 	if (!m->n_attrs)
 		return 0;
 	changed = mem_calloc(m->mem, m->n_attrs, 1);
-	if (!changed)
+	if (!changed) {
+		m->stale = true;
 		return -ENOMEM;
+	}
 	for (i = 0; i < m->n_attrs; i++) {
 		struct attr *a;
 		unsigned n;
@@ -1732,6 +1736,36 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 	}
 	e = any ? routes_rebest(m, changed, replace_report) : 0;
 	mem_free(m->mem, changed, m->n_attrs);
+	if (e < 0)
+		m->stale = true;
+	return e;
+}
+
+/* After a stale model's sweep: every attribute recomputed from the links
+ * and objects as they are now, and every prefix's index entry checked
+ * against its routes (O(routes), as the dump before it). */
+static int attrs_mend(struct model *m)
+{
+	uint8_t *changed;
+	uint32_t i;
+	int e;
+
+	if (!m->n_attrs) {
+		m->stale = false;
+		return 0;
+	}
+	changed = mem_calloc(m->mem, m->n_attrs, 1);
+	if (!changed)
+		return -ENOMEM;
+	for (i = 0; i < m->n_attrs; i++)
+		if (attr_live(m, i)) {
+			attr_refresh(m, m->attrs[i]);
+			changed[i] = 1;
+		}
+	e = routes_rebest(m, changed, false);
+	mem_free(m->mem, changed, m->n_attrs);
+	if (e == 0)
+		m->stale = false;
 	return e;
 }
 
@@ -2388,6 +2422,8 @@ int model_sweep(struct model *m, const struct sweep_ops *ops)
 		}
 		i++;
 	}
+	if (m->stale && attrs_mend(m) < 0)
+		err = -ENOMEM;
 	return err;
 }
 
@@ -2502,9 +2538,8 @@ bool model_route_usable(const struct model *m, uint32_t slot)
 	return m->attrs[m->routes[slot].attr]->usable;
 }
 
-const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot)
+static const struct rtw_nexthop *attr_egress(const struct model *m, const struct attr *a)
 {
-	const struct attr *a = m->attrs[m->routes[slot].attr];
 	const struct rtw_nexthop *h;
 	unsigned n, i;
 
@@ -2513,6 +2548,40 @@ const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slo
 		if (!(h[i].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
 			return &h[i];
 	return n ? &h[0] : NULL;
+}
+
+const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot)
+{
+	return attr_egress(m, m->attrs[m->routes[slot].attr]);
+}
+
+/* The /0 entry of the first table of the plan that decides it, as a lookup
+ * of an address nothing longer covers would find it (a throw passes on). */
+void model_default_route(const struct model *m, int family, struct model_default *ret)
+{
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	static const uint8_t any[16];
+	unsigned i;
+
+	memset(ret, 0, sizeof(*ret));
+	for (i = 0; i < p->n; i++) {
+		uint32_t v = lpm_get(p->lpm[i], any, 0);
+		const struct attr *a;
+		const struct rtw_nexthop *h;
+
+		if (v == LPM_NONE || m->attrs[v]->type == RTW_ROUTE_THROW)
+			continue;
+		a = m->attrs[v];
+		ret->table = p->table[i];
+		ret->type = a->type;
+		ret->usable = a->usable;
+		h = attr_egress(m, a);
+		if (h) {
+			ret->ifindex = h->ifindex;
+			ret->gateway = h->gateway;
+		}
+		return;
+	}
 }
 
 /* How many routes come before slot in its (table, prefix) chain. */

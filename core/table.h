@@ -191,6 +191,9 @@ struct model {
 	} plan4, plan6;
 
 	uint8_t gen;
+	/* an attribute refresh failed half way (memory): lookups may not
+	 * follow the links until the next sweep recomputes everything */
+	bool stale;
 	model_change_fn *on_change;
 	void *on_change_arg;
 };
@@ -476,6 +479,18 @@ uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 
 /* Fill a public route from a slot (nexthops point into the model). */
 void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret);
+/* The default route lookups of a family use, as far as connectivity goes:
+ * which table holds it, and where its traffic leaves. Zero-filled, so that
+ * two compare with memcmp(). */
+struct model_default {
+	uint32_t table;
+	uint8_t type; /* RTW_ROUTE_*; 0 with no default route */
+	bool usable;
+	int ifindex;
+	struct rtw_addr gateway;
+};
+void model_default_route(const struct model *m, int family, struct model_default *ret);
+
 /* The attribute set id of the route in slot. */
 static inline uint32_t model_route_attr(const struct model *m, uint32_t slot)
 {

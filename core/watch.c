@@ -496,10 +496,26 @@ void watch_free_all(struct rtw_ctx *c)
 
 enum rtw_reason rtw_watch_status(const struct rtw_watch *w, struct rtw_route *ret_route)
 {
+	const struct model *m;
+	uint32_t slot;
+
 	if (!w)
 		return RTW_REASON_NO_ROUTE;
-	if (ret_route && w->slot != SLOT_NONE && !w->fired && w->ctx->started)
-		model_route_fill(&w->ctx->model, w->slot, ret_route);
+	if (!ret_route || !w->ctx->started)
+		return w->state;
+	m = &w->ctx->model;
+	slot = w->slot;
+	/* A watch that fired is followed no more, and its slot may have gone
+	 * since: the peer is resolved again, as the watch would resolve it
+	 * (in a PATH_CHANGED callback, the new path). */
+	if (w->fired) {
+		struct lookup_res res;
+
+		model_lookup_on(m, w->peer.family, w->peer.bytes, w->scope, &res);
+		slot = model_res_slot(m, &w->peer, &res);
+	}
+	if (slot != SLOT_NONE)
+		model_route_fill(m, slot, ret_route);
 	return w->state;
 }
 

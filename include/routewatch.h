@@ -274,13 +274,14 @@ RTW_API int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,
 RTW_API bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst);
 
 /* Watch a connection to peer (required; 0.0.0.0 and :: are the host
- * itself, as for rtw_lookup()) from local (optional, NULL). The watch resolves the peer at once; cb is called once, from
- * rtw_dispatch(), when the watch is invalidated. A watch that is not valid
- * when first resolved (here, or when the initial dump ends) is not
- * invalidated: rtw_watch_status() says why, and it is followed from when its
- * peer becomes routable. The context owns the watch;
- * it lives until rtw_watch_del() or rtw_free(). Returns NULL and sets errno
- * (EINVAL, EAFNOSUPPORT, ENOMEM). */
+ * itself, as for rtw_lookup()) from local (optional, NULL). The watch
+ * resolves the peer at once; cb is called once, from rtw_dispatch(), when
+ * the watch is invalidated. A watch that is not valid when first resolved
+ * (here, or when the initial dump ends) is not invalidated:
+ * rtw_watch_status() says why, and it is followed from when its peer
+ * becomes routable. The context owns the watch; it lives until
+ * rtw_watch_del() or rtw_free(). Returns NULL and sets errno (EINVAL,
+ * EAFNOSUPPORT, ENOMEM). */
 RTW_API struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
 					const struct sockaddr *local, unsigned flags,
 					rtw_watch_cb *cb, void *user);
@@ -297,8 +298,11 @@ RTW_API struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned f
 /* Remove and free a watch. Safe from inside any callback. NULL is ignored. */
 RTW_API void rtw_watch_del(struct rtw_watch *w);
 
-/* The watch's state: RTW_REASON_NONE while valid, else the reason it is not.
- * ret_route, when not NULL and the watch resolves to a route, gets it. */
+/* The watch's state: RTW_REASON_NONE while valid, else the reason it is not
+ * (after it fired: the reason it fired for). ret_route, when not NULL and the
+ * peer resolves to a route, gets it: the route the watch follows, or, once it
+ * fired, the one the peer takes now (in a RTW_REASON_PATH_CHANGED callback,
+ * the new path); with no route it is left as it was. */
 RTW_API enum rtw_reason rtw_watch_status(const struct rtw_watch *w, struct rtw_route *ret_route);
 
 /* The user pointer given at registration. */

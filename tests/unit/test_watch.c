@@ -449,6 +449,115 @@ static void notices(void **state)
 	rtw_free(c);
 }
 
+/* The default route moving asks for a connectivity check even without a
+ * gateway involved: a VPN's device-only default coming and going, the
+ * default's link losing its carrier (no route message at all). Changes
+ * elsewhere do not. */
+static void cpdcheck_on_default_moves(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct notes s = { 0 };
+
+	started(c);
+	rtw_set_notice_cb(c, on_notice, &s);
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", NULL, 4, 50, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 1); /* the VPN came up */
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", NULL, 4, 50, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 2); /* and went */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "10.3.0.0/16", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(evq_link(4, "wg0", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 2); /* a link the default does not use */
+	evq_push(evq_link(2, "eth0", true, false));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 3); /* the default's link lost its carrier */
+	evq_push(evq_link(2, "eth0", true, true));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 4); /* and got it back */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "::/0", NULL, 3, 100, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 5); /* IPv6 too: a VPN before fe80::1 */
+	rtw_free(c);
+}
+
+/* What rtw_watch_status() gives inside the callback: the route the peer
+ * takes now, and a gateway text for it ("-" when none, "?" unfilled). */
+struct status_seen {
+	enum rtw_reason reason;
+	char gw[64];
+};
+
+static void on_fire_status(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	struct status_seen *s = user;
+	struct rtw_route r;
+
+	memset(&r, 0, sizeof(r));
+	s->reason = rtw_watch_status(w, &r);
+	assert_int_equal(s->reason, reason);
+	snprintf(s->gw, sizeof(s->gw), "?");
+	if (r.dst.addr.family == AF_UNSPEC)
+		return;
+	assert_int_equal(r.n_nexthops, 1);
+	if (r.nexthops[0].gateway.family == AF_UNSPEC)
+		snprintf(s->gw, sizeof(s->gw), "-");
+	else
+		rtw_addr_format(&r.nexthops[0].gateway, s->gw, sizeof(s->gw));
+}
+
+/* A watch that fired is no longer followed, but rtw_watch_status() still
+ * answers with the route its peer takes now: the new path in a
+ * PATH_CHANGED callback, the fallback after a removal, nothing when no
+ * route is left. */
+static void status_after_firing(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct sockaddr_storage p = evq_sa("10.8.1.1"), q = evq_sa("8.8.4.4");
+	struct status_seen a = { 0 }, b = { 0 };
+	struct rtw_watch *wa, *wb;
+	struct rtw_route r;
+	char buf[64];
+
+	started(c);
+	wa = rtw_watch_add(c, (struct sockaddr *)&p, NULL, RTW_WATCH_PATH_CHANGE, on_fire_status,
+			   &a);
+	wb = rtw_watch_add(c, (struct sockaddr *)&q, NULL, 0, on_fire_status, &b);
+	assert_non_null(wa);
+	assert_non_null(wb);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.8.1.0/24", "192.0.2.7", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(a.reason, RTW_REASON_PATH_CHANGED);
+	assert_string_equal(a.gw, "192.0.2.7");
+	assert_int_equal(b.reason, RTW_REASON_ROUTE_REMOVED);
+	assert_string_equal(b.gw, "198.51.100.1"); /* the metric 200 default */
+	/* later, with the slots it had long reused */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "10.8.1.0/24", "192.0.2.7", 2, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "10.8.0.0/16", "198.51.100.1", 3, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "198.51.100.1", 3, 200, 254,
+			   RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", "192.0.2.9", 2, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rtw_watch_status(wa, &r), RTW_REASON_PATH_CHANGED);
+	assert_int_equal(r.dst.addr.family, AF_UNSPEC); /* no route: left as it was */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.5", 2, 50, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(rtw_watch_status(wb, &r), RTW_REASON_ROUTE_REMOVED);
+	assert_int_equal(r.dst.len, 0);
+	rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.5");
+	rtw_free(c);
+}
+
 /* Route notices as text: "add 10.5.0.0/16 via 192.0.2.1 dev 2", one a line. */
 static void log_route_notice(const struct rtw_notice *n, const char *json, void *user)
 {
@@ -1374,6 +1483,8 @@ int main(void)
 		cmocka_unit_test(callbacks_may_change_watches),
 		cmocka_unit_test(notices),
 		cmocka_unit_test(replace_notices),
+		cmocka_unit_test(status_after_firing),
+		cmocka_unit_test(cpdcheck_on_default_moves),
 		cmocka_unit_test(cpdcheck_over_nexthop_objects),
 		cmocka_unit_test(resync_reconciles),
 		cmocka_unit_test(ipv4_duplicates_under_one_key),
