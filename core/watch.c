@@ -336,7 +336,11 @@ static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *pee
 	struct rtw_watch *w;
 	uint8_t key[17];
 
-	if (flags & ~(unsigned)(RTW_WATCH_PATH_CHANGE | RTW_WATCH_SHUTDOWN)) {
+	/* no socket has an IPv6 source and an IPv4 peer (v4-mapped ones are
+	 * IPv4 by now): such a watch could only ever say that its local
+	 * address is gone */
+	if ((flags & ~(unsigned)(RTW_WATCH_PATH_CHANGE | RTW_WATCH_SHUTDOWN)) ||
+	    (local && local->family != peer->family)) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -280,7 +280,8 @@ RTW_API bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst);
  * (here, or when the initial dump ends) is not invalidated:
  * rtw_watch_status() says why, and it is followed from when its peer
  * becomes routable. The context owns the watch; it lives until
- * rtw_watch_del() or rtw_free(). Returns NULL and sets errno (EINVAL,
+ * rtw_watch_del() or rtw_free(). Returns NULL and sets errno (EINVAL, also
+ * for a local address of the other family, a v4-mapped one being IPv4;
  * EAFNOSUPPORT, ENOMEM). */
 RTW_API struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
 					const struct sockaddr *local, unsigned flags,

@@ -2,6 +2,7 @@
  * the watches. The input is a stream of operations, applied both to a real
  * context on the in-memory backend (tests/unit/evq.h) and to a deliberately
  * naive reference model kept here; any disagreement is an abort(). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -977,6 +978,16 @@ static void op_watch_add(struct rtw_ctx *c, struct in *in)
 		local = evq_sa(text);
 	}
 	trace("watch %u add %s%s\n", (unsigned)(x - watches), text, x->flags ? " path-change" : "");
+	if (x->has_local && x->local.family != x->peer.family) {
+		/* no socket has a source of the other family: refused */
+		errno = 0;
+		if (rtw_watch_add(c, (struct sockaddr *)&peer, (struct sockaddr *)&local, x->flags,
+				  watch_cb, x) ||
+		    errno != EINVAL)
+			fail("a local address of the other family was taken", &x->peer);
+		memset(x, 0, sizeof(*x));
+		return;
+	}
 	x->w =
 	    rtw_watch_add(c, (struct sockaddr *)&peer,
 			  x->has_local ? (struct sockaddr *)&local : NULL, x->flags, watch_cb, x);

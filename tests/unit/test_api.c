@@ -748,7 +748,7 @@ static void ignore(struct rtw_watch *w, enum rtw_reason reason, void *user)
 static void bad_watches(void **state)
 {
 	struct rtw_ctx *c = setup(NULL);
-	struct sockaddr_storage p = evq_sa("10.8.0.1");
+	struct sockaddr_storage p = evq_sa("10.8.0.1"), v6;
 	struct sockaddr_un un;
 	struct rtw_watch *w;
 	int sv[2], tag = 42;
@@ -772,6 +772,20 @@ static void bad_watches(void **state)
 	assert_null(
 	    rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&un, 0, ignore, NULL));
 	assert_int_equal(errno, EAFNOSUPPORT);
+	/* no socket has an IPv4 peer and an IPv6 source; a v4-mapped one is IPv4 */
+	v6 = evq_sa("2001:db8::10");
+	errno = 0;
+	assert_null(
+	    rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&v6, 0, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(
+	    rtw_watch_add(c, (struct sockaddr *)&v6, (struct sockaddr *)&p, 0, ignore, NULL));
+	assert_int_equal(errno, EINVAL);
+	v6 = evq_sa("::ffff:10.0.0.2");
+	w = rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&v6, 0, ignore, NULL);
+	assert_non_null(w);
+	rtw_watch_del(w);
 
 	errno = 0;
 	assert_null(rtw_watch_socket(c, -1, 0, ignore, NULL));
