@@ -200,7 +200,9 @@ void json_route_fields(const struct printer *p, const struct rtw_route *r)
 	json_string(f, rtw_route_type_str(r->type));
 	fputs(",\"dst\":", f);
 	json_prefix(f, &r->dst);
-	fprintf(f, ",\"metric\":%lu,\"protocol\":", (unsigned long)r->metric);
+	/* tos is part of an IPv4 route's key: two routes may differ in it alone */
+	fprintf(f, ",\"metric\":%lu,\"tos\":%u,\"protocol\":", (unsigned long)r->metric,
+		(unsigned)r->tos);
 	json_name_or_number(f, protocol_name(r->protocol), r->protocol);
 	fputs(",\"scope\":", f);
 	json_name_or_number(f, scope_name(r->scope), r->scope);
@@ -295,6 +297,8 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 		else
 			fputs("?", f);
 	}
+	if (r->tos)
+		fprintf(f, " tos 0x%02x", (unsigned)r->tos);
 	if (r->n_nexthops == 1)
 		text_hop(p, r->dst.addr.family, &r->nexthops[0], false);
 	if (r->table != RTW_TABLE_MAIN) {

@@ -16,10 +16,10 @@ MAIN, LOCAL = 254, 255
 
 
 def route(word, dst, table=MAIN, rtype='unicast', metric=0, proto=4, scope=0, prefsrc='none',
-          hops=()):
+          hops=(), tos=0):
     family = 'inet6' if ':' in dst else 'inet'
     line = (f'{word} family={family} table={table} dst={dst} type={rtype} metric={metric} '
-            f'tos=0 proto={proto} scope={scope} prefsrc={prefsrc} nhid=0 flags=0')
+            f'tos={tos} proto={proto} scope={scope} prefsrc={prefsrc} nhid=0 flags=0')
     for gw, ifindex, weight in hops:
         line += f' nh={gw}@{ifindex}:{weight}:0'
     return line
@@ -112,7 +112,7 @@ t.equal(problems, {}, 'every ROUTE object has every field, well-formed')
 
 r = find(routes, '0.0.0.0/0', gateway='10.0.0.1')
 t.equal(r, {'family': 'inet', 'table': 254, 'type': 'unicast', 'dst': '0.0.0.0/0', 'metric': 100,
-            'protocol': 'dhcp', 'scope': 'global', 'prefsrc': '10.0.0.2', 'gateway': '10.0.0.1',
+            'tos': 0, 'protocol': 'dhcp', 'scope': 'global', 'prefsrc': '10.0.0.2', 'gateway': '10.0.0.1',
             'dev': 'eth0', 'nexthops': [{'gateway': '10.0.0.1', 'dev': 'eth0', 'ifindex': 2,
                                          'weight': 1, 'flags': []}], 'flags': []},
         'default route: every field as ip -j names it')
@@ -177,6 +177,22 @@ t.equal(out.splitlines(), [
     'nexthop via 10.0.0.1 dev eth0 weight 1',
     '2001:db8:70::/48 via fe80::1 dev eth0 proto static metric 1024'],
     'show (text): a gateway of the other family is named with it')
+
+# Two IPv4 routes that differ in their TOS alone are two routes: each line
+# says which, as ip route does, or they read as one route twice.
+TOS = os.path.join(tmp, 'tos.rec')
+with open(TOS, 'w') as f:
+    f.write('\n'.join(DUMP[:5] + [
+        route('route-add', '10.72.0.0/16', hops=[('10.0.0.1', 2, 1)]),
+        route('route-add', '10.72.0.0/16', tos=16, hops=[('10.0.0.3', 2, 1)]),
+        'dump-end']) + '\n')
+status, out, err = clitest.run(['--replay', TOS, 'show'])
+t.equal(out.splitlines(), ['10.72.0.0/16 via 10.0.0.1 dev eth0 proto static',
+                           '10.72.0.0/16 tos 0x10 via 10.0.0.3 dev eth0 proto static'],
+        'show (text): a TOS is shown after the destination')
+status, out, err = clitest.run(['--replay', TOS, 'show', '--json'])
+t.equal([(r.get('tos'), r.get('gateway')) for r in parse_show(out, 'show --json, tos')],
+        [(0, '10.0.0.1'), (16, '10.0.0.3')], 'show --json: tos, a number')
 
 # --- get ---
 ADDRS = ['8.8.8.8', '172.16.5.5', '10.20.1.1', '10.66.1.1', '127.0.0.1', '2001:db8::5',

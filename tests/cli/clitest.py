@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-ROUTE_KEYS = ['family', 'table', 'type', 'dst', 'metric', 'protocol', 'scope', 'prefsrc',
+ROUTE_KEYS = ['family', 'table', 'type', 'dst', 'metric', 'tos', 'protocol', 'scope', 'prefsrc',
               'gateway', 'dev', 'nexthops', 'flags']
 NEXTHOP_KEYS = ['gateway', 'dev', 'ifindex', 'weight', 'flags']
 
@@ -102,8 +102,8 @@ def route_problems(r):
         return bad
     if r['family'] not in ('inet', 'inet6'):
         bad.append(f'family {r["family"]!r}')
-    if not isinstance(r['table'], int) or not isinstance(r['metric'], int):
-        bad.append('table or metric not a number')
+    if not all(isinstance(r[k], int) for k in ('table', 'metric', 'tos')):
+        bad.append('table, metric or tos not a number')
     if '/' not in r['dst'] or r['dst'].startswith('default'):
         bad.append(f'dst {r["dst"]!r} is not address/length')
     if not isinstance(r['nexthops'], list) or not isinstance(r['flags'], list):
