@@ -538,31 +538,76 @@ int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *user)
 	return walk_leave(c, outer, model_foreach_route(&c->model, foreach_one, &a));
 }
 
+/* Links and addresses are kept in the order they came, and a removal moves
+ * the last one into its place: they are handed out sorted, so that the
+ * order is the same before and after a resync, and that of ip(8). */
+static int link_cmp(const void *x, const void *y)
+{
+	const struct rtw_link *a = x, *b = y;
+
+	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
+}
+
+static int address_cmp(const void *x, const void *y)
+{
+	const struct rtw_address *a = x, *b = y;
+	int c;
+
+	if (a->ifindex != b->ifindex)
+		return a->ifindex < b->ifindex ? -1 : 1;
+	if (a->prefix.addr.family != b->prefix.addr.family)
+		return a->prefix.addr.family == AF_INET ? -1 : 1;
+	c = memcmp(a->prefix.addr.bytes, b->prefix.addr.bytes, sizeof(a->prefix.addr.bytes));
+	return c ? c : (a->prefix.len > b->prefix.len) - (a->prefix.len < b->prefix.len);
+}
+
 int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user)
 {
-	size_t i;
+	struct rtw_link *v;
+	size_t i, n;
 	bool outer;
 	int r = 0;
 
 	if (!c || !cb)
 		return -EINVAL;
+	n = c->model.n_links;
+	if (!n)
+		return 0;
+	v = mem_alloc(c->model.mem, n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i] = c->model.links[i].link;
+	qsort(v, n, sizeof(*v), link_cmp);
 	outer = walk_enter(c);
-	for (i = 0; i < c->model.n_links && !r && !c->freeing; i++)
-		r = cb(&c->model.links[i].link, user);
+	for (i = 0; i < n && !r && !c->freeing; i++)
+		r = cb(&v[i], user);
+	mem_free(c->model.mem, v, n * sizeof(*v));
 	return walk_leave(c, outer, r);
 }
 
 int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user)
 {
-	size_t i;
+	struct rtw_address *v;
+	size_t i, n;
 	bool outer;
 	int r = 0;
 
 	if (!c || !cb)
 		return -EINVAL;
+	n = c->model.n_addrs;
+	if (!n)
+		return 0;
+	v = mem_alloc(c->model.mem, n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i] = c->model.addrs[i].addr;
+	qsort(v, n, sizeof(*v), address_cmp);
 	outer = walk_enter(c);
-	for (i = 0; i < c->model.n_addrs && !r && !c->freeing; i++)
-		r = cb(&c->model.addrs[i].addr, user);
+	for (i = 0; i < n && !r && !c->freeing; i++)
+		r = cb(&v[i], user);
+	mem_free(c->model.mem, v, n * sizeof(*v));
 	return walk_leave(c, outer, r);
 }
 

@@ -313,11 +313,12 @@ RTW_API void *rtw_watch_user(const struct rtw_watch *w);
  * JSON object, valid during the call only. */
 RTW_API void rtw_set_notice_cb(struct rtw_ctx *c, rtw_notice_cb *cb, void *user);
 
-/* Call cb for every route, IPv4 then IPv6, by table, prefix, TOS, metric.
- * Returns 0, or the first non-zero value cb returned; -ECANCELED when cb
- * freed the context (gone on return); -EINVAL without c or cb; -ENOMEM
- * (routes only: they are sorted first). rtw_dispatch() from cb fails with
- * -EBUSY: the model does not change during the walk. */
+/* Call cb for every route, IPv4 then IPv6, by table, prefix, TOS, metric;
+ * for every link, by ifindex; for every local address, by ifindex, then
+ * IPv4 first, then address. Returns 0, or the first non-zero value cb
+ * returned; -ECANCELED when cb freed the context (gone on return); -EINVAL
+ * without c or cb; -ENOMEM (they are sorted first). rtw_dispatch() from cb
+ * fails with -EBUSY: the model does not change during the walk. */
 RTW_API int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *user);
 RTW_API int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user);
 RTW_API int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user);

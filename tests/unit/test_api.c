@@ -849,8 +849,14 @@ static bool seen_has(const struct seen *s, int ifindex, const char *text)
 static void enumerations(void **state)
 {
 	struct rtw_ctx *c = setup(NULL);
+	static const int link_order[] = { 1, 2, 3, 7, 9 };
+	static const char *const address_order[] = { "192.0.2.10/24", "2001:db8::10/64",
+						     "10.3.0.1/24", "2001:db8:3::1/64",
+						     "10.9.0.1/24" };
+	struct evq_item gone;
 	struct rtw_link l;
 	struct seen s;
+	int i;
 
 	assert_int_equal(rtw_foreach_link(NULL, on_link, &s), -EINVAL);
 	assert_int_equal(rtw_foreach_link(c, NULL, &s), -EINVAL);
@@ -896,6 +902,29 @@ static void enumerations(void **state)
 	assert_int_equal(rtw_get_link(c, 99, &l), -ENOENT);
 	assert_int_equal(rtw_get_link(NULL, 3, &l), -EINVAL);
 	assert_int_equal(rtw_get_link(c, 3, NULL), -EINVAL);
+
+	/* in order of index (addresses: then IPv4 first, then by address),
+	 * whatever order they came and went in */
+	evq_push(evq_link(9, "eth9", true, true));
+	evq_push(evq_link(5, "eth5", true, true));
+	evq_push(evq_link(7, "eth7", true, true));
+	gone = evq_link(5, "eth5", true, true);
+	gone.ev.type = RTW_EV_LINK_GONE;
+	evq_push(gone);
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "10.9.0.1", 24, 9));
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "2001:db8:3::1", 64, 3));
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "10.3.0.1", 24, 3));
+	assert_true(rtw_dispatch(c) >= 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_foreach_link(c, on_link, &s), 0);
+	assert_int_equal(s.n, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(s.ifindex[i], link_order[i]);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rtw_foreach_address(c, on_address, &s), 0);
+	assert_int_equal(s.n, 5);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(s.text[i], address_order[i]);
 	rtw_free(c);
 }
 
