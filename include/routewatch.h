@@ -138,7 +138,8 @@ enum rtw_reason {
 	RTW_REASON_PATH_CHANGED,	  /* "path-changed": with RTW_WATCH_PATH_CHANGE */
 };
 
-/* Notice kinds: one notice per model change, plus at most one cpdcheck per
+/* Notice kinds: one notice per model change (a replaced route: ROUTE_DEL
+ * of the old one, then ROUTE_ADD of the new), plus at most one cpdcheck per
  * rtw_dispatch() call. */
 enum rtw_notice_type {
 	RTW_NOTICE_ROUTE_ADD, /* {"rt":"add"} */
@@ -244,7 +245,7 @@ RTW_API int rtw_fd(const struct rtw_ctx *c);
  * notice callbacks. Returns the number of events applied (>= 0), or -errno.
  * -ENODATA means a replay has ended; -ENOTCONN: before rtw_start(); -EBUSY:
  * called from inside a callback; -ECANCELED: a callback freed the context,
- * which is gone when this returns. */
+ * which is gone when this returns; -EINVAL without c. */
 RTW_API int rtw_dispatch(struct rtw_ctx *c);
 
 /* What went wrong in the last failed rtw_start() or rtw_dispatch(), in
@@ -278,8 +279,9 @@ RTW_API bool rtw_routable(const struct rtw_ctx *c, const struct sockaddr *dst);
  * resolves the peer at once; cb is called once, from rtw_dispatch(), when
  * the watch is invalidated. A watch that is not valid when first resolved
  * (here, or when the initial dump ends) is not invalidated:
- * rtw_watch_status() says why, and it is followed from when its peer
- * becomes routable. The context owns the watch; it lives until
+ * rtw_watch_status() says why, and it is followed from when it becomes
+ * valid (its peer routable, its local address present; before the initial
+ * dump: RTW_REASON_NO_ROUTE). The context owns the watch; it lives until
  * rtw_watch_del() or rtw_free(). Returns NULL and sets errno (EINVAL, also
  * for a local address of the other family, a v4-mapped one being IPv4;
  * EAFNOSUPPORT, ENOMEM). */
@@ -292,7 +294,7 @@ RTW_API struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr
  * on invalidation (before cb, which may be NULL then), unless fd is no
  * longer that socket. The socket stays owned by the caller: delete the
  * watch before closing it. Returns NULL and sets errno (ENOTCONN, ENOTSOCK,
- * EAFNOSUPPORT, ENOMEM, EINVAL). */
+ * EBADF, EAFNOSUPPORT, ENOMEM, EINVAL). */
 RTW_API struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags,
 					   rtw_watch_cb *cb, void *user);
 
@@ -303,7 +305,8 @@ RTW_API void rtw_watch_del(struct rtw_watch *w);
  * (after it fired: the reason it fired for). ret_route, when not NULL and the
  * peer resolves to a route, gets it: the route the watch follows, or, once it
  * fired, the one the peer takes now (in a RTW_REASON_PATH_CHANGED callback,
- * the new path); with no route it is left as it was. */
+ * the new path); with no route it is left as it was. A NULL w gives
+ * RTW_REASON_NO_ROUTE. */
 RTW_API enum rtw_reason rtw_watch_status(const struct rtw_watch *w, struct rtw_route *ret_route);
 
 /* The user pointer given at registration. */
@@ -323,7 +326,8 @@ RTW_API int rtw_foreach_route(const struct rtw_ctx *c, rtw_route_cb *cb, void *u
 RTW_API int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user);
 RTW_API int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user);
 
-/* The link with that ifindex. Returns 0 or -ENOENT. */
+/* The link with that ifindex. Returns 0, -ENOENT, or -EINVAL without c or
+ * ret_link. */
 RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *ret_link);
 
 /* Write every normalized event applied from now on (a fresh snapshot of the
@@ -352,7 +356,8 @@ RTW_API const char *rtw_backend_name(void);
 RTW_API const char *rtw_version(void);
 
 /* Text helpers. rtw_addr_parse accepts IPv4 and IPv6 text; rtw_prefix_parse
- * also "a/len" (a bare address is a host prefix) and rejects set host bits.
+ * also "a/len" (a bare address is a host prefix) and rejects set host bits
+ * and a length with a leading zero ("/08": ip(8) reads it as octal).
  * Both return 0 or -EINVAL. The format functions write at most size bytes
  * including the NUL and return the length, or -ENOSPC / -EINVAL. */
 RTW_API int rtw_addr_parse(const char *s, struct rtw_addr *ret_addr);
@@ -360,8 +365,8 @@ RTW_API int rtw_prefix_parse(const char *s, struct rtw_prefix *ret_prefix);
 RTW_API int rtw_addr_format(const struct rtw_addr *a, char *buf, size_t size);
 RTW_API int rtw_prefix_format(const struct rtw_prefix *p, char *buf, size_t size);
 
-/* Names: "no-route", "unicast", "kernel", "link", ...; never NULL (unknown
- * numbers give "unknown" or the number as text for protocol/scope). */
+/* Names of reasons ("no-route", ...) and route types ("unicast", ...);
+ * never NULL: "unknown" for a number they do not know. */
 RTW_API const char *rtw_reason_str(enum rtw_reason r);
 RTW_API const char *rtw_route_type_str(enum rtw_route_type t);
 

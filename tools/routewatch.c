@@ -80,13 +80,17 @@ static void print_replay_error(int r, const char *detail)
 {
 	size_t n = strlen(replay_source);
 
-	/* an open failure's detail is "PATH: cause" */
+	const char *cause = strerror(-r);
+	size_t dn, cn = strlen(cause);
+
+	/* an open failure's detail is "PATH: cause", a read's "read: cause" */
 	if (strncmp(detail, replay_source, n) == 0 && strncmp(detail + n, ": ", 2) == 0)
 		detail += n + 2;
-	if (strcmp(detail, strerror(-r)) == 0)
-		detail = "";
-	fprintf(stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", replay_source, strerror(-r),
-		*detail ? ": " : "", detail,
+	dn = strlen(detail);
+	if (dn >= cn && strcmp(detail + dn - cn, cause) == 0)
+		cause = ""; /* the detail says it */
+	fprintf(stderr, "routewatch: cannot replay '%s': %s%s%s%s\n", replay_source, cause,
+		*cause && *detail ? ": " : "", detail,
 		/* the detail, when there is one, says which line and why */
 		r == -EPROTO && !*detail ? " (not a routewatch recording, or of a newer version)"
 					 : "");

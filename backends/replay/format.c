@@ -677,7 +677,8 @@ static bool parse_host_prefix(struct tok t, struct rtw_prefix *ret)
 	l.n = t.n - a.n - 1;
 	if (tok_is(a, "none") || !parse_addr(a, &p.addr))
 		return false;
-	if (l.n > 3 || !parse_uint(l, addr_bits(p.addr.family), &len))
+	/* no leading zero, as in a prefix (rtw_prefix_parse()) */
+	if (l.n > 3 || (l.n > 1 && l.p[0] == '0') || !parse_uint(l, addr_bits(p.addr.family), &len))
 		return false;
 	p.len = (uint8_t)len;
 	*ret = p;

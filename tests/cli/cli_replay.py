@@ -460,6 +460,9 @@ status, out, err = clitest.run(['--replay', MISSING, 'show'])
 t.check(status == 1 and 'cannot replay' in err and err.count('No such file') == 1
         and err.count(MISSING) == 1 and len(err.splitlines()) == 1,
         'missing recording: exit 1 with the cause, said once', err)
+status, out, err = clitest.run(['--replay', tmp, 'show'])
+t.check(status == 1 and err.count('Is a directory') == 1 and len(err.splitlines()) == 1,
+        'a directory to replay: exit 1 with the cause, said once', err)
 BAD = os.path.join(tmp, 'bad.rec')
 with open(BAD, 'w') as f:
     f.write('hello world\n')

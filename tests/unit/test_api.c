@@ -501,10 +501,10 @@ static void exact_deletions(void **state)
 }
 
 /* rtw_lookup()'s short paths on tables with direct indexes (as a full
- * table has): an IPv4 route over a nexthop object, an IPv6 address that nothing covers up to /16 and nothing
- * deeper, one under a deeper prefix with nothing up to /16, one under a
- * prefix up to /16, and the sockaddrs that must not take the IPv6 path
- * (v4-mapped, ::1 with its first byte 0). */
+ * table has): an IPv4 route over a nexthop object, an IPv6 address that
+ * nothing covers up to /16 and nothing deeper, one under a deeper prefix
+ * with nothing up to /16, one under a prefix up to /16, and the sockaddrs
+ * that must not take the IPv6 path (v4-mapped, ::1 with its first byte 0). */
 static void indexed_lookups(void **state)
 {
 	static const struct {

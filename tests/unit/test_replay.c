@@ -565,6 +565,8 @@ static void parse_rejects_bad_lines(void **state)
 		"link-up ifindex=1 carrier=1",
 		"addr-add ifindex=1 addr=10.0.0.1",
 		"addr-add ifindex=1 addr=10.0.0.1/33",
+		"addr-add ifindex=1 addr=10.0.0.1/024", /* as in a prefix: no leading zero */
+		"route-add dst=10.0.0.0/08 nh=10.0.0.1@2:1:0",
 		"addr-add ifindex=1 addr=none/0",
 		"addr-add addr=10.0.0.1/8",
 		"nexthop-add",
