@@ -169,6 +169,12 @@ static int to_sockaddr(const struct rtw_addr *a, uint32_t scope, struct sockaddr
 /* An address, IPv6 with an optional %IF (a name or an index, as ping and
  * ip take it): the interface a link-local address is on, which the library
  * then looks up and watches it through. *ret_scope gets the index, or 0. */
+/* With --replay an interface name is the recording's, known once the
+ * context has started: parse_address() leaves it as SCOPE_NAMED, and
+ * resolve_scope() looks it up in the model. */
+#define SCOPE_NAMED UINT32_MAX
+static bool scope_names_later;
+
 static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scope)
 {
 	const char *pct = strchr(s, '%');
@@ -193,17 +199,56 @@ static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scop
 		fprintf(stderr, "routewatch: not an IPv6 address with a scope: '%s'\n", s);
 		return -EINVAL;
 	}
-	*ret_scope = if_nametoindex(pct + 1);
+	*ret_scope = scope_names_later ? 0 : if_nametoindex(pct + 1);
 	if (*ret_scope == 0 && pct[1] >= '0' && pct[1] <= '9') {
 		unsigned long n = strtoul(pct + 1, &end, 10);
 
 		if (*end == '\0' && n > 0 && n <= UINT32_MAX)
 			*ret_scope = (uint32_t)n;
 	}
+	if (*ret_scope == 0 && scope_names_later && pct[1])
+		*ret_scope = SCOPE_NAMED;
 	if (*ret_scope == 0) {
 		fprintf(stderr, "routewatch: no such interface: '%s'\n", s);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+struct link_by_name {
+	const char *name;
+	size_t len;
+	int ifindex;
+};
+
+static int match_link_name(const struct rtw_link *l, void *user)
+{
+	struct link_by_name *q = user;
+
+	if (strlen(l->name) != q->len || memcmp(l->name, q->name, q->len) != 0)
+		return 0;
+	q->ifindex = l->ifindex;
+	return 1;
+}
+
+/* A SCOPE_NAMED scope of text ("ADDR%NAME", maybe followed by ",...") as
+ * the index of the model's link of that name. Returns 0 or -EINVAL (said). */
+static int resolve_scope(struct rtw_ctx *ctx, const char *text, uint32_t *scope)
+{
+	struct link_by_name q = { 0 };
+	const char *pct = strchr(text, '%');
+
+	if (*scope != SCOPE_NAMED)
+		return 0;
+	q.name = pct + 1;
+	q.len = strcspn(q.name, ",");
+	rtw_foreach_link(ctx, match_link_name, &q);
+	if (q.ifindex <= 0) {
+		fprintf(stderr, "routewatch: no such interface in the recording: '%.*s'\n",
+			(int)(q.name + q.len - text), text);
+		return -EINVAL;
+	}
+	*scope = (uint32_t)q.ifindex;
 	return 0;
 }
 
@@ -552,9 +597,13 @@ static void text_peer(const struct watched *w)
 		snprintf(peer, sizeof(peer), "?");
 	if (w->peer_scope) { /* as given: fe80::1%eth0 */
 		char name[IF_NAMESIZE];
+		struct rtw_link l;
 		size_t n = strlen(peer);
 
-		if (if_indextoname(w->peer_scope, name))
+		/* the model's name: a recording's links are not this host's */
+		if (rtw_get_link(w->p->ctx, (int)w->peer_scope, &l) == 0)
+			snprintf(peer + n, sizeof(peer) - n, "%%%s", l.name);
+		else if (if_indextoname(w->peer_scope, name))
 			snprintf(peer + n, sizeof(peer) - n, "%%%s", name);
 		else
 			snprintf(peer + n, sizeof(peer) - n, "%%%u", w->peer_scope);
@@ -810,6 +859,7 @@ int main(int argc, char **argv)
 	}
 
 	/* Bad operands are usage errors: check them all before opening. */
+	scope_names_later = a.replay != NULL;
 	if (a.command == CMD_GET) {
 		int i;
 
@@ -871,6 +921,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	watch_printer.ctx = ctx;
+	/* interface names a replay's operands gave (SCOPE_NAMED) */
+	for (int k = 0; k < a.n_operands && status == EXIT_SUCCESS; k++) {
+		const char *comma;
+
+		if (a.command == CMD_GET && resolve_scope(ctx, a.operands[k], &scopes[k]) < 0)
+			status = EXIT_USAGE;
+		if (a.command != CMD_WATCH)
+			continue;
+		comma = strchr(ws[k].peer_text, ',');
+		if (resolve_scope(ctx, ws[k].peer_text, &ws[k].peer_scope) < 0 ||
+		    (comma && resolve_scope(ctx, comma + 1, &ws[k].local_scope) < 0))
+			status = EXIT_USAGE;
+	}
+	if (status != EXIT_SUCCESS)
+		goto out;
 
 	switch (a.command) {
 	case CMD_SHOW:

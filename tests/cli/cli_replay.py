@@ -178,6 +178,28 @@ t.equal(out.splitlines(), [
     '2001:db8:70::/48 via fe80::1 dev eth0 proto static metric 1024'],
     'show (text): a gateway of the other family is named with it')
 
+# ADDR%IF names the recording's interface, not this host's (wlan9 is on no
+# host here; eth0 may be, with another index).
+SCOPED = os.path.join(tmp, 'scoped.rec')
+with open(SCOPED, 'w') as f:
+    f.write('\n'.join(DUMP[:5] + [
+        'link-up ifindex=7 name=wlan9 admin=up carrier=up',
+        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 2, 1)]),
+        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 7, 1)]),
+        'dump-end']) + '\n')
+status, out, err = clitest.run(['--replay', SCOPED, 'get', 'fe80::1%wlan9', 'fe80::1%eth0',
+                                'fe80::1%7'])
+t.equal([line.split(' dev ')[1].split()[0] if ' dev ' in line else line
+         for line in out.splitlines()], ['wlan9', 'eth0', 'wlan9'],
+        'get ADDR%IF with --replay: the recording\'s interfaces')
+status, out, err = clitest.run(['--replay', SCOPED, 'get', 'fe80::1%nosuch0'])
+t.check(status == 2 and "no such interface in the recording: 'fe80::1%nosuch0'" in err,
+        'get ADDR%IF with --replay: an interface the recording lacks is a usage error',
+        f'{status} {err}')
+status, out, err = clitest.run(['--replay', SCOPED, 'watch', 'fe80::1%wlan9'])
+t.check(status == 0 and out.startswith('watch fe80::1%wlan9 routable: fe80::/64 dev wlan9'),
+        'watch ADDR%IF with --replay: followed and named as the recording has it', out)
+
 # Two IPv4 routes that differ in their TOS alone are two routes: each line
 # says which, as ip route does, or they read as one route twice.
 TOS = os.path.join(tmp, 'tos.rec')
