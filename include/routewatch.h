@@ -257,10 +257,11 @@ RTW_API const char *rtw_error_detail(const struct rtw_ctx *c);
 
 /* Longest-prefix match for dst (sockaddr_in or sockaddr_in6; a v4-mapped
  * IPv6 address is looked up as IPv4; 0.0.0.0 and :: as 127.0.0.1 and ::1,
- * the host itself, where a connection to them goes; a link-local one, or a multicast group
- * of link or interface scope (ff02::/16, ff01::/16), with a scope id among
- * the routes through that interface, as the kernel does). Returns 0 when routable,
- * -ENETUNREACH when no route matches, -EHOSTUNREACH for blackhole,
+ * the host itself, where a connection to them goes; a link-local one, or a
+ * multicast group of link or interface scope (ff02::/16, ff01::/16), with a
+ * scope id among the routes through that interface, as the kernel does).
+ * Returns 0 when routable, -ENETUNREACH when no route matches (also before
+ * rtw_start(): the model is empty), -EHOSTUNREACH for blackhole,
  * unreachable or prohibit (or a route whose links are down, with
  * RTW_LINKDOWN_FAIL), -EAFNOSUPPORT or -EINVAL for bad input. ret_route, when
  * not NULL, is filled with the deciding route whenever there is one. */

@@ -837,7 +837,7 @@ int main(int argc, char **argv)
 	struct rtw_ctx *ctx = NULL;
 	int record_fd = -1;
 	bool record_created = false;
-	int r, status = EXIT_SUCCESS;
+	int r, k, status = EXIT_SUCCESS;
 
 	hold_std_fds();
 	r = args_parse(argc, argv, &a, stderr);
@@ -922,7 +922,7 @@ int main(int argc, char **argv)
 	}
 	watch_printer.ctx = ctx;
 	/* interface names a replay's operands gave (SCOPE_NAMED) */
-	for (int k = 0; k < a.n_operands && status == EXIT_SUCCESS; k++) {
+	for (k = 0; k < a.n_operands && status == EXIT_SUCCESS; k++) {
 		const char *comma;
 
 		if (a.command == CMD_GET && resolve_scope(ctx, a.operands[k], &scopes[k]) < 0)

@@ -853,6 +853,7 @@ static void enumerations(void **state)
 	static const char *const address_order[] = { "192.0.2.10/24", "2001:db8::10/64",
 						     "10.3.0.1/24", "2001:db8:3::1/64",
 						     "10.9.0.1/24" };
+	struct sockaddr_storage sa;
 	struct evq_item gone;
 	struct rtw_link l;
 	struct seen s;
@@ -865,7 +866,10 @@ static void enumerations(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(rtw_foreach_link(c, on_link, &s), 0);
 	assert_int_equal(s.n, 0); /* nothing before rtw_start */
+	sa = evq_sa("192.0.2.1");
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&sa, NULL), -ENETUNREACH);
 	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&sa, NULL), 0);
 
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(rtw_foreach_link(c, on_link, &s), 0);
