@@ -676,6 +676,61 @@ static void skipped_messages(void **state)
 	}
 }
 
+/* macOS's fe80::/64 of en0 (index 4) or awdl0 (8), the scope embedded in
+ * bytes 2-3 (KAME), the interface as an AF_LINK gateway, as parsed. */
+static struct evq_item macos_linklocal(unsigned type, uint16_t ifindex, const char *name)
+{
+	static const uint8_t mask64[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	const struct pfroute_abi *abi = &pfroute_abi_macos;
+	struct evq_item it;
+	struct capture c;
+	struct mb m;
+	char dst[32];
+
+	snprintf(dst, sizeof(dst), "fe80:%x::", ifindex);
+	mb_route(&m, abi, type, 0, ifindex, 0);
+	mb_ip(&m, 0, dst);
+	mb_dl(&m, 1, ifindex, name);
+	mb_mask(&m, 0xff, true, mask64, sizeof(mask64));
+	assert_int_equal(parse_one(abi, m.b, mb_done(&m), &c), 1);
+	memset(&it, 0, sizeof(it));
+	it.ev = c.ev[0];
+	it.hops[0] = c.hop[0];
+	return it;
+}
+
+/* Every interface has its own fe80::/64, which the kernel keys by its
+ * scope: the one of awdl0 coming and going (as it does all day on a Mac)
+ * must leave en0's alone, whose scope the parser drops from the key. */
+static void macos_linklocal_routes_per_interface(void **state)
+{
+	static const uint32_t fib[] = { 0 }; /* the parser's table: the socket's FIB */
+	struct rtw_options fib0 = { .tables = fib, .n_tables = 1 };
+	struct sockaddr_in6 peer;
+	struct rtw_route r;
+	struct rtw_ctx *c;
+
+	(void)state;
+	evq_reset();
+	evq_dump_add(evq_link(4, "en0", true, true));
+	evq_dump_add(evq_link(8, "awdl0", true, true));
+	evq_dump_add(macos_linklocal(PFR_RTM_ADD, 4, "en0"));
+	c = evq_ctx(&fib0);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	evq_push(macos_linklocal(PFR_RTM_ADD, 8, "awdl0"));
+	evq_push(macos_linklocal(PFR_RTM_DELETE, 8, "awdl0"));
+	assert_true(rtw_dispatch(c) >= 0);
+	memset(&peer, 0, sizeof(peer));
+	peer.sin6_family = AF_INET6;
+	assert_int_equal(inet_pton(AF_INET6, "fe80::1", &peer.sin6_addr), 1);
+	peer.sin6_scope_id = 4;
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&peer, &r), 0);
+	assert_prefix(&r.dst, "fe80::/64");
+	assert_int_equal(r.nexthops[0].ifindex, 4);
+	rtw_free(c);
+}
+
 static void macos_scoped_and_cloned_routes(void **state)
 {
 	const struct pfroute_abi *abi = &pfroute_abi_macos;
@@ -1524,6 +1579,7 @@ int main(void)
 		cmocka_unit_test(route_types),
 		cmocka_unit_test(skipped_messages),
 		cmocka_unit_test(macos_scoped_and_cloned_routes),
+		cmocka_unit_test(macos_linklocal_routes_per_interface),
 		cmocka_unit_test(wrong_version),
 		cmocka_unit_test(link_state),
 		cmocka_unit_test(address_messages),
