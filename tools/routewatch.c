@@ -78,10 +78,8 @@ static const char *replay_source;
 /* Why the replay failed: the backend's detail, with the file it names once. */
 static void print_replay_error(int r, const char *detail)
 {
-	size_t n = strlen(replay_source);
-
 	const char *cause = strerror(-r);
-	size_t dn, cn = strlen(cause);
+	size_t n = strlen(replay_source), dn, cn = strlen(cause);
 
 	/* an open failure's detail is "PATH: cause", a read's "read: cause" */
 	if (strncmp(detail, replay_source, n) == 0 && strncmp(detail + n, ": ", 2) == 0)
@@ -166,15 +164,16 @@ static int to_sockaddr(const struct rtw_addr *a, uint32_t scope, struct sockaddr
 	return -EAFNOSUPPORT;
 }
 
-/* An address, IPv6 with an optional %IF (a name or an index, as ping and
- * ip take it): the interface a link-local address is on, which the library
- * then looks up and watches it through. *ret_scope gets the index, or 0. */
 /* With --replay an interface name is the recording's, known once the
  * context has started: parse_address() leaves it as SCOPE_NAMED, and
  * resolve_scope() looks it up in the model. */
 #define SCOPE_NAMED UINT32_MAX
 static bool scope_names_later;
 
+/* An address, IPv6 with an optional %IF (a name or an index, as ping and
+ * ip take it): the interface a link-local address is on, which the library
+ * then looks up and watches it through. *ret_scope gets the index, 0, or
+ * SCOPE_NAMED. */
 static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scope)
 {
 	const char *pct = strchr(s, '%');
