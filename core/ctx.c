@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,17 +549,34 @@ static int link_cmp(const void *x, const void *y)
 	return (a->ifindex > b->ifindex) - (a->ifindex < b->ifindex);
 }
 
+/* by interface, then prefix_cmp(): IPv4 (AF_INET) before IPv6 */
 static int address_cmp(const void *x, const void *y)
 {
 	const struct rtw_address *a = x, *b = y;
-	int c;
 
 	if (a->ifindex != b->ifindex)
 		return a->ifindex < b->ifindex ? -1 : 1;
-	if (a->prefix.addr.family != b->prefix.addr.family)
-		return a->prefix.addr.family == AF_INET ? -1 : 1;
-	c = memcmp(a->prefix.addr.bytes, b->prefix.addr.bytes, sizeof(a->prefix.addr.bytes));
-	return c ? c : (a->prefix.len > b->prefix.len) - (a->prefix.len < b->prefix.len);
+	return prefix_cmp(&a->prefix, &b->prefix);
+}
+
+_Static_assert(offsetof(struct link_rec, link) == 0, "sorted_copy() takes the link first");
+_Static_assert(offsetof(struct addr_rec, addr) == 0, "sorted_copy() takes the address first");
+
+/* A sorted copy of the n records of size stride at src, each beginning with
+ * the public struct of size bytes; NULL when out of memory. The caller
+ * frees n * size bytes. */
+static void *sorted_copy(const struct rtw_ctx *c, const void *src, size_t n, size_t stride,
+			 size_t size, int (*cmp)(const void *, const void *))
+{
+	unsigned char *v = mem_alloc(c->model.mem, n * size);
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < n; i++)
+		memcpy(v + i * size, (const unsigned char *)src + i * stride, size);
+	qsort(v, n, size, cmp);
+	return v;
 }
 
 int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user)
@@ -573,12 +591,9 @@ int rtw_foreach_link(const struct rtw_ctx *c, rtw_link_cb *cb, void *user)
 	n = c->model.n_links;
 	if (!n)
 		return 0;
-	v = mem_alloc(c->model.mem, n * sizeof(*v));
+	v = sorted_copy(c, c->model.links, n, sizeof(c->model.links[0]), sizeof(*v), link_cmp);
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		v[i] = c->model.links[i].link;
-	qsort(v, n, sizeof(*v), link_cmp);
 	outer = walk_enter(c);
 	for (i = 0; i < n && !r && !c->freeing; i++)
 		r = cb(&v[i], user);
@@ -598,12 +613,9 @@ int rtw_foreach_address(const struct rtw_ctx *c, rtw_address_cb *cb, void *user)
 	n = c->model.n_addrs;
 	if (!n)
 		return 0;
-	v = mem_alloc(c->model.mem, n * sizeof(*v));
+	v = sorted_copy(c, c->model.addrs, n, sizeof(c->model.addrs[0]), sizeof(*v), address_cmp);
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		v[i] = c->model.addrs[i].addr;
-	qsort(v, n, sizeof(*v), address_cmp);
 	outer = walk_enter(c);
 	for (i = 0; i < n && !r && !c->freeing; i++)
 		r = cb(&v[i], user);

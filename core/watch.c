@@ -183,12 +183,21 @@ static void watch_unindex_path(struct rtw_ctx *c, struct rtw_watch *w)
 
 /* Record the path the watch resolves to now and index it by route and link.
  * Returns the reason it is not routable, or RTW_REASON_NONE. */
+/* The route w's peer takes in the model now (SLOT_NONE: none), and in
+ * *ret_r what the lookup returned. */
+static uint32_t peer_slot(const struct model *m, const struct rtw_watch *w, int *ret_r)
+{
+	struct lookup_res res;
+
+	*ret_r = model_lookup_on(m, w->peer.family, w->peer.bytes, w->scope, &res);
+	return model_res_slot(m, &w->peer, &res);
+}
+
 static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];
-	struct lookup_res res;
-	int r = model_lookup_on(&c->model, w->peer.family, w->peer.bytes, w->scope, &res);
-	uint32_t slot = model_res_slot(&c->model, &w->peer, &res);
+	int r;
+	uint32_t slot = peer_slot(&c->model, w, &r);
 	const struct rtw_nexthop *nh;
 
 	watch_unindex_path(c, w);
@@ -500,26 +509,19 @@ void watch_free_all(struct rtw_ctx *c)
 
 enum rtw_reason rtw_watch_status(const struct rtw_watch *w, struct rtw_route *ret_route)
 {
-	const struct model *m;
 	uint32_t slot;
+	int r;
 
 	if (!w)
 		return RTW_REASON_NO_ROUTE;
 	if (!ret_route || !w->ctx->started)
 		return w->state;
-	m = &w->ctx->model;
-	slot = w->slot;
 	/* A watch that fired is followed no more, and its slot may have gone
 	 * since: the peer is resolved again, as the watch would resolve it
 	 * (in a PATH_CHANGED callback, the new path). */
-	if (w->fired) {
-		struct lookup_res res;
-
-		model_lookup_on(m, w->peer.family, w->peer.bytes, w->scope, &res);
-		slot = model_res_slot(m, &w->peer, &res);
-	}
+	slot = w->fired ? peer_slot(&w->ctx->model, w, &r) : w->slot;
 	if (slot != SLOT_NONE)
-		model_route_fill(m, slot, ret_route);
+		model_route_fill(&w->ctx->model, slot, ret_route);
 	return w->state;
 }
 

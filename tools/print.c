@@ -135,8 +135,7 @@ void json_prefix(FILE *f, const struct rtw_prefix *p)
 	json_string(f, buf);
 }
 
-/* The interface name, or NULL when the model does not know the index. */
-static const char *link_name(const struct printer *p, int ifindex, struct rtw_link *storage)
+const char *link_name(const struct printer *p, int ifindex, struct rtw_link *storage)
 {
 	if (p->ctx == NULL || ifindex <= 0 || rtw_get_link(p->ctx, ifindex, storage) < 0)
 		return NULL;

@@ -33,6 +33,8 @@ const char *family_name(int family);
 const char *protocol_name(unsigned protocol);
 const char *scope_name(unsigned scope);
 const char *table_name(uint32_t table);
+/* The interface name the model has for ifindex (in *storage), or NULL. */
+const char *link_name(const struct printer *p, int ifindex, struct rtw_link *storage);
 
 /* End a line and flush it at once, so that a pipe reader sees every event as
  * it happens. Returns 0, or -errno when standard output failed. */

@@ -597,11 +597,12 @@ static void text_peer(const struct watched *w)
 	if (w->peer_scope) { /* as given: fe80::1%eth0 */
 		char name[IF_NAMESIZE];
 		struct rtw_link l;
+		const char *known = link_name(w->p, (int)w->peer_scope, &l);
 		size_t n = strlen(peer);
 
 		/* the model's name: a recording's links are not this host's */
-		if (rtw_get_link(w->p->ctx, (int)w->peer_scope, &l) == 0)
-			snprintf(peer + n, sizeof(peer) - n, "%%%s", l.name);
+		if (known)
+			snprintf(peer + n, sizeof(peer) - n, "%%%s", known);
 		else if (if_indextoname(w->peer_scope, name))
 			snprintf(peer + n, sizeof(peer) - n, "%%%s", name);
 		else

@@ -789,7 +789,7 @@ int pfroute_parse_datagram(struct pfroute_parser *p, const void *buf, size_t len
 	/* The kernel sends one whole message of its version a datagram. FreeBSD,
 	 * macOS and NetBSD relay a write whose length or version they refused
 	 * to every listener as written, before any privilege check: anyone's
-	 * bytes, in any type. */
+	 * bytes, in any type (read in their sources, not run). */
 	if (n < 0 || (size_t)n != len || b[2] != p->abi->version) {
 		p->dropped++;
 		return 0;

@@ -700,8 +700,9 @@ static struct evq_item macos_linklocal(unsigned type, uint16_t ifindex, const ch
 }
 
 /* Every interface has its own fe80::/64, which the kernel keys by its
- * scope: the one of awdl0 coming and going (as it does all day on a Mac)
- * must leave en0's alone, whose scope the parser drops from the key. */
+ * scope (read in xnu's sources, not run): the one of awdl0 coming and
+ * going must leave en0's alone, though the parser drops the scope from
+ * the address. */
 static void macos_linklocal_routes_per_interface(void **state)
 {
 	static const uint32_t fib[] = { 0 }; /* the parser's table: the socket's FIB */
