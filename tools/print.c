@@ -341,10 +341,17 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 	}
 }
 
+volatile sig_atomic_t print_flushing;
+
 int end_line(const struct printer *p)
 {
+	int r;
+
 	fputc('\n', p->f);
-	if (fflush(p->f) != 0 || ferror(p->f))
+	print_flushing = 1;
+	r = fflush(p->f);
+	print_flushing = 0;
+	if (r != 0 || ferror(p->f))
 		return errno > 0 ? -errno : -EIO;
 	return 0;
 }

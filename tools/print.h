@@ -3,10 +3,15 @@
 #ifndef RTW_TOOL_PRINT_H
 #define RTW_TOOL_PRINT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "routewatch.h"
+
+/* Set while end_line() writes the output out: a signal handler may then
+ * end the tool rather than wait for a reader that stopped reading. */
+extern volatile sig_atomic_t print_flushing;
 
 struct printer {
 	FILE *f;

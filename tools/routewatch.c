@@ -3,6 +3,7 @@
  * wakes on SIGINT and SIGTERM (no signalfd, so it builds on the BSDs). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,11 +24,22 @@ static int signal_pipe[2] = { -1, -1 };
 /* Set by callbacks, which cannot return an error to rtw_dispatch(). */
 static int output_error;
 
+/* Set while rtw_dispatch() may write a recording (see on_signal()). */
+static volatile sig_atomic_t dispatch_writes;
+
 static void on_signal(int sig)
 {
 	int saved = errno;
 	unsigned char byte = (unsigned char)sig;
-	ssize_t n = write(signal_pipe[1], &byte, 1);
+	ssize_t n;
+
+	/* A write that waits for a reader that stopped reading would wait on
+	 * after the signal (restarted, or retried where it was cut short): a
+	 * stop asked for then is done here, as a clean one. Lines are written
+	 * whole but for the one being written, which is cut. */
+	if (print_flushing || dispatch_writes)
+		_exit(EXIT_SUCCESS);
+	n = write(signal_pipe[1], &byte, 1);
 
 	(void)n; /* a full pipe already holds a wake-up */
 	errno = saved;
@@ -126,7 +138,9 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 		if (pfd[2].revents & (POLLERR | POLLHUP))
 			return -EPIPE;
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			dispatch_writes = record_poll_fd >= 0;
 			r = rtw_dispatch(ctx);
+			dispatch_writes = 0;
 			if (r == -ENODATA)
 				return 0;
 			if (r < 0) {
@@ -164,21 +178,38 @@ static int to_sockaddr(const struct rtw_addr *a, uint32_t scope, struct sockaddr
 	return -EAFNOSUPPORT;
 }
 
-/* With --replay an interface name is the recording's, known once the
- * context has started: parse_address() leaves it as SCOPE_NAMED, and
- * resolve_scope() looks it up in the model. */
+/* With --replay an interface is the recording's, known once the context
+ * has started: parse_address() leaves it as SCOPE_NAMED, and
+ * resolve_scope() looks it up in the model. No index is above INT_MAX. */
 #define SCOPE_NAMED UINT32_MAX
 static bool scope_names_later;
 
+/* The index that the digits of name give (1 to INT_MAX), or 0. */
+static uint32_t scope_number(const char *name, size_t len)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		n = n * 10 + (unsigned)(name[i] - '0');
+		if (n > INT_MAX)
+			return 0;
+	}
+	return (uint32_t)n;
+}
+
 /* An address, IPv6 with an optional %IF (a name or an index, as ping and
- * ip take it): the interface a link-local address is on, which the library
- * then looks up and watches it through. *ret_scope gets the index, 0, or
- * SCOPE_NAMED. */
+ * ip take it; a name first, as if_nametoindex() has it): the interface a
+ * link-local address is on, which the library then looks up and watches
+ * it through. An interface that does not exist is an error, named or
+ * numbered. *ret_scope gets the index, 0, or SCOPE_NAMED. */
 static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scope)
 {
 	const char *pct = strchr(s, '%');
 	char buf[INET6_ADDRSTRLEN];
-	char *end;
+	char name[IF_NAMESIZE];
 
 	*ret_scope = 0;
 	if (!pct) {
@@ -198,15 +229,18 @@ static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scop
 		fprintf(stderr, "routewatch: not an IPv6 address with a scope: '%s'\n", s);
 		return -EINVAL;
 	}
-	*ret_scope = scope_names_later ? 0 : if_nametoindex(pct + 1);
-	if (*ret_scope == 0 && pct[1] >= '0' && pct[1] <= '9') {
-		unsigned long n = strtoul(pct + 1, &end, 10);
-
-		if (*end == '\0' && n > 0 && n <= UINT32_MAX)
-			*ret_scope = (uint32_t)n;
-	}
-	if (*ret_scope == 0 && scope_names_later && pct[1])
+	if (scope_names_later && pct[1]) {
 		*ret_scope = SCOPE_NAMED;
+		return 0;
+	}
+	if (!scope_names_later && pct[1]) {
+		*ret_scope = if_nametoindex(pct + 1);
+		if (*ret_scope == 0) {
+			*ret_scope = scope_number(pct + 1, strlen(pct + 1));
+			if (*ret_scope && !if_indextoname(*ret_scope, name))
+				*ret_scope = 0;
+		}
+	}
 	if (*ret_scope == 0) {
 		fprintf(stderr, "routewatch: no such interface: '%s'\n", s);
 		return -EINVAL;
@@ -217,21 +251,26 @@ static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scop
 struct link_by_name {
 	const char *name;
 	size_t len;
-	int ifindex;
+	int ifindex;   /* the link of that name */
+	int number;    /* the index the name's digits give, or 0 */
+	bool numbered; /* some link has that index */
 };
 
 static int match_link_name(const struct rtw_link *l, void *user)
 {
 	struct link_by_name *q = user;
 
+	if (l->ifindex == q->number)
+		q->numbered = true;
 	if (strlen(l->name) != q->len || memcmp(l->name, q->name, q->len) != 0)
 		return 0;
 	q->ifindex = l->ifindex;
 	return 1;
 }
 
-/* A SCOPE_NAMED scope of text ("ADDR%NAME", maybe followed by ",...") as
- * the index of the model's link of that name. Returns 0 or -EINVAL (said). */
+/* A SCOPE_NAMED scope of text ("ADDR%IF", maybe followed by ",...") as
+ * the index of the model's link of that name, else of that index, as
+ * parse_address() does on this host. Returns 0 or -EINVAL (said). */
 static int resolve_scope(struct rtw_ctx *ctx, const char *text, uint32_t *scope)
 {
 	struct link_by_name q = { 0 };
@@ -241,7 +280,10 @@ static int resolve_scope(struct rtw_ctx *ctx, const char *text, uint32_t *scope)
 		return 0;
 	q.name = pct + 1;
 	q.len = strcspn(q.name, ",");
+	q.number = (int)scope_number(q.name, q.len);
 	rtw_foreach_link(ctx, match_link_name, &q);
+	if (q.ifindex <= 0 && q.number > 0 && q.numbered)
+		q.ifindex = q.number;
 	if (q.ifindex <= 0) {
 		fprintf(stderr, "routewatch: no such interface in the recording: '%.*s'\n",
 			(int)(q.name + q.len - text), text);
@@ -391,6 +433,7 @@ static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_a
 		struct rtw_route route;
 		struct sockaddr_storage sa;
 		char text[64];
+		const char *shown;
 		int r;
 
 		memset(&route, 0, sizeof(route));
@@ -405,11 +448,13 @@ static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_a
 			cause_printed = true;
 			return r;
 		}
+		/* a scoped operand as given, whatever its length */
+		shown = text;
 		if (rtw_addr_format(&addrs[i], text, sizeof(text)) < 0 || scopes[i])
-			snprintf(text, sizeof(text), "%s", a->operands[i]);
+			shown = a->operands[i];
 		if (a->json) {
 			fputs("{\"addr\":", p.f);
-			json_string(p.f, text);
+			json_string(p.f, shown);
 			if (r == 0) {
 				fputs(",\"routable\":true,", p.f);
 				json_route_fields(&p, &route);
@@ -420,10 +465,10 @@ static int cmd_get(struct rtw_ctx *ctx, const struct args *a, const struct rtw_a
 			}
 			fputc('}', p.f);
 		} else if (r == 0) {
-			fprintf(p.f, "%s routable: ", text);
+			fprintf(p.f, "%s routable: ", shown);
 			text_route(&p, &route);
 		} else {
-			fprintf(p.f, "%s unroutable: %s", text,
+			fprintf(p.f, "%s unroutable: %s", shown,
 				lookup_reason(r, &route, route.dst.addr.family != AF_UNSPEC));
 		}
 		r = end_line(&p);
@@ -512,6 +557,14 @@ static void print_address_event(const struct printer *p, const char *event,
 			fprintf(p->f, "%s %s dev %s", event, text, link.name);
 		else
 			fprintf(p->f, "%s %s dev if%d", event, text, ad->ifindex);
+		/* as ip addr has them: the end of DAD is an addr-add without
+		 * tentative */
+		if (ad->flags & RTW_ADDR_F_TEMPORARY)
+			fputs(" temporary", p->f);
+		if (ad->flags & RTW_ADDR_F_DEPRECATED)
+			fputs(" deprecated", p->f);
+		if (ad->flags & RTW_ADDR_F_TENTATIVE)
+			fputs(" tentative", p->f);
 	}
 }
 
@@ -578,40 +631,67 @@ struct watched {
 	struct rtw_watch *watch;
 };
 
+/* a, with the interface of its scope (fe80::1%eth0): the model's name
+ * (a recording's links are not this host's), else this host's, else the
+ * index. */
+static void scoped_text(const struct watched *w, const struct rtw_addr *a, uint32_t scope,
+			char *buf, size_t size)
+{
+	char name[IF_NAMESIZE];
+	struct rtw_link l;
+	const char *known;
+	size_t n;
+
+	if (rtw_addr_format(a, buf, size) < 0)
+		snprintf(buf, size, "?");
+	if (!scope)
+		return;
+	known = link_name(w->p, (int)scope, &l);
+	n = strlen(buf);
+	if (known)
+		snprintf(buf + n, size - n, "%%%s", known);
+	else if (if_indextoname(scope, name))
+		snprintf(buf + n, size - n, "%%%s", name);
+	else
+		snprintf(buf + n, size - n, "%%%u", scope);
+}
+
+/* The text of an address as scoped_text() makes it. */
+#define SCOPED_TEXT_SIZE (INET6_ADDRSTRLEN + 1 + sizeof(((struct rtw_link *)0)->name))
+
+static void json_scoped(const struct watched *w, const struct rtw_addr *a, uint32_t scope)
+{
+	char text[SCOPED_TEXT_SIZE];
+
+	if (a->family == AF_UNSPEC) {
+		fputs("null", w->p->f);
+		return;
+	}
+	scoped_text(w, a, scope, text, sizeof(text));
+	json_string(w->p->f, text);
+}
+
 static void print_peer(const struct watched *w)
 {
 	FILE *f = w->p->f;
 
 	fputs("\"peer\":", f);
-	json_addr(f, &w->peer);
+	json_scoped(w, &w->peer, w->peer_scope);
 	fputs(",\"local\":", f);
-	json_addr(f, &w->local);
+	json_scoped(w, &w->local, w->local_scope);
 }
 
 static void text_peer(const struct watched *w)
 {
-	char peer[64], local[64];
+	char peer[SCOPED_TEXT_SIZE], local[SCOPED_TEXT_SIZE];
 
-	if (rtw_addr_format(&w->peer, peer, sizeof(peer)) < 0)
-		snprintf(peer, sizeof(peer), "?");
-	if (w->peer_scope) { /* as given: fe80::1%eth0 */
-		char name[IF_NAMESIZE];
-		struct rtw_link l;
-		const char *known = link_name(w->p, (int)w->peer_scope, &l);
-		size_t n = strlen(peer);
-
-		/* the model's name: a recording's links are not this host's */
-		if (known)
-			snprintf(peer + n, sizeof(peer) - n, "%%%s", known);
-		else if (if_indextoname(w->peer_scope, name))
-			snprintf(peer + n, sizeof(peer) - n, "%%%s", name);
-		else
-			snprintf(peer + n, sizeof(peer) - n, "%%%u", w->peer_scope);
-	}
-	if (w->local.family == AF_UNSPEC || rtw_addr_format(&w->local, local, sizeof(local)) < 0)
+	scoped_text(w, &w->peer, w->peer_scope, peer, sizeof(peer));
+	if (w->local.family == AF_UNSPEC) {
 		fputs(peer, w->p->f);
-	else
-		fprintf(w->p->f, "%s from %s", peer, local);
+		return;
+	}
+	scoped_text(w, &w->local, w->local_scope, local, sizeof(local));
+	fprintf(w->p->f, "%s from %s", peer, local);
 }
 
 static void on_invalidated(struct rtw_watch *watch, enum rtw_reason reason, void *user)
@@ -622,7 +702,7 @@ static void on_invalidated(struct rtw_watch *watch, enum rtw_reason reason, void
 	if (w->p->json) {
 		/* The issue fixed this line's fields: peer and reason only. */
 		fputs("{\"event\":\"invalidated\",\"peer\":", w->p->f);
-		json_addr(w->p->f, &w->peer);
+		json_scoped(w, &w->peer, w->peer_scope);
 		fputs(",\"reason\":", w->p->f);
 		json_string(w->p->f, rtw_reason_str(reason));
 		fputc('}', w->p->f);
@@ -759,9 +839,10 @@ static bool records_its_source(const char *replay, const char *path)
 {
 	struct stat r, w;
 
-	return replay && strcmp(replay, "-") != 0 && strcmp(path, "-") != 0 &&
-	       stat(replay, &r) == 0 && stat(path, &w) == 0 && r.st_dev == w.st_dev &&
-	       r.st_ino == w.st_ino;
+	/* "-" replays standard input, which may be the file itself (< FILE) */
+	return replay && strcmp(path, "-") != 0 &&
+	       (strcmp(replay, "-") == 0 ? fstat(STDIN_FILENO, &r) : stat(replay, &r)) == 0 &&
+	       stat(path, &w) == 0 && r.st_dev == w.st_dev && r.st_ino == w.st_ino;
 }
 
 /* An existing file is not truncated here but once the context has started
@@ -847,14 +928,17 @@ int main(int argc, char **argv)
 		args_free(&a);
 		return r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 	}
-	if (a.help) {
-		usage(stdout);
+	if (a.help || a.version) {
+		if (a.help)
+			usage(stdout);
+		else
+			printf("routewatch %s (backend %s)\n", rtw_version(), rtw_backend_name());
 		args_free(&a);
-		return EXIT_SUCCESS;
-	}
-	if (a.version) {
-		printf("routewatch %s (backend %s)\n", rtw_version(), rtw_backend_name());
-		args_free(&a);
+		/* a failed write is an error here too (/dev/full, closed) */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			print_errno("cannot write the output", errno > 0 ? -errno : -EIO);
+			return EXIT_RUNTIME;
+		}
 		return EXIT_SUCCESS;
 	}
 
@@ -907,6 +991,9 @@ int main(int argc, char **argv)
 	}
 
 	if (a.command == CMD_MONITOR || a.command == CMD_WATCH || a.command == CMD_RECORD) {
+		/* every line out in end_line() (see on_signal()), not when a
+		 * long one fills a smaller buffer */
+		setvbuf(stdout, NULL, _IOFBF, (size_t)1 << 16);
 		r = signals_install();
 		if (r < 0) {
 			print_errno("cannot set up signal handling", r);

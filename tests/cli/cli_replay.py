@@ -391,6 +391,13 @@ for target in (REC, link):
                 f'record into its own --replay source ({os.path.basename(target)}): refused, '
                 'the recording kept', f'exit {status}, stderr {err!r}')
 os.unlink(link)
+with open(REC) as f:  # --replay - with standard input the file itself
+    p = subprocess.run([clitest.tool_path(), '--replay', '-', 'record', REC], stdin=f,
+                       capture_output=True, text=True, timeout=30)
+with open(REC) as f:
+    t.check(p.returncode == 2 and 'being replayed' in p.stderr and f.read() == kept,
+            'record into the file that is --replay -\'s standard input: refused, the recording '
+            'kept', f'exit {p.returncode}, stderr {p.stderr!r}')
 status, out, err = rw('record', '-')
 t.check(status == 0 and out.startswith('routewatch-record 1'), 'record -: to stdout', err)
 
@@ -528,5 +535,108 @@ with open(KEEP) as f:
     text = f.read()
 t.check(status == 0 and text.startswith('routewatch-record 1') and 'important' not in text,
         'record over an existing file: overwritten once it starts', f'{status} {err} {text[:60]!r}')
+
+# --- interfaces of scoped addresses, the recording's ---
+# A link may be named with digits: the name comes first (as on a live host,
+# if_nametoindex()), then the index, and one the recording does not have is
+# a usage error, by name or by number.
+SCOPED = os.path.join(tmp, 'scoped.rec')
+with open(SCOPED, 'w') as f:
+    f.write('\n'.join([
+        'routewatch-record 1', 'dump-begin',
+        'link-up ifindex=2 name=eth0 admin=up carrier=up',
+        'link-up ifindex=3 name=wlan0 admin=up carrier=up',
+        'link-up ifindex=5 name=3 admin=up carrier=up',
+        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 2, 1)]),
+        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 3, 1)]),
+        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 5, 1)]),
+        'dump-end',
+        'addr-add ifindex=2 addr=2001:db8:1::9/64 flags=tentative',
+        'addr-add ifindex=2 addr=2001:db8:1::9/64 flags=0']) + '\n')
+for scope, dev in (('3', '3'), ('wlan0', 'wlan0'), ('2', 'eth0'), ('0005', '3')):
+    status, out, err = clitest.run(['--replay', SCOPED, 'get', '--json', f'fe80::1%{scope}'])
+    objs = clitest.json_lines(out) if status == 0 else [{}]
+    t.check(status == 0 and objs[0].get('dev') == dev,
+            f'get fe80::1%{scope} (replay): the route of {dev}', f'{status} {out} {err}')
+for scope in ('77', '4', 'nosuch', '2147483648'):
+    status, out, err = clitest.run(['--replay', SCOPED, 'get', f'fe80::1%{scope}'])
+    t.check(status == 2 and 'no such interface in the recording' in err and out == '',
+            f'get fe80::1%{scope} (replay, not in the recording): usage error',
+            f'{status} {out!r} {err!r}')
+# The operand comes back whole, however long.
+LONG = 'fe80::1%' + '0' * 60 + '2'
+status, out, err = clitest.run(['--replay', SCOPED, 'get', '--json', LONG])
+objs = clitest.json_lines(out) if status == 0 else [{}]
+t.check(status == 0 and objs[0].get('addr') == LONG and objs[0].get('dev') == 'eth0',
+        'get: a long scoped operand is echoed whole', f'{status} {out} {err}')
+# watch keeps the interfaces of peer and local, in JSON and text.
+status, out, err = clitest.run(['--replay', SCOPED, 'watch', '--json', 'fe80::1%eth0',
+                                'fe80::1%wlan0,fe80::2%3'])
+objs = [o for o in clitest.json_lines(out) if o.get('event') == 'watch'] if status == 0 else []
+t.equal([(o.get('peer'), o.get('local')) for o in objs],
+        [('fe80::1%eth0', None), ('fe80::1%wlan0', 'fe80::2%3')],
+        'watch --json: peer and local with their interfaces')
+status, out, err = clitest.run(['--replay', SCOPED, 'watch', 'fe80::1%wlan0,fe80::2%2'])
+t.check(status == 0 and out.startswith('watch fe80::1%wlan0 from fe80::2%eth0 '),
+        'watch (text): the local address with its interface', f'{status} {out} {err}')
+# The end of DAD shows in text: an addr-add without "tentative".
+status, out, err = clitest.run(['--replay', SCOPED, 'monitor'])
+t.equal([line for line in out.splitlines() if line.startswith('addr-')],
+        ['addr-add 2001:db8:1::9/64 dev eth0 tentative', 'addr-add 2001:db8:1::9/64 dev eth0'],
+        'monitor (text): address flags')
+
+# --- stopping while the reader of stdout does not read ---
+# A write blocked on a full pipe used to be restarted after SIGTERM, so the
+# tool could not be stopped; the stop is a clean one (exit 0). record's
+# writes are the library's.
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+def feed_all(p, feed):
+    try:
+        p.stdin.write(feed.encode())
+        p.stdin.flush()
+    except BrokenPipeError:  # it stopped
+        pass
+
+
+for cmd in (['monitor'], ['watch', '10.1.0.1'], ['record', '-']):
+    p = subprocess.Popen([clitest.tool_path(), '--replay', '-'] + cmd, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    feed = ('routewatch-record 1\ndump-begin\n'
+            'link-up ifindex=2 name=eth0 admin=up carrier=up\ndump-end\n'
+            + ''.join(route('route-add', f'10.{i // 250}.{i % 250}.0/24',
+                            hops=[('none', 2, 1)]) + '\n' for i in range(10000)))
+    writer = threading.Thread(target=feed_all, args=(p, feed), daemon=True)
+    writer.start()
+    # the output (two lines a route for monitor, a notice for watch, the
+    # recording) is more than a pipe holds; nothing reads it
+    blocked = False
+    for _ in range(100):
+        time.sleep(0.05)
+        try:
+            with open(f'/proc/{p.pid}/wchan') as f:
+                blocked = 'pipe' in f.read()
+        except OSError:
+            blocked = True  # no /proc (FreeBSD): assume it got there
+            time.sleep(1)
+        if blocked:
+            break
+    p.send_signal(signal.SIGTERM)
+    try:
+        status = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        status = 'still running 10 s after SIGTERM'
+    t.check(blocked and status == 0,
+            f'{cmd[0]}: SIGTERM while stdout is a full pipe: exit 0',
+            f'blocked {blocked}, status {status}')
+    for fd in (p.stdin, p.stdout, p.stderr):
+        try:
+            fd.close()
+        except BrokenPipeError:
+            pass
 
 t.done()

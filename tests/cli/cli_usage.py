@@ -2,6 +2,8 @@
 # tests/cli/cli_usage.py: the routewatch tool's command line: bad input exits 2
 # with one clear line on stderr (before anything is opened), --help and
 # --version exit 0. Needs no kernel access and no recording.
+import subprocess
+
 import clitest
 
 t = clitest.Tap()
@@ -32,6 +34,11 @@ BAD = [
     (['get', '10.0.0.1%lo'], "not an IPv6 address with a scope: '10.0.0.1%lo'"),
     (['get', 'fe80::1%no-such-if0'], "no such interface: 'fe80::1%no-such-if0'"),
     (['watch', 'fe80::1%'], "no such interface: 'fe80::1%'"),
+    # an index is an interface too, and one that does not exist an error
+    # (as a name is); none is above INT_MAX
+    (['get', 'fe80::1%2147483647'], "no such interface: 'fe80::1%2147483647'"),
+    (['get', 'fe80::1%4294967295'], "no such interface: 'fe80::1%4294967295'"),
+    (['watch', 'fe80::1%99999999999'], "no such interface: 'fe80::1%99999999999'"),
     (['record'], "'record' needs exactly one FILE"),
     (['record', 'a', 'b'], "'record' needs exactly one FILE"),
     (['--replay'], "option '--replay' needs a value"),
@@ -60,6 +67,16 @@ status, out, err = clitest.run(['--version'])
 t.equal(status, 0, '--version: exit status 0')
 t.check(out.startswith('routewatch 0.') and 'backend' in out and len(out.splitlines()) == 1,
         '--version: one line with the version and backend', out)
+
+# --help and --version whose output cannot be written fail, as the
+# commands do.
+for args in (['--help'], ['--version']):
+    with open('/dev/full', 'w') as full:
+        p = subprocess.run([clitest.tool_path()] + args, stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=30)
+    t.check(p.returncode == 1 and 'cannot write the output' in p.stderr,
+            f'{args[0]} to /dev/full: exit 1 with the cause',
+            f'exit {p.returncode}, stderr {p.stderr!r}')
 
 # A runtime error is exit 1 with the cause.
 status, out, err = clitest.run(['record', '/nonexistent/dir/trace'])
