@@ -1,6 +1,7 @@
 /* tools/args.c: the routewatch command line: options may come before or after
  * the command; each option is checked against the commands it applies to,
  * and every failure is one clear line on stderr. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -142,8 +143,20 @@ static int parse_table(const char *s, struct args *a)
 		v = 255;
 	else if (strcmp(s, "default") == 0)
 		v = 253;
-	else if (parse_u32(s, UINT32_MAX - 1, &v) < 0)
+	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		/* hex, as ip(8) takes it */
+		char *end;
+
+		if (!isxdigit((unsigned char)s[2]))
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(s + 2, &end, 16);
+		if (errno != 0 || *end != '\0' || v > UINT32_MAX - 1)
+			return -EINVAL;
+	} else if ((s[0] == '0' && s[1]) || parse_u32(s, UINT32_MAX - 1, &v) < 0) {
+		/* a leading zero is octal to ip(8): refused, not read otherwise */
 		return -EINVAL;
+	}
 	a->table = (uint32_t)v;
 	return 0;
 }

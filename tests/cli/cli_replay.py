@@ -536,6 +536,10 @@ with open(KEEP) as f:
 t.check(status == 0 and text.startswith('routewatch-record 1') and 'important' not in text,
         'record over an existing file: overwritten once it starts', f'{status} {err} {text[:60]!r}')
 
+# A table number in hex, as ip(8) takes it.
+t.equal(model(REC, 'show', '--json', '--table', '0xfe'), model(REC, 'show', '--json'),
+        'show --table 0xfe: the main table')
+
 # --- interfaces of scoped addresses, the recording's ---
 # A link may be named with digits: the name comes first (as on a live host,
 # if_nametoindex()), then the index, and one the recording does not have is

@@ -19,6 +19,11 @@ BAD = [
     (['show', '--table'], "option '--table' needs a value"),
     (['show', '--table', 'x'], "not a table"),
     (['show', '--table=4294967296'], "not a table"),
+    # ip(8) reads 010 as octal 8: refused rather than read as 10
+    (['show', '--table', '010'], "not a table"),
+    (['show', '--table', '0x'], "not a table"),
+    (['show', '--table', '0x1g'], "not a table"),
+    (['show', '--table', '0xffffffff'], "not a table"),
     (['show', '-4', '-6'], 'at most one of -4 and -6'),
     (['show', '--json=1'], "option '--json' takes no value"),
     (['show', 'extra'], "'show' takes no arguments: 'extra'"),
