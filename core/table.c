@@ -2162,6 +2162,10 @@ static int nhobj_resolve(struct model *m, struct nhobj_rec *o)
 			v[n].weight = o->group[i].weight;
 			n++;
 		}
+		/* a group of one is one path to the kernel, shown with no
+		 * weight: 1, "not multipath" (routewatch.h) */
+		if (n == 1)
+			v[0].weight = 1;
 	}
 	hops_refresh_flags(m, v, n, false);
 	mem_free(m->mem, o->hops, o->n_hops * sizeof(*o->hops));

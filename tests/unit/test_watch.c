@@ -1039,6 +1039,50 @@ static void nexthop_object_blackhole(void **state)
 	}
 }
 
+/* A group of one member (`ip nexthop add id 3 group 1,5`): the kernel shows
+ * a route over it as one path, with no weight (seen on 6.18); the model
+ * says weight 1, "not multipath", not the group's 5. A second member makes
+ * it multipath with the group's weights. */
+static void nexthop_group_of_one(void **state)
+{
+	static const struct rtw_nhobj_member one[] = { { 9, 5 } };
+	static const struct rtw_nhobj_member two[] = { { 9, 5 }, { 11, 2 } };
+	struct sockaddr_storage a = evq_sa("10.77.1.1");
+	struct evq_item it;
+	struct rtw_route r;
+	int indexed;
+
+	(void)state;
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = started_indexed(indexed);
+
+		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+		evq_push(evq_nhobj(11, 3, "198.51.100.11"));
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_NEXTHOP_ADD;
+		it.ev.u.nhobj.id = 10;
+		it.ev.u.nhobj.family = AF_UNSPEC;
+		it.ev.u.nhobj.n_group = 1;
+		it.ev.u.nhobj.group = one;
+		evq_push(it);
+		push_route_over_object(10);
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.n_nexthops, 1);
+		assert_int_equal(r.nexthops[0].weight, 1);
+
+		it.ev.u.nhobj.n_group = 2;
+		it.ev.u.nhobj.group = two;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.n_nexthops, 2);
+		assert_int_equal(r.nexthops[0].weight, 5);
+		assert_int_equal(r.nexthops[1].weight, 2);
+		rtw_free(c);
+	}
+}
+
 /* A nexthop group loses its members one by one: while one is left the route
  * answers through it alone; when the last goes the kernel removes the group
  * and the routes using it, with no route message (it only says the group
@@ -1491,6 +1535,7 @@ int main(void)
 		cmocka_unit_test(long_hash_chain),
 		cmocka_unit_test(path_deletes),
 		cmocka_unit_test(nexthop_object_lookup),
+		cmocka_unit_test(nexthop_group_of_one),
 		cmocka_unit_test(nexthop_group_emptied),
 		cmocka_unit_test(nexthop_object_blackhole),
 		cmocka_unit_test(link_local_peer_scope),
