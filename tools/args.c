@@ -224,7 +224,8 @@ static int apply_option(const struct option *o, const char *value, struct args *
 		break;
 	case OPT_V4:
 	case OPT_V6:
-		if (a->family != AF_UNSPEC) {
+		/* the same one twice is still one */
+		if (a->family != AF_UNSPEC && a->family != (o->id == OPT_V4 ? AF_INET : AF_INET6)) {
 			fputs("routewatch: give at most one of -4 and -6\n", err);
 			return -EINVAL;
 		}

@@ -536,6 +536,10 @@ with open(KEEP) as f:
 t.check(status == 0 and text.startswith('routewatch-record 1') and 'important' not in text,
         'record over an existing file: overwritten once it starts', f'{status} {err} {text[:60]!r}')
 
+# -4 given twice is -4 (only -4 with -6 is refused).
+t.equal(model(REC, 'show', '--json', '-4', '-4'), model(REC, 'show', '--json', '-4'),
+        'show -4 -4: as -4')
+
 # A table number in hex, as ip(8) takes it.
 t.equal(model(REC, 'show', '--json', '--table', '0xfe'), model(REC, 'show', '--json'),
         'show --table 0xfe: the main table')

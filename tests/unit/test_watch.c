@@ -1039,6 +1039,30 @@ static void nexthop_object_blackhole(void **state)
 	}
 }
 
+/* The addition of group id with the n members given. */
+static struct evq_item group_event(uint32_t id, const struct rtw_nhobj_member *members, unsigned n)
+{
+	struct evq_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.ev.type = RTW_EV_NEXTHOP_ADD;
+	it.ev.u.nhobj.id = id;
+	it.ev.u.nhobj.family = AF_UNSPEC;
+	it.ev.u.nhobj.n_group = n;
+	it.ev.u.nhobj.group = members;
+	return it;
+}
+
+/* Queues objects 9 (192.0.2.9 on 2) and 11 (198.51.100.11 on 3), group 10
+ * of the n members given, and 10.77.0.0/16 over the group. */
+static void push_group_route(const struct rtw_nhobj_member *members, unsigned n)
+{
+	evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+	evq_push(evq_nhobj(11, 3, "198.51.100.11"));
+	evq_push(group_event(10, members, n));
+	push_route_over_object(10);
+}
+
 /* A group of one member (`ip nexthop add id 3 group 1,5`): the kernel shows
  * a route over it as one path, with no weight (seen on 6.18); the model
  * says weight 1, "not multipath", not the group's 5. A second member makes
@@ -1048,7 +1072,6 @@ static void nexthop_group_of_one(void **state)
 	static const struct rtw_nhobj_member one[] = { { 9, 5 } };
 	static const struct rtw_nhobj_member two[] = { { 9, 5 }, { 11, 2 } };
 	struct sockaddr_storage a = evq_sa("10.77.1.1");
-	struct evq_item it;
 	struct rtw_route r;
 	int indexed;
 
@@ -1056,24 +1079,13 @@ static void nexthop_group_of_one(void **state)
 	for (indexed = 0; indexed < 2; indexed++) {
 		struct rtw_ctx *c = started_indexed(indexed);
 
-		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
-		evq_push(evq_nhobj(11, 3, "198.51.100.11"));
-		memset(&it, 0, sizeof(it));
-		it.ev.type = RTW_EV_NEXTHOP_ADD;
-		it.ev.u.nhobj.id = 10;
-		it.ev.u.nhobj.family = AF_UNSPEC;
-		it.ev.u.nhobj.n_group = 1;
-		it.ev.u.nhobj.group = one;
-		evq_push(it);
-		push_route_over_object(10);
+		push_group_route(one, 1);
 		rtw_dispatch(c);
 		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 		assert_int_equal(r.n_nexthops, 1);
 		assert_int_equal(r.nexthops[0].weight, 1);
 
-		it.ev.u.nhobj.n_group = 2;
-		it.ev.u.nhobj.group = two;
-		evq_push(it);
+		evq_push(group_event(10, two, 2));
 		rtw_dispatch(c);
 		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 		assert_int_equal(r.n_nexthops, 2);
@@ -1101,16 +1113,7 @@ static void nexthop_group_emptied(void **state)
 	for (indexed = 0; indexed < 2; indexed++) {
 		struct rtw_ctx *c = started_indexed(indexed);
 
-		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
-		evq_push(evq_nhobj(11, 3, "198.51.100.11"));
-		memset(&it, 0, sizeof(it));
-		it.ev.type = RTW_EV_NEXTHOP_ADD;
-		it.ev.u.nhobj.id = 10;
-		it.ev.u.nhobj.family = AF_UNSPEC;
-		it.ev.u.nhobj.n_group = 2;
-		it.ev.u.nhobj.group = members;
-		evq_push(it);
-		push_route_over_object(10);
+		push_group_route(members, 2);
 		rtw_dispatch(c);
 		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
 		assert_int_equal(r.dst.len, 16);
