@@ -112,19 +112,25 @@ static const struct option *find_option(const char *word, const char **ret_value
 	return NULL;
 }
 
-static int parse_u32(const char *s, unsigned long max, unsigned long *ret)
+/* A number in base 10 or 16, digits only (no sign, no space). */
+static int parse_u32_base(const char *s, int base, unsigned long max, unsigned long *ret)
 {
 	char *end;
 	unsigned long v;
 
-	if (s[0] < '0' || s[0] > '9')
+	if (!(base == 16 ? isxdigit((unsigned char)s[0]) : s[0] >= '0' && s[0] <= '9'))
 		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, 10);
+	v = strtoul(s, &end, base);
 	if (errno != 0 || *end != '\0' || v > max)
 		return -EINVAL;
 	*ret = v;
 	return 0;
+}
+
+static int parse_u32(const char *s, unsigned long max, unsigned long *ret)
+{
+	return parse_u32_base(s, 10, max, ret);
 }
 
 static int parse_table(const char *s, struct args *a)
@@ -143,15 +149,8 @@ static int parse_table(const char *s, struct args *a)
 		v = 255;
 	else if (strcmp(s, "default") == 0)
 		v = 253;
-	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		/* hex, as ip(8) takes it */
-		char *end;
-
-		if (!isxdigit((unsigned char)s[2]))
-			return -EINVAL;
-		errno = 0;
-		v = strtoul(s + 2, &end, 16);
-		if (errno != 0 || *end != '\0' || v > UINT32_MAX - 1)
+	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { /* hex, as ip(8) takes it */
+		if (parse_u32_base(s + 2, 16, UINT32_MAX - 1, &v) < 0)
 			return -EINVAL;
 	} else if ((s[0] == '0' && s[1]) || parse_u32(s, UINT32_MAX - 1, &v) < 0) {
 		/* a leading zero is octal to ip(8): refused, not read otherwise */

@@ -233,7 +233,7 @@ static int parse_address(const char *s, struct rtw_addr *ret, uint32_t *ret_scop
 		*ret_scope = SCOPE_NAMED;
 		return 0;
 	}
-	if (!scope_names_later && pct[1]) {
+	if (pct[1]) {
 		*ret_scope = if_nametoindex(pct + 1);
 		if (*ret_scope == 0) {
 			*ret_scope = scope_number(pct + 1, strlen(pct + 1));
@@ -663,8 +663,8 @@ static void json_scoped(const struct watched *w, const struct rtw_addr *a, uint3
 {
 	char text[SCOPED_TEXT_SIZE];
 
-	if (a->family == AF_UNSPEC) {
-		fputs("null", w->p->f);
+	if (!scope) { /* null for AF_UNSPEC */
+		json_addr(w->p->f, a);
 		return;
 	}
 	scoped_text(w, a, scope, text, sizeof(text));

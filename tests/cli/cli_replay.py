@@ -4,9 +4,12 @@
 # monitor, watch and record, text and JSON, and the record/replay round trip.
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import clitest
 
@@ -597,10 +600,6 @@ t.equal([line for line in out.splitlines() if line.startswith('addr-')],
 # A write blocked on a full pipe used to be restarted after SIGTERM, so the
 # tool could not be stopped; the stop is a clean one (exit 0). record's
 # writes are the library's.
-import signal  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
 def feed_all(p, feed):
     try:
         p.stdin.write(feed.encode())
