@@ -43,9 +43,10 @@ struct lpm_leaf {
 	uint8_t key[];
 };
 
-_Static_assert(LPM_FRONT_REC_DIRECT == (LPM_FRONT_REC | 1) && (LPM_FRONT_REC & 3) == 0 &&
-		   LPM_FRONT_REC > 32 && LPM_FRONT_DEEP == 63,
-	       "front codes: lengths below them, one test for both records");
+_Static_assert(LPM_FRONT_REC_DIRECT == (LPM_FRONT_REC | 3) && (LPM_FRONT_REC & 3) == 0 &&
+		   LPM_FRONT_REC > 32 && (LPM_FRONT_DEEP & 60) != LPM_FRONT_REC &&
+		   LPM_FRONT_DEEP == 63,
+	       "front codes: lengths below them, one test for all records");
 
 struct lpm {
 	/* first, as lpm.h's inline lookup reads it: the direct index on the
@@ -60,36 +61,35 @@ struct lpm {
 	void *front_mem; /* the allocation front sits in, aligned within it */
 	/* records of the blocks with a few different answers per /24: their
 	 * chunks are f.rec_dir, the allocations they are aligned in rec_raw.
-	 * A chunk holds records of one kind: narrow (a slot) or direct
-	 * (LPM_REC_DIRECT_SLOTS). */
+	 * A chunk holds records of one class (see rec_class()). */
 	void **rec_raw;
 	unsigned rec_nchunk;
-	uint32_t rec_free[2]; /* first free narrow, direct record + 1, 0: none */
+	uint32_t rec_free[4]; /* first free record of each class + 1, 0: none */
 	/* the front allocation around the aligned array, where the first
 	 * chunks of records go at no extra cost */
 	char *spare[2];
 	size_t spare_len[2];
 };
 
-/* Chunks are aligned to a cache line, so that a narrow record is one. */
-#define REC_SLOT       (LPM_REC_WORDS * sizeof(uint32_t))
-#define REC_CHUNK_SIZE (LPM_REC_CHUNK * REC_SLOT + 64)
+/* Chunks are aligned to a cache line, and records to their size within
+ * them, so that no record crosses a line but a direct one. */
+#define REC_UNIT_SIZE  (LPM_REC_UNIT * sizeof(uint32_t))
+#define REC_CHUNK_SIZE (LPM_REC_CHUNK * REC_UNIT_SIZE + 64)
 #define REC_SUBS       (1u << (24 - LPM_FRONT_BITS)) /* the /24s of a block */
 #define SLOT_BLOCKS    (256 / REC_SUBS)		     /* the blocks under a top slot */
-_Static_assert(REC_SLOT == 64 && LPM_REC_MAP_WORDS * 32 == 4 * REC_SUBS &&
-		   LPM_REC_MAP_WORDS + LPM_REC_ANS <= LPM_REC_WORDS && LPM_REC_ANS <= 16 &&
-		   LPM_REC_DIRECT_SLOTS * LPM_REC_WORDS == REC_SUBS &&
-		   LPM_REC_CHUNK % LPM_REC_DIRECT_SLOTS == 0,
-	       "record layout: a nibble a /24, or an answer");
+#define REC_DIRECT     3u			     /* the class of a direct record */
+_Static_assert(REC_UNIT_SIZE == 16 && REC_SUBS == 64 && LPM_REC_ANS == 2 * 4 &&
+		   LPM_REC_CHUNK % (REC_SUBS / LPM_REC_UNIT) == 0,
+	       "record layout: 64 /24s, maps of up to 4 bits a /24 in a line, 16-byte units");
 
 /* Entry of the front array: value << 6 | len when one answer holds for the
  * whole /18 block. Blocks whose /24s have up to LPM_REC_ANS answers say
- * FRONT_REC and the number of their narrow record, more FRONT_REC_DIRECT
- * and the number of their direct record. Values too big to pack, and /24s
- * holding a prefix longer than /24, have the answer FRONT_DEEP: the lookup
- * goes on through the direct index; so does a block for which no record
- * could be had. Values stay below 2^25, so that bit 31 set means no prefix
- * at all (FRONT_NONE). */
+ * FRONT_REC | class and the number of their mapped record, more
+ * FRONT_REC_DIRECT and the number of their direct record. Values too big
+ * to pack, and /24s holding a prefix longer than /24, have the answer
+ * FRONT_DEEP: the lookup goes on through the direct index; so does a block
+ * for which no record could be had. Values stay below 2^25, so that bit 31
+ * set means no prefix at all (FRONT_NONE). */
 #define FRONT_BITS	 LPM_FRONT_BITS
 #define FRONT_REC	 LPM_FRONT_REC /* value bits: number of the block's record */
 #define FRONT_REC_DIRECT LPM_FRONT_REC_DIRECT
@@ -653,21 +653,40 @@ static uint32_t front_pack(uint32_t value, unsigned len)
 
 static inline bool is_rec(uint32_t e)
 {
-	return (e & 62) == FRONT_REC;
+	return (e & 60) == FRONT_REC;
+}
+
+/* The class of the record of entry e: 0, 1, 2 for a map of 1 << class
+ * bits a /24, REC_DIRECT. */
+static inline unsigned rec_class(uint32_t e)
+{
+	return e & 3;
 }
 
 static inline bool is_direct(uint32_t e)
 {
-	return e & 1;
+	return rec_class(e) == REC_DIRECT;
 }
 
-/* The answers a record of entry e holds room for. */
+/* The answers a record of class c holds room for: two for each bit of a
+ * /24's number (2, 4, 8), or all 64. */
+static inline unsigned class_cap(unsigned c)
+{
+	return c == REC_DIRECT ? REC_SUBS : 2u << c;
+}
+
+/* Its size in units: map and answers, 2k words each (4, 8, 16 words). */
+static inline unsigned class_units(unsigned c)
+{
+	return c == REC_DIRECT ? REC_SUBS / LPM_REC_UNIT : 1u << c;
+}
+
 static inline unsigned rec_cap(uint32_t e)
 {
-	return is_direct(e) ? REC_SUBS : LPM_REC_ANS;
+	return class_cap(rec_class(e));
 }
 
-/* The words of record r: a narrow one's map, then its answers; a direct
+/* The words of record r: a mapped one's map, then its answers; a direct
  * one's answers. */
 static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
 {
@@ -677,36 +696,37 @@ static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
 /* The answers of the record of entry e. */
 static inline uint32_t *rec_answers(const struct lpm *t, uint32_t e)
 {
-	return rec_at(t, e >> 6) + (is_direct(e) ? 0 : LPM_REC_MAP_WORDS);
+	return rec_at(t, e >> 6) + (is_direct(e) ? 0 : 2u << rec_class(e));
 }
 
-#define MAP_N (REC_SUBS / 16) /* 64-bit words of a record's map */
+/* A map of class c (k = 1 << c bits a /24) is k 64-bit words. */
+#define MAP_N 4 /* words of the widest */
 /* what a record holds past its answers: no answer refers to a record */
 #define REC_UNUSED FRONT_REC
 
-/* A free record's number (direct: its first slot), or LPM_NONE when no
- * memory is left. A free record's first word is the next free one + 1. */
-static uint32_t rec_get(struct lpm *t, bool direct)
+/* A free record of class c: its number (its first unit), or LPM_NONE when
+ * no memory is left. A free record's first word is the next free one + 1. */
+static uint32_t rec_get(struct lpm *t, unsigned c)
 {
-	uint32_t **dir, *fl = &t->rec_free[direct], r, i;
-	void **raw, *c, *raw_c = NULL;
+	uint32_t **dir, *fl = &t->rec_free[c], r, i;
+	void **raw, *sp, *raw_c = NULL;
 
 	if (!*fl) {
 		if ((uint64_t)(t->rec_nchunk + 1) << LPM_REC_CHUNK_BITS > (UINT32_C(1) << 26))
 			return LPM_NONE;
 		dir = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*dir));
 		raw = lpm_alloc(t, (t->rec_nchunk + 1) * sizeof(*raw));
-		for (i = 0, c = NULL; i < 2 && !c; i++)
+		for (i = 0, sp = NULL; i < 2 && !sp; i++)
 			if (t->spare_len[i] >= REC_CHUNK_SIZE)
-				c = (void *)t->spare[i];
-		if (c) {
+				sp = (void *)t->spare[i];
+		if (sp) {
 			t->spare[i - 1] += REC_CHUNK_SIZE;
 			t->spare_len[i - 1] -= REC_CHUNK_SIZE;
 		}
-		if (!dir || !raw || !(raw_c = c ? c : lpm_alloc(t, REC_CHUNK_SIZE))) {
+		if (!dir || !raw || !(raw_c = sp ? sp : lpm_alloc(t, REC_CHUNK_SIZE))) {
 			lpm_release(t, dir, (t->rec_nchunk + 1) * sizeof(*dir));
 			lpm_release(t, raw, (t->rec_nchunk + 1) * sizeof(*raw));
-			if (c) {
+			if (sp) {
 				t->spare[i - 1] -= REC_CHUNK_SIZE;
 				t->spare_len[i - 1] += REC_CHUNK_SIZE;
 			}
@@ -719,12 +739,12 @@ static uint32_t rec_get(struct lpm *t, bool direct)
 		lpm_release(t, t->f.rec_dir, t->rec_nchunk * sizeof(*dir));
 		lpm_release(t, t->rec_raw, t->rec_nchunk * sizeof(*raw));
 		/* chunks in the spare room are freed with the front array */
-		raw[t->rec_nchunk] = c ? NULL : raw_c;
+		raw[t->rec_nchunk] = sp ? NULL : raw_c;
 		dir[t->rec_nchunk] = (uint32_t *)(((uintptr_t)raw_c + 63) & ~(uintptr_t)63);
 		t->f.rec_dir = dir;
 		t->rec_raw = raw;
 		for (i = LPM_REC_CHUNK; i > 0;) {
-			i -= direct ? LPM_REC_DIRECT_SLOTS : 1;
+			i -= class_units(c);
 			r = t->rec_nchunk << LPM_REC_CHUNK_BITS | i;
 			rec_at(t, r)[0] = *fl;
 			*fl = r + 1;
@@ -739,7 +759,7 @@ static uint32_t rec_get(struct lpm *t, bool direct)
 /* Frees the record of front entry e. */
 static void rec_put(struct lpm *t, uint32_t e)
 {
-	uint32_t *fl = &t->rec_free[e & 1];
+	uint32_t *fl = &t->rec_free[rec_class(e)];
 
 	rec_at(t, e >> 6)[0] = *fl;
 	*fl = (e >> 6) + 1;
@@ -758,7 +778,7 @@ static void rec_drop(struct lpm *t)
 	t->f.rec_dir = NULL;
 	t->rec_raw = NULL;
 	t->rec_nchunk = 0;
-	t->rec_free[0] = t->rec_free[1] = 0;
+	memset(t->rec_free, 0, sizeof(t->rec_free));
 }
 
 /* The answer for the /24 of octet o below top slot ts, packed; FRONT_DEEP
@@ -787,36 +807,67 @@ static uint32_t front_sub(const struct lpm_top_slot *ts, unsigned o)
 	return front_pack(node_vals(n)[pfx_rank(n, i)], 16 + 31 - (unsigned)__builtin_clz(i));
 }
 
-/* The entry for a block with answers uniq[0 .. nu) mapped by map, nu at
- * most LPM_REC_ANS: one answer, a narrow record (old's when it had one), or
- * FRONT_DEEP when no record can be had. */
-static uint32_t front_narrow(struct lpm *t, uint32_t old, const uint64_t *map, const uint32_t *uniq,
-			     unsigned nu)
+/* The number of /24 i's answer in map, of class c, and setting it to j. */
+static inline unsigned map_get(const uint64_t *map, unsigned c, unsigned i)
 {
-	uint64_t same = (map[0] & 15) * UINT64_C(0x1111111111111111);
-	uint32_t *w, r;
+	unsigned bit = i << c;
 
-	_Static_assert(MAP_N == 4, "four map words");
-	if (((map[0] ^ same) | (map[1] ^ same) | (map[2] ^ same) | (map[3] ^ same)) == 0)
-		return uniq[map[0] & 15];
-	r = is_rec(old) && !is_direct(old) ? old >> 6 : rec_get(t, false);
+	return (unsigned)(map[bit / 64] >> (bit % 64)) & ((1u << (1u << c)) - 1);
+}
+
+static inline void map_put(uint64_t *map, unsigned c, unsigned i, unsigned j)
+{
+	unsigned bit = i << c;
+	uint64_t mask = (uint64_t)((1u << (1u << c)) - 1) << (bit % 64);
+
+	map[bit / 64] = (map[bit / 64] & ~mask) | (uint64_t)j << (bit % 64);
+}
+
+/* map, of class c, rewritten as a map of class to. */
+static void map_recode(uint64_t *map, unsigned c, unsigned to)
+{
+	uint64_t old[MAP_N];
+	unsigned i;
+
+	memcpy(old, map, sizeof(old));
+	memset(map, 0, sizeof(old));
+	for (i = 0; i < REC_SUBS; i++)
+		map_put(map, to, i, map_get(old, c, i));
+}
+
+/* The entry for a block with answers uniq[0 .. nu) mapped by map, of class
+ * c, nu at most class_cap(c): one answer, a record of class c (old's when
+ * it had one), or FRONT_DEEP when no record can be had. */
+static uint32_t front_mapped(struct lpm *t, uint32_t old, const uint64_t *map, unsigned c,
+			     const uint32_t *uniq, unsigned nu)
+{
+	uint64_t mask = (UINT64_C(1) << (1u << c)) - 1, diff = 0;
+	uint64_t same = UINT64_MAX / mask * (map[0] & mask); /* the first number everywhere */
+	uint32_t *w, r;
+	unsigned i;
+
+	for (i = 0; i < (1u << c); i++)
+		diff |= map[i] ^ same;
+	if (!diff)
+		return uniq[map[0] & mask];
+	r = is_rec(old) && rec_class(old) == c ? old >> 6 : rec_get(t, c);
 	if (r == LPM_NONE)
 		return FRONT_DEEP;
 	w = rec_at(t, r);
-	memcpy(w, map, MAP_N * sizeof(*map));
-	memcpy(w + LPM_REC_MAP_WORDS, uniq, nu * sizeof(uint32_t));
+	memcpy(w, map, (1u << c) * sizeof(*map));
+	memcpy(w + (2u << c), uniq, nu * sizeof(uint32_t));
 	/* the rest marked unused: an edit finds nu without reading the map */
-	for (; nu < LPM_REC_ANS; nu++)
-		w[LPM_REC_MAP_WORDS + nu] = REC_UNUSED;
-	return r << 6 | FRONT_REC;
+	for (; nu < class_cap(c); nu++)
+		w[(2u << c) + nu] = REC_UNUSED;
+	return r << 6 | FRONT_REC | c;
 }
 
 /* The entry for a block whose /24s have the answers ans[], too many for a
- * narrow record: a direct record (old's when it had one), or FRONT_DEEP
- * when none can be had. */
+ * map: a direct record (old's when it had one), or FRONT_DEEP when none can
+ * be had. */
 static uint32_t front_direct(struct lpm *t, uint32_t old, const uint32_t *ans)
 {
-	uint32_t r = is_rec(old) && is_direct(old) ? old >> 6 : rec_get(t, true);
+	uint32_t r = is_rec(old) && is_direct(old) ? old >> 6 : rec_get(t, REC_DIRECT);
 
 	if (r == LPM_NONE)
 		return FRONT_DEEP;
@@ -824,27 +875,26 @@ static uint32_t front_direct(struct lpm *t, uint32_t old, const uint32_t *ans)
 	return r << 6 | FRONT_REC_DIRECT;
 }
 
-/* Sets /24 i of map to answer number j (a nibble a /24). */
-static inline void map_put(uint64_t *map, unsigned i, unsigned j)
+/* The smallest class whose map numbers nu answers. */
+static inline unsigned class_for(unsigned nu)
 {
-	unsigned sh = 4 * (i % 16);
-
-	map[i / 16] = (map[i / 16] & ~(UINT64_C(15) << sh)) | (uint64_t)j << sh;
+	return nu <= 2 ? 0 : nu <= 4 ? 1 : 2;
 }
 
 /* Refreshes the front entry of block blk (the first FRONT_BITS bits); the
  * top slot must be up to date. When only the /24s sub .. sub+nsub-1 can have
  * changed and the entry knows the others' answers, those are written in
- * place (a direct record) or the old map is edited: recomputing all 64
- * answers reads the node's values on as many cache lines and would cost an
- * edit of a /24 far more. Until a full recompute, a narrow record keeps
- * the answers no longer used, and a direct record stays one however few
- * answers are left. */
+ * place (a direct record) or the old map is edited, in a wider class when
+ * the answers outgrow it: recomputing all 64 answers reads the node's
+ * values on as many cache lines and would cost an edit of a /24 far more.
+ * Until a full recompute, a mapped record keeps the answers no longer used
+ * (and its class), and a direct record stays one however few answers are
+ * left. */
 static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 {
 	const struct lpm_top_slot *ts = &t->f.top[blk / SLOT_BLOCKS];
 	uint32_t old = t->f.front[blk], e, uniq[LPM_REC_ANS], ans[REC_SUBS], x;
-	unsigned i, j, nu = 0, o0 = (blk * REC_SUBS) & 255;
+	unsigned i, j, c = 0, nu = 0, o0 = (blk * REC_SUBS) & 255;
 	uint64_t map[MAP_N] = { 0 };
 
 	if (!ts->deeper) {
@@ -862,12 +912,13 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 		if (is_rec(old)) {
 			const uint32_t *w = rec_at(t, old >> 6);
 
-			memcpy(map, w, sizeof(map));
-			/* a fixed size: a copy of nu answers became a rep
-			 * movsq (gcc 12), ~100 ns an edit waiting on it */
-			memcpy(uniq, w + LPM_REC_MAP_WORDS, sizeof(uniq));
-			while (nu < LPM_REC_ANS && uniq[nu] != REC_UNUSED)
-				nu++;
+			/* word by word: a copy of a variable size became a
+			 * rep movsq (gcc 12), ~100 ns an edit waiting on it */
+			c = rec_class(old);
+			for (i = 0; i < (1u << c); i++)
+				memcpy(&map[i], w + 2 * i, sizeof(*map));
+			for (; nu < class_cap(c) && w[(2u << c) + nu] != REC_UNUSED; nu++)
+				uniq[nu] = w[(2u << c) + nu];
 		} else {
 			uniq[nu++] = old;
 		}
@@ -875,17 +926,22 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 			x = front_sub(ts, o0 + i);
 			for (j = 0; j < nu && uniq[j] != x; j++)
 				;
-			if (j == LPM_REC_ANS)
-				goto full;
+			if (j == nu && nu == class_cap(c)) {
+				if (nu == LPM_REC_ANS)
+					goto full;
+				map_recode(map, c, c + 1);
+				c++;
+			}
 			if (j == nu)
 				uniq[nu++] = x;
-			map_put(map, i, j);
+			map_put(map, c, i, j);
 		}
-		e = front_narrow(t, old, map, uniq, nu);
+		e = front_mapped(t, old, map, c, uniq, nu);
 		goto out;
 	}
 full:
-	/* nu past LPM_REC_ANS: too many answers for a map */
+	/* nu past LPM_REC_ANS: too many answers for a map; the widest map
+	 * first, narrowed to the answers found */
 	memset(map, 0, sizeof(map));
 	for (i = 0, nu = 0; i < REC_SUBS; i++) {
 		ans[i] = x = front_sub(ts, o0 + i);
@@ -899,9 +955,16 @@ full:
 		}
 		if (j == nu)
 			uniq[nu++] = x;
-		map_put(map, i, j);
+		map_put(map, 2, i, j);
 	}
-	e = nu > LPM_REC_ANS ? front_direct(t, old, ans) : front_narrow(t, old, map, uniq, nu);
+	if (nu > LPM_REC_ANS) {
+		e = front_direct(t, old, ans);
+	} else {
+		c = class_for(nu);
+		if (c != 2)
+			map_recode(map, 2, c);
+		e = front_mapped(t, old, map, c, uniq, nu);
+	}
 out:
 	if (is_rec(old) && old != e)
 		rec_put(t, old);

@@ -40,26 +40,27 @@ struct lpm_top_slot {
 };
 
 /* A /18 block whose 64 /24s have a few different answers (front entries,
- * packed) has a record. A narrow one is a 256-bit map giving the answer's
- * number for each /24, one nibble each (16 a 64-bit word), then up to
- * LPM_REC_ANS answers: one 64-byte slot, one cache line. A block with more
- * answers (next hops that differ from /24 to /24) has a direct record: the
- * 64 answers themselves, in LPM_REC_DIRECT_SLOTS slots. Either way a
- * lookup reads one line of it. Slots are LPM_REC_WORDS 32-bit words and
- * live in chunks of LPM_REC_CHUNK. */
-#define LPM_REC_MAP_WORDS    8
-#define LPM_REC_ANS	     8
-#define LPM_REC_WORDS	     16
-#define LPM_REC_DIRECT_SLOTS 4
-#define LPM_REC_CHUNK_BITS   11
-#define LPM_REC_CHUNK	     (1u << LPM_REC_CHUNK_BITS)
+ * packed) has a record: a map giving each /24 the number of its answer in
+ * k bits (64k bits), then room for 2k answers, k being 1, 2 or 4: 16, 32
+ * or 64 bytes, within one cache line. The fewer answers a block has, the
+ * smaller its record, so that more of them stay in the caches (the full
+ * table's blocks have 3.4 answers on average). A block with more than
+ * LPM_REC_ANS answers (next hops that differ from /24 to /24) has a direct
+ * record: the 64 answers themselves, 256 bytes. Either way a lookup reads
+ * one line of it. Records are numbered in units of LPM_REC_UNIT 32-bit
+ * words and live in chunks of LPM_REC_CHUNK units, a chunk holding records
+ * of one size. */
+#define LPM_REC_UNIT	   4
+#define LPM_REC_ANS	   8
+#define LPM_REC_CHUNK_BITS 13
+#define LPM_REC_CHUNK	   (1u << LPM_REC_CHUNK_BITS)
 
 /* The first member of every struct lpm: what a lookup reads first. Big
  * tables get a direct index on the first 16 bits (IPv6: over 2000::/3),
  * derived from the trie and refreshed after each edit; big IPv4 tables also
  * get a front array on the first LPM_FRONT_BITS bits, whose entry is the
  * answer (value << 6 | len; value bits all set: no prefix) unless its low
- * six bits are LPM_FRONT_REC or LPM_FRONT_REC_DIRECT (the answer is in record
+ * six bits are LPM_FRONT_REC to LPM_FRONT_REC_DIRECT (the answer is in record
  * value) or LPM_FRONT_DEEP. Public so that the common case of a lookup is inline
  * below; only lpm.c writes it. */
 struct lpm_fast {
@@ -72,15 +73,17 @@ struct lpm_fast {
 	uint64_t octet0[4];
 };
 
-#define LPM_FRONT_BITS	     18
-#define LPM_FRONT_REC	     60u
-#define LPM_FRONT_REC_DIRECT 61u /* LPM_FRONT_REC | 1: one test finds both */
+#define LPM_FRONT_BITS 18
+/* a record: | 0, 1, 2 for a map of k = 1, 2, 4 bits a /24, | 3 for direct;
+ * one test ((e & 60) == LPM_FRONT_REC) finds them all */
+#define LPM_FRONT_REC	     56u
+#define LPM_FRONT_REC_DIRECT 59u
 #define LPM_FRONT_DEEP	     63u
 
-/* The words of front record r (see LPM_REC_WORDS). */
+/* The words of front record r (in units of LPM_REC_UNIT words). */
 static inline uint32_t *lpm_rec_words(const struct lpm_fast *f, uint32_t r)
 {
-	return f->rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_WORDS * (r & (LPM_REC_CHUNK - 1));
+	return f->rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_UNIT * (r & (LPM_REC_CHUNK - 1));
 }
 
 /* The front array's answer for IPv4 address a (host order): false when t
@@ -96,16 +99,18 @@ static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 	if (!f->front)
 		return false;
 	e = f->front[a >> (32 - LPM_FRONT_BITS)];
-	if ((e & 62) == LPM_FRONT_REC) {
+	if ((e & 60) == LPM_FRONT_REC) {
 		const uint32_t *w = lpm_rec_words(f, e >> 6);
+		unsigned lk = e & 3, i = (a >> 8) & 63, bit = i << lk;
 		uint64_t map;
 
-		if (e & 1) { /* direct: the answer at the /24's number */
-			e = w[(a >> 8) & 63];
+		if (lk == 3) { /* direct: the answer at the /24's number */
+			e = w[i];
 		} else {
-			/* the map's word with the /24's nibble, 16 a word */
-			memcpy(&map, w + 2 * ((a >> 12) & 3), sizeof(map));
-			e = w[LPM_REC_MAP_WORDS + ((map >> ((a >> 6) & 60)) & 15)];
+			/* the /24's k = 1 << lk bits at bit i * k of the map,
+			 * the answers after the map's 2k words */
+			memcpy(&map, w + 2 * (bit >> 6), sizeof(map));
+			e = w[(2u << lk) + ((map >> (bit & 63)) & ((1u << (1u << lk)) - 1))];
 		}
 	}
 	*ret_e = e;
@@ -212,7 +217,7 @@ uint32_t lpm_get(const struct lpm *t, const uint8_t *key, unsigned len);
  * 128 KiB for IPv6, over 2000::/3 only), built once they hold n prefixes and
  * dropped below n/2; 0 turns it off. The default is 65536. IPv4 adds a front
  * array on the first 18 bits (1 MiB, in a 4 MiB allocation that aligns it to
- * a huge page) and records of 64 or 256 bytes for /18s whose /24s differ
+ * a huge page) and records of 16 to 256 bytes for /18s whose /24s differ
  * (a few MB on a full table, the first 3 MiB in the rest of that
  * allocation). Lookups answer the same either way; tests set 1 to cover both
  * paths. */

@@ -506,10 +506,11 @@ static void front_alloc_failure(void **state)
 }
 
 /* A block whose /24s each have a prefix of their own, with answers of their
- * own (different next hops), through the record kinds: one answer, a narrow
- * record of up to 8, a direct one up to all 64 /24s, and back; the 9th
- * answer also with each allocation failing in turn, when the block must go
- * the long way, with answers right all along. */
+ * own (different next hops), through the record kinds: one answer, records
+ * mapping up to 2, 4 and 8, a direct one up to all 64 /24s, and back; the
+ * 3rd, 5th and 9th answers (each a record of a new size) also with each
+ * allocation failing in turn, when the block must go the long way, with
+ * answers right all along. */
 static void front_wide_records(void **state)
 {
 	struct failalloc f = { 0 };
@@ -526,9 +527,15 @@ static void front_wide_records(void **state)
 	assert_non_null(t);
 	lpm_set_top_min(t, 1);
 	front_op(t, &r, 1, "10.1.0.0/16", 100);
+	/* two /24s of the next block, with one answer (a record of the
+	 * smallest size there): the node the /24s go in is there, with room
+	 * for the 2nd, 4th and 8th of them, so that only the record can fail
+	 * to be had */
+	front_op(t, &r, 1, "10.1.64.0/24", 101);
+	front_op(t, &r, 1, "10.1.65.0/24", 101);
 	for (i = 0; i < 64; i++) {
 		snprintf(text, sizeof(text), "10.1.%u.0/24", i);
-		if (i == 7) {
+		if (i == 1 || i == 3 || i == 7) {
 			key_of(text, key, &len);
 			for (n = 1; n <= 8; n++) {
 				f.fail_at = f.calls + n;
@@ -543,9 +550,10 @@ static void front_wide_records(void **state)
 				front_check(t, &r);
 				front_op(t, &r, 0, text, 0);
 			}
-			/* the direct record's allocations failed: no error,
-			 * the block went the long way */
+			/* the new record's allocations failed: no error, the
+			 * block went the long way */
 			assert_true(f.failed >= 2 && failed == 0);
+			f.failed = 0;
 		}
 		front_op(t, &r, 1, text, i + 1);
 	}
@@ -569,6 +577,8 @@ static void front_wide_records(void **state)
 		front_op(t, &r, 0, text, 0);
 	}
 	front_op(t, &r, 0, "0.0.0.0/0", 0);
+	front_op(t, &r, 0, "10.1.64.0/24", 0);
+	front_op(t, &r, 0, "10.1.65.0/24", 0);
 	assert_int_equal(lpm_count(t), 0);
 	lpm_free(t);
 	assert_int_equal(f.live, 0);
