@@ -762,6 +762,11 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 	return replay_write_event(fd, &ev);
 }
 
+int rtw_record_error(const struct rtw_ctx *c)
+{
+	return c ? c->record_err : -EINVAL;
+}
+
 int rtw_record(struct rtw_ctx *c, int fd)
 {
 	int r;

@@ -341,6 +341,12 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
  * -EBUSY from a callback during a dump, or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
+/* The error that ended the recording early (a write that failed), or 0
+ * while it goes on, and when there is none: a program can stop at once
+ * rather than learn it at the stop, which still returns it. Returns
+ * -EINVAL without c. */
+RTW_API int rtw_record_error(const struct rtw_ctx *c);
+
 /* Counters. Returns 0, or -EINVAL without c or ret_stats. */
 RTW_API int rtw_get_stats(const struct rtw_ctx *c, struct rtw_stats *ret_stats);
 

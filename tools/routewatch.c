@@ -150,6 +150,10 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 					fprintf(stderr, "routewatch: %s\n", rtw_error_detail(ctx));
 				return r;
 			}
+			/* a recording that a write ended (a full disk) stops
+			 * the tool now, not at the signal */
+			if (record_poll_fd >= 0 && (r = rtw_record_error(ctx)) < 0)
+				return r;
 		}
 		if (pfd[1].revents & POLLIN)
 			return output_error;

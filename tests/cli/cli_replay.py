@@ -608,14 +608,36 @@ def feed_all(p, feed):
         pass
 
 
+def eth0_routes(n):
+    """A recording of eth0 and n routes through it after the dump."""
+    return ('routewatch-record 1\ndump-begin\n'
+            'link-up ifindex=2 name=eth0 admin=up carrier=up\ndump-end\n'
+            + ''.join(route('route-add', f'10.{i // 250}.{i % 250}.0/24',
+                            hops=[('none', 2, 1)]) + '\n' for i in range(n)))
+
+
+def wait_ended(p, late):
+    """p's exit status, or late when it still runs 10 s on (then killed)."""
+    try:
+        return p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return late
+
+
+def close_pipes(p):
+    for fd in (p.stdin, p.stdout, p.stderr):
+        try:
+            fd.close()
+        except BrokenPipeError:
+            pass
+
+
 for cmd in (['monitor'], ['watch', '10.1.0.1'], ['record', '-']):
     p = subprocess.Popen([clitest.tool_path(), '--replay', '-'] + cmd, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    feed = ('routewatch-record 1\ndump-begin\n'
-            'link-up ifindex=2 name=eth0 admin=up carrier=up\ndump-end\n'
-            + ''.join(route('route-add', f'10.{i // 250}.{i % 250}.0/24',
-                            hops=[('none', 2, 1)]) + '\n' for i in range(10000)))
-    writer = threading.Thread(target=feed_all, args=(p, feed), daemon=True)
+    writer = threading.Thread(target=feed_all, args=(p, eth0_routes(10000)), daemon=True)
     writer.start()
     # the output (two lines a route for monitor, a notice for watch, the
     # recording) is more than a pipe holds; nothing reads it
@@ -631,19 +653,40 @@ for cmd in (['monitor'], ['watch', '10.1.0.1'], ['record', '-']):
         if blocked:
             break
     p.send_signal(signal.SIGTERM)
-    try:
-        status = p.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        status = 'still running 10 s after SIGTERM'
+    status = wait_ended(p, 'still running 10 s after SIGTERM')
     t.check(blocked and status == 0,
             f'{cmd[0]}: SIGTERM while stdout is a full pipe: exit 0',
             f'blocked {blocked}, status {status}')
-    for fd in (p.stdin, p.stdout, p.stderr):
-        try:
-            fd.close()
-        except BrokenPipeError:
-            pass
+    close_pipes(p)
+
+# --- a recording that cannot be written stops the tool at once ---
+# record went on into a full disk until it was stopped, and said so only
+# then. A file size limit stands in for the full disk.
+def small_files():
+    import resource
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+
+with tempfile.TemporaryDirectory() as d:
+    out = os.path.join(d, 'rec')
+    p = subprocess.Popen([clitest.tool_path(), '--replay', '-', 'record', out],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=small_files, restore_signals=False)
+    # standard input stays open: only the failed write can end the tool
+    writer = threading.Thread(target=feed_all, args=(p, eth0_routes(2000)), daemon=True)
+    writer.start()
+    status = wait_ended(p, 'still running 10 s after the file was full')
+    err = p.stderr.read().decode()
+    t.check(status == 1 and 'recording failed: File too large' in err,
+            'record: a write that fails ends the tool at once, exit 1 with the cause',
+            f'status {status}, stderr {err!r}')
+    with open(out, 'rb') as f:
+        kept = f.read()
+    status, shown, err = clitest.run(['--replay', out, 'monitor'])
+    t.check(kept.endswith(b'\n') and status == 0 and 'route-add 10.0.0.0/24 dev eth0' in shown,
+            'record: what a full file kept ends with a whole line and replays',
+            f'{len(kept)} bytes, ends {kept[-20:]!r}; monitor: {status} {err}')
+    close_pipes(p)
 
 t.done()

@@ -1331,9 +1331,10 @@ static void record_in_dump(const struct rtw_notice *n, const char *json, void *u
 }
 
 /* What a recording must not do: block rtw_dispatch() on a full
- * non-blocking descriptor (it ends, with EAGAIN at the stop), start in the
- * middle of a dump (a notice callback of one: -EBUSY), or go on after a
- * failed rtw_start() with half a dump in it (it ends with that error). */
+ * non-blocking descriptor (it ends, with EAGAIN from rtw_record_error() and
+ * at the stop), start in the middle of a dump (a notice callback of one:
+ * -EBUSY), or go on after a failed rtw_start() with half a dump in it (it
+ * ends with that error). */
 static void recording_limits(void **state)
 {
 	static char text[200000];
@@ -1359,12 +1360,17 @@ static void recording_limits(void **state)
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
 	assert_int_equal(rtw_record(c, p[1]), 0);
+	assert_int_equal(rtw_record_error(c), 0);
 	alarm(20); /* a blocked dispatch fails the test instead of hanging it */
 	while ((r = rtw_dispatch(c)) > 0)
 		;
 	alarm(0);
 	assert_int_equal(r, -ENODATA);
+	/* known at once, and still there for the stop */
+	assert_int_equal(rtw_record_error(c), -EAGAIN);
 	assert_int_equal(rtw_record(c, -1), -EAGAIN);
+	assert_int_equal(rtw_record_error(c), 0);
+	assert_int_equal(rtw_record_error(NULL), -EINVAL);
 	close(p[0]);
 	close(p[1]);
 	rtw_free(c);
@@ -1392,6 +1398,7 @@ static void recording_limits(void **state)
 	assert_int_equal(rtw_record(c, p[1]), 0);
 	r = rtw_start(c);
 	assert_true(r < 0);
+	assert_int_equal(rtw_record_error(c), r);
 	assert_int_equal(rtw_record(c, -1), r);
 	assert_int_equal(rtw_record(c, -1), 0);
 	close(p[0]);
