@@ -28,6 +28,7 @@ struct rtw_backend {
 	bool dumped;		  /* the first dump() has completed */
 	bool synth_begun;	  /* a synthesized DUMP_BEGIN was delivered */
 	bool in_block;		  /* a dump-begin was delivered, its dump-end not yet */
+	unsigned block_line;	  /* the line of that dump-begin */
 	bool resync_pending;	  /* an overflow was delivered: the next block is dump()'s */
 	enum rtw_linkdown_policy linkdown, linkdown6;
 	bool linux_rules;
@@ -193,9 +194,10 @@ static int deliver(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	if (r < 0)
 		return set_why(b, r, "line %u: the core refused the event (%s)", b->line_no + 1,
 			       strerror(-r));
-	if (ev->type == RTW_EV_DUMP_BEGIN)
+	if (ev->type == RTW_EV_DUMP_BEGIN) {
 		b->in_block = true;
-	else if (ev->type == RTW_EV_DUMP_END)
+		b->block_line = b->line_no + 1;
+	} else if (ev->type == RTW_EV_DUMP_END)
 		b->in_block = false;
 	else if (ev->type == RTW_EV_OVERFLOW)
 		b->resync_pending = true;
@@ -213,6 +215,15 @@ static int check_block(struct rtw_backend *b)
 	if (t == RTW_EV_DUMP_END && !b->in_block)
 		return set_why(b, -EPROTO, "line %u: dump-end without dump-begin", b->line_no + 1);
 	return 0;
+}
+
+/* The end of the recording inside a block: what was delivered of it stays
+ * unswept, so the replay cannot end as a complete one would. */
+static int ended_in_block(struct rtw_backend *b)
+{
+	return set_why(b, -EPROTO,
+		       "line %u: dump-begin without dump-end (the recording ended inside the dump)",
+		       b->block_line);
 }
 
 static int synthesize(struct rtw_backend *b, rtw_sink *sink, void *arg)
@@ -268,8 +279,8 @@ static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		if (r == 0)
 			return set_why(
 			    b, -EPROTO,
-			    "line %u: the recording ended where a resync dump was expected",
-			    b->line_no + 1);
+			    "after line %u: the recording ended where a resync dump was expected",
+			    b->line_no);
 		if (b->line->event.type != RTW_EV_DUMP_BEGIN)
 			return set_why(b, -EPROTO, "line %u: expected dump-begin, found %s",
 				       b->line_no + 1, replay_event_word(b->line->event.type));
@@ -284,8 +295,7 @@ static int replay_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return set_why(b, -EPROTO, "line %u: the recording ended inside a dump",
-				       b->line_no + 1);
+			return ended_in_block(b);
 		r = check_block(b);
 		if (r < 0)
 			return r;
@@ -323,7 +333,7 @@ static int replay_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			count++;
 	}
 	if (count == 0 && b->eof) /* peek() saw the end: nothing is buffered */
-		return -ENODATA;
+		return b->in_block ? ended_in_block(b) : -ENODATA;
 	return count;
 }
 

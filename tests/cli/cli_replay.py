@@ -515,6 +515,17 @@ t.check(status == 1 and f"cannot replay '{BAD}'" in err and 'line 4: ' in err
         and 'monitoring failed' in err,
         'a bad line after the dump: monitor exits 1 naming the file and the line',
         f'{status} {err}')
+# A recording cut inside a later dump (a resync) ended like a whole one
+# (exit 0) when no overflow came before the dump.
+for before in ('', 'overflow\n'):
+    with open(BAD, 'w') as f:
+        f.write('routewatch-record 1\ndump-begin\ndump-end\n' + before + 'dump-begin\n'
+                + route('route-add', '10.0.0.0/8', hops=[('none', 1, 1)]) + '\n')
+    status, out, err = clitest.run(['--replay', BAD, 'monitor'])
+    line = 5 if before else 4
+    t.check(status == 1 and f'line {line}: dump-begin without dump-end' in err,
+            f'a recording ending inside a dump ({before.strip() or "no overflow"} before): '
+            'monitor exits 1 naming its dump-begin', f'{status} {err}')
 
 # A record whose context cannot start leaves an existing file as it was (it
 # used to truncate, then delete it), and removes only a file it made itself;

@@ -1671,7 +1671,7 @@ static void backend_resync_errors(void **state)
 	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 1);
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
 	assert_string_equal(replay_error(b),
-			    "line 3: the recording ended where a resync dump was expected");
+			    "after line 2: the recording ended where a resync dump was expected");
 	rtw_backend_replay.close(b);
 
 	/* something else where the resync block should be */
@@ -1692,7 +1692,21 @@ static void backend_resync_errors(void **state)
 	/* a block that never ends */
 	b = open_text("routewatch-record 1\ndump-begin\nroute-add dst=10.1.0.0/16\n");
 	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), -EPROTO);
-	assert_string_equal(replay_error(b), "line 4: the recording ended inside a dump");
+	assert_string_equal(
+	    replay_error(b),
+	    "line 2: dump-begin without dump-end (the recording ended inside the dump)");
+	rtw_backend_replay.close(b);
+
+	/* a later block that never ends: its events were applied, the sweep
+	 * at its end never came, so the replay cannot end as a whole one */
+	b = open_text("routewatch-record 1\ndump-begin\ndump-end\n# a comment\ndump-begin\n"
+		      "route-add dst=10.1.0.0/16\n");
+	assert_int_equal(rtw_backend_replay.dump(b, seen_sink, &s), 2);
+	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), 2);
+	assert_int_equal(rtw_backend_replay.read(b, seen_sink, &s), -EPROTO);
+	assert_string_equal(
+	    replay_error(b),
+	    "line 5: dump-begin without dump-end (the recording ended inside the dump)");
 	rtw_backend_replay.close(b);
 
 	/* nesting, and an end without a beginning */
