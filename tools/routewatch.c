@@ -415,6 +415,8 @@ static int cmd_show(struct rtw_ctx *ctx, const struct args *a)
 
 	if (!a->table_given)
 		flt.all_tables = default_all_tables();
+	else if (a->table == 0 && !default_all_tables())
+		flt.all_tables = true; /* all to ip(8): Linux has no table 0; FIB 0 on the BSDs */
 	return print_routes(&p, &flt);
 }
 

@@ -150,6 +150,10 @@ status, out, err = rw('show', '--json', '--table', 'local')
 t.equal(len(parse_show(out, 'show --table local')), 3, 'show --table local: its 3 routes')
 status, out, err = rw('show', '--table=255', '--json')
 t.equal(len(parse_show(out, 'show --table=255')), 3, 'show --table=255 is the local table')
+# ip route show table 0 lists every table; on the BSDs 0 is FIB 0.
+status, out, err = rw('show', '--json', '-t', '0')
+t.equal({r['table'] for r in parse_show(out, 'show -t 0')}, set() if bsd else {MAIN, LOCAL},
+        'show -t 0: every table, as ip route show table 0 (FIB 0 on the BSDs)')
 
 status, out, err = rw('show')
 lines = out.splitlines()
