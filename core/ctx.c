@@ -148,17 +148,19 @@ static int ctx_dump(struct rtw_ctx *c)
 	return r;
 }
 
-/* Whether the default route of either family moved since the last call:
- * another route or table, another way out, or usable no more or again (its
- * link lost or got back its carrier, which no route message reports). A
- * device-only default (a VPN's) involves no gateway, yet is as much a
- * change of where the host's traffic goes. */
+/* Whether the default route of either family moved since the last call, for
+ * either half of its addresses: another route or table, another way out, or
+ * usable no more or again (its link lost or got back its carrier, which no
+ * route message reports). A device-only default (a VPN's, or its 0/1 and
+ * 128/1) involves no gateway, yet is as much a change of where the host's
+ * traffic goes. */
 static bool defaults_moved(struct rtw_ctx *c)
 {
-	struct model_default now[2];
+	struct model_default now[4];
+	unsigned i;
 
-	model_default_route(&c->model, AF_INET, &now[0]);
-	model_default_route(&c->model, AF_INET6, &now[1]);
+	for (i = 0; i < 4; i++)
+		model_default_route(&c->model, i < 2 ? AF_INET : AF_INET6, i & 1, &now[i]);
 	if (memcmp(now, c->dflt, sizeof(now)) == 0)
 		return false;
 	memcpy(c->dflt, now, sizeof(now));

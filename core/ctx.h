@@ -62,7 +62,7 @@ struct rtw_ctx {
 	bool started, coldplug, in_dispatch, need_resync, gw_changed, freeing;
 	/* the default routes at the end of the last dispatch ([0] IPv4, [1]
 	 * IPv6): a change of either asks for a connectivity check */
-	struct model_default dflt[2];
+	struct model_default dflt[4]; /* IPv4's halves, IPv6's (model_default_route()) */
 	bool carrier_lost; /* a link that stayed up lost its carrier: see ops->carrier_lost */
 	bool dumping;	   /* inside the backend's dump (ctx_dump()) */
 	bool linkdown_set; /* the user chose a linkdown policy */

@@ -2559,30 +2559,37 @@ const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slo
 	return attr_egress(m, m->attrs[m->routes[slot].attr]);
 }
 
-/* The /0 entry of the first table of the plan that decides it, as a lookup
- * of an address nothing longer covers would find it (a throw passes on). */
-void model_default_route(const struct model *m, int family, struct model_default *ret)
+/* The /1 of half h, else the /0, of the first table of the plan that decides
+ * it, as a lookup of an address of that half that nothing longer covers
+ * would find it (a throw passes on). A VPN that adds 0.0.0.0/1 and
+ * 128.0.0.0/1 (OpenVPN's def1) over the default it leaves in place takes
+ * the host's traffic as a default of its own would. */
+void model_default_route(const struct model *m, int family, unsigned h, struct model_default *ret)
 {
 	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
 	static const uint8_t any[16];
+	uint8_t half[16] = { 0 };
 	unsigned i;
 
+	half[0] = h ? 0x80 : 0;
 	memset(ret, 0, sizeof(*ret));
 	for (i = 0; i < p->n; i++) {
-		uint32_t v = lpm_get(p->lpm[i], any, 0);
+		uint32_t v = lpm_get(p->lpm[i], half, 1);
 		const struct attr *a;
-		const struct rtw_nexthop *h;
+		const struct rtw_nexthop *hop;
 
+		if (v == LPM_NONE)
+			v = lpm_get(p->lpm[i], any, 0);
 		if (v == LPM_NONE || m->attrs[v]->type == RTW_ROUTE_THROW)
 			continue;
 		a = m->attrs[v];
 		ret->table = p->table[i];
 		ret->type = a->type;
 		ret->usable = a->usable;
-		h = attr_egress(m, a);
-		if (h) {
-			ret->ifindex = h->ifindex;
-			ret->gateway = h->gateway;
+		hop = attr_egress(m, a);
+		if (hop) {
+			ret->ifindex = hop->ifindex;
+			ret->gateway = hop->gateway;
 		}
 		return;
 	}

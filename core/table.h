@@ -479,9 +479,10 @@ uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 
 /* Fill a public route from a slot (nexthops point into the model). */
 void model_route_fill(const struct model *m, uint32_t slot, struct rtw_route *ret);
-/* The default route lookups of a family use, as far as connectivity goes:
- * which table holds it, and where its traffic leaves. Zero-filled, so that
- * two compare with memcmp(). */
+/* The default route lookups of a family use for half h of its addresses
+ * (those whose first bit is h), as far as connectivity goes: which table
+ * holds it, and where its traffic leaves. Zero-filled, so that two compare
+ * with memcmp(). */
 struct model_default {
 	uint32_t table;
 	uint8_t type; /* RTW_ROUTE_*; 0 with no default route */
@@ -489,7 +490,7 @@ struct model_default {
 	int ifindex;
 	struct rtw_addr gateway;
 };
-void model_default_route(const struct model *m, int family, struct model_default *ret);
+void model_default_route(const struct model *m, int family, unsigned h, struct model_default *ret);
 
 /* The attribute set id of the route in slot. */
 static inline uint32_t model_route_attr(const struct model *m, uint32_t slot)

@@ -450,9 +450,9 @@ static void notices(void **state)
 }
 
 /* The default route moving asks for a connectivity check even without a
- * gateway involved: a VPN's device-only default coming and going, the
- * default's link losing its carrier (no route message at all). Changes
- * elsewhere do not. */
+ * gateway involved: a VPN's device-only default (or its 0/1 and 128/1)
+ * coming and going, the default's link losing its carrier (no route
+ * message at all). Changes elsewhere do not. */
 static void cpdcheck_on_default_moves(void **state)
 {
 	struct rtw_ctx *c = setup();
@@ -466,19 +466,37 @@ static void cpdcheck_on_default_moves(void **state)
 	evq_push(evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", NULL, 4, 50, 254, RTW_ROUTE_UNICAST));
 	rtw_dispatch(c);
 	assert_int_equal(s.cpd, 2); /* and went */
+	/* the same as two halves, as OpenVPN's def1 adds them over the
+	 * default it leaves in place; each half alone moves half the traffic */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/1", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "128.0.0.0/1", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 3);
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "128.0.0.0/1", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 4);
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/1", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 5);
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "8000::/1", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 6); /* an IPv6 half */
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "8000::/1", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(s.cpd, 7);
 	evq_push(evq_route(RTW_EV_ROUTE_ADD, "10.3.0.0/16", NULL, 4, 0, 254, RTW_ROUTE_UNICAST));
 	evq_push(evq_link(4, "wg0", true, false));
 	rtw_dispatch(c);
-	assert_int_equal(s.cpd, 2); /* a link the default does not use */
+	assert_int_equal(s.cpd, 7); /* a link the default does not use */
 	evq_push(evq_link(2, "eth0", true, false));
 	rtw_dispatch(c);
-	assert_int_equal(s.cpd, 3); /* the default's link lost its carrier */
+	assert_int_equal(s.cpd, 8); /* the default's link lost its carrier */
 	evq_push(evq_link(2, "eth0", true, true));
 	rtw_dispatch(c);
-	assert_int_equal(s.cpd, 4); /* and got it back */
+	assert_int_equal(s.cpd, 9); /* and got it back */
 	evq_push(evq_route(RTW_EV_ROUTE_ADD, "::/0", NULL, 3, 100, 254, RTW_ROUTE_UNICAST));
 	rtw_dispatch(c);
-	assert_int_equal(s.cpd, 5); /* IPv6 too: a VPN before fe80::1 */
+	assert_int_equal(s.cpd, 10); /* IPv6 too: a VPN before fe80::1 */
 	rtw_free(c);
 }
 
