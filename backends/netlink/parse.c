@@ -414,8 +414,13 @@ static int parse_link(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink 
 		ev.type = RTW_EV_LINK_UP;
 	else
 		ev.type = RTW_EV_LINK_DOWN;
+	/* Only the message of the change to admin down: ifi_change names the
+	 * flags that changed (IFF_UP then; all bits for a new link), and a link
+	 * already down sends more (a rename, an MTU change: change 0, seen on
+	 * 6.18), each of which cost a full dump. */
 	if (p->notification &&
-	    (ev.type == RTW_EV_LINK_GONE || (ev.type == RTW_EV_LINK_DOWN && !ev.u.link.admin_up))) {
+	    (ev.type == RTW_EV_LINK_GONE ||
+	     (ev.type == RTW_EV_LINK_DOWN && !ev.u.link.admin_up && (ifi->ifi_change & IFF_UP)))) {
 		ev.flags |= RTW_EVF_FLUSH_V4;
 		p->need_resync = true;
 	}
