@@ -696,7 +696,7 @@ static inline uint32_t *rec_at(const struct lpm *t, uint32_t r)
 /* The answers of the record of entry e. */
 static inline uint32_t *rec_answers(const struct lpm *t, uint32_t e)
 {
-	return rec_at(t, e >> 6) + (is_direct(e) ? 0 : 2u << rec_class(e));
+	return rec_at(t, e >> 6) + (is_direct(e) ? 0 : lpm_rec_ans(rec_class(e)));
 }
 
 /* A map of class c (k = 1 << c bits a /24) is k 64-bit words. */
@@ -812,13 +812,13 @@ static inline unsigned map_get(const uint64_t *map, unsigned c, unsigned i)
 {
 	unsigned bit = i << c;
 
-	return (unsigned)(map[bit / 64] >> (bit % 64)) & ((1u << (1u << c)) - 1);
+	return (unsigned)(map[bit / 64] >> (bit % 64)) & lpm_rec_num_mask(c);
 }
 
 static inline void map_put(uint64_t *map, unsigned c, unsigned i, unsigned j)
 {
 	unsigned bit = i << c;
-	uint64_t mask = (uint64_t)((1u << (1u << c)) - 1) << (bit % 64);
+	uint64_t mask = (uint64_t)lpm_rec_num_mask(c) << (bit % 64);
 
 	map[bit / 64] = (map[bit / 64] & ~mask) | (uint64_t)j << (bit % 64);
 }
@@ -841,7 +841,7 @@ static void map_recode(uint64_t *map, unsigned c, unsigned to)
 static uint32_t front_mapped(struct lpm *t, uint32_t old, const uint64_t *map, unsigned c,
 			     const uint32_t *uniq, unsigned nu)
 {
-	uint64_t mask = (UINT64_C(1) << (1u << c)) - 1, diff = 0;
+	uint64_t mask = lpm_rec_num_mask(c), diff = 0;
 	uint64_t same = UINT64_MAX / mask * (map[0] & mask); /* the first number everywhere */
 	uint32_t *w, r;
 	unsigned i;
@@ -855,10 +855,10 @@ static uint32_t front_mapped(struct lpm *t, uint32_t old, const uint64_t *map, u
 		return FRONT_DEEP;
 	w = rec_at(t, r);
 	memcpy(w, map, (1u << c) * sizeof(*map));
-	memcpy(w + (2u << c), uniq, nu * sizeof(uint32_t));
+	memcpy(w + lpm_rec_ans(c), uniq, nu * sizeof(uint32_t));
 	/* the rest marked unused: an edit finds nu without reading the map */
 	for (; nu < class_cap(c); nu++)
-		w[(2u << c) + nu] = REC_UNUSED;
+		w[lpm_rec_ans(c) + nu] = REC_UNUSED;
 	return r << 6 | FRONT_REC | c;
 }
 
@@ -910,15 +910,15 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 			return;
 		}
 		if (is_rec(old)) {
-			const uint32_t *w = rec_at(t, old >> 6);
+			const uint32_t *w = rec_at(t, old >> 6), *a = rec_answers(t, old);
 
 			/* word by word: a copy of a variable size became a
 			 * rep movsq (gcc 12), ~100 ns an edit waiting on it */
 			c = rec_class(old);
 			for (i = 0; i < (1u << c); i++)
 				memcpy(&map[i], w + 2 * i, sizeof(*map));
-			for (; nu < class_cap(c) && w[(2u << c) + nu] != REC_UNUSED; nu++)
-				uniq[nu] = w[(2u << c) + nu];
+			for (; nu < class_cap(c) && a[nu] != REC_UNUSED; nu++)
+				uniq[nu] = a[nu];
 		} else {
 			uniq[nu++] = old;
 		}

@@ -44,7 +44,8 @@ struct lpm_top_slot {
  * k bits (64k bits), then room for 2k answers, k being 1, 2 or 4: 16, 32
  * or 64 bytes, within one cache line. The fewer answers a block has, the
  * smaller its record, so that more of them stay in the caches (the full
- * table's blocks have 3.4 answers on average). A block with more than
+ * table's blocks have 3.4 answers on average, all routes through one
+ * gateway). A block with more than
  * LPM_REC_ANS answers (next hops that differ from /24 to /24) has a direct
  * record: the 64 answers themselves, 256 bytes. Either way a lookup reads
  * one line of it. Records are numbered in units of LPM_REC_UNIT 32-bit
@@ -80,6 +81,19 @@ struct lpm_fast {
 #define LPM_FRONT_REC_DIRECT 59u
 #define LPM_FRONT_DEEP	     63u
 
+/* A mapped record of class c (0, 1, 2) numbers each /24's answer in 1 << c
+ * bits of a map of 1 << c 64-bit words; its answers start at 32-bit word
+ * lpm_rec_ans(c), right after the map. */
+static inline unsigned lpm_rec_ans(unsigned c)
+{
+	return 2u << c;
+}
+
+static inline unsigned lpm_rec_num_mask(unsigned c)
+{
+	return (1u << (1u << c)) - 1;
+}
+
 /* The words of front record r (in units of LPM_REC_UNIT words). */
 static inline uint32_t *lpm_rec_words(const struct lpm_fast *f, uint32_t r)
 {
@@ -107,10 +121,9 @@ static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 		if (lk == 3) { /* direct: the answer at the /24's number */
 			e = w[i];
 		} else {
-			/* the /24's k = 1 << lk bits at bit i * k of the map,
-			 * the answers after the map's 2k words */
+			/* the /24's 1 << lk bits, at bit i << lk of the map */
 			memcpy(&map, w + 2 * (bit >> 6), sizeof(map));
-			e = w[(2u << lk) + ((map >> (bit & 63)) & ((1u << (1u << lk)) - 1))];
+			e = w[lpm_rec_ans(lk) + ((map >> (bit & 63)) & lpm_rec_num_mask(lk))];
 		}
 	}
 	*ret_e = e;

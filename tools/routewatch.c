@@ -151,8 +151,8 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 				return r;
 			}
 			/* a recording that a write ended (a full disk) stops
-			 * the tool now, not at the signal */
-			if (record_poll_fd >= 0 && (r = rtw_record_error(ctx)) < 0)
+			 * the tool now, not at the signal; 0 when none */
+			if ((r = rtw_record_error(ctx)) < 0)
 				return r;
 		}
 		if (pfd[1].revents & POLLIN)

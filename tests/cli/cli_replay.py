@@ -4,6 +4,7 @@
 # monitor, watch and record, text and JSON, and the record/replay round trip.
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -678,7 +679,6 @@ for cmd in (['monitor'], ['watch', '10.1.0.1'], ['record', '-']):
 # record went on into a full disk until it was stopped, and said so only
 # then. A file size limit stands in for the full disk.
 def small_files():
-    import resource
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
 
