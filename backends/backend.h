@@ -126,9 +126,12 @@ struct rtw_backend_ops {
 	/* Full snapshot: DUMP_BEGIN, links, addresses, nexthops, routes,
 	 * DUMP_END. Blocking is allowed here (kernel dumps are fast). */
 	int (*dump)(struct rtw_backend *b, rtw_sink *sink, void *arg);
-	/* Drain what is pending without blocking. Returns the number of events
-	 * delivered (>= 0), -ENODATA at the end of a replay, or -errno. A lost
-	 * event is delivered as RTW_EV_OVERFLOW, never as an error. */
+	/* Read what is pending without blocking, at most RTW_READ_MAX_MSGS
+	 * kernel datagrams (the descriptor is level-triggered: a busy kernel
+	 * must not keep one call from returning, nor the callbacks that follow
+	 * it from running). Returns the number of events delivered (>= 0),
+	 * -ENODATA at the end of a replay, or -errno. A lost event is
+	 * delivered as RTW_EV_OVERFLOW, never as an error. */
 	int (*read)(struct rtw_backend *b, rtw_sink *sink, void *arg);
 	/* Messages dropped because they did not come from the kernel. */
 	uint64_t (*foreign_dropped)(struct rtw_backend *b);
@@ -172,7 +175,13 @@ struct rtw_backend_ops {
 	 * devices' IPv6 ignore_routes_with_linkdown). Returns the number of
 	 * events or -errno (the core then resyncs). */
 	int (*carrier_lost)(struct rtw_backend *b, rtw_sink *sink, void *arg);
+	/* Optional: whether the last read() stopped at RTW_READ_MAX_MSGS with
+	 * messages still queued. What must come after every queued message
+	 * (carrier_lost) waits for a read that emptied the queue. */
+	bool (*more)(const struct rtw_backend *b);
 };
+
+#define RTW_READ_MAX_MSGS 4096
 
 /* Each backend defines its ops; backends/native.c points rtw_backend_native
  * at the one chosen at build time. The replay backend is always built. */

@@ -270,12 +270,17 @@ int rtw_dispatch(struct rtw_ctx *c)
 	c->gw_changed = false;
 	c->detail[0] = '\0';
 	if (!c->need_resync) {
+		bool later;
+
 		r = c->ops->read(c->b, engine_sink, c);
 		if (r > 0)
 			n = r;
-		/* after every queued notification; a resync reads it anyway */
-		if (r >= 0 && c->carrier_lost && !c->need_resync && c->ops->carrier_lost &&
-		    !c->freeing) {
+		/* after every queued notification: when the read stopped at
+		 * its bound with some left, the next call asks; a resync reads
+		 * it anyway */
+		later = r >= 0 && c->ops->more && c->ops->more(c->b);
+		if (r >= 0 && !later && c->carrier_lost && !c->need_resync &&
+		    c->ops->carrier_lost && !c->freeing) {
 			int k = c->ops->carrier_lost(c->b, engine_sink, c);
 
 			if (k > 0)
@@ -283,7 +288,8 @@ int rtw_dispatch(struct rtw_ctx *c)
 			else if (k < 0)
 				c->need_resync = true;
 		}
-		c->carrier_lost = false;
+		if (!later)
+			c->carrier_lost = false;
 	}
 	/* A resync after an overflow: the new dump is reconciled by generation
 	 * mark-and-sweep, with the same notices and invalidations as the lost

@@ -38,6 +38,10 @@ struct rtw_backend {
 	struct mnl_socket *dumps;   /* requests and their replies */
 	struct mnl_socket *v6watch; /* IPv6 route changes, only to see a dump's race */
 	bool resync_later;	    /* a dump may have missed routes: ask again */
+	/* A silent change was read, and the read stopped at its bound: the
+	 * resync it needs comes once the queue is empty (netlink_read()). */
+	bool resync_drained;
+	bool more; /* the last read stopped at its bound with messages left */
 	uint32_t dump_portid;
 	uint32_t seq;
 	uint8_t *buf;
@@ -352,11 +356,23 @@ static int parse_datagram(struct rtw_backend *b, size_t len, rtw_sink *sink, voi
 	return events;
 }
 
+/* Whether a datagram (or a loss) waits on the events socket. */
+static bool queued(struct rtw_backend *b)
+{
+	char c;
+
+	return recv(mnl_socket_get_fd(b->events), &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+	       (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0;
-	bool resync = false;
+	bool resync = b->resync_drained;
+	unsigned got = 0;
 
+	b->resync_drained = false;
+	b->more = false;
 	if (b->resync_later) {
 		int r = deliver_overflow(sink, arg);
 
@@ -367,9 +383,22 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	}
 
 	for (;;) {
-		ssize_t n = receive(b, b->events, MSG_DONTWAIT);
+		ssize_t n;
 		int r;
 
+		if (got == RTW_READ_MAX_MSGS) {
+			/* the rest on the next call; a resync still waits for
+			 * the queue to empty, which it may have just done (the
+			 * descriptor would then not wake the caller for it) */
+			if (resync && !queued(b)) {
+				r = deliver_overflow(sink, arg);
+				return r < 0 ? r : events + 1;
+			}
+			b->resync_drained = resync;
+			b->more = true;
+			return events;
+		}
+		n = receive(b, b->events, MSG_DONTWAIT);
 		if (n == -EAGAIN || n == -EWOULDBLOCK) {
 			if (!resync)
 				return events;
@@ -393,6 +422,7 @@ static int netlink_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 			b->resync_later = resync;
 			return (int)n;
 		}
+		got++;
 		if (n == 0)
 			continue;
 
@@ -649,6 +679,11 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
  * notifies "all" and "default" only), and the setting only matters once a
  * carrier is gone: when one is, the devices' settings are dumped again, as
  * a resync takes them. */
+static bool netlink_more(const struct rtw_backend *b)
+{
+	return b->more;
+}
+
 static int netlink_carrier_lost(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0, err, tries = 0;
@@ -675,6 +710,7 @@ const struct rtw_backend_ops rtw_backend_netlink = {
 	.linkdown = RTW_LINKDOWN_FAIL,
 	.linkdown_of = netlink_linkdown,
 	.carrier_lost = netlink_carrier_lost,
+	.more = netlink_more,
 	.default_tables =
 	    (const uint32_t[]){ RTW_TABLE_LOCAL, RTW_TABLE_MAIN, RTW_TABLE_DEFAULT, UINT32_MAX },
 	/* `ip -6 rule` has no rule for the default table */

@@ -34,9 +34,6 @@
 #define RCVBUF_MIN     (128u << 10)
 /* A table can grow between sizing the sysctl and reading it. */
 #define DUMP_TRIES 8
-/* Messages handled per read() call: the descriptor is level-triggered, so
- * a busy kernel cannot keep one call from returning. */
-#define READ_MAX_MSGS 4096
 
 struct rtw_backend {
 	struct rtw_mem mem;
@@ -329,7 +326,7 @@ static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 
 	if (!b || !sink)
 		return -EINVAL;
-	for (msgs = 0; msgs < READ_MAX_MSGS; msgs++) {
+	for (msgs = 0; msgs < RTW_READ_MAX_MSGS; msgs++) {
 		ssize_t n = recv(b->fd, b->buf, READ_BUF_SIZE, 0);
 		int ret;
 

@@ -202,6 +202,46 @@ static void admin_down_asks_for_resync(void **state)
 	rtw_backend_netlink.close(b);
 }
 
+/* A queue longer than a read's bound takes several reads, none handling
+ * more than RTW_READ_MAX_MSGS datagrams (one event each here), so that a
+ * busy kernel cannot keep a dispatch from returning. The resync a silent
+ * change asks for still comes after everything queued: last in the read
+ * that empties the queue. */
+static void reads_stop_at_their_bound(void **state)
+{
+	struct rtw_backend *b = open_backend(64u << 20); /* room for all of it */
+	static struct seen s;
+	unsigned routes = 0, reads = 0, overflows = 0;
+	int r;
+
+	sh("ip link set v2 down");
+	sh("for i in $(seq 0 4999); do echo route add 10.77.$((i / 200)).$((i % 200))/32"
+	   " via 10.9.0.2; done | ip -batch -");
+	do {
+		memset(&s, 0, sizeof(s));
+		r = rtw_backend_netlink.read(b, record, &s);
+		assert_true(r >= 0);
+		assert_true(s.n <= RTW_READ_MAX_MSGS);
+		routes += s.routes_10_77;
+		reads++;
+		if (r > 0 && index_of(&s, RTW_EV_OVERFLOW) < s.n) {
+			overflows++;
+			assert_int_equal(index_of(&s, RTW_EV_OVERFLOW), s.n - 1);
+			/* nothing was left behind it */
+			assert_false(rtw_backend_netlink.more(b));
+		} else if (r > 0) {
+			assert_true(rtw_backend_netlink.more(b));
+		}
+	} while (r > 0 && reads < 10);
+	assert_int_equal(routes, 5000);
+	assert_int_equal(overflows, 1);
+	assert_true(reads >= 3); /* two reads with events, the last with none */
+	assert_false(rtw_backend_netlink.more(b));
+	sh("ip link set v2 up; ip addr add 10.2.0.1/24 dev v2 2>/dev/null || true;"
+	   " ip route flush root 10.77.0.0/16");
+	rtw_backend_netlink.close(b);
+}
+
 static void foreign_sender_is_dropped_and_counted(void **state)
 {
 	struct rtw_backend *b = open_backend(0);
@@ -446,6 +486,7 @@ int main(void)
 		cmocka_unit_test(dump_is_ordered_and_complete),
 		cmocka_unit_test(overflow_is_an_event_and_the_socket_lives_on),
 		cmocka_unit_test(admin_down_asks_for_resync),
+		cmocka_unit_test(reads_stop_at_their_bound),
 		cmocka_unit_test(foreign_sender_is_dropped_and_counted),
 		cmocka_unit_test(carrier_lost_reads_ipv6_settings),
 		cmocka_unit_test(sink_errors_are_returned_and_dumps_recover),

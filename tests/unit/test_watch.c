@@ -1283,6 +1283,26 @@ static int carrier_lost_netconf(struct rtw_backend *b, rtw_sink *sink, void *arg
 	return r < 0 ? r : 1;
 }
 
+/* A started context over the test backend with carrier_lost (and more,
+ * unless NULL) answering. */
+static struct rtw_ctx *carrier_ctx(struct rtw_backend_ops *ops,
+				   bool (*more)(const struct rtw_backend *b))
+{
+	struct rtw_options o = { 0 };
+	struct rtw_ctx *c;
+
+	rtw_free(setup()); /* fills the queue */
+	*ops = evq_ops;
+	ops->carrier_lost = carrier_lost_netconf;
+	ops->more = more;
+	carrier_calls = 0;
+	o.linkdown = RTW_LINKDOWN_DEFAULT;
+	c = evq_ctx(&o);
+	c->ops = ops;
+	started(c);
+	return c;
+}
+
 /* The backend is asked again for what decides lookups over links without
  * carrier when a link that was up loses it, once per dispatch, after the
  * events read; not when a link is taken down, nor for one that comes up
@@ -1291,18 +1311,9 @@ static void carrier_loss_asks_the_backend_again(void **state)
 {
 	static struct rtw_backend_ops ops;
 	struct sockaddr_storage a = evq_sa("2001:4860::1");
-	struct rtw_options o = { 0 };
 	struct rtw_route r;
-	struct rtw_ctx *c;
+	struct rtw_ctx *c = carrier_ctx(&ops, NULL);
 
-	rtw_free(setup()); /* fills the queue */
-	ops = evq_ops;
-	ops.carrier_lost = carrier_lost_netconf;
-	carrier_calls = 0;
-	o.linkdown = RTW_LINKDOWN_DEFAULT;
-	c = evq_ctx(&o);
-	c->ops = &ops;
-	started(c);
 	evq_push(evq_link(3, "eth1", false, false));
 	evq_push(evq_link(9, "veth9", true, false));
 	rtw_dispatch(c);
@@ -1322,6 +1333,37 @@ static void carrier_loss_asks_the_backend_again(void **state)
 	evq_push(evq_link(9, "veth9", true, false));
 	rtw_dispatch(c);
 	assert_int_equal(carrier_calls, 2);
+	rtw_free(c);
+}
+
+/* What the backend says of its last read: stopped at its bound or not. */
+static bool reads_left_some;
+
+static bool more_queued(const struct rtw_backend *b)
+{
+	(void)b;
+	return reads_left_some;
+}
+
+/* A read that stopped at its bound left notifications queued, older than
+ * what the backend would be asked after a carrier loss: it is asked on the
+ * call whose read emptied the queue, once. */
+static void carrier_loss_asks_after_the_queue_is_read(void **state)
+{
+	static struct rtw_backend_ops ops;
+	struct rtw_ctx *c = carrier_ctx(&ops, more_queued);
+
+	reads_left_some = true;
+	evq_push(evq_link(2, "eth0", true, false));
+	assert_true(rtw_dispatch(c) >= 1);
+	assert_int_equal(carrier_calls, 0);
+	rtw_dispatch(c);
+	assert_int_equal(carrier_calls, 0);
+	reads_left_some = false;
+	rtw_dispatch(c);
+	assert_int_equal(carrier_calls, 1);
+	rtw_dispatch(c);
+	assert_int_equal(carrier_calls, 1);
 	rtw_free(c);
 }
 
@@ -1564,6 +1606,7 @@ int main(void)
 		cmocka_unit_test(dead_hop_revives_with_its_link),
 		cmocka_unit_test(local_routes_outlive_their_link),
 		cmocka_unit_test(carrier_loss_asks_the_backend_again),
+		cmocka_unit_test(carrier_loss_asks_after_the_queue_is_read),
 		cmocka_unit_test(link_local_address_of_its_interface),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
