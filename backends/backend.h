@@ -135,6 +135,9 @@ struct rtw_backend_ops {
 	int (*read)(struct rtw_backend *b, rtw_sink *sink, void *arg);
 	/* Messages dropped because they did not come from the kernel. */
 	uint64_t (*foreign_dropped)(struct rtw_backend *b);
+	/* Optional: bytes the backend holds through the allocator (buffers),
+	 * which rtw_get_stats() counts with the model's. */
+	size_t (*memory)(const struct rtw_backend *b);
 	void (*close)(struct rtw_backend *b); /* accepts NULL */
 	/* Optional, for backends that can say more than an error number
 	 * (replay: which line of the recording is bad): open with the reason

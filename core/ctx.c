@@ -188,7 +188,9 @@ int rtw_start(struct rtw_ctx *c)
 	merge = c->ops->merge_local_main;
 	if (c->ops->rules_of)
 		c->ops->rules_of(c->b, &tables6, &merge);
-	model_set_policy(&c->model, c->tables_set ? NULL : tables6, merge);
+	/* tables named by the application are searched one after the other,
+	 * as Linux does once it has rules of its own (fib_unmerge()) */
+	model_set_policy(&c->model, c->tables_set ? NULL : tables6, merge && !c->tables_set);
 	/* How this kernel treats down links, unless the application said */
 	if (!c->linkdown_set) {
 		static const int families[] = { AF_INET, AF_INET6 };
@@ -826,6 +828,8 @@ int rtw_get_stats(const struct rtw_ctx *c, struct rtw_stats *ret_stats)
 	s.addresses = c->model.n_addrs;
 	s.watches = c->n_watches;
 	s.memory = c->mem.bytes;
+	if (c->b && c->ops->memory)
+		s.memory += c->ops->memory(c->b);
 	*ret_stats = s;
 	return 0;
 }

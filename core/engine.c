@@ -23,17 +23,18 @@ static void mark_slot(struct rtw_ctx *c, uint32_t slot, bool removed)
 	windex_mark_range(c, WI_ROUTE, key, key, removed, false);
 }
 
-static void mark_prefix(struct rtw_ctx *c, const struct rtw_prefix *p)
+/* The watches whose address of index which (WI_PEER, WI_LOCAL) lies in p. */
+static void mark_prefix(struct rtw_ctx *c, int which, const struct rtw_prefix *p)
 {
 	struct rtw_addr lo, hi;
 	uint8_t klo[17], khi[17];
 
-	if (!c->root[WI_PEER])
+	if (!c->root[which])
 		return;
 	prefix_range(p, &lo, &hi);
 	windex_key_addr(klo, &lo);
 	windex_key_addr(khi, &hi);
-	windex_mark_range(c, WI_PEER, klo, khi, false, false);
+	windex_mark_range(c, which, klo, khi, false, false);
 }
 
 /* Called by the model for each route it changes, while the old route still
@@ -50,7 +51,11 @@ void engine_on_change(void *arg, const struct route_change *ch)
 		if (ch->old_best != SLOT_NONE && ch->old_best != ch->new_best)
 			mark_slot(c, ch->old_best, false);
 		if ((ch->new_best != SLOT_NONE && ch->new_best != ch->old_best) || ch->old_throw)
-			mark_prefix(c, &ch->dst);
+			mark_prefix(c, WI_PEER, &ch->dst);
+		/* a local route makes the addresses it covers the host's
+		 * (model_has_local()) */
+		if (ch->table == RTW_TABLE_LOCAL)
+			mark_prefix(c, WI_LOCAL, &ch->dst);
 	}
 	if (ch->kind == CHANGE_BEST || quiet(c))
 		return;

@@ -2065,7 +2065,19 @@ static struct addr_rec *addr_find(const struct model *m, const struct rtw_addres
 
 bool model_has_local(const struct model *m, const struct rtw_addr *a, int ifindex)
 {
-	return addr_entry(m, ifindex, a) != SLOT_NONE;
+	const struct lpm *t;
+	unsigned len;
+	uint32_t v;
+
+	if (addr_entry(m, ifindex, a) != SLOT_NONE)
+		return true;
+	/* The kernel takes an address that a local route covers as the
+	 * host's own too (__ip_dev_find(): 127.0.0.2 under 127.0.0.0/8, the
+	 * ranges of `ip route add local ... dev lo`), the longest prefix of
+	 * the local table deciding; not for a scoped link-local one. */
+	t = ifindex < 0 ? lpm_of(m, a->family, RTW_TABLE_LOCAL) : NULL;
+	v = t ? lpm_lookup(t, a->bytes, &len) : LPM_NONE;
+	return v != LPM_NONE && m->attrs[v]->type == RTW_ROUTE_LOCAL;
 }
 
 int model_addr_add(struct model *m, const struct rtw_address *a)

@@ -506,7 +506,8 @@ bool model_route_usable(const struct model *m, uint32_t slot);
 
 const struct link_rec *model_link_get(const struct model *m, int ifindex);
 bool model_link_up(const struct model *m, int ifindex);
-/* Whether a is a local address, of interface ifindex (< 0: of any). */
+/* Whether a is a local address, of interface ifindex (< 0: of any, or
+ * covered by a local route of the local table). */
 bool model_has_local(const struct model *m, const struct rtw_addr *a, int ifindex);
 
 /* Visit routes in (family, table, prefix, tos, metric) order. Needs a

@@ -342,9 +342,14 @@ static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *pee
 				   const struct rtw_addr *local, int local_scope, unsigned flags,
 				   rtw_watch_cb *cb, void *user, int fd)
 {
+	static const uint8_t any[16];
 	struct rtw_watch *w;
 	uint8_t key[17];
 
+	/* the wildcard address (a socket bound to no address of its own)
+	 * names no local address to follow */
+	if (local && memcmp(local->bytes, any, sizeof(any)) == 0)
+		local = NULL;
 	/* no socket has an IPv6 source and an IPv4 peer (v4-mapped ones are
 	 * IPv4 by now): such a watch could only ever say that its local
 	 * address is gone */
@@ -433,7 +438,7 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 	int r;
 
 	if (!c || fd < 0) {
-		errno = EINVAL;
+		errno = c ? EBADF : EINVAL; /* as getpeername() on a bad fd */
 		return NULL;
 	}
 	if (getpeername(fd, (struct sockaddr *)&ps, &plen) < 0)

@@ -150,9 +150,9 @@ static int parse_table(const char *s, struct args *a)
 	else if (strcmp(s, "default") == 0)
 		v = 253;
 	else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { /* hex, as ip(8) takes it */
-		if (parse_u32_base(s + 2, 16, UINT32_MAX - 1, &v) < 0)
+		if (parse_u32_base(s + 2, 16, UINT32_MAX, &v) < 0)
 			return -EINVAL;
-	} else if ((s[0] == '0' && s[1]) || parse_u32(s, UINT32_MAX - 1, &v) < 0) {
+	} else if ((s[0] == '0' && s[1]) || parse_u32(s, UINT32_MAX, &v) < 0) {
 		/* a leading zero is octal to ip(8): refused, not read otherwise */
 		return -EINVAL;
 	}

@@ -24,8 +24,15 @@ static int signal_pipe[2] = { -1, -1 };
 /* Set by callbacks, which cannot return an error to rtw_dispatch(). */
 static int output_error;
 
-/* Set while rtw_dispatch() may write a recording (see on_signal()). */
+/* Set while the library may write a recording (see on_signal()). */
 static volatile sig_atomic_t dispatch_writes;
+
+/* Whether the cause of a failure has been printed: main() prints one for
+ * a command that failed without saying why (a write to stdout). */
+static bool cause_printed;
+
+/* The recording could not start (its header or first snapshot not written). */
+static bool record_start_failed;
 
 static void on_signal(int sig)
 {
@@ -144,9 +151,10 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 			if (r == -ENODATA)
 				return 0;
 			if (r < 0) {
-				if (replay_source)
+				if (replay_source) {
 					print_replay_error(r, rtw_error_detail(ctx));
-				else if (*rtw_error_detail(ctx))
+					cause_printed = true; /* the error too */
+				} else if (*rtw_error_detail(ctx))
 					fprintf(stderr, "routewatch: %s\n", rtw_error_detail(ctx));
 				return r;
 			}
@@ -272,10 +280,11 @@ static int match_link_name(const struct rtw_link *l, void *user)
 	return 1;
 }
 
-/* A SCOPE_NAMED scope of text ("ADDR%IF", maybe followed by ",...") as
- * the index of the model's link of that name, else of that index, as
- * parse_address() does on this host. Returns 0 or -EINVAL (said). */
-static int resolve_scope(struct rtw_ctx *ctx, const char *text, uint32_t *scope)
+/* A SCOPE_NAMED scope of text ("ADDR%IF", followed by one of stop and more
+ * where stop is not "") as the index of the model's link of that name,
+ * else of that index, as parse_address() does on this host. Returns 0 or
+ * -EINVAL (said). */
+static int resolve_scope(struct rtw_ctx *ctx, const char *text, const char *stop, uint32_t *scope)
 {
 	struct link_by_name q = { 0 };
 	const char *pct = strchr(text, '%');
@@ -283,7 +292,7 @@ static int resolve_scope(struct rtw_ctx *ctx, const char *text, uint32_t *scope)
 	if (*scope != SCOPE_NAMED)
 		return 0;
 	q.name = pct + 1;
-	q.len = strcspn(q.name, ",");
+	q.len = strcspn(q.name, stop);
 	q.number = (int)scope_number(q.name, q.len);
 	rtw_foreach_link(ctx, match_link_name, &q);
 	if (q.ifindex <= 0 && q.number > 0 && q.numbered)
@@ -296,10 +305,6 @@ static int resolve_scope(struct rtw_ctx *ctx, const char *text, uint32_t *scope)
 	*scope = (uint32_t)q.ifindex;
 	return 0;
 }
-
-/* Whether the cause of a failure has been printed: main() prints one for
- * a command that failed without saying why (a write to stdout). */
-static bool cause_printed;
 
 static void print_errno(const char *what, int r)
 {
@@ -389,12 +394,18 @@ static int print_routes(const struct printer *p, struct route_filter *flt)
 {
 	int r;
 
-	if (p->json)
+	/* JSON is one line, written out as it grows: any write of it may wait
+	 * for a reader (on_signal()); end_line() ends that */
+	if (p->json) {
+		print_flushing = 1;
 		fputs("{\"routes\":[", p->f);
+	}
 	/* Text lines are flushed one by one; a write error stops the walk. */
 	r = rtw_foreach_route(p->ctx, print_one_route, flt);
-	if (r < 0)
+	if (r < 0) {
+		print_flushing = 0;
 		return r;
+	}
 	if (p->json) {
 		fputs("]}", p->f);
 		return end_line(p);
@@ -617,7 +628,8 @@ static int cmd_monitor(struct rtw_ctx *ctx, const struct args *a)
 	r = run_until_stopped(ctx);
 	rtw_set_notice_cb(ctx, NULL, NULL);
 	if (r < 0) {
-		print_errno("monitoring failed", r);
+		if (!cause_printed)
+			print_errno("monitoring failed", r);
 		return r;
 	}
 	if (a->show_on_exit) {
@@ -834,7 +846,7 @@ static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *
 	rtw_set_notice_cb(ctx, on_watch_notice, ws[0].p);
 	r = run_until_stopped(ctx);
 	rtw_set_notice_cb(ctx, NULL, NULL);
-	if (r < 0)
+	if (r < 0 && !cause_printed)
 		print_errno("watching failed", r);
 	return r;
 }
@@ -845,10 +857,13 @@ static bool records_its_source(const char *replay, const char *path)
 {
 	struct stat r, w;
 
-	/* "-" replays standard input, which may be the file itself (< FILE) */
-	return replay && strcmp(path, "-") != 0 &&
+	/* "-" replays standard input and records to standard output, either
+	 * of which may be the file itself (< FILE, >> FILE); a terminal or a
+	 * pipe on both is no file */
+	return replay &&
 	       (strcmp(replay, "-") == 0 ? fstat(STDIN_FILENO, &r) : stat(replay, &r)) == 0 &&
-	       stat(path, &w) == 0 && r.st_dev == w.st_dev && r.st_ino == w.st_ino;
+	       (strcmp(path, "-") == 0 ? fstat(STDOUT_FILENO, &w) : stat(path, &w)) == 0 &&
+	       S_ISREG(r.st_mode) && r.st_dev == w.st_dev && r.st_ino == w.st_ino;
 }
 
 /* An existing file is not truncated here but once the context has started
@@ -892,16 +907,21 @@ static int record_file_ready(int fd, const char *path)
 
 static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
 {
-	int r = rtw_record(ctx, fd), e;
+	int r, e;
 
+	/* the header and the first snapshot may wait for a reader too */
+	dispatch_writes = 1;
+	r = rtw_record(ctx, fd);
+	dispatch_writes = 0;
 	if (r < 0) {
+		record_start_failed = true;
 		print_errno("cannot start recording", r);
 		return r;
 	}
 	record_poll_fd = fd;
 	r = run_until_stopped(ctx);
 	record_poll_fd = -1;
-	if (r < 0)
+	if (r < 0 && !cause_printed)
 		print_errno("recording failed", r);
 	/* Stop before the caller closes fd, so nothing is written after; a
 	 * write that failed on the way ended the recording early */
@@ -1018,13 +1038,13 @@ int main(int argc, char **argv)
 	for (k = 0; k < a.n_operands && status == EXIT_SUCCESS; k++) {
 		const char *comma;
 
-		if (a.command == CMD_GET && resolve_scope(ctx, a.operands[k], &scopes[k]) < 0)
+		if (a.command == CMD_GET && resolve_scope(ctx, a.operands[k], "", &scopes[k]) < 0)
 			status = EXIT_USAGE;
 		if (a.command != CMD_WATCH)
 			continue;
 		comma = strchr(ws[k].peer_text, ',');
-		if (resolve_scope(ctx, ws[k].peer_text, &ws[k].peer_scope) < 0 ||
-		    (comma && resolve_scope(ctx, comma + 1, &ws[k].local_scope) < 0))
+		if (resolve_scope(ctx, ws[k].peer_text, ",", &ws[k].peer_scope) < 0 ||
+		    (comma && resolve_scope(ctx, comma + 1, ",", &ws[k].local_scope) < 0))
 			status = EXIT_USAGE;
 	}
 	if (status != EXIT_SUCCESS)
@@ -1065,9 +1085,9 @@ out:
 			strerror(errno));
 		status = EXIT_RUNTIME;
 	}
-	/* A recording that never got its header would only confuse a later
-	 * --replay with "not a recording"; a file that was there stays. */
-	if (record_created && ctx == NULL)
+	/* A recording that never got its header, or its first snapshot, would
+	 * only confuse a later --replay; a file that was there stays. */
+	if (record_created && (ctx == NULL || record_start_failed))
 		unlink(a.operands[0]);
 	free(addrs);
 	free(scopes);

@@ -271,6 +271,11 @@ static int netlink_fd(struct rtw_backend *b)
 	return b ? mnl_socket_get_fd(b->events) : -EBADF;
 }
 
+static size_t netlink_memory(const struct rtw_backend *b)
+{
+	return b->mem.bytes;
+}
+
 static uint64_t netlink_foreign_dropped(struct rtw_backend *b)
 {
 	return b ? b->foreign : 0;
@@ -705,6 +710,7 @@ const struct rtw_backend_ops rtw_backend_netlink = {
 	.dump = netlink_dump,
 	.read = netlink_read,
 	.foreign_dropped = netlink_foreign_dropped,
+	.memory = netlink_memory,
 	.close = netlink_close,
 	/* ignore_routes_with_linkdown is 0 unless set */
 	.linkdown = RTW_LINKDOWN_FAIL,

@@ -360,6 +360,11 @@ static int pfroute_read(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	return total;
 }
 
+static size_t pfroute_memory(const struct rtw_backend *b)
+{
+	return b->mem.bytes;
+}
+
 /* Datagrams that no kernel sent: relayed writes it refused
  * (pfroute_parse_datagram()). */
 static uint64_t pfroute_foreign_dropped(struct rtw_backend *b)
@@ -385,6 +390,7 @@ const struct rtw_backend_ops rtw_backend_pfroute = {
 	.dump = pfroute_dump,
 	.read = pfroute_read,
 	.foreign_dropped = pfroute_foreign_dropped,
+	.memory = pfroute_memory,
 	.close = pfroute_close,
 	.linkdown = RTW_LINKDOWN_FAIL,
 	.default_tables = pfroute_tables,

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,11 +98,38 @@ struct out {
 	size_t written; /* bytes of this line already written */
 };
 
+/* write(), but a reader that went away (a pipe, a socket) is EPIPE and no
+ * SIGPIPE, whose default action would kill the application: the signal is
+ * blocked for the call, and the one it raised taken back unless one was
+ * pending already. */
+static ssize_t write_nosigpipe(int fd, const char *p, size_t n)
+{
+	sigset_t pipe_set, old, pending;
+	bool had = false;
+	ssize_t w;
+	int e, sig;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	if (pthread_sigmask(SIG_BLOCK, &pipe_set, &old) != 0)
+		return write(fd, p, n);
+	if (sigpending(&pending) == 0)
+		had = sigismember(&pending, SIGPIPE) == 1;
+	w = write(fd, p, n);
+	e = errno;
+	if (w < 0 && e == EPIPE && !had && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1)
+		(void)sigwait(&pipe_set, &sig); /* pending: returns at once */
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return w;
+}
+
 /* *done (when not NULL) grows by what was written, also on failure. */
 static int write_all(int fd, const char *p, size_t n, size_t *done)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = write_nosigpipe(fd, p, n);
 
 		if (w < 0) {
 			if (errno == EINTR)

@@ -443,6 +443,11 @@ static int replay_fd(struct rtw_backend *b)
 	return b->fd;
 }
 
+static size_t replay_memory(const struct rtw_backend *b)
+{
+	return b->mem.bytes;
+}
+
 static uint64_t replay_foreign_dropped(struct rtw_backend *b)
 {
 	(void)b;
@@ -486,6 +491,7 @@ const struct rtw_backend_ops rtw_backend_replay = {
 	.dump = replay_dump,
 	.read = replay_read,
 	.foreign_dropped = replay_foreign_dropped,
+	.memory = replay_memory,
 	.close = replay_close,
 	.open_why = replay_open,
 	.error_detail = replay_error,

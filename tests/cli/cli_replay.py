@@ -74,6 +74,9 @@ CHANGES = [
     route('route-del', '0.0.0.0/0', **DEFAULT_ETH),
     'link-down ifindex=4 name=wg0 admin=down carrier=down',
     'addr-del ifindex=2 addr=10.0.0.2/24 flags=0',
+    # as Linux follows an address's deletion: its local route goes too
+    route('route-del', '10.0.0.2/32', table=LOCAL, rtype='local', proto=2, scope=254,
+          prefsrc='10.0.0.2', hops=[('none', 2, 1)]),
     route('route-add', '172.16.5.0/24', hops=[('192.168.1.1', 3, 1)]),
 ]
 
@@ -406,6 +409,13 @@ with open(REC) as f:
     t.check(p.returncode == 2 and 'being replayed' in p.stderr and f.read() == kept,
             'record into the file that is --replay -\'s standard input: refused, the recording '
             'kept', f'exit {p.returncode}, stderr {p.stderr!r}')
+with open(REC, 'a') as f:  # record - with standard output the file itself
+    p = subprocess.run([clitest.tool_path(), '--replay', REC, 'record', '-'], stdout=f,
+                       stderr=subprocess.PIPE, text=True, timeout=30)
+with open(REC) as f:
+    t.check(p.returncode == 2 and 'being replayed' in p.stderr and f.read() == kept,
+            'record - into the file that is --replay\'s source (>>): refused, the recording '
+            'kept', f'exit {p.returncode}, stderr {p.stderr!r}')
 status, out, err = rw('record', '-')
 t.check(status == 0 and out.startswith('routewatch-record 1'), 'record -: to stdout', err)
 
@@ -517,8 +527,8 @@ with open(BAD, 'w') as f:
     f.write('routewatch-record 1\ndump-begin\ndump-end\nroute-add dst=10.0.0.0/8 metric=-1\n')
 status, out, err = clitest.run(['--replay', BAD, 'monitor'])
 t.check(status == 1 and f"cannot replay '{BAD}'" in err and 'line 4: ' in err
-        and 'monitoring failed' in err,
-        'a bad line after the dump: monitor exits 1 naming the file and the line',
+        and len(err.splitlines()) == 1,
+        'a bad line after the dump: monitor exits 1 naming the file and the line, once',
         f'{status} {err}')
 # A recording cut inside a later dump (a resync) ended like a whole one
 # (exit 0) when no overflow came before the dump.
@@ -562,6 +572,17 @@ t.equal(model(REC, 'show', '--json', '-4', '-4'), model(REC, 'show', '--json', '
 # A table number in hex, as ip(8) takes it.
 t.equal(model(REC, 'show', '--json', '--table', '0xfe'), model(REC, 'show', '--json'),
         'show --table 0xfe: the main table')
+# The last table id is one too: ip route add ... table 4294967295 takes it.
+TOP = os.path.join(tmp, 'top-table.rec')
+with open(TOP, 'w') as f:
+    f.write('\n'.join(['routewatch-record 1', 'dump-begin',
+                       'link-up ifindex=2 name=eth0 admin=up carrier=up',
+                       route('route-add', '10.9.0.0/16', table=4294967295, hops=[('none', 2, 1)]),
+                       'dump-end']) + '\n')
+for table in ('4294967295', '0xffffffff'):
+    status, out, err = clitest.run(['--replay', TOP, 'show', '--table', table])
+    t.check(status == 0 and out.startswith('10.9.0.0/16 dev eth0'),
+            f'show --table {table}: the last table', f'{status} {out!r} {err!r}')
 
 # --- interfaces of scoped addresses, the recording's ---
 # A link may be named with digits: the name comes first (as on a live host,
@@ -585,7 +606,7 @@ for scope, dev in (('3', '3'), ('wlan0', 'wlan0'), ('2', 'eth0'), ('0005', '3'))
     objs = clitest.json_lines(out) if status == 0 else [{}]
     t.check(status == 0 and objs[0].get('dev') == dev,
             f'get fe80::1%{scope} (replay): the route of {dev}', f'{status} {out} {err}')
-for scope in ('77', '4', 'nosuch', '2147483648'):
+for scope in ('77', '4', 'nosuch', '2147483648', 'wlan0,xyz'):
     status, out, err = clitest.run(['--replay', SCOPED, 'get', f'fe80::1%{scope}'])
     t.check(status == 2 and 'no such interface in the recording' in err and out == '',
             f'get fe80::1%{scope} (replay, not in the recording): usage error',
@@ -650,30 +671,59 @@ def close_pipes(p):
             pass
 
 
-for cmd in (['monitor'], ['watch', '10.1.0.1'], ['record', '-']):
-    p = subprocess.Popen([clitest.tool_path(), '--replay', '-'] + cmd, stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    writer = threading.Thread(target=feed_all, args=(p, eth0_routes(10000)), daemon=True)
-    writer.start()
-    # the output (two lines a route for monitor, a notice for watch, the
-    # recording) is more than a pipe holds; nothing reads it
-    blocked = False
+def in_dump(n):
+    """A recording whose dump holds eth0 and n routes through it."""
+    after = eth0_routes(n).split('dump-end\n', 1)
+    return after[0] + after[1] + 'dump-end\n'
+
+
+def blocked_on_pipe(p):
+    """Whether p comes to wait on a pipe within 5 s."""
     for _ in range(100):
         time.sleep(0.05)
         try:
             with open(f'/proc/{p.pid}/wchan') as f:
-                blocked = 'pipe' in f.read()
+                if 'pipe' in f.read():
+                    return True
         except OSError:
-            blocked = True  # no /proc (FreeBSD): assume it got there
             time.sleep(1)
-        if blocked:
-            break
+            return True  # no /proc (FreeBSD): assume it got there
+    return False
+
+
+# The output (two lines a route for monitor, a notice for watch, the
+# recording; the first snapshot of record, which it writes before it reads
+# on) is more than a pipe holds, and nothing reads it.
+for cmd, feed in ((['monitor'], eth0_routes(10000)), (['watch', '10.1.0.1'], eth0_routes(10000)),
+                  (['record', '-'], eth0_routes(10000)), (['record', '-'], in_dump(10000))):
+    p = subprocess.Popen([clitest.tool_path(), '--replay', '-'] + cmd, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    writer = threading.Thread(target=feed_all, args=(p, feed), daemon=True)
+    writer.start()
+    blocked = blocked_on_pipe(p)
     p.send_signal(signal.SIGTERM)
     status = wait_ended(p, 'still running 10 s after SIGTERM')
     t.check(blocked and status == 0,
-            f'{cmd[0]}: SIGTERM while stdout is a full pipe: exit 0',
+            f'{cmd[0]}: SIGTERM while stdout is a full pipe: exit 0'
+            + (' (the first snapshot)' if feed.endswith('dump-end\n') else ''),
             f'blocked {blocked}, status {status}')
     close_pipes(p)
+
+# The routes that --show-on-exit prints after a first signal, as one JSON
+# line longer than a pipe holds: a second signal still ends the tool.
+p = subprocess.Popen([clitest.tool_path(), '--replay', '-', 'monitor', '--json', '--show-on-exit'],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+writer = threading.Thread(target=feed_all, args=(p, in_dump(10000)), daemon=True)
+writer.start()
+time.sleep(1)
+p.send_signal(signal.SIGINT)
+blocked = blocked_on_pipe(p)
+p.send_signal(signal.SIGINT)
+status = wait_ended(p, 'still running 10 s after the second SIGINT')
+t.check(blocked and status == 0,
+        'monitor --json --show-on-exit: a second SIGINT while the routes wait for a reader: exit 0',
+        f'blocked {blocked}, status {status}')
+close_pipes(p)
 
 # --- a recording that cannot be written stops the tool at once ---
 # record went on into a full disk until it was stopped, and said so only
@@ -703,5 +753,17 @@ with tempfile.TemporaryDirectory() as d:
             'record: what a full file kept ends with a whole line and replays',
             f'{len(kept)} bytes, ends {kept[-20:]!r}; monitor: {status} {err}')
     close_pipes(p)
+    # The first snapshot itself does not fit: the file made for it goes.
+    big = os.path.join(d, 'big')
+    with open(big, 'w') as f:
+        f.write(in_dump(2000))
+    out = os.path.join(d, 'rec2')
+    p = subprocess.run([clitest.tool_path(), '--replay', big, 'record', out],
+                       capture_output=True, text=True, timeout=30, preexec_fn=small_files,
+                       restore_signals=False)
+    t.check(p.returncode == 1 and 'cannot start recording: File too large' in p.stderr
+            and not os.path.exists(out),
+            'record: a first snapshot that cannot be written: exit 1, the new file removed',
+            f'{p.returncode} {p.stderr!r} {os.path.exists(out)}')
 
 t.done()

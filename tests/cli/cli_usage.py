@@ -23,7 +23,7 @@ BAD = [
     (['show', '--table', '010'], "not a table"),
     (['show', '--table', '0x'], "not a table"),
     (['show', '--table', '0x1g'], "not a table"),
-    (['show', '--table', '0xffffffff'], "not a table"),
+    (['show', '--table', '0x100000000'], "not a table"),
     (['show', '-4', '-6'], 'at most one of -4 and -6'),
     (['show', '--json=1'], "option '--json' takes no value"),
     (['show', 'extra'], "'show' takes no arguments: 'extra'"),

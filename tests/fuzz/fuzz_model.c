@@ -325,14 +325,27 @@ static int ref_lookup(const struct rtw_addr *a, const struct route **ret)
 	return -ENETUNREACH;
 }
 
+/* An address of the host's: one of its interfaces', or one that a local
+ * route of the local table covers (the longest prefix there decides), as
+ * the kernel takes a source address (__ip_dev_find()). */
 static bool ref_has_local(const struct rtw_addr *a)
 {
+	const struct route *best = NULL;
 	size_t i;
 
 	for (i = 0; i < ref.n_addrs; i++)
 		if (addr_eq(&ref.addrs[i].prefix.addr, a))
 			return true;
-	return false;
+	for (i = 0; i < ref.n; i++) {
+		const struct route *r = &ref.routes[i];
+
+		if (r->table != 255 || r->tos || !prefix_contains(&r->dst, a) ||
+		    (!fail_policy && !usable(r)))
+			continue;
+		if (better(r, best))
+			best = r;
+	}
+	return best && best->type == RTW_ROUTE_LOCAL;
 }
 
 static int ref_addr_find(const struct rtw_address *a)
@@ -959,7 +972,9 @@ static void op_watch_add(struct rtw_ctx *c, struct in *in)
 {
 	uint8_t b = take(in);
 	struct watch *x = &watches[b % MAX_WATCHES];
+	static const uint8_t any[16];
 	struct sockaddr_storage peer, local;
+	bool given = false; /* a local address is passed */
 	char text[64];
 
 	if (x->w)
@@ -969,11 +984,13 @@ static void op_watch_add(struct rtw_ctx *c, struct in *in)
 	x->flags = (b & 0x40) ? RTW_WATCH_PATH_CHANGE : 0;
 	if ((b & 0x80) && ref.n_addrs) {
 		x->local = ref.addrs[take(in) % ref.n_addrs].prefix.addr;
-		x->has_local = true;
+		given = true;
+		/* the wildcard names no local address */
+		x->has_local = memcmp(x->local.bytes, any, sizeof(any)) != 0;
 	}
 	rtw_addr_format(&x->peer, text, sizeof(text));
 	peer = evq_sa(text);
-	if (x->has_local) {
+	if (given) {
 		rtw_addr_format(&x->local, text, sizeof(text));
 		local = evq_sa(text);
 	}
@@ -988,9 +1005,8 @@ static void op_watch_add(struct rtw_ctx *c, struct in *in)
 		memset(x, 0, sizeof(*x));
 		return;
 	}
-	x->w =
-	    rtw_watch_add(c, (struct sockaddr *)&peer,
-			  x->has_local ? (struct sockaddr *)&local : NULL, x->flags, watch_cb, x);
+	x->w = rtw_watch_add(c, (struct sockaddr *)&peer, given ? (struct sockaddr *)&local : NULL,
+			     x->flags, watch_cb, x);
 	if (!x->w)
 		abort();
 	/* a new watch is resolved at once against the current model */
@@ -1037,7 +1053,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (n_order = 0; n_order < 4 && t[n_order] != UINT32_MAX; n_order++)
 			order[n_order] = t[n_order];
 	}
-	merge_local_main = ops->merge_local_main;
+	/* tables the application names are searched in turn (rtw_start()) */
+	merge_local_main = ops->merge_local_main && !((config >> 1) & 3);
 	memset(skip6, 0, sizeof(skip6));
 	memset(&o, 0, sizeof(o));
 	if ((config >> 1) & 3) {

@@ -364,6 +364,15 @@ static inline int ref_table_rank(const struct ref *m, uint32_t table)
 	return -1;
 }
 
+/* Whether r decides over b (NULL: none) in one table: the longer prefix,
+ * then the lower metric, then the older route. */
+static inline bool ref_better(const struct ref_route *r, const struct ref_route *b)
+{
+	return !b || r->dst.len > b->dst.len ||
+	       (r->dst.len == b->dst.len &&
+		(r->metric < b->metric || (r->metric == b->metric && r->seq < b->seq)));
+}
+
 /* The default policy, spelled out: tables in order, the first one with a
  * matching route decides (longest prefix, then lowest metric, then the
  * oldest of IPv6 routes kept apart by interface; TOS 0 only);
@@ -376,7 +385,7 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 	size_t i;
 
 	for (i = 0; i < m->n; i++) {
-		const struct ref_route *r = &m->routes[i], *b;
+		const struct ref_route *r = &m->routes[i];
 		int t;
 
 		if (r->dst.addr.family != a->family || r->tos)
@@ -386,10 +395,7 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 			continue;
 		if (!ref_usable(m, r) && ref_passes(m, r, a->family))
 			continue;
-		b = best[t];
-		if (!b || r->dst.len > b->dst.len ||
-		    (r->dst.len == b->dst.len &&
-		     (r->metric < b->metric || (r->metric == b->metric && r->seq < b->seq))))
+		if (ref_better(r, best[t]))
 			best[t] = r;
 	}
 	for (i = 0; i < m->n_tables; i++) {
@@ -406,14 +412,30 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 	return -ENETUNREACH;
 }
 
+/* An address of the host's: an interface's, or one that a local route of
+ * the local table covers (the route deciding there), as the kernel takes a
+ * source address (__ip_dev_find()). */
 static inline bool ref_has_local(const struct ref *m, const struct rtw_addr *a)
 {
+	const struct ref_route *best = NULL;
 	size_t i;
 
 	for (i = 0; i < m->n_addrs; i++)
 		if (addr_eq(&m->addrs[i].prefix.addr, a))
 			return true;
-	return false;
+	if (ref_table_rank(m, RTW_TABLE_LOCAL) < 0)
+		return false;
+	for (i = 0; i < m->n; i++) {
+		const struct ref_route *r = &m->routes[i];
+
+		if (r->table != RTW_TABLE_LOCAL || r->dst.addr.family != a->family || r->tos ||
+		    !prefix_contains(&r->dst, a) ||
+		    (!ref_usable(m, r) && ref_passes(m, r, a->family)))
+			continue;
+		if (ref_better(r, best))
+			best = r;
+	}
+	return best && best->type == RTW_ROUTE_LOCAL;
 }
 
 static inline int ref_addr_find(const struct ref *m, const struct rtw_address *a)

@@ -786,10 +786,22 @@ static void bad_watches(void **state)
 	w = rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&v6, 0, ignore, NULL);
 	assert_non_null(w);
 	rtw_watch_del(w);
+	/* the wildcard names no local address: the watch follows its peer
+	 * alone */
+	v6 = evq_sa("0.0.0.0");
+	w = rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&v6, 0, ignore, NULL);
+	assert_non_null(w);
+	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_NONE);
+	rtw_watch_del(w);
+	v6 = evq_sa("::");
+	w = rtw_watch_add(c, (struct sockaddr *)&p, (struct sockaddr *)&v6, 0, ignore, NULL);
+	assert_non_null(w);
+	assert_int_equal(rtw_watch_status(w, NULL), RTW_REASON_NONE);
+	rtw_watch_del(w);
 
 	errno = 0;
 	assert_null(rtw_watch_socket(c, -1, 0, ignore, NULL));
-	assert_int_equal(errno, EINVAL);
+	assert_int_equal(errno, EBADF);
 	errno = 0;
 	assert_null(rtw_watch_socket(NULL, 0, 0, ignore, NULL));
 	assert_int_equal(errno, EINVAL);

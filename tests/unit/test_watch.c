@@ -107,6 +107,41 @@ static void lookups_follow_kernel_policy(void **state)
 	rtw_free(c);
 }
 
+/* Linux searches IPv4's local and main tables as one while it has no rules
+ * of its own, and one after the other once it has (fib_unmerge()); tables
+ * that the application names (it has rules) are searched in turn, even
+ * when a table between local and main is empty. */
+static void named_tables_are_searched_in_turn(void **state)
+{
+	static const uint32_t order[] = { 255, 100, 254, 253 };
+	static struct rtw_backend_ops ops;
+	struct sockaddr_storage a = evq_sa("10.99.1.1");
+	struct rtw_route r;
+	int named;
+
+	for (named = 0; named < 2; named++) {
+		struct rtw_options o = { 0 };
+		struct rtw_ctx *c;
+
+		rtw_free(setup()); /* fills the queue */
+		evq_dump_add(
+		    evq_route(RTW_EV_ROUTE_ADD, "10.99.0.0/16", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.99.1.0/24", "192.0.2.1", 2, 0, 254,
+				       RTW_ROUTE_UNICAST));
+		ops = evq_ops;
+		ops.merge_local_main = true;
+		o.tables = named ? order : NULL;
+		o.n_tables = named ? 4 : 0;
+		c = evq_ctx(&o);
+		c->ops = &ops;
+		started(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.table, named ? 255 : 254);
+		assert_int_equal(r.dst.len, named ? 16 : 24);
+		rtw_free(c);
+	}
+}
+
 static void unreachable_types_and_throw(void **state)
 {
 	struct rtw_ctx *c = setup();
@@ -254,6 +289,36 @@ static void local_address_removed(void **state)
 	assert_int_equal(f.n, 1);
 	assert_int_equal(f.reason, RTW_REASON_LOCAL_ADDRESS_REMOVED);
 	assert_int_equal(other.n, 0);
+	rtw_free(c);
+}
+
+/* An address that a local route of the local table covers is the host's
+ * for the kernel (127.0.0.2 under 127.0.0.0/8, an AnyIP range on lo): a
+ * connection from it works, and ends when the route goes. */
+static void local_routes_make_local_addresses(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired lo = { 0 }, anyip = { 0 }, main_only = { 0 };
+	struct rtw_watch *wl, *wa, *wm;
+
+	started(c);
+	wl = watch(c, "127.0.0.1", "127.0.0.2", 0, &lo);
+	assert_int_equal(rtw_watch_status(wl, NULL), RTW_REASON_NONE);
+	wa = watch(c, "8.8.8.8", "172.22.0.5", 0, &anyip);
+	assert_int_equal(rtw_watch_status(wa, NULL), RTW_REASON_LOCAL_ADDRESS_REMOVED);
+	/* only a route of type local counts, and only in the local table */
+	wm = watch(c, "8.8.4.4", "10.8.1.1", 0, &main_only);
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "172.22.0.0/16", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "10.8.1.0/24", NULL, 1, 0, 254, RTW_ROUTE_LOCAL));
+	rtw_dispatch(c);
+	assert_int_equal(rtw_watch_status(wa, NULL), RTW_REASON_NONE);
+	assert_int_equal(anyip.n, 0); /* it was not valid: it is followed from now */
+	assert_int_equal(rtw_watch_status(wm, NULL), RTW_REASON_LOCAL_ADDRESS_REMOVED);
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "172.22.0.0/16", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	rtw_dispatch(c);
+	assert_int_equal(anyip.n, 1);
+	assert_int_equal(anyip.reason, RTW_REASON_LOCAL_ADDRESS_REMOVED);
+	assert_int_equal(lo.n + main_only.n, 0);
 	rtw_free(c);
 }
 
@@ -1577,6 +1642,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lookups_follow_kernel_policy),
+		cmocka_unit_test(named_tables_are_searched_in_turn),
 		cmocka_unit_test(unreachable_types_and_throw),
 		cmocka_unit_test(no_route),
 		cmocka_unit_test(unreachable),
@@ -1584,6 +1650,7 @@ int main(void)
 		cmocka_unit_test(link_down),
 		cmocka_unit_test(link_down_fails_lookup_on_freebsd_policy),
 		cmocka_unit_test(local_address_removed),
+		cmocka_unit_test(local_routes_make_local_addresses),
 		cmocka_unit_test(path_change_only_with_flag),
 		cmocka_unit_test(unrelated_changes_leave_watches_alone),
 		cmocka_unit_test(coldplug_never_invalidates),
