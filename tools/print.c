@@ -264,13 +264,23 @@ static void text_hop(const struct printer *p, int family, const struct rtw_nexth
 		fprintf(p->f, " dev %s", name);
 	else if (nh->ifindex > 0)
 		fprintf(p->f, " dev if%d", nh->ifindex);
-	if (nh->flags & RTW_NH_ONLINK)
-		fputs(" onlink", p->f);
-	/* A single hop's linkdown is the route's, printed once at the end. */
-	if ((nh->flags & RTW_NH_LINKDOWN) && multipath)
-		fputs(" linkdown", p->f);
-	if (nh->flags & RTW_NH_DEAD)
-		fputs(" dead", p->f);
+	if (multipath)
+		fprintf(p->f, " weight %u", (unsigned)nh->weight);
+}
+
+/* A hop's flags, where and in the order ip(8) prints them (print_rt_flags()):
+ * after the metric of a route of one hop, after the weight of each hop of a
+ * multipath route. */
+static void text_hop_flags(FILE *f, unsigned flags)
+{
+	if (flags & RTW_NH_DEAD)
+		fputs(" dead", f);
+	if (flags & RTW_NH_ONLINK)
+		fputs(" onlink", f);
+	if (flags & RTW_NH_PERVASIVE)
+		fputs(" pervasive", f);
+	if (flags & RTW_NH_LINKDOWN)
+		fputs(" linkdown", f);
 }
 
 /* Follows `ip route`: the type only when not unicast, the table only when
@@ -298,6 +308,8 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 	}
 	if (r->tos)
 		fprintf(f, " tos 0x%02x", (unsigned)r->tos);
+	if (r->nhid)
+		fprintf(f, " nhid %lu", (unsigned long)r->nhid);
 	if (r->n_nexthops == 1)
 		text_hop(p, r->dst.addr.family, &r->nexthops[0], false);
 	if (r->table != RTW_TABLE_MAIN) {
@@ -325,10 +337,13 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 		fputs(" src ", f);
 		text_addr(f, &r->prefsrc);
 	}
-	if (r->metric != 0)
+	/* Linux gives every IPv6 route a metric, and ip(8) prints it */
+	if (r->metric != 0 || r->dst.addr.family == AF_INET6)
 		fprintf(f, " metric %lu", (unsigned long)r->metric);
-	if ((r->flags & RTW_ROUTE_F_LINKDOWN) ||
-	    (r->n_nexthops == 1 && (r->nexthops[0].flags & RTW_NH_LINKDOWN)))
+	if (r->n_nexthops == 1)
+		text_hop_flags(f, r->nexthops[0].flags |
+				      (r->flags & RTW_ROUTE_F_LINKDOWN ? RTW_NH_LINKDOWN : 0));
+	else if (r->flags & RTW_ROUTE_F_LINKDOWN)
 		fputs(" linkdown", f);
 	/* ip(8) puts each hop of a multipath route on its own line; one line
 	 * per route keeps the output greppable. */
@@ -336,7 +351,7 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 		for (i = 0; i < r->n_nexthops; i++) {
 			fputs(" nexthop", f);
 			text_hop(p, r->dst.addr.family, &r->nexthops[i], true);
-			fprintf(f, " weight %u", (unsigned)r->nexthops[i].weight);
+			text_hop_flags(f, r->nexthops[i].flags);
 		}
 	}
 }

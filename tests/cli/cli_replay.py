@@ -90,6 +90,16 @@ def rw(*args, stdin=None):
     return clitest.run(['--replay', REC] + list(args), stdin=stdin)
 
 
+def recording(name, dump, after=()):
+    """The path of a recording made in tmp: a dump of the lines dump, then
+    the lines after."""
+    path = os.path.join(tmp, name)
+    with open(path, 'w') as f:
+        f.write('\n'.join(['routewatch-record 1', 'dump-begin', *dump, 'dump-end', *after])
+                + '\n')
+    return path
+
+
 def parse_show(out, name):
     try:
         objs = clitest.json_lines(out)
@@ -573,34 +583,49 @@ t.equal(model(REC, 'show', '--json', '-4', '-4'), model(REC, 'show', '--json', '
 t.equal(model(REC, 'show', '--json', '--table', '0xfe'), model(REC, 'show', '--json'),
         'show --table 0xfe: the main table')
 # The last table id is one too: ip route add ... table 4294967295 takes it.
-TOP = os.path.join(tmp, 'top-table.rec')
-with open(TOP, 'w') as f:
-    f.write('\n'.join(['routewatch-record 1', 'dump-begin',
-                       'link-up ifindex=2 name=eth0 admin=up carrier=up',
-                       route('route-add', '10.9.0.0/16', table=4294967295, hops=[('none', 2, 1)]),
-                       'dump-end']) + '\n')
+TOP = recording('top-table.rec', [
+    'link-up ifindex=2 name=eth0 admin=up carrier=up',
+    route('route-add', '10.9.0.0/16', table=4294967295, hops=[('none', 2, 1)])])
 for table in ('4294967295', '0xffffffff'):
     status, out, err = clitest.run(['--replay', TOP, 'show', '--table', table])
     t.check(status == 0 and out.startswith('10.9.0.0/16 dev eth0'),
             f'show --table {table}: the last table', f'{status} {out!r} {err!r}')
 
+# Text as ip route shows it (6.18): a hop's flags after the metric, or after
+# the weight of each path; nhid after the prefix; IPv6 metrics always.
+IPTEXT = recording('ip-text.rec', [
+    'link-up ifindex=2 name=eth0 admin=up carrier=up',
+    'link-up ifindex=3 name=wlan0 admin=down carrier=down',
+    'nexthop-add id=7 family=inet blackhole=no hop=10.0.0.5@2:1:0',
+    route('route-add', '10.5.0.0/16', metric=50, proto=3, hops=[('10.9.9.9', 2, 1)])
+    .replace('@2:1:0', '@2:1:onlink'),
+    route('route-add', '10.6.0.0/16', proto=3, hops=[('10.0.0.2', 2, 2), ('10.1.0.2', 3, 1)]),
+    route('route-add', '10.7.0.0/16', proto=3).replace('nhid=0', 'nhid=7'),
+    route('route-add', '2001:db8:5::/64', proto=3, hops=[('none', 2, 1)])])
+status, out, err = clitest.run(['--replay', IPTEXT, 'show', '-4'])
+t.equal(out.splitlines() if status == 0 else err,
+        ['10.5.0.0/16 via 10.9.9.9 dev eth0 metric 50 onlink',
+         '10.6.0.0/16 nexthop via 10.0.0.2 dev eth0 weight 2'
+         ' nexthop via 10.1.0.2 dev wlan0 weight 1 dead linkdown',
+         '10.7.0.0/16 nhid 7 via 10.0.0.5 dev eth0'],
+        'show: flags, nhid and weights where ip route puts them')
+status, out, err = clitest.run(['--replay', IPTEXT, 'show', '-6'])
+t.equal(out.splitlines() if status == 0 else err, ['2001:db8:5::/64 dev eth0 metric 0'],
+        'show -6: the metric of an IPv6 route, also 0')
+
 # --- interfaces of scoped addresses, the recording's ---
 # A link may be named with digits: the name comes first (as on a live host,
 # if_nametoindex()), then the index, and one the recording does not have is
 # a usage error, by name or by number.
-SCOPED = os.path.join(tmp, 'scoped.rec')
-with open(SCOPED, 'w') as f:
-    f.write('\n'.join([
-        'routewatch-record 1', 'dump-begin',
-        'link-up ifindex=2 name=eth0 admin=up carrier=up',
-        'link-up ifindex=3 name=wlan0 admin=up carrier=up',
-        'link-up ifindex=5 name=3 admin=up carrier=up',
-        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 2, 1)]),
-        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 3, 1)]),
-        route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 5, 1)]),
-        'dump-end',
-        'addr-add ifindex=2 addr=2001:db8:1::9/64 flags=tentative',
-        'addr-add ifindex=2 addr=2001:db8:1::9/64 flags=0']) + '\n')
+SCOPED = recording('scoped.rec', [
+    'link-up ifindex=2 name=eth0 admin=up carrier=up',
+    'link-up ifindex=3 name=wlan0 admin=up carrier=up',
+    'link-up ifindex=5 name=3 admin=up carrier=up',
+    route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 2, 1)]),
+    route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 3, 1)]),
+    route('route-add', 'fe80::/64', metric=256, proto=2, hops=[('none', 5, 1)])],
+    ['addr-add ifindex=2 addr=2001:db8:1::9/64 flags=tentative',
+     'addr-add ifindex=2 addr=2001:db8:1::9/64 flags=0'])
 for scope, dev in (('3', '3'), ('wlan0', 'wlan0'), ('2', 'eth0'), ('0005', '3')):
     status, out, err = clitest.run(['--replay', SCOPED, 'get', '--json', f'fe80::1%{scope}'])
     objs = clitest.json_lines(out) if status == 0 else [{}]
