@@ -268,9 +268,9 @@ static void text_hop(const struct printer *p, int family, const struct rtw_nexth
 		fprintf(p->f, " weight %u", (unsigned)nh->weight);
 }
 
-/* A hop's flags, where and in the order ip(8) prints them (print_rt_flags()):
- * after the metric of a route of one hop, after the weight of each hop of a
- * multipath route. */
+/* A hop's flags where ip route printed them on 6.18: after the metric of a
+ * route of one hop, after the weight of each path, dead before linkdown
+ * (pervasive, not seen, is put where iproute2's print_rt_flags() has it). */
 static void text_hop_flags(FILE *f, unsigned flags)
 {
 	if (flags & RTW_NH_DEAD)

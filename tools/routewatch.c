@@ -312,6 +312,14 @@ static void print_errno(const char *what, int r)
 	cause_printed = true;
 }
 
+/* A command's failure, unless its cause was printed already (a replay
+ * error names the file, the line and the error). */
+static void print_failure(const char *what, int r)
+{
+	if (!cause_printed)
+		print_errno(what, r);
+}
+
 /* A descriptor 0-2 that is closed would go to the first one the tool opens
  * (the kernel socket, which then gets the output). Each is opened on
  * /dev/null the wrong way round, so that a write to it fails and says so. */
@@ -628,8 +636,7 @@ static int cmd_monitor(struct rtw_ctx *ctx, const struct args *a)
 	r = run_until_stopped(ctx);
 	rtw_set_notice_cb(ctx, NULL, NULL);
 	if (r < 0) {
-		if (!cause_printed)
-			print_errno("monitoring failed", r);
+		print_failure("monitoring failed", r);
 		return r;
 	}
 	if (a->show_on_exit) {
@@ -846,8 +853,8 @@ static int cmd_watch(struct rtw_ctx *ctx, const struct args *a, struct watched *
 	rtw_set_notice_cb(ctx, on_watch_notice, ws[0].p);
 	r = run_until_stopped(ctx);
 	rtw_set_notice_cb(ctx, NULL, NULL);
-	if (r < 0 && !cause_printed)
-		print_errno("watching failed", r);
+	if (r < 0)
+		print_failure("watching failed", r);
 	return r;
 }
 
@@ -921,8 +928,8 @@ static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
 	record_poll_fd = fd;
 	r = run_until_stopped(ctx);
 	record_poll_fd = -1;
-	if (r < 0 && !cause_printed)
-		print_errno("recording failed", r);
+	if (r < 0)
+		print_failure("recording failed", r);
 	/* Stop before the caller closes fd, so nothing is written after; a
 	 * write that failed on the way ended the recording early */
 	e = rtw_record(ctx, -1);
@@ -1074,8 +1081,7 @@ int main(int argc, char **argv)
 	}
 	if (r < 0) {
 		status = EXIT_RUNTIME;
-		if (!cause_printed)
-			print_errno("cannot write the output", r);
+		print_failure("cannot write the output", r);
 	}
 
 out:

@@ -679,16 +679,16 @@ static int netlink_dump(struct rtw_backend *b, rtw_sink *sink, void *arg)
 	return events + 1;
 }
 
-/* Some kernels (6.1, Debian 12's) tell nobody when one device's IPv6
- * ignore_routes_with_linkdown changes (their addrconf_fixup_linkdown()
- * notifies "all" and "default" only), and the setting only matters once a
- * carrier is gone: when one is, the devices' settings are dumped again, as
- * a resync takes them. */
 static bool netlink_more(const struct rtw_backend *b)
 {
 	return b->more;
 }
 
+/* Some kernels (6.1, Debian 12's) tell nobody when one device's IPv6
+ * ignore_routes_with_linkdown changes (their addrconf_fixup_linkdown()
+ * notifies "all" and "default" only), and the setting only matters once a
+ * carrier is gone: when one is, the devices' settings are dumped again, as
+ * a resync takes them. */
 static int netlink_carrier_lost(struct rtw_backend *b, rtw_sink *sink, void *arg)
 {
 	int events = 0, err, tries = 0;
