@@ -41,6 +41,7 @@ struct rtw_watch {
 	/* the path it resolved to */
 	uint32_t slot;
 	int egress;
+	bool multipath;
 	struct rtw_addr gateway;
 
 	/* marks gathered while one event is applied */

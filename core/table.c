@@ -2566,9 +2566,12 @@ static const struct rtw_nexthop *attr_egress(const struct model *m, const struct
 	return n ? &h[0] : NULL;
 }
 
-const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot)
+const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot, unsigned *ret_n)
 {
-	return attr_egress(m, m->attrs[m->routes[slot].attr]);
+	const struct attr *a = m->attrs[m->routes[slot].attr];
+
+	attr_hops(m, a, ret_n);
+	return attr_egress(m, a);
 }
 
 /* The /1 of half h, else the /0, of the first table of the plan that decides

@@ -500,8 +500,9 @@ static inline uint32_t model_route_attr(const struct model *m, uint32_t slot)
 /* The route in slot as it was with attributes attr (route_change.old_attr). */
 void model_route_fill_as(const struct model *m, uint32_t slot, uint32_t attr,
 			 struct rtw_route *ret);
-/* The egress of a route: first next hop on an up link, else the first. */
-const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot);
+/* The egress of a route: first next hop on an up link, else the first;
+ * in *ret_n how many hops it has. */
+const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot, unsigned *ret_n);
 bool model_route_usable(const struct model *m, uint32_t slot);
 
 const struct link_rec *model_link_get(const struct model *m, int ifindex);

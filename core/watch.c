@@ -199,15 +199,18 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 	int r;
 	uint32_t slot = peer_slot(&c->model, w, &r);
 	const struct rtw_nexthop *nh;
+	unsigned n_hops;
 
 	watch_unindex_path(c, w);
 	w->slot = slot;
 	w->egress = 0;
+	w->multipath = false;
 	memset(&w->gateway, 0, sizeof(w->gateway));
 	if (slot != SLOT_NONE) {
 		windex_key_num(key, slot);
 		windex_insert(c, WI_ROUTE, w, key);
-		nh = model_route_egress(&c->model, slot);
+		nh = model_route_egress(&c->model, slot, &n_hops);
+		w->multipath = n_hops > 1;
 		if (nh) {
 			w->egress = nh->ifindex;
 			w->gateway = nh->gateway;
@@ -234,12 +237,37 @@ void watch_resolve(struct rtw_ctx *c, struct rtw_watch *w)
 	w->state = watch_path(c, w);
 }
 
+/* Whether w's path, valid before and after, now leaves by another link than
+ * the one its local address is on. The connection's packets then go out
+ * with a source of another network, which that network does not route back
+ * (a NAT rewrites it, a provider drops it): dead, though every route is
+ * valid. So a default route replaced onto another device, or a VPN's
+ * routes taking the traffic over (OpenVPN's /1 halves), fire without
+ * RTW_WATCH_PATH_CHANGE; a new gateway on the same link does not. A local
+ * address on neither link (a router's loopback source) keeps working, as
+ * the host routes it over any link. Without a local address, the one the
+ * kernel chose is taken to be on the old link (its source selection
+ * prefers the egress device's). Among the legs of a multipath route the
+ * kernel moves flows by a hash the model does not follow: not judged. */
+static bool left_local_link(const struct model *m, const struct rtw_watch *w, int old_egress,
+			    bool was_multipath)
+{
+	if (old_egress <= 0 || w->egress <= 0 || w->egress == old_egress || was_multipath ||
+	    w->multipath)
+		return false;
+	if (!w->has_local)
+		return true;
+	return model_has_local(m, &w->local, old_egress) &&
+	       !model_has_local(m, &w->local, w->egress);
+}
+
 /* Re-evaluate one candidate after a change. Returns the reason to fire, or
  * RTW_REASON_NONE. */
 static enum rtw_reason watch_reevaluate(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint32_t old_slot = w->slot;
 	int old_egress = w->egress;
+	bool was_multipath = w->multipath;
 	struct rtw_addr old_gw = w->gateway;
 	enum rtw_reason now = watch_path(c, w);
 	bool moved;
@@ -261,6 +289,8 @@ static enum rtw_reason watch_reevaluate(struct rtw_ctx *c, struct rtw_watch *w)
 		return RTW_REASON_ROUTE_REMOVED;
 	if ((moved || w->egress != old_egress || !addr_eq(&w->gateway, &old_gw)) &&
 	    (w->flags & RTW_WATCH_PATH_CHANGE))
+		return RTW_REASON_PATH_CHANGED;
+	if (left_local_link(&c->model, w, old_egress, was_multipath))
 		return RTW_REASON_PATH_CHANGED;
 	return RTW_REASON_NONE;
 }

@@ -325,6 +325,43 @@ t.check([g[0] for g in gets] == [0, 0, 0, 0] and 'routable: fe80::/64 dev a0' in
         'routable: fe80::/64 dev a1' in gets[2][1] and 'unroutable' in gets[3][1],
         'get fe80::1%IF: the route of that interface', repr(gets))
 
+# A route replaced onto another link takes the connections from the old
+# link's address with it: dead (routewatch(3), RTW_REASON_PATH_CHANGED). A
+# new gateway on the same link, and a connection from the new link's
+# address, are no reason.
+ip('link', 'add', 'name', 'c0', 'type', 'veth', 'peer', 'name', 'c1')
+ip('link', 'set', 'c1', 'up')
+ip('link', 'set', 'c0', 'up')
+ip('addr', 'add', '10.3.0.2/24', 'dev', 'c0')
+ip('route', 'add', '198.18.0.0/16', 'via', '10.1.0.1', 'dev', 'a0')
+MOVED = ['198.18.1.1', '198.18.1.2,10.1.0.2', '198.18.1.3,10.3.0.2']
+w = clitest.Background(['watch', '--json'] + MOVED)
+t.check(all(w.wait_for(lambda s, i=i: sum(1 for x in w.lines if '"event":"watch"' in x) > i)
+            for i in range(len(MOVED))), 'watch: three peers over a0', '\n'.join(w.lines))
+
+
+def rt_adds(n):
+    # the replace's add, then the marker's: both handled
+    return w.wait_for(lambda s: sum(1 for x in w.lines if '"rt":"add"' in x) >= n, 10)
+
+
+def gone():
+    return [json.loads(s)['peer'] for s in w.lines if s.startswith('{"event":"invalidated"')]
+
+
+ip('route', 'replace', '198.18.0.0/16', 'via', '10.1.0.254', 'dev', 'a0')
+marker(6)
+t.check(rt_adds(2) is not None and gone() == [],
+        'watch: a new gateway on the same link is no reason', '\n'.join(w.lines))
+ip('route', 'replace', '198.18.0.0/16', 'via', '10.3.0.1', 'dev', 'c0')
+t.equal((invalidated('198.18.1.1'), invalidated('198.18.1.2')), ('path-changed', 'path-changed'),
+        'watch: a route replaced onto another link invalidates the old link\'s connections')
+marker(7)
+rt_adds(4)
+status, err = w.stop(signal.SIGTERM)
+t.equal(sorted(gone()), ['198.18.1.1', '198.18.1.2'],
+        'watch: a connection from the new link\'s address is left alone')
+
 # With stdout closed, the netlink socket would take descriptor 1 and get the
 # output: the kernel drops it and the tool exited 0 with nothing said.
 p = subprocess.run([clitest.tool_path(), 'show', '--table', 'all'], stderr=subprocess.PIPE,

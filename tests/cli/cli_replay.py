@@ -329,8 +329,8 @@ t.equal([line for line in out.splitlines() if line.startswith('route-')],
         'monitor: a replace is the old route going, then the new one')
 
 # --- watch ---
-PEERS = ['8.8.8.8', '172.16.5.5', '127.0.0.1,127.0.0.1', '10.20.1.1', '2001:db8::5',
-         '10.0.0.7,10.0.0.2', '198.51.100.7', '10.66.1.1']
+PEERS = ['8.8.8.8', '172.16.5.5', '172.16.5.6,192.168.1.20', '127.0.0.1,127.0.0.1', '10.20.1.1',
+         '2001:db8::5', '10.0.0.7,10.0.0.2', '198.51.100.7', '10.66.1.1']
 
 
 def watch(*extra):
@@ -343,13 +343,15 @@ def watch(*extra):
 
 
 lines, first, inval = watch()
-t.equal([o['peer'] for o in first], ['8.8.8.8', '172.16.5.5', '127.0.0.1', '10.20.1.1',
-                                     '2001:db8::5', '10.0.0.7', '198.51.100.7', '10.66.1.1'],
+t.equal([o['peer'] for o in first], ['8.8.8.8', '172.16.5.5', '172.16.5.6', '127.0.0.1',
+                                     '10.20.1.1', '2001:db8::5', '10.0.0.7', '198.51.100.7',
+                                     '10.66.1.1'],
         'watch: one line per peer, in order')
 t.equal(lines[:len(PEERS)], first, 'watch: the peer lines come first')
-t.equal([o['local'] for o in first], [None, None, '127.0.0.1', None, None, '10.0.0.2', None, None],
+t.equal([o['local'] for o in first],
+        [None, None, '192.168.1.20', '127.0.0.1', None, None, '10.0.0.2', None, None],
         'watch: local address or null')
-t.equal([o['routable'] for o in first], [True] * 7 + [False], 'watch: routable at the start')
+t.equal([o['routable'] for o in first], [True] * 8 + [False], 'watch: routable at the start')
 t.check(first[0].get('gateway') == '10.0.0.1' and not clitest.route_problems(first[0]),
         'watch: routable peers carry the ROUTE fields', first[0])
 t.equal(first[-1].get('reason'), 'unreachable', 'watch: unroutable peers carry the reason')
@@ -359,12 +361,14 @@ t.equal(list(first[-1]), ['event', 'peer', 'local', 'routable', 'reason'],
         'watch: an unroutable peer line is {"event","peer","local","routable","reason"}')
 t.equal(list(first[0])[:4] + sorted(list(first[0])[4:]), ['event', 'peer', 'local', 'routable']
         + sorted(clitest.ROUTE_KEYS), 'watch: a routable peer line has the ROUTE fields')
-t.equal(inval, {'8.8.8.8': 'route-removed', '10.20.1.1': 'link-down',
-                '10.0.0.7': 'local-address-removed'},
+# 172.16.5.5 from the address the kernel chose on eth0 now leaves by wlan0:
+# dead; 172.16.5.6 from wlan0's own address is not
+t.equal(inval, {'8.8.8.8': 'route-removed', '172.16.5.5': 'path-changed',
+                '10.20.1.1': 'link-down', '10.0.0.7': 'local-address-removed'},
         'watch: exactly the affected connections are invalidated, with the right reason')
 
 lines, first, inval = watch('--path-change')
-t.equal(inval.get('172.16.5.5'), 'path-changed',
+t.equal(inval.get('172.16.5.6'), 'path-changed',
         'watch --path-change: a more specific new route invalidates')
 t.check('127.0.0.1' not in inval and '2001:db8::5' not in inval,
         'watch --path-change: loopback and IPv6 left alone', inval)

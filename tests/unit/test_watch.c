@@ -330,19 +330,66 @@ static void path_change_only_with_flag(void **state)
 	started(c);
 	watch(c, "8.8.8.8", NULL, 0, &plain);
 	watch(c, "8.8.8.8", NULL, RTW_WATCH_PATH_CHANGE, &flagged);
-	evq_push(evq_route(RTW_EV_ROUTE_ADD, "8.8.8.0/24", "198.51.100.1", 3, 0, 254,
-			   RTW_ROUTE_UNICAST));
+	/* another router on the same link */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "8.8.8.0/24", "192.0.2.2", 2, 0, 254, RTW_ROUTE_UNICAST));
 	rtw_dispatch(c);
 	assert_int_equal(plain.n, 0);
 	assert_int_equal(flagged.n, 1);
 	assert_int_equal(flagged.reason, RTW_REASON_PATH_CHANGED);
 	/* the unflagged watch now uses the /24: removing it is a removal */
-	evq_push(evq_route(RTW_EV_ROUTE_DEL, "8.8.8.0/24", "198.51.100.1", 3, 0, 254,
-			   RTW_ROUTE_UNICAST));
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "8.8.8.0/24", "192.0.2.2", 2, 0, 254, RTW_ROUTE_UNICAST));
 	rtw_dispatch(c);
 	assert_int_equal(plain.n, 1);
 	assert_int_equal(plain.reason, RTW_REASON_ROUTE_REMOVED);
 	assert_int_equal(flagged.n, 1); /* exactly once */
+	rtw_free(c);
+}
+
+/* A path that leaves by another link than its local address's is dead for
+ * the connection (its source belongs to the other network), flag or not:
+ * the default replaced onto a tunnel, a VPN's /1 halves. A source on
+ * neither link (a router's loopback address) and a new gateway on the
+ * same link are no reason. */
+static void leaving_the_local_link(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired nolocal = { 0 }, own = { 0 }, other = { 0 }, loop = { 0 }, v6 = { 0 };
+	struct evq_item it;
+
+	started(c);
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "203.0.113.1", 32, 1));
+	rtw_dispatch(c);
+	watch(c, "8.8.8.8", NULL, 0, &nolocal);
+	watch(c, "8.8.4.4", "192.0.2.10", 0, &own);	 /* eth0's, the egress */
+	watch(c, "9.9.9.9", "198.51.100.10", 0, &other); /* eth1's, sent over eth0 */
+	watch(c, "1.1.1.1", "203.0.113.1", 0, &loop);
+	watch(c, "2001:4860::8888", "2001:db8::10", 0, &v6);
+	/* a renewal that moves the gateway on eth0: nothing */
+	it =
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.254", 2, 100, 254, RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(nolocal.n + own.n + other.n + loop.n + v6.n, 0);
+	/* the default replaced onto wg0 (ip route replace default dev wg0) */
+	it = evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", NULL, 4, 100, 254, RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(nolocal.n, 1);
+	assert_int_equal(nolocal.reason, RTW_REASON_PATH_CHANGED);
+	assert_int_equal(own.n, 1);
+	assert_int_equal(own.reason, RTW_REASON_PATH_CHANGED);
+	assert_int_equal(other.n + loop.n + v6.n, 0);
+	/* a VPN's halves take IPv6 from eth0's address over wg0 */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "::/1", NULL, 4, 1024, 254, RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "8000::/1", NULL, 4, 1024, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(v6.n, 1);
+	assert_int_equal(v6.reason, RTW_REASON_PATH_CHANGED);
+	assert_int_equal(other.n + loop.n, 0);
 	rtw_free(c);
 }
 
@@ -1652,6 +1699,7 @@ int main(void)
 		cmocka_unit_test(local_address_removed),
 		cmocka_unit_test(local_routes_make_local_addresses),
 		cmocka_unit_test(path_change_only_with_flag),
+		cmocka_unit_test(leaving_the_local_link),
 		cmocka_unit_test(unrelated_changes_leave_watches_alone),
 		cmocka_unit_test(coldplug_never_invalidates),
 		cmocka_unit_test(callbacks_may_change_watches),

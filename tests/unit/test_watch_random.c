@@ -19,6 +19,7 @@ struct resol {
 	uint8_t tos;
 	int disc; /* what keys an IPv6 route besides the metric (ref_disc_of) */
 	int egress;
+	bool multipath;
 	struct rtw_addr gw;
 };
 
@@ -90,6 +91,7 @@ static void resolve(const struct rtw_addr *a, struct resol *ret)
 	for (j = 0; j < r.n_nexthops; j++)
 		if (!(r.nexthops[j].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
 			break;
+	ret->multipath = r.n_nexthops > 1;
 	if (r.n_nexthops) {
 		if (j == r.n_nexthops)
 			j = 0;
@@ -144,7 +146,16 @@ static bool went_down(int ifindex)
 	return false;
 }
 
-/* The rule, as the issue states it, for one watch that was valid. */
+/* Whether the watch's local address is assigned on link ifindex now. */
+static bool local_on(const struct bw *b, int ifindex)
+{
+	const struct rtw_address *a = &T.locals[b->local_idx];
+
+	return a->ifindex == ifindex && ref_addr_find(&T.ref, a) >= 0;
+}
+
+/* The rule, as the issue and routewatch(3) state it, for one watch that was
+ * valid. */
 static enum rtw_reason expected(const struct bw *b, const struct resol *prev,
 				const struct resol *now)
 {
@@ -168,6 +179,11 @@ static enum rtw_reason expected(const struct bw *b, const struct resol *prev,
 		return RTW_REASON_ROUTE_REMOVED;
 	if ((moved || prev->egress != now->egress || !addr_eq(&prev->gw, &now->gw)) &&
 	    (b->flags & RTW_WATCH_PATH_CHANGE))
+		return RTW_REASON_PATH_CHANGED;
+	/* a single path that moved off the link of the connection's source */
+	if (prev->egress > 0 && now->egress > 0 && prev->egress != now->egress &&
+	    !prev->multipath && !now->multipath &&
+	    (!b->has_local || (local_on(b, prev->egress) && !local_on(b, now->egress))))
 		return RTW_REASON_PATH_CHANGED;
 	return RTW_REASON_NONE;
 }
