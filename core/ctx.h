@@ -22,7 +22,9 @@ struct rtw_watch {
 	struct wnode node[WI_MAX];
 	struct rtw_ctx *ctx;
 	struct rtw_addr peer, local;
-	int scope; /* a link-local peer's interface (addr_scope()), else 0 */
+	/* the interface the peer is reached on: a link-local peer's
+	 * (addr_scope()), else a watched socket's bound device, else 0 */
+	int scope;
 	/* the interface a link-local local address must stay on (each
 	 * interface has its own fe80::/64, and the same address may be on
 	 * several), else 0: any */
@@ -74,6 +76,7 @@ struct rtw_ctx {
 	struct rtw_watch *cands;   /* candidates of the event being applied */
 	struct rtw_watch *graveyard;
 	size_t n_watches;
+	size_t n_scoped; /* watches with a scope: not only the best routes matter */
 
 	rtw_notice_cb *notice_cb;
 	void *notice_user;

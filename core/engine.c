@@ -52,6 +52,10 @@ void engine_on_change(void *arg, const struct route_change *ch)
 			mark_slot(c, ch->old_best, false);
 		if ((ch->new_best != SLOT_NONE && ch->new_best != ch->old_best) || ch->old_throw)
 			mark_prefix(c, WI_PEER, &ch->dst);
+		/* a watch reached through one device takes the best route
+		 * through it, which need not be the prefix's best */
+		else if (c->n_scoped && (ch->kind == CHANGE_ADD || ch->kind == CHANGE_REPLACE))
+			mark_prefix(c, WI_PEER, &ch->dst);
 		/* a local route makes the addresses it covers the host's
 		 * (model_has_local()) */
 		if (ch->table == RTW_TABLE_LOCAL)

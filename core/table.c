@@ -2480,32 +2480,47 @@ bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex)
 	return attr_hops_on(m, m->attrs[m->routes[slot].attr], ifindex, &n) > 0;
 }
 
-int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct lookup_res *ret)
+int model_lookup_oif(const struct model *m, int family, const uint8_t *key, int oif,
+		     struct lookup_res *ret)
 {
-	const struct lookup_plan *p = &m->plan6;
-	unsigned i, len, n;
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	unsigned i, len, n, bits = family == AF_INET ? 32 : 128;
 
 	for (i = 0; i < p->n; i++)
-		for (len = 129; len-- > 0;) {
+		for (len = bits + 1; len-- > 0;) {
 			struct rtw_prefix px;
 			uint32_t s;
+			bool thrown = false;
 
-			px.addr.family = AF_INET6;
-			memcpy(px.addr.bytes, key, 16);
+			memset(&px, 0, sizeof(px));
+			px.addr.family = (sa_family_t)family;
+			memcpy(px.addr.bytes, key, bits / 8);
 			px.len = (uint8_t)len;
 			prefix_mask(&px);
 			/* by TOS, then metric: the first that fits decides */
-			for (s = head_find(m, AF_INET6, p->table[i], px.addr.bytes, px.len);
+			for (s = head_find(m, family, p->table[i], px.addr.bytes, px.len);
 			     s != SLOT_NONE; s = m->routes[s].next) {
 				const struct attr *a = m->attrs[m->routes[s].attr];
 
-				if (!attr_hops_on(m, a, oif, &n) || !route_counts(a, AF_INET6))
+				if (!route_counts(a, family))
+					continue;
+				/* IPv4's fib_table_lookup() answers a reject
+				 * route's error, and a throw's, before it looks
+				 * at next hops; IPv6 takes routes via oif only */
+				if (family == AF_INET && a->type == RTW_ROUTE_THROW) {
+					thrown = true;
+					break;
+				}
+				if (!attr_hops_on(m, a, oif, &n) &&
+				    !(family == AF_INET && is_unroutable_type(a->type)))
 					continue;
 				ret->attr = m->routes[s].attr;
 				ret->table = p->table[i];
 				ret->len = len;
 				return model_attr_verdict(a);
 			}
+			if (thrown)
+				break;
 		}
 	ret->attr = SLOT_NONE;
 	ret->table = 0;

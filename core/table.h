@@ -459,17 +459,22 @@ static inline void model_res_fill(const struct model *m, int family, const uint8
 	if (a->nhid)
 		ret->nexthops = model_attr_obj_hops(m, a, &ret->n_nexthops);
 }
-/* model_lookup() of an IPv6 address reached on interface oif (a link-local
- * peer's scope): only routes with a next hop on oif match, as the kernel's
- * lookup with an output interface does (rt6_device_match, strict). Slow:
- * each prefix length of each table is tried. */
-int model_lookup_oif(const struct model *m, const uint8_t *key, int oif, struct lookup_res *ret);
+/* model_lookup() of an address reached on interface oif (a link-local
+ * peer's scope, a socket's bound device), as the kernel's lookup with an
+ * output interface: only routes with a next hop on oif match, the longest
+ * first (rt6_device_match, strict; fib_table_lookup() passing over hops of
+ * other devices), but an IPv4 reject route decides whatever its device, and
+ * an IPv4 throw passes on to the next table. With no match the kernel sends
+ * IPv4 on oif as if the peer were on its link: -ENETUNREACH here (no route
+ * through oif). Slow: each prefix length of each table is tried. */
+int model_lookup_oif(const struct model *m, int family, const uint8_t *key, int oif,
+		     struct lookup_res *ret);
 /* model_lookup(), or model_lookup_oif() for a peer reached on interface oif
- * (a link-local peer's scope; 0: none). */
+ * (0: none). */
 static inline int model_lookup_on(const struct model *m, int family, const uint8_t *key, int oif,
 				  struct lookup_res *ret)
 {
-	return oif ? model_lookup_oif(m, key, oif, ret) : model_lookup(m, family, key, ret);
+	return oif ? model_lookup_oif(m, family, key, oif, ret) : model_lookup(m, family, key, ret);
 }
 /* Whether some next hop of the route in slot goes through ifindex. */
 bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex);

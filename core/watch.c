@@ -2,6 +2,7 @@
  * (by peer, by local address, by route, by egress link) so that a change
  * finds the watches it affects in O(log n + affected), never by a sweep. */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -421,6 +422,7 @@ static struct rtw_watch *watch_new(struct rtw_ctx *c, const struct rtw_addr *pee
 		c->watches->prev = w;
 	c->watches = w;
 	c->n_watches++;
+	c->n_scoped += scope != 0;
 	/* Before the initial dump has ended there is nothing to resolve against:
 	 * the end of the dump resolves every watch. */
 	if (c->started && !c->coldplug)
@@ -457,6 +459,31 @@ struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr *peer,
 			 user, -1);
 }
 
+/* The device fd is bound to (SO_BINDTODEVICE, SO_BINDTOIFINDEX), else 0:
+ * its packets leave there whatever the routes to other devices say. */
+static int socket_bound_ifindex(int fd)
+{
+#ifdef SO_BINDTOIFINDEX
+	int v = 0;
+	socklen_t vlen = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &v, &vlen) == 0)
+		return v > 0 ? v : 0;
+#endif
+#ifdef SO_BINDTODEVICE
+	{
+		/* kernels before 5.0 (no SO_BINDTOIFINDEX) give the name */
+		char name[IFNAMSIZ + 1] = "";
+		socklen_t nlen = IFNAMSIZ;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &nlen) == 0 && name[0])
+			return (int)if_nametoindex(name);
+	}
+#endif
+	(void)fd;
+	return 0;
+}
+
 struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rtw_watch_cb *cb,
 				   void *user)
 {
@@ -465,7 +492,7 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 	struct rtw_watch *w;
 	struct rtw_addr p, l;
 	bool has_local;
-	int r;
+	int r, scope;
 
 	if (!c || fd < 0) {
 		errno = c ? EBADF : EINVAL; /* as getpeername() on a bad fd */
@@ -480,7 +507,12 @@ struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags, rt
 	}
 	has_local = getsockname(fd, (struct sockaddr *)&ls, &llen) == 0 &&
 		    addr_from_sockaddr((struct sockaddr *)&ls, &l) == 0;
-	w = watch_new(c, &p, addr_scope((struct sockaddr *)&ps), has_local ? &l : NULL,
+	/* a link-local peer's scope id names the device it is reached on;
+	 * else a bound socket's device is where its packets go */
+	scope = addr_scope((struct sockaddr *)&ps);
+	if (!scope)
+		scope = socket_bound_ifindex(fd);
+	w = watch_new(c, &p, scope, has_local ? &l : NULL,
 		      has_local ? addr_scope((struct sockaddr *)&ls) : 0, flags, cb, user, fd);
 	if (w) {
 		w->peer_port = sockaddr_port(&ps);
@@ -509,6 +541,7 @@ void rtw_watch_del(struct rtw_watch *w)
 	if (w->next)
 		w->next->prev = w->prev;
 	c->n_watches--;
+	c->n_scoped -= w->scope != 0;
 	w->deleted = true;
 	if (c->in_dispatch) {
 		/* it may still sit in a candidate or fire list being walked */
@@ -540,6 +573,7 @@ void watch_free_all(struct rtw_ctx *c)
 	}
 	memset(c->root, 0, sizeof(c->root));
 	c->n_watches = 0;
+	c->n_scoped = 0;
 }
 
 enum rtw_reason rtw_watch_status(const struct rtw_watch *w, struct rtw_route *ret_route)

@@ -291,11 +291,13 @@ RTW_API struct rtw_watch *rtw_watch_add(struct rtw_ctx *c, const struct sockaddr
 					rtw_watch_cb *cb, void *user);
 
 /* Watch a connected socket: peer and local come from getpeername() and
- * getsockname(). With RTW_WATCH_SHUTDOWN, shutdown(fd, SHUT_RDWR) is called
- * on invalidation (before cb, which may be NULL then), unless fd is no
- * longer that socket. The socket stays owned by the caller: delete the
- * watch before closing it. Returns NULL and sets errno (ENOTCONN, ENOTSOCK,
- * EBADF, EAFNOSUPPORT, ENOMEM, EINVAL). */
+ * getsockname(); a socket bound to a device (SO_BINDTODEVICE) is watched
+ * over the routes through it, as Linux sends its packets. With
+ * RTW_WATCH_SHUTDOWN, shutdown(fd, SHUT_RDWR) is called on invalidation
+ * (before cb, which may be NULL then), unless fd is no longer that socket.
+ * The socket stays owned by the caller: delete the watch before closing it.
+ * Returns NULL and sets errno (ENOTCONN, ENOTSOCK, EBADF, EAFNOSUPPORT,
+ * ENOMEM, EINVAL). */
 RTW_API struct rtw_watch *rtw_watch_socket(struct rtw_ctx *c, int fd, unsigned flags,
 					   rtw_watch_cb *cb, void *user);
 

@@ -699,6 +699,97 @@ def test_foreign(harness):
     h.close()
 
 
+def test_bound(harness):
+    """Sockets bound to a device (SO_BINDTODEVICE): their watches follow the
+    routes through that device, as the kernel's lookup with an output
+    interface does, and the routes of other devices leave them alone."""
+    setup()
+    ip("route", "add", "default", "via", "10.2.0.254", "dev", "v2", "metric", "200")
+    ip("-6", "route", "add", "default", "via", "2001:db8:2::fe", "dev", "v2", "metric", "200")
+    h = Harness(harness)
+    h.sync()
+    ids = {}
+    for name, peer, dev in (("free4", "198.18.1.1", "-"), ("v2", "198.18.1.2", "v2"),
+                            ("v0", "198.18.1.3", "v0"), ("v2-6", "2001:db8:99::1", "v2"),
+                            ("free6", "2001:db8:99::2", "-"), ("v2b", "198.20.1.1", "v2")):
+        r = h.cmd("watchsock %s %s" % (peer, dev))
+        tap(r.isdigit(), "watchsock %s %s" % (peer, dev), r)
+        ids[name] = (r, peer, dev)
+
+    def status(name):
+        return json.loads(h.cmd("status " + ids[name][0]))
+
+    def kernel_hop(name):
+        _, peer, dev = ids[name]
+        r = json.loads(ip("-j", "route", "get", peer, "oif", dev).stdout)[0]
+        return (r.get("gateway"), links()[r["dev"]])
+
+    def our_hop(st):
+        if not st["route"] or not st["route"]["nexthops"]:
+            return None
+        hop = st["route"]["nexthops"][0]
+        return (hop["gw"], hop["ifindex"])
+
+    def agrees(name, what):
+        st = status(name)
+        tap(st["state"] == "none" and our_hop(st) == kernel_hop(name),
+            "%s: the watch bound to %s follows the kernel's route" % (what, ids[name][2]),
+            "ours %r, kernel %r" % (st, kernel_hop(name)))
+
+    agrees("v2", "start")
+    agrees("v2-6", "start")
+    st = status("v0")
+    tap(st["state"] == "no-route", "start: no route through v0 (the kernel sends on-link)",
+        repr(st))
+
+    # a better default through v0: the unbound connections leave v2's
+    # address behind; the bound ones stay on v2
+    ip("route", "add", "default", "via", "10.1.0.254", "dev", "v0", "metric", "100")
+    ip("-6", "route", "add", "default", "via", "2001:db8:1::fe", "dev", "v0", "metric", "100")
+    h.sync()
+    for name in ("free4", "free6"):
+        st = status(name)
+        tap(st["fired"] == 1 and st["reason"] == "path-changed",
+            "better default on v0: unbound %s path-changed" % ids[name][1], repr(st))
+    for name in ("v2", "v2-6"):
+        st = status(name)
+        tap(st["fired"] == 0, "better default on v0: %s bound to v2 left alone" % ids[name][1],
+            repr(st))
+        agrees(name, "better default on v0")
+    agrees("v0", "better default on v0")
+
+    # a route through v2 that is not its prefix's best is the bound
+    # watch's all the same
+    ip("route", "add", "198.20.0.0/16", "via", "10.1.0.254", "dev", "v0", "metric", "10")
+    ip("route", "add", "198.20.0.0/16", "via", "10.2.0.253", "dev", "v2", "metric", "20")
+    h.sync()
+    agrees("v2b", "a second-best /16 through v2")
+
+    # v2's default goes: the bound watches lose their route
+    ip("route", "del", "default", "via", "10.2.0.254", "dev", "v2")
+    ip("-6", "route", "del", "default", "via", "2001:db8:2::fe", "dev", "v2")
+    h.sync()
+    for name in ("v2", "v2-6"):
+        st = status(name)
+        tap(st["fired"] == 1, "v2's default removed: %s bound to v2 invalidated" % ids[name][1],
+            repr(st))
+    st = status("v0")
+    tap(st["fired"] == 0, "v2's default removed: the watch bound to v0 left alone", repr(st))
+    st = status("v2b")
+    tap(st["fired"] == 0, "v2's default removed: the watch on the /16 through v2 left alone",
+        repr(st))
+    agrees("v2b", "v2's default removed")
+
+    # an IPv4 blackhole decides whatever the device (the kernel then sends
+    # on-link, where a remote peer does not answer)
+    ip("route", "add", "blackhole", "198.18.1.0/24")
+    h.sync()
+    st = status("v0")
+    tap(st["fired"] == 1 and st["reason"] == "unreachable",
+        "blackhole over the peer: the watch bound to v0 unreachable", repr(st))
+    h.close()
+
+
 def test_nhcompat(harness):
     """Routes over a nexthop object with net.ipv4.nexthop_compat_mode off
     (FRR turns it off). The kernel reports every route over a blackhole
@@ -932,7 +1023,8 @@ def carrier_lost_after_device_ipv6_change(harness, addrs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--harness", required=True)
-    ap.add_argument("mode", choices=["model", "storm", "foreign", "linkdown", "nhcompat"])
+    ap.add_argument("mode", choices=["model", "storm", "foreign", "linkdown", "nhcompat",
+                                     "bound"])
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root")
@@ -946,6 +1038,8 @@ def main():
         test_linkdown(a.harness)
     elif a.mode == "nhcompat":
         test_nhcompat(a.harness)
+    elif a.mode == "bound":
+        test_bound(a.harness)
     else:
         test_foreign(a.harness)
     print("1..%d" % checks)

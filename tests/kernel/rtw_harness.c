@@ -3,12 +3,18 @@
  * canonical JSON form the script compares with `ip -j`. Always dispatching:
  * kernel events are applied whenever they arrive, between commands too.
  *   rtw_harness [RCVBUF]    commands: sync, routes, fresh, lookup ADDR,
- *                           stats, portid, pause, resume, quit
+ *                           stats, portid, pause, resume, quit,
+ *                           watchsock ADDR DEV|-, status N
+ * watchsock connects a UDP socket (bound to DEV unless -) to ADDR and
+ * watches it (rtw_watch_socket()); it prints the watch's number. status N
+ * prints that watch's state: how often it fired, with which reason, and the
+ * route it follows (rtw_watch_status()).
  * pause stops dispatching until resume (or sync): the kernel's queue fills
  * as it would behind a busy application. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -145,6 +151,95 @@ static void lookup(const struct rtw_ctx *c, const char *text)
 
 static bool paused;
 
+#define MAX_WATCHES 16
+
+static struct {
+	struct rtw_watch *w;
+	int fd;
+	unsigned fired;
+	enum rtw_reason reason;
+} watches[MAX_WATCHES];
+static unsigned n_watches;
+
+static void on_fire(struct rtw_watch *w, enum rtw_reason reason, void *user)
+{
+	unsigned i = (unsigned)(uintptr_t)user;
+
+	(void)w;
+	watches[i].fired++;
+	watches[i].reason = reason;
+}
+
+static void watch_socket(struct rtw_ctx *c, char *args)
+{
+	char *addr = strtok(args, " "), *dev = strtok(NULL, " ");
+	struct rtw_addr a;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (!addr || !dev || n_watches == MAX_WATCHES || rtw_addr_parse(addr, &a) < 0) {
+		printf("error usage\n");
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (a.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(9);
+		memcpy(&sin->sin_addr, a.bytes, 4);
+		len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(9);
+		memcpy(&sin6->sin6_addr, a.bytes, 16);
+		len = sizeof(*sin6);
+	}
+	fd = socket(a.family, SOCK_DGRAM, 0);
+	if (fd < 0 ||
+	    (strcmp(dev, "-") != 0 &&
+	     setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)) < 0) ||
+	    connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		printf("error %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	watches[n_watches].fd = fd;
+	watches[n_watches].w = rtw_watch_socket(c, fd, 0, on_fire, (void *)(uintptr_t)n_watches);
+	if (!watches[n_watches].w) {
+		printf("error rtw_watch_socket: %s\n", strerror(errno));
+		close(fd);
+		return;
+	}
+	printf("%u\n", n_watches++);
+}
+
+static void watch_status(const char *arg)
+{
+	unsigned i = (unsigned)strtoul(arg, NULL, 10);
+	struct rtw_route r;
+	enum rtw_reason s;
+
+	if (i >= n_watches) {
+		printf("error no such watch\n");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	s = rtw_watch_status(watches[i].w, &r);
+	printf("{\"fired\":%u,\"reason\":\"%s\",\"state\":\"%s\",\"route\":", watches[i].fired,
+	       watches[i].fired ? rtw_reason_str(watches[i].reason) : "", rtw_reason_str(s));
+	if (r.dst.addr.family == AF_UNSPEC) {
+		printf("null}\n");
+	} else {
+		print_route(&r);
+		printf("}\n");
+	}
+}
+
 static void command(struct rtw_ctx *c, unsigned rcvbuf, char *line)
 {
 
@@ -166,6 +261,10 @@ static void command(struct rtw_ctx *c, unsigned rcvbuf, char *line)
 			rtw_foreach_route(f, route_cb, NULL);
 		rtw_free(f);
 		printf("end\n");
+	} else if (strncmp(line, "watchsock ", 10) == 0) {
+		watch_socket(c, line + 10);
+	} else if (strncmp(line, "status ", 7) == 0) {
+		watch_status(line + 7);
 	} else if (strncmp(line, "lookup ", 7) == 0) {
 		lookup(c, line + 7);
 	} else if (strcmp(line, "stats") == 0) {
