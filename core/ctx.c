@@ -182,8 +182,15 @@ int rtw_start(struct rtw_ctx *c)
 		r = c->ops->open_why(&c->b, &c->bopt, c->detail, sizeof(c->detail));
 	else
 		r = c->ops->open(&c->b, &c->bopt);
-	if (r < 0)
+	if (r < 0) {
+		/* a recording asked for before ends, and says why at its stop */
+		if (c->record_header_due) {
+			c->record_header_due = false;
+			c->record_err = r;
+			c->record_fd = -1;
+		}
 		return r;
+	}
 	tables6 = c->ops->default_tables6;
 	merge = c->ops->merge_local_main;
 	if (c->ops->rules_of)
@@ -787,14 +794,21 @@ int rtw_record(struct rtw_ctx *c, int fd)
 	 * end in the middle of a dump block, which no replay reads */
 	if (c->dumping)
 		return -EBUSY;
+	/* already recording there: a second header would make the file
+	 * unreadable */
+	if (fd >= 0 && fd == c->record_fd)
+		return 0;
 	c->record_in_block = false; /* a block of the backend's, of another recording */
+	c->record_overflow_at = c->record_block_overflow_at = -1;
 	c->record_header_due = false;
 	r = c->record_err;
 	c->record_err = 0;
-	if (fd < 0) {
-		c->record_fd = -1;
+	/* another fd ends the recording to the old one first, whether the
+	 * new one starts or not (its pending error goes: stop with -1 first
+	 * to learn it) */
+	c->record_fd = -1;
+	if (fd < 0)
 		return r;
-	}
 	if (!c->started) {
 		/* The header names the kernel's link-down policies, known once
 		 * the backend is open: rtw_start() writes it. */

@@ -45,6 +45,7 @@ struct rtw_watch {
 	int egress;
 	bool multipath;
 	struct rtw_addr gateway;
+	struct rtw_addr prefsrc; /* the route's preferred source (AF_UNSPEC: none) */
 
 	/* marks gathered while one event is applied */
 	bool cand, cand_removed, cand_link;
@@ -88,6 +89,10 @@ struct rtw_ctx {
 	 * record_block_at (-1: not a regular file) */
 	bool record_in_block;
 	long long record_block_at;
+	/* where the overflow line just written began (-1: the last line was
+	 * no overflow), and the one the open block followed: a recording a
+	 * write failure ends inside a resync's block goes back before both */
+	long long record_overflow_at, record_block_overflow_at;
 	struct rtw_stats stats;
 };
 

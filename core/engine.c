@@ -175,6 +175,7 @@ static int record_block_begin(struct rtw_ctx *c)
 	if (c->record_in_block && replay_cut(c->record_fd, c->record_block_at) < 0)
 		return -ECANCELED;
 	c->record_block_at = replay_offset(c->record_fd);
+	c->record_block_overflow_at = c->record_overflow_at;
 	c->record_in_block = true;
 	return 0;
 }
@@ -290,18 +291,34 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 		struct rtw_event ov;
 		int e = 0;
 
+		bool ov_line = r < 0 || ev->type == RTW_EV_OVERFLOW;
+		long long before = ov_line ? replay_offset(c->record_fd) : -1;
+		bool written = false;
+
 		memset(&ov, 0, sizeof(ov));
 		ov.type = RTW_EV_OVERFLOW;
 		if (r >= 0 && ev->type == RTW_EV_DUMP_BEGIN)
 			e = record_block_begin(c);
 		/* one a backend offers again is recorded when it is applied */
-		if (e == 0 && !(r < 0 && c->ops->offers_refused_again))
+		if (e == 0 && !(r < 0 && c->ops->offers_refused_again)) {
 			e = replay_write_event(c->record_fd, r < 0 ? &ov : ev);
+			written = e == 0;
+		}
+		if (written && !(r >= 0 && ev->type == RTW_EV_DUMP_BEGIN))
+			c->record_overflow_at = ov_line ? before : -1;
 		if (r >= 0 && ev->type == RTW_EV_DUMP_END)
 			c->record_in_block = false;
 		if (e < 0) {
 			/* a broken recording must not stop monitoring; the
-			 * error waits for rtw_record(c, -1) */
+			 * error waits for rtw_record(c, -1). A dump block it
+			 * cuts short would make the whole file unreadable: in
+			 * a regular file it goes back to before the block, and
+			 * before the overflow that asked for it */
+			if (c->record_in_block)
+				(void)replay_cut(c->record_fd, c->record_block_overflow_at >= 0
+								   ? c->record_block_overflow_at
+								   : c->record_block_at);
+			c->record_in_block = false;
 			c->record_err = e;
 			c->record_fd = -1;
 		}

@@ -2080,6 +2080,37 @@ bool model_has_local(const struct model *m, const struct rtw_addr *a, int ifinde
 	return v != LPM_NONE && m->attrs[v]->type == RTW_ROUTE_LOCAL;
 }
 
+bool model_link_reaches(const struct model *m, int ifindex, const struct rtw_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_addrs; i++) {
+		const struct rtw_address *x = &m->addrs[i].addr;
+
+		if (x->ifindex == ifindex && x->prefix.addr.family == a->family &&
+		    prefix_contains(&x->prefix, a))
+			return true;
+	}
+	return false;
+}
+
+bool model_links_share_net(const struct model *m, int a, int b, int family)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_addrs; i++) {
+		const struct rtw_address *y = &m->addrs[i].addr;
+
+		/* every IPv6 link has fe80::/64: no common network */
+		if (y->ifindex != b || y->prefix.addr.family != family ||
+		    (family == AF_INET6 && addr_linklocal6(y->prefix.addr.bytes)))
+			continue;
+		if (model_link_reaches(m, a, &y->prefix.addr))
+			return true;
+	}
+	return false;
+}
+
 int model_addr_add(struct model *m, const struct rtw_address *a)
 {
 	struct addr_rec *rec;
@@ -2562,6 +2593,11 @@ void model_route_fill_as(const struct model *m, uint32_t slot, uint32_t attr, st
 	ret->dst.len = r->len;
 	ret->table = r->table;
 	model_fill_attr(m, a, ret);
+}
+
+const struct rtw_addr *model_route_prefsrc(const struct model *m, uint32_t slot)
+{
+	return &m->attrs[m->routes[slot].attr]->prefsrc;
 }
 
 bool model_route_usable(const struct model *m, uint32_t slot)

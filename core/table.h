@@ -223,6 +223,12 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags);
 int model_link_set(struct model *m, const struct rtw_link *l);
 int model_link_gone(struct model *m, int ifindex);
+/* Whether a prefix of an address of link ifindex holds a (a lies in a
+ * network that link is on). */
+bool model_link_reaches(const struct model *m, int ifindex, const struct rtw_addr *a);
+/* Whether links a and b are on a common network of family (link-local ones
+ * aside): an address of b lies in a prefix of one of a's. */
+bool model_links_share_net(const struct model *m, int a, int b, int family);
 int model_addr_add(struct model *m, const struct rtw_address *a);
 int model_addr_del(struct model *m, const struct rtw_address *a);
 /* Whether some route names a as its preferred source. */
@@ -509,6 +515,8 @@ void model_route_fill_as(const struct model *m, uint32_t slot, uint32_t attr,
  * in *ret_n how many hops it has. */
 const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot, unsigned *ret_n);
 bool model_route_usable(const struct model *m, uint32_t slot);
+/* The preferred source of the route in slot (AF_UNSPEC: none). */
+const struct rtw_addr *model_route_prefsrc(const struct model *m, uint32_t slot);
 
 const struct link_rec *model_link_get(const struct model *m, int ifindex);
 bool model_link_up(const struct model *m, int ifindex);

@@ -194,12 +194,26 @@ static uint32_t peer_slot(const struct model *m, const struct rtw_watch *w, int 
 	return model_res_slot(m, &w->peer, &res);
 }
 
+/* The hop of the route in slot that goes through ifindex, else dflt. */
+static const struct rtw_nexthop *hop_on(const struct model *m, uint32_t slot, int ifindex,
+					const struct rtw_nexthop *dflt)
+{
+	const struct rtw_nexthop *h;
+	unsigned n, i;
+
+	h = model_attr_hops(m, m->attrs[model_route_attr(m, slot)], &n);
+	for (i = 0; i < n; i++)
+		if (h[i].ifindex == ifindex)
+			return &h[i];
+	return dflt;
+}
+
 static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];
 	int r;
 	uint32_t slot = peer_slot(&c->model, w, &r);
-	const struct rtw_nexthop *nh;
+	const struct rtw_nexthop *nh = NULL;
 	unsigned n_hops;
 
 	watch_unindex_path(c, w);
@@ -207,11 +221,17 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 	w->egress = 0;
 	w->multipath = false;
 	memset(&w->gateway, 0, sizeof(w->gateway));
+	memset(&w->prefsrc, 0, sizeof(w->prefsrc));
 	if (slot != SLOT_NONE) {
 		windex_key_num(key, slot);
 		windex_insert(c, WI_ROUTE, w, key);
 		nh = model_route_egress(&c->model, slot, &n_hops);
 		w->multipath = n_hops > 1;
+		w->prefsrc = *model_route_prefsrc(&c->model, slot);
+		/* reached through one device: its packets leave there, over
+		 * whichever path of the route is on it */
+		if (w->scope && n_hops > 1)
+			nh = hop_on(&c->model, slot, w->scope, nh);
 		if (nh) {
 			w->egress = nh->ifindex;
 			w->gateway = nh->gateway;
@@ -229,6 +249,10 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 	if (r == -EHOSTUNREACH)
 		return model_route_usable(&c->model, slot) ? RTW_REASON_UNREACHABLE
 							   : RTW_REASON_LINK_DOWN;
+	/* a multipath route stays usable over its other paths, but not for
+	 * a socket held to the device that lost its carrier */
+	if (w->scope && nh && (nh->flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
+		return RTW_REASON_LINK_DOWN;
 	return RTW_REASON_NONE;
 }
 
@@ -239,27 +263,32 @@ void watch_resolve(struct rtw_ctx *c, struct rtw_watch *w)
 }
 
 /* Whether w's path, valid before and after, now leaves by another link than
- * the one its local address is on. The connection's packets then go out
- * with a source of another network, which that network does not route back
- * (a NAT rewrites it, a provider drops it): dead, though every route is
- * valid. So a default route replaced onto another device, or a VPN's
- * routes taking the traffic over (OpenVPN's /1 halves), fire without
- * RTW_WATCH_PATH_CHANGE; a new gateway on the same link does not. A local
- * address on neither link (a router's loopback source) keeps working, as
- * the host routes it over any link. Without a local address, the one the
- * kernel chose is taken to be on the old link (its source selection
- * prefers the egress device's). Among the legs of a multipath route the
- * kernel moves flows by a hash the model does not follow: not judged. */
+ * the one its source address is on, into a network that does not hold that
+ * address. The connection's packets then go out with a source that the new
+ * network does not route back (a NAT rewrites it, a provider drops it):
+ * dead, though every route is valid. So a default route replaced onto
+ * another device, or a VPN's routes taking the traffic over (OpenVPN's /1
+ * halves), fire without RTW_WATCH_PATH_CHANGE; a new gateway on the same
+ * link does not, nor a move between two links into one network (Wi-Fi and
+ * Ethernet to the same router: the replies still find the address). A
+ * source on neither link (a router's loopback address) keeps working, as
+ * the host routes it over any link. Without a local address the source is
+ * the old route's preferred one, else one the kernel chose on the old link
+ * (its source selection prefers the egress device's). Among the legs of a
+ * multipath route the kernel moves flows by a hash the model does not
+ * follow: not judged. */
 static bool left_local_link(const struct model *m, const struct rtw_watch *w, int old_egress,
-			    bool was_multipath)
+			    bool was_multipath, const struct rtw_addr *old_prefsrc)
 {
+	const struct rtw_addr *src = w->has_local ? &w->local : old_prefsrc;
+
 	if (old_egress <= 0 || w->egress <= 0 || w->egress == old_egress || was_multipath ||
 	    w->multipath)
 		return false;
-	if (!w->has_local)
-		return true;
-	return model_has_local(m, &w->local, old_egress) &&
-	       !model_has_local(m, &w->local, w->egress);
+	if (src->family == AF_UNSPEC)
+		return !model_links_share_net(m, old_egress, w->egress, w->peer.family);
+	return model_has_local(m, src, old_egress) && !model_has_local(m, src, w->egress) &&
+	       !model_link_reaches(m, w->egress, src);
 }
 
 /* Re-evaluate one candidate after a change. Returns the reason to fire, or
@@ -269,6 +298,7 @@ static enum rtw_reason watch_reevaluate(struct rtw_ctx *c, struct rtw_watch *w)
 	uint32_t old_slot = w->slot;
 	int old_egress = w->egress;
 	bool was_multipath = w->multipath;
+	struct rtw_addr old_prefsrc = w->prefsrc;
 	struct rtw_addr old_gw = w->gateway;
 	enum rtw_reason now = watch_path(c, w);
 	bool moved;
@@ -286,12 +316,16 @@ static enum rtw_reason watch_reevaluate(struct rtw_ctx *c, struct rtw_watch *w)
 	moved = w->slot != old_slot;
 	if (w->cand_link && moved)
 		return RTW_REASON_LINK_DOWN;
-	if (w->cand_removed)
+	/* the route it used went; one that sends it the same way (one path,
+	 * same link and gateway: a metric changed, a VPN server's own route
+	 * gone back to the default) keeps the connection */
+	if (w->cand_removed && (was_multipath || w->multipath || old_egress <= 0 ||
+				w->egress != old_egress || !addr_eq(&w->gateway, &old_gw)))
 		return RTW_REASON_ROUTE_REMOVED;
 	if ((moved || w->egress != old_egress || !addr_eq(&w->gateway, &old_gw)) &&
 	    (w->flags & RTW_WATCH_PATH_CHANGE))
 		return RTW_REASON_PATH_CHANGED;
-	if (left_local_link(&c->model, w, old_egress, was_multipath))
+	if (left_local_link(&c->model, w, old_egress, was_multipath, &old_prefsrc))
 		return RTW_REASON_PATH_CHANGED;
 	return RTW_REASON_NONE;
 }

@@ -339,8 +339,12 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
  * the header, which rtw_start() writes once it knows the kernel's link-down
  * policies; a failed rtw_start() ends it. A write error (a full non-blocking
  * fd: -EAGAIN) ends the recording but not the monitoring: the stop (fd -1)
- * then returns that error, once. The caller keeps owning fd. Returns 0,
- * -EBUSY from a callback during a dump, or -errno. */
+ * then returns that error, once; in a regular file the recording then ends
+ * before a dump block it cut short. Another fd ends the recording to the
+ * old one first, whether the new one starts or not (an error of the old one
+ * is dropped: stop with -1 first to learn it); the fd being recorded to
+ * again changes nothing. The caller keeps owning fd. Returns 0, -EBUSY
+ * from a callback during a dump, or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
 /* The error that ended the recording early (a write that failed), or 0

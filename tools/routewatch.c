@@ -24,8 +24,12 @@ static int signal_pipe[2] = { -1, -1 };
 /* Set by callbacks, which cannot return an error to rtw_dispatch(). */
 static int output_error;
 
-/* Set while the library may write a recording (see on_signal()). */
+/* Set while the library may write a recording that can block (a pipe, a
+ * socket: see on_signal()). A regular file never waits for a reader, so a
+ * signal then waits for the dispatch to end: a recording stopped in the
+ * middle of a dump would not replay. */
 static volatile sig_atomic_t dispatch_writes;
+static bool record_may_block;
 
 /* Whether the cause of a failure has been printed: main() prints one for
  * a command that failed without saying why (a write to stdout). */
@@ -145,7 +149,7 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 		if (pfd[2].revents & (POLLERR | POLLHUP))
 			return -EPIPE;
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			dispatch_writes = record_poll_fd >= 0;
+			dispatch_writes = record_poll_fd >= 0 && record_may_block;
 			r = rtw_dispatch(ctx);
 			dispatch_writes = 0;
 			if (r == -ENODATA)
@@ -790,6 +794,13 @@ static int lookup_family(const struct rtw_addr *a)
 	return a->family;
 }
 
+static bool addr_is_any(const struct rtw_addr *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a->bytes, zero, sizeof(zero)) == 0;
+}
+
 /* Checks every PEER[,LOCAL] before anything is opened. */
 static int parse_watch_operands(const struct args *a, struct printer *p, struct watched *ret)
 {
@@ -819,6 +830,10 @@ static int parse_watch_operands(const struct args *a, struct printer *p, struct 
 				op);
 			return -EINVAL;
 		}
+		/* the wildcard (0.0.0.0, ::) is no local address to the
+		 * library, so none is shown */
+		if (comma != NULL && addr_is_any(&ret[i].local))
+			ret[i].local.family = AF_UNSPEC;
 	}
 	return 0;
 }
@@ -914,10 +929,12 @@ static int record_file_ready(int fd, const char *path)
 
 static int cmd_record(struct rtw_ctx *ctx, const struct args *a, int fd)
 {
+	struct stat st;
 	int r, e;
 
+	record_may_block = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode);
 	/* the header and the first snapshot may wait for a reader too */
-	dispatch_writes = 1;
+	dispatch_writes = record_may_block;
 	r = rtw_record(ctx, fd);
 	dispatch_writes = 0;
 	if (r < 0) {

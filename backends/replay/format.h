@@ -8,10 +8,13 @@
 
 #include "backend.h"
 
-#define REPLAY_VERSION	1
-#define REPLAY_MAGIC	"routewatch-record"
-#define REPLAY_MAX_HOPS 256	    /* next hops per route, members per group */
-#define REPLAY_LINE_MAX (64 * 1024) /* bytes in one line, without the newline */
+#define REPLAY_VERSION 1
+#define REPLAY_MAGIC   "routewatch-record"
+/* next hops per route, members per group: as many as one netlink route
+ * message can hold (RTA_MULTIPATH is at most 64 KiB, 16 bytes an IPv4 path),
+ * and Linux takes more than 256 (ip -6 route append) */
+#define REPLAY_MAX_HOPS 4096
+#define REPLAY_LINE_MAX (512 * 1024) /* bytes in one line, without the newline */
 
 /* What a line held, besides its return value. */
 enum replay_kind {

@@ -362,6 +362,46 @@ status, err = w.stop(signal.SIGTERM)
 t.equal(sorted(gone()), ['198.18.1.1', '198.18.1.2'],
         'watch: a connection from the new link\'s address is left alone')
 
+# Linux takes more than 256 paths for an IPv6 route (ip -6 route append); a
+# recording holds them all (it refused to start with more than 256).
+with open(os.path.join(tmp, 'paths.batch'), 'w') as f:
+    for i in range(300):
+        f.write(f'route append 2001:db8:9::/48 via 2001:db8:1::{i + 10:x} dev a0\n')
+ip('-6', '-batch', os.path.join(tmp, 'paths.batch'))
+PATHS = os.path.join(tmp, 'paths.rec')
+rec = subprocess.Popen([clitest.tool_path(), 'record', PATHS], stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 30
+while time.time() < deadline and rec.poll() is None and not (
+        os.path.exists(PATHS) and 'dump-end' in open(PATHS).read()):
+    time.sleep(0.01)
+rec.send_signal(signal.SIGTERM)
+_, err = rec.communicate(timeout=30)
+status, out, rerr = clitest.run(['--replay', PATHS, 'show', '--json', '-6'])
+hops = [len(r['nexthops']) for r in json.loads(out)['routes']
+        if r['dst'] == '2001:db8:9::/48'] if status == 0 else []
+t.check(rec.returncode == 0 and hops == [300], 'record: a route of 300 paths is recorded whole',
+        f'record exit {rec.returncode} {err!r}; replay exit {status} {rerr!r}; hops {hops}')
+ip('-6', 'route', 'del', '2001:db8:9::/48')
+
+# A signal while the first snapshot goes into a regular file waits for the
+# snapshot to end: a recording cut inside its dump would not replay (it did,
+# and the tool still exited 0).
+with open(os.path.join(tmp, 'many.batch'), 'w') as f:
+    for i in range(100000):
+        f.write(f'route add 10.{128 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}/32 dev a0\n')
+ip('-batch', os.path.join(tmp, 'many.batch'))
+BIG = os.path.join(tmp, 'big.rec')
+rec = subprocess.Popen([clitest.tool_path(), 'record', BIG], stderr=subprocess.PIPE, text=True)
+deadline = time.time() + 30
+while time.time() < deadline and (not os.path.exists(BIG) or os.path.getsize(BIG) == 0):
+    time.sleep(0.001)
+rec.send_signal(signal.SIGINT)
+_, err = rec.communicate(timeout=60)
+status, out, rerr = clitest.run(['--replay', BIG, 'show', '--table', 'all'], timeout=60)
+t.check(rec.returncode == 0 and status == 0 and out.count('\n') > 100000,
+        'record: SIGINT during the first snapshot into a file leaves a recording that replays',
+        f'record exit {rec.returncode} {err!r}; replay exit {status} {rerr!r}')
+
 # With stdout closed, the netlink socket would take descriptor 1 and get the
 # output: the kernel drops it and the tool exited 0 with nothing said.
 p = subprocess.run([clitest.tool_path(), 'show', '--table', 'all'], stderr=subprocess.PIPE,

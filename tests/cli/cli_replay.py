@@ -377,6 +377,11 @@ status, out, err = rw('watch', '8.8.8.8')
 t.check(status == 0 and out.splitlines()[0].startswith('watch 8.8.8.8 routable: default via 10.0.0.1')
         and 'invalidated 8.8.8.8: route-removed' in out.splitlines(), 'watch (text)', out)
 
+# The wildcard is no local address to the library: none is shown.
+status, out, err = rw('watch', '--json', '8.8.8.8,0.0.0.0', '2001:db8::5,::')
+t.equal([o.get('local', 'missing') for o in clitest.json_lines(out) if o.get('event') == 'watch'],
+        [None, None], 'watch: a wildcard local address is shown as none')
+
 # --- record / replay round trip ---
 OUT = os.path.join(tmp, 'again.rec')
 status, out, err = rw('record', OUT)

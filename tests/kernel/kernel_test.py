@@ -724,15 +724,17 @@ def test_bound(harness):
         r = json.loads(ip("-j", "route", "get", peer, "oif", dev).stdout)[0]
         return (r.get("gateway"), links()[r["dev"]])
 
-    def our_hop(st):
+    def our_hop(st, dev):
         if not st["route"] or not st["route"]["nexthops"]:
             return None
-        hop = st["route"]["nexthops"][0]
+        # over a multipath route, the path on the device
+        hops = [h for h in st["route"]["nexthops"] if h["ifindex"] == links()[dev]]
+        hop = hops[0] if hops else st["route"]["nexthops"][0]
         return (hop["gw"], hop["ifindex"])
 
     def agrees(name, what):
         st = status(name)
-        tap(st["state"] == "none" and our_hop(st) == kernel_hop(name),
+        tap(st["state"] == "none" and our_hop(st, ids[name][2]) == kernel_hop(name),
             "%s: the watch bound to %s follows the kernel's route" % (what, ids[name][2]),
             "ours %r, kernel %r" % (st, kernel_hop(name)))
 
@@ -787,6 +789,20 @@ def test_bound(harness):
     st = status("v0")
     tap(st["fired"] == 1 and st["reason"] == "unreachable",
         "blackhole over the peer: the watch bound to v0 unreachable", repr(st))
+
+    # over a multipath route the bound socket rides the path on its device,
+    # and that device losing its carrier is its link going down
+    ip("route", "add", "198.21.0.0/16", "nexthop", "via", "10.1.0.254", "dev", "v0",
+       "nexthop", "via", "10.2.0.253", "dev", "v2")
+    r = h.cmd("watchsock 198.21.1.1 v2")
+    ids["mp"] = (r, "198.21.1.1", "v2")
+    h.sync()
+    agrees("mp", "multipath route")
+    ip("link", "set", "v3", "down")
+    h.sync()
+    st = status("mp")
+    tap(st["fired"] == 1 and st["reason"] == "link-down",
+        "multipath route: v2 without carrier, the watch bound to v2 link-down", repr(st))
     h.close()
 
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1479,6 +1480,117 @@ static void recording_limits(void **state)
 	unlink(path);
 }
 
+/* The edges of rtw_record(): a start whose backend cannot open ends a
+ * recording asked for before it; the fd being recorded to again gets no
+ * second header; a switch to an fd that fails ends the old recording too. */
+static void recording_switches(void **state)
+{
+	static char got[65536];
+	struct rtw_options o;
+	struct rtw_ctx *c;
+	ssize_t n, len = 0;
+	char *path;
+	int p[2], r;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.replay_path = "/nonexistent/routewatch.rec";
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	r = rtw_start(c);
+	assert_int_equal(r, -ENOENT);
+	assert_int_equal(rtw_record_error(c), r);
+	assert_int_equal(rtw_record(c, -1), r);
+	rtw_free(c);
+	close(p[0]);
+	close(p[1]);
+
+	path = write_file("routewatch-record 1\ndump-begin\n" UPLINKS_LINKS "dump-end\n"
+			  "link-down ifindex=3 name=eth1 admin=up carrier=down\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	assert_int_equal(rtw_record(c, p[1]), 0);
+	assert_int_equal(rtw_record(c, 999), -EBADF);
+	assert_true(rtw_dispatch(c) >= 0); /* eth1 goes down: not recorded any more */
+	assert_int_equal(rtw_record(c, -1), 0);
+	while ((n = read(p[0], got + len, sizeof(got) - 1 - (size_t)len)) > 0)
+		len += n;
+	got[len] = '\0';
+	assert_non_null(strstr(got, "routewatch-record"));
+	assert_null(strstr(strstr(got, "routewatch-record") + 1, "routewatch-record"));
+	assert_non_null(strstr(got, "dump-end"));
+	assert_null(strstr(got, "link-down"));
+	rtw_free(c);
+	close(p[0]);
+	close(p[1]);
+	unlink(path);
+}
+
+/* A write that fails inside a resync's dump block (a full disk; here the
+ * file size limit) ends a recording in a regular file before that block:
+ * left open, it made the whole file unreadable. */
+static void recording_cut_in_a_resync(void **state)
+{
+	static char text[20000];
+	char path[] = "/tmp/rtw-resync-XXXXXX", routes[8192];
+	size_t len = 0;
+	int fd, status, i;
+	char *src;
+	pid_t pid;
+
+	(void)state;
+	len += (size_t)snprintf(text, sizeof(text),
+				"routewatch-record 1\ndump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES
+				"dump-end\noverflow\ndump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES);
+	for (i = 0; i < 100; i++)
+		len += (size_t)snprintf(
+		    text + len, sizeof(text) - len,
+		    "route-add dst=10.2.%d.0/24 table=254 nh=198.51.100.1@3:1:0\n", i);
+	snprintf(text + len, sizeof(text) - len, "dump-end\n");
+	src = write_file(text);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rtw_options o;
+		struct rtw_ctx *c;
+		struct rlimit rl;
+		struct stat st;
+		int r;
+
+		memset(&o, 0, sizeof(o));
+		o.replay_path = src;
+		c = rtw_new(&o);
+		if (!c || rtw_start(c) < 0 || rtw_record(c, fd) < 0 || fstat(fd, &st) < 0)
+			_exit(2);
+		/* room for the block's first lines, not for all of it */
+		rl.rlim_cur = rl.rlim_max = (rlim_t)st.st_size + 1500;
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(3);
+		while ((r = rtw_dispatch(c)) > 0)
+			;
+		_exit(r == -ENODATA && rtw_record(c, -1) == -EFBIG ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	replay_routes(path, "a recording cut in a resync", routes);
+	assert_non_null(strstr(routes, "0.0.0.0/0"));
+	assert_null(strstr(routes, "10.2."));
+	close(fd);
+	unlink(path);
+	unlink(src);
+}
+
 /* An allocation that fails while a recording goes on, at each point of a
  * replay that has a resync in it: the recording, in a regular file, still
  * replays, to the model the context ends with (a dump that fails is cut
@@ -2163,6 +2275,8 @@ int main(void)
 		cmocka_unit_test(snapshot_keeps_netconf),
 		cmocka_unit_test(snapshot_keeps_routes_sharing_a_key),
 		cmocka_unit_test(recording_limits),
+		cmocka_unit_test(recording_switches),
+		cmocka_unit_test(recording_cut_in_a_resync),
 		cmocka_unit_test(recording_survives_allocation_failures),
 	};
 

@@ -173,6 +173,51 @@ static void unreachable_types_and_throw(void **state)
 	rtw_free(c);
 }
 
+/* The lookup a socket bound to a device gets (model_lookup_on() with an
+ * oif): routes through that device only, the longest first; IPv4 reject
+ * routes and throw as the kernel's fib_table_lookup() takes them. */
+static void lookups_through_a_device(void **state)
+{
+	struct rtw_ctx *c = setup();
+	const struct rtw_nexthop *h;
+	struct lookup_res res;
+	struct rtw_addr a;
+	unsigned n;
+
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", NULL, 0, 0, 254, RTW_ROUTE_THROW));
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "10.9.0.0/16", "198.51.100.1", 3, 0, 253,
+			       RTW_ROUTE_UNICAST));
+	evq_dump_add(
+	    evq_route(RTW_EV_ROUTE_ADD, "203.0.113.0/24", NULL, 0, 0, 254, RTW_ROUTE_BLACKHOLE));
+	started(c);
+	/* eth0's default decides without a device; through eth1, eth1's */
+	rtw_addr_parse("8.8.8.8", &a);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET, a.bytes, 3, &res), 0);
+	assert_int_equal(res.table, 254);
+	assert_int_equal(res.len, 0);
+	h = model_attr_hops(&c->model, c->model.attrs[res.attr], &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].ifindex, 3);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET, a.bytes, 4, &res), -ENETUNREACH);
+	rtw_addr_parse("100.64.1.1", &a);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET, a.bytes, 4, &res), 0);
+	assert_int_equal(res.len, 10);
+	/* a throw passes to the next table, not to a shorter prefix */
+	rtw_addr_parse("10.9.0.1", &a);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET, a.bytes, 3, &res), 0);
+	assert_int_equal(res.table, 253);
+	assert_int_equal(res.len, 16);
+	/* a reject route decides whatever the device */
+	rtw_addr_parse("203.0.113.9", &a);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET, a.bytes, 2, &res), -EHOSTUNREACH);
+	/* IPv6 takes routes through the device only */
+	rtw_addr_parse("2001:db8::99", &a);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET6, a.bytes, 2, &res), 0);
+	assert_int_equal(res.len, 64);
+	assert_int_equal(model_lookup_on(&c->model, AF_INET6, a.bytes, 3, &res), -ENETUNREACH);
+	rtw_free(c);
+}
+
 static void no_route(void **state)
 {
 	struct rtw_ctx *c = setup();
@@ -390,6 +435,81 @@ static void leaving_the_local_link(void **state)
 	assert_int_equal(v6.n, 1);
 	assert_int_equal(v6.reason, RTW_REASON_PATH_CHANGED);
 	assert_int_equal(other.n + loop.n, 0);
+	rtw_free(c);
+}
+
+/* Moves that keep the source valid are no reason: onto a link into the
+ * same network (Wi-Fi and Ethernet to one router), and for a route whose
+ * preferred source is on neither link (a loopback address). */
+static void moves_that_keep_the_source(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired nolocal = { 0 }, own = { 0 }, src_lo = { 0 }, plain = { 0 };
+	struct evq_item it;
+
+	started(c);
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "192.0.2.20", 24, 3)); /* eth1 on eth0's LAN too */
+	evq_push(evq_addr(RTW_EV_ADDR_ADD, "203.0.113.1", 32, 1));
+	it = evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST);
+	rtw_addr_parse("203.0.113.1", &it.ev.u.route.prefsrc);
+	evq_push(it);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "10.78.0.0/16", "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	watch(c, "8.8.8.8", NULL, 0, &nolocal);
+	watch(c, "8.8.4.4", "192.0.2.10", 0, &own);
+	watch(c, "10.77.1.1", NULL, 0, &src_lo);
+	watch(c, "10.78.1.1", NULL, 0, &plain);
+	/* a better default over eth1, into the same network */
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 3, 50, 254, RTW_ROUTE_UNICAST));
+	/* both /16s replaced onto wg0, the first keeping its source */
+	it = evq_route(RTW_EV_ROUTE_ADD, "10.77.0.0/16", NULL, 4, 0, 254, RTW_ROUTE_UNICAST);
+	rtw_addr_parse("203.0.113.1", &it.ev.u.route.prefsrc);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	it = evq_route(RTW_EV_ROUTE_ADD, "10.78.0.0/16", NULL, 4, 0, 254, RTW_ROUTE_UNICAST);
+	it.ev.flags = RTW_EVF_REPLACE;
+	evq_push(it);
+	rtw_dispatch(c);
+	assert_int_equal(nolocal.n + own.n + src_lo.n, 0);
+	assert_int_equal(plain.n, 1);
+	assert_int_equal(plain.reason, RTW_REASON_PATH_CHANGED);
+	rtw_free(c);
+}
+
+/* A removed route whose fallback sends the peer the same way (one path,
+ * same link and gateway) is no removal: NetworkManager changing a
+ * default's metric (add the new, delete the old), a VPN server's own route
+ * going back to the default. */
+static void same_way_after_a_removal(void **state)
+{
+	struct rtw_ctx *c = setup();
+	struct fired plain = { 0 }, flagged = { 0 }, server = { 0 }, net = { 0 };
+
+	started(c);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_ADD, "0.0.0.0/0", "192.0.2.1", 2, 150, 254, RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "198.18.5.5/32", "192.0.2.1", 2, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	watch(c, "8.8.8.8", NULL, 0, &plain);
+	watch(c, "8.8.8.8", NULL, RTW_WATCH_PATH_CHANGE, &flagged);
+	watch(c, "198.18.5.5", NULL, 0, &server);
+	watch(c, "10.8.0.5", NULL, 0, &net);
+	evq_push(
+	    evq_route(RTW_EV_ROUTE_DEL, "0.0.0.0/0", "192.0.2.1", 2, 100, 254, RTW_ROUTE_UNICAST));
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "198.18.5.5/32", "192.0.2.1", 2, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	/* 10.8.0.0/16 went over eth1: its fallback, the default, does not */
+	evq_push(evq_route(RTW_EV_ROUTE_DEL, "10.8.0.0/16", "198.51.100.1", 3, 0, 254,
+			   RTW_ROUTE_UNICAST));
+	rtw_dispatch(c);
+	assert_int_equal(plain.n + server.n, 0);
+	assert_int_equal(flagged.n, 1);
+	assert_int_equal(flagged.reason, RTW_REASON_PATH_CHANGED);
+	assert_int_equal(net.n, 1);
+	assert_int_equal(net.reason, RTW_REASON_ROUTE_REMOVED);
 	rtw_free(c);
 }
 
@@ -1699,7 +1819,10 @@ int main(void)
 		cmocka_unit_test(local_address_removed),
 		cmocka_unit_test(local_routes_make_local_addresses),
 		cmocka_unit_test(path_change_only_with_flag),
+		cmocka_unit_test(lookups_through_a_device),
 		cmocka_unit_test(leaving_the_local_link),
+		cmocka_unit_test(moves_that_keep_the_source),
+		cmocka_unit_test(same_way_after_a_removal),
 		cmocka_unit_test(unrelated_changes_leave_watches_alone),
 		cmocka_unit_test(coldplug_never_invalidates),
 		cmocka_unit_test(callbacks_may_change_watches),

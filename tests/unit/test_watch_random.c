@@ -20,7 +20,7 @@ struct resol {
 	int disc; /* what keys an IPv6 route besides the metric (ref_disc_of) */
 	int egress;
 	bool multipath;
-	struct rtw_addr gw;
+	struct rtw_addr gw, prefsrc;
 };
 
 /* One watch as the brute force sees it. */
@@ -92,6 +92,7 @@ static void resolve(const struct rtw_addr *a, struct resol *ret)
 		if (!(r.nexthops[j].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
 			break;
 	ret->multipath = r.n_nexthops > 1;
+	ret->prefsrc = r.prefsrc;
 	if (r.n_nexthops) {
 		if (j == r.n_nexthops)
 			j = 0;
@@ -146,12 +147,60 @@ static bool went_down(int ifindex)
 	return false;
 }
 
-/* Whether the watch's local address is assigned on link ifindex now. */
-static bool local_on(const struct bw *b, int ifindex)
+/* Whether link ifindex has address a now. */
+static bool addr_on(int ifindex, const struct rtw_addr *a)
 {
-	const struct rtw_address *a = &T.locals[b->local_idx];
+	size_t i;
 
-	return a->ifindex == ifindex && ref_addr_find(&T.ref, a) >= 0;
+	for (i = 0; i < T.ref.n_addrs; i++)
+		if (T.ref.addrs[i].ifindex == ifindex && addr_eq(&T.ref.addrs[i].prefix.addr, a))
+			return true;
+	return false;
+}
+
+/* Whether a prefix of an address of link ifindex holds a. */
+static bool link_reaches(int ifindex, const struct rtw_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < T.ref.n_addrs; i++)
+		if (T.ref.addrs[i].ifindex == ifindex &&
+		    T.ref.addrs[i].prefix.addr.family == a->family &&
+		    prefix_contains(&T.ref.addrs[i].prefix, a))
+			return true;
+	return false;
+}
+
+/* Whether an address of link b (not link-local) lies in a network of a's. */
+static bool links_share_net(int a, int b, int family)
+{
+	size_t i;
+
+	for (i = 0; i < T.ref.n_addrs; i++) {
+		const struct rtw_address *y = &T.ref.addrs[i];
+
+		if (y->ifindex == b && y->prefix.addr.family == family &&
+		    !(family == AF_INET6 && y->prefix.addr.bytes[0] == 0xfe &&
+		      (y->prefix.addr.bytes[1] & 0xc0) == 0x80) &&
+		    link_reaches(a, &y->prefix.addr))
+			return true;
+	}
+	return false;
+}
+
+/* A single path that moved off the link of the connection's source into a
+ * network that does not hold it (routewatch(3), RTW_REASON_PATH_CHANGED). */
+static bool left_link(const struct bw *b, const struct resol *prev, const struct resol *now)
+{
+	const struct rtw_addr *src = b->has_local ? &b->local : &prev->prefsrc;
+
+	if (prev->egress <= 0 || now->egress <= 0 || prev->egress == now->egress ||
+	    prev->multipath || now->multipath)
+		return false;
+	if (src->family == AF_UNSPEC)
+		return !links_share_net(prev->egress, now->egress, T.pool[b->peer].family);
+	return addr_on(prev->egress, src) && !addr_on(now->egress, src) &&
+	       !link_reaches(now->egress, src);
 }
 
 /* The rule, as the issue and routewatch(3) state it, for one watch that was
@@ -175,15 +224,13 @@ static enum rtw_reason expected(const struct bw *b, const struct resol *prev,
 		return r == RTW_REASON_NO_ROUTE && link ? RTW_REASON_LINK_DOWN : r;
 	if (link && moved)
 		return RTW_REASON_LINK_DOWN;
-	if (removed)
+	if (removed && !(prev->egress > 0 && prev->egress == now->egress &&
+			 addr_eq(&prev->gw, &now->gw) && !prev->multipath && !now->multipath))
 		return RTW_REASON_ROUTE_REMOVED;
 	if ((moved || prev->egress != now->egress || !addr_eq(&prev->gw, &now->gw)) &&
 	    (b->flags & RTW_WATCH_PATH_CHANGE))
 		return RTW_REASON_PATH_CHANGED;
-	/* a single path that moved off the link of the connection's source */
-	if (prev->egress > 0 && now->egress > 0 && prev->egress != now->egress &&
-	    !prev->multipath && !now->multipath &&
-	    (!b->has_local || (local_on(b, prev->egress) && !local_on(b, now->egress))))
+	if (left_link(b, prev, now))
 		return RTW_REASON_PATH_CHANGED;
 	return RTW_REASON_NONE;
 }
