@@ -216,7 +216,7 @@ struct rtw_stats {
 	uint64_t overflows;	  /* backend asked for a resync (lost events, unnotified flushes) */
 	uint64_t resyncs;	  /* full re-dumps reconciled */
 	uint64_t foreign_dropped; /* messages not from the kernel, dropped */
-	uint64_t invalidations;	  /* watch callbacks called */
+	uint64_t invalidations;	  /* watches invalidated (with a callback or not) */
 	size_t routes;
 	size_t links;
 	size_t addresses;

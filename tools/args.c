@@ -257,6 +257,10 @@ static int apply_option(const struct option *o, const char *value, struct args *
 			fputs("routewatch: --replay needs a file name\n", err);
 			return -EINVAL;
 		}
+		if (a->replay) {
+			fputs("routewatch: give --replay once\n", err);
+			return -EINVAL;
+		}
 		a->replay = value;
 		break;
 	case OPT_HELP:
@@ -344,6 +348,11 @@ int args_parse(int argc, char **argv, struct args *ret, FILE *err)
 		if ((seen & (1u << i)) && !(options[i].commands & (1u << ret->command))) {
 			fprintf(err, "routewatch: option '%s' does not apply to '%s'\n",
 				options[i].long_name, command_name(ret->command));
+			return -EINVAL;
+		}
+		/* a recording has no kernel socket to size */
+		if ((seen & (1u << i)) && options[i].id == OPT_RCVBUF && ret->replay) {
+			fputs("routewatch: --rcvbuf does not apply to --replay\n", err);
 			return -EINVAL;
 		}
 	}

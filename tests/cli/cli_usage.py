@@ -47,6 +47,8 @@ BAD = [
     (['record'], "'record' needs exactly one FILE"),
     (['record', 'a', 'b'], "'record' needs exactly one FILE"),
     (['--replay'], "option '--replay' needs a value"),
+    (['--replay', 'a', '--replay', 'b', 'show'], 'give --replay once'),
+    (['--replay', 'a', 'monitor', '--rcvbuf', '4096'], '--rcvbuf does not apply to --replay'),
     # Input is checked before the recording is opened: still a usage error.
     (['--replay', '/nonexistent/recording', 'get', 'x'], "not an IP address: 'x'"),
 ]
