@@ -248,11 +248,12 @@ RTW_API int rtw_fd(const struct rtw_ctx *c);
  * which is gone when this returns; -EINVAL without c. */
 RTW_API int rtw_dispatch(struct rtw_ctx *c);
 
-/* What went wrong in the last failed rtw_start() or rtw_dispatch(), in
- * words, where the backend knows more than the error number says: a replay
- * names the line of the recording ("line 12: bad value for metric"). ""
- * when there is nothing to add (or c is NULL). The context owns the string;
- * it stays valid until the next rtw_start(), rtw_dispatch() or rtw_free(). */
+/* What made the last rtw_start() or rtw_dispatch() fail, in words, where
+ * the backend knows more than the error number says: a replay names the
+ * line of the recording ("line 12: bad value for metric"). "" when there is
+ * nothing to add, when that call succeeded (each clears it first), or when c
+ * is NULL. The context owns the string; it stays valid until the next
+ * rtw_start(), rtw_dispatch() or rtw_free(). */
 RTW_API const char *rtw_error_detail(const struct rtw_ctx *c);
 
 /* Longest-prefix match for dst (sockaddr_in or sockaddr_in6; a v4-mapped
