@@ -2605,24 +2605,30 @@ bool model_route_usable(const struct model *m, uint32_t slot)
 	return m->attrs[m->routes[slot].attr]->usable;
 }
 
-static const struct rtw_nexthop *attr_egress(const struct model *m, const struct attr *a)
+/* The first of n hops that carries traffic (an up link), else the first. */
+static const struct rtw_nexthop *hops_egress(const struct rtw_nexthop *h, unsigned n)
 {
-	const struct rtw_nexthop *h;
-	unsigned n, i;
+	unsigned i;
 
-	h = attr_hops(m, a, &n);
 	for (i = 0; i < n; i++)
 		if (!(h[i].flags & (RTW_NH_LINKDOWN | RTW_NH_DEAD)))
 			return &h[i];
 	return n ? &h[0] : NULL;
 }
 
+static const struct rtw_nexthop *attr_egress(const struct model *m, const struct attr *a)
+{
+	unsigned n;
+	const struct rtw_nexthop *h = attr_hops(m, a, &n);
+
+	return hops_egress(h, n);
+}
+
 const struct rtw_nexthop *model_route_egress(const struct model *m, uint32_t slot, unsigned *ret_n)
 {
-	const struct attr *a = m->attrs[m->routes[slot].attr];
+	const struct rtw_nexthop *h = attr_hops(m, m->attrs[m->routes[slot].attr], ret_n);
 
-	attr_hops(m, a, ret_n);
-	return attr_egress(m, a);
+	return hops_egress(h, *ret_n);
 }
 
 /* The /1 of half h, else the /0, of the first table of the plan that decides
