@@ -425,7 +425,7 @@ static void attr_refresh(const struct model *m, struct attr *a)
 #define NH_KEY_FLAGS (~(unsigned)(RTW_NH_LINKDOWN | RTW_NH_DEAD))
 
 struct attr_key {
-	uint8_t type, protocol, scope, tos;
+	uint8_t type, protocol, scope, tos, pref;
 	uint32_t metric;
 	const struct rtw_addr *prefsrc;
 	uint32_t nhid;
@@ -449,6 +449,7 @@ static uint32_t attr_hash_of(const struct attr_key *k)
 	memcpy(b + 4, &k->metric, 4);
 	memcpy(b + 8, &k->nhid, 4);
 	memcpy(b + 12, &k->prefsrc->family, sizeof(k->prefsrc->family));
+	b[14] = k->pref;
 	memcpy(b + 16, k->prefsrc->bytes, 16);
 	h = hash_bytes(2166136261U, b, 32);
 	for (i = 0; i < k->n; i++) {
@@ -502,8 +503,9 @@ static bool attr_matches(const struct attr *a, uint32_t hash, const struct attr_
 	unsigned i;
 
 	if (a->hash != hash || a->type != k->type || a->protocol != k->protocol ||
-	    a->scope != k->scope || a->tos != k->tos || a->metric != k->metric ||
-	    a->nhid != k->nhid || a->n_nh != k->n || !addr_eq(&a->prefsrc, k->prefsrc))
+	    a->scope != k->scope || a->tos != k->tos || a->pref != k->pref ||
+	    a->metric != k->metric || a->nhid != k->nhid || a->n_nh != k->n ||
+	    !addr_eq(&a->prefsrc, k->prefsrc))
 		return false;
 	for (i = 0; i < k->n; i++)
 		if (!hop_eq(&a->nh[i], &k->nh[i]))
@@ -635,6 +637,7 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 	a->protocol = k->protocol;
 	a->scope = k->scope;
 	a->tos = k->tos;
+	a->pref = k->pref;
 	a->metric = k->metric;
 	a->prefsrc = *k->prefsrc;
 	a->nhid = k->nhid;
@@ -693,6 +696,7 @@ static int64_t attr_intern_route(struct model *m, const struct rtw_route *r)
 	k.protocol = r->protocol;
 	k.scope = r->scope;
 	k.tos = r->tos;
+	k.pref = r->pref;
 	k.metric = r->metric;
 	k.prefsrc = &r->prefsrc;
 	k.nhid = r->nhid;
@@ -936,17 +940,56 @@ static bool route_counts(const struct attr *a, int family)
 	return !a->tos && !a->pass[family == AF_INET6];
 }
 
-static uint32_t chain_best(const struct model *m, uint32_t head)
+/* A route's router preference as Linux ranks it (IPV6_DECODE_PREF): low 1,
+ * medium 2, high 3. */
+static unsigned pref_rank(const struct attr *a)
 {
-	uint32_t s;
+	return (a->pref ^ 2u) & 3u;
+}
+
+/* The route of the chain from head that a lookup takes, skip left out (a
+ * route on its way out; SLOT_NONE: none) and, with oif not 0, only routes
+ * with a next hop on oif. IPv4 takes the first that counts
+ * (fib_table_lookup). IPv6 (find_rr_leaf) ranks by router preference the
+ * routes that have the metric of the chain's first: the most preferred that
+ * counts, the first of those; when none of them counts, the most preferred
+ * of all the others that count, again the first (the lowest metric, then
+ * the oldest). Without preferences both are the first that counts. */
+static uint32_t chain_pick(const struct model *m, uint32_t head, uint32_t skip, int oif)
+{
+	uint32_t s, best = SLOT_NONE, metric = 0;
+	unsigned rank = 0, n;
+	bool first = true, rest = false;
 
 	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct route_rec *r = &m->routes[s];
+		const struct attr *a = m->attrs[r->attr];
 
-		if (route_counts(m->attrs[r->attr], r->family))
+		if (s == skip)
+			continue;
+		if (first) {
+			metric = a->metric;
+			first = false;
+		} else if (!rest && a->metric != metric) {
+			if (best != SLOT_NONE)
+				break;
+			rest = true;
+		}
+		if (!route_counts(a, r->family) || (oif && !attr_hops_on(m, a, oif, &n)))
+			continue;
+		if (r->family != AF_INET6)
 			return s;
+		if (best == SLOT_NONE || pref_rank(a) > rank) {
+			best = s;
+			rank = pref_rank(a);
+		}
 	}
-	return SLOT_NONE;
+	return best;
+}
+
+static uint32_t chain_best(const struct model *m, uint32_t head)
+{
+	return chain_pick(m, head, SLOT_NONE, 0);
 }
 
 /* The LPM value of a best route: its attribute id. */
@@ -1051,6 +1094,11 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 	if (r->dst.len > addr_bits(r->dst.addr.family))
 		return -EINVAL;
 	if (r->n_nexthops && !r->nexthops)
+		return -EINVAL;
+	/* the codes Linux keeps, on the family that has them */
+	if (r->pref != RTW_ROUTE_PREF_MEDIUM &&
+	    (r->dst.addr.family != AF_INET6 ||
+	     (r->pref != RTW_ROUTE_PREF_HIGH && r->pref != RTW_ROUTE_PREF_LOW)))
 		return -EINVAL;
 	p = r->dst;
 	prefix_mask(&p);
@@ -1236,18 +1284,9 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 {
 	struct route_rec *r = &m->routes[slot];
 	struct lpm *t = lpm_of(m, r->family, r->table);
-	uint32_t old_best = chain_best(m, head), new_best = SLOT_NONE, s;
+	uint32_t old_best = chain_best(m, head), new_best = chain_pick(m, head, slot, 0);
 	int e;
 
-	/* best of the chain without this route */
-	for (s = head; s != SLOT_NONE; s = m->routes[s].next) {
-		const struct route_rec *x = &m->routes[s];
-
-		if (s != slot && route_counts(m->attrs[x->attr], x->family)) {
-			new_best = s;
-			break;
-		}
-	}
 	e = lpm_set(m, t, r->addr, r->len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0)
 		return e;
@@ -1409,7 +1448,7 @@ static uint32_t object_route_under(const struct model *m, uint32_t head, const s
 		const struct attr *a = m->attrs[m->routes[s].attr];
 
 		if (attr_same_object(a, r) && a->tos == r->tos && a->metric == r->metric &&
-		    a->protocol == r->protocol && a->scope == r->scope &&
+		    a->protocol == r->protocol && a->scope == r->scope && a->pref == r->pref &&
 		    addr_eq(&a->prefsrc, &r->prefsrc))
 			return s;
 	}
@@ -1497,6 +1536,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 			 * sibling's, which the route had */
 			ordered.protocol = had->protocol;
 			ordered.scope = had->scope;
+			ordered.pref = had->pref;
 			ordered.prefsrc = had->prefsrc;
 			id = attr_intern_route(m, &ordered);
 			mem_free(m->mem, v, r->n_nexthops * sizeof(*v));
@@ -1614,6 +1654,7 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 		rest.type = (enum rtw_route_type)old->type;
 		rest.protocol = old->protocol;
 		rest.scope = old->scope;
+		rest.pref = old->pref;
 		rest.prefsrc = old->prefsrc;
 		e = hops_combine(m, old, r, false, &v, &n);
 		if (e < 0)
@@ -2528,22 +2569,31 @@ int model_lookup_oif(const struct model *m, int family, const uint8_t *key, int 
 			memcpy(px.addr.bytes, key, bits / 8);
 			px.len = (uint8_t)len;
 			prefix_mask(&px);
+			s = head_find(m, family, p->table[i], px.addr.bytes, px.len);
+			if (family == AF_INET6) {
+				/* IPv6 takes routes via oif only */
+				s = chain_pick(m, s, SLOT_NONE, oif);
+				if (s == SLOT_NONE)
+					continue;
+				ret->attr = m->routes[s].attr;
+				ret->table = p->table[i];
+				ret->len = len;
+				return model_attr_verdict(m->attrs[ret->attr]);
+			}
 			/* by TOS, then metric: the first that fits decides */
-			for (s = head_find(m, family, p->table[i], px.addr.bytes, px.len);
-			     s != SLOT_NONE; s = m->routes[s].next) {
+			for (; s != SLOT_NONE; s = m->routes[s].next) {
 				const struct attr *a = m->attrs[m->routes[s].attr];
 
 				if (!route_counts(a, family))
 					continue;
 				/* IPv4's fib_table_lookup() answers a reject
 				 * route's error, and a throw's, before it looks
-				 * at next hops; IPv6 takes routes via oif only */
-				if (family == AF_INET && a->type == RTW_ROUTE_THROW) {
+				 * at next hops */
+				if (a->type == RTW_ROUTE_THROW) {
 					thrown = true;
 					break;
 				}
-				if (!attr_hops_on(m, a, oif, &n) &&
-				    !(family == AF_INET && is_unroutable_type(a->type)))
+				if (!attr_hops_on(m, a, oif, &n) && !is_unroutable_type(a->type))
 					continue;
 				ret->attr = m->routes[s].attr;
 				ret->table = p->table[i];

@@ -45,6 +45,7 @@ struct attr {
 	bool reject;	/* its nexthop object is a blackhole: it answers as one */
 	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
+	uint8_t pref;	/* RTW_ROUTE_PREF_* (IPv6 only): in the padding before nhid */
 	uint32_t nhid;	/* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
@@ -371,6 +372,7 @@ static inline void model_fill_attr(const struct model *m, const struct attr *a,
 	ret->tos = a->tos;
 	ret->protocol = a->protocol;
 	ret->scope = a->scope;
+	ret->pref = a->pref;
 	ret->prefsrc = a->prefsrc;
 	ret->nhid = a->nhid;
 	if (a->nhid) {

@@ -89,6 +89,12 @@ struct rtw_nexthop {
 /* Route flags. */
 #define RTW_ROUTE_F_LINKDOWN 0x01 /* every next hop is on a down link */
 
+/* IPv6 router preference (RFC 4191; Linux RTA_PREF), in its two-bit code:
+ * of the routes of one prefix and metric, Linux uses the most preferred. */
+#define RTW_ROUTE_PREF_MEDIUM 0
+#define RTW_ROUTE_PREF_HIGH   1
+#define RTW_ROUTE_PREF_LOW    3
+
 /* A route, as filled by rtw_lookup(), rtw_foreach_route() and notices.
  * nexthops points into memory owned by the context: it stays valid until the
  * next call that can change the model (rtw_start, rtw_dispatch, rtw_free). */
@@ -100,6 +106,7 @@ struct rtw_route {
 	uint8_t tos;		 /* IPv4 TOS key (Linux); 0 otherwise */
 	uint8_t protocol;	 /* RTPROT_* number (kernel 2, boot 3, static 4, ...) */
 	uint8_t scope;		 /* RT_SCOPE_* number (universe 0, link 253, host 254) */
+	uint8_t pref;		 /* RTW_ROUTE_PREF_*: IPv6 on Linux; MEDIUM otherwise */
 	struct rtw_addr prefsrc; /* AF_UNSPEC when absent */
 	uint32_t nhid;		 /* Linux nexthop object id; 0 when none */
 	unsigned flags;		 /* RTW_ROUTE_F_* */

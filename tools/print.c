@@ -186,6 +186,12 @@ static void json_nexthop_flags(FILE *f, unsigned flags)
 	fputc(']', f);
 }
 
+/* ip(8)'s word for an IPv6 route's router preference. */
+static const char *pref_name(unsigned pref)
+{
+	return pref == RTW_ROUTE_PREF_HIGH ? "high" : pref == RTW_ROUTE_PREF_LOW ? "low" : "medium";
+}
+
 void json_route_fields(const struct printer *p, const struct rtw_route *r)
 {
 	FILE *f = p->f;
@@ -207,6 +213,11 @@ void json_route_fields(const struct printer *p, const struct rtw_route *r)
 	json_name_or_number(f, scope_name(r->scope), r->scope);
 	fputs(",\"prefsrc\":", f);
 	json_addr(f, &r->prefsrc);
+	fputs(",\"pref\":", f);
+	if (r->dst.addr.family == AF_INET6)
+		json_string(f, pref_name(r->pref));
+	else
+		fputs("null", f);
 	fputs(",\"gateway\":", f);
 	if (first != NULL)
 		json_addr(f, &first->gateway);
@@ -354,6 +365,9 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 			text_hop_flags(f, r->nexthops[i].flags);
 		}
 	}
+	/* Linux reports it for every IPv6 route, and ip(8) prints it last */
+	if (r->dst.addr.family == AF_INET6)
+		fprintf(f, " pref %s", pref_name(r->pref));
 }
 
 volatile sig_atomic_t print_flushing;

@@ -281,6 +281,22 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 		return err;
 	if (t.tb[RTA_NH_ID] && (err = get_u32(t.tb[RTA_NH_ID], &r->nhid)) < 0)
 		return err;
+	if (t.tb[RTA_PREF] && rtm->rtm_family == AF_INET6) {
+		if (mnl_attr_validate(t.tb[RTA_PREF], MNL_TYPE_U8) < 0)
+			return -EBADMSG;
+		/* kept as the kernel keeps it (rtm_to_fib6_config()): the
+		 * reserved code 2 counts as medium */
+		switch (mnl_attr_get_u8(t.tb[RTA_PREF])) {
+		case RTW_ROUTE_PREF_HIGH:
+			r->pref = RTW_ROUTE_PREF_HIGH;
+			break;
+		case RTW_ROUTE_PREF_LOW:
+			r->pref = RTW_ROUTE_PREF_LOW;
+			break;
+		default:
+			break;
+		}
+	}
 
 	if (t.tb[RTA_MULTIPATH]) {
 		if (t.tb[RTA_GATEWAY] || t.tb[RTA_VIA])

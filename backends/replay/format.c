@@ -318,6 +318,10 @@ static int validate(const struct rtw_event *ev)
 			return -EINVAL;
 		if ((unsigned)r->type > UINT8_MAX || !family_ok(r->prefsrc.family, true))
 			return -EINVAL;
+		if (r->pref != RTW_ROUTE_PREF_MEDIUM &&
+		    (r->dst.addr.family != AF_INET6 ||
+		     (r->pref != RTW_ROUTE_PREF_HIGH && r->pref != RTW_ROUTE_PREF_LOW)))
+			return -EINVAL;
 		if (r->n_nexthops > REPLAY_MAX_HOPS || (r->n_nexthops && !r->nexthops))
 			return -EINVAL;
 		for (i = 0; i < r->n_nexthops; i++)
@@ -397,6 +401,10 @@ static void emit(struct out *o, const struct rtw_event *ev)
 		out_addr(o, &r->prefsrc);
 		out_fmt(o, " nhid=%" PRIu32 " flags=", r->nhid);
 		out_flags(o, r->flags, route_flags);
+		/* medium, nearly every route, is left out: older readers skip
+		 * the key, and the lines of most recordings stay as they were */
+		if (r->pref != RTW_ROUTE_PREF_MEDIUM)
+			out_str(o, r->pref == RTW_ROUTE_PREF_HIGH ? " pref=high" : " pref=low");
 		for (i = 0; i < r->n_nexthops; i++) {
 			out_str(o, " nh=");
 			out_hop(o, &r->nexthops[i]);
@@ -807,6 +815,7 @@ enum key {
 	K_PROTO,
 	K_SCOPE,
 	K_PREFSRC,
+	K_PREF,
 	K_NHID,
 	K_FLAGS,
 	K_NH,
@@ -823,6 +832,8 @@ enum key {
 	K_COUNT,
 };
 
+/* one key a line, as in the enum (clang-format would pack them) */
+/* clang-format off */
 static const char *const key_names[K_COUNT] = {
 	[K_EVFLAGS] = "evflags",
 	[K_FAMILY] = "family",
@@ -834,6 +845,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_PROTO] = "proto",
 	[K_SCOPE] = "scope",
 	[K_PREFSRC] = "prefsrc",
+	[K_PREF] = "pref",
 	[K_NHID] = "nhid",
 	[K_FLAGS] = "flags",
 	[K_NH] = "nh",
@@ -848,6 +860,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_MEMBER] = "member",
 	[K_IGNORE_LINKDOWN] = "ignore-linkdown",
 };
+/* clang-format on */
 
 #define BIT(k) (1u << (k))
 
@@ -855,7 +868,7 @@ static const char *const key_names[K_COUNT] = {
 static const unsigned class_keys[] = {
 	[CLASS_ROUTE] = BIT(K_EVFLAGS) | BIT(K_FAMILY) | BIT(K_TABLE) | BIT(K_DST) | BIT(K_TYPE) |
 			BIT(K_METRIC) | BIT(K_TOS) | BIT(K_PROTO) | BIT(K_SCOPE) | BIT(K_PREFSRC) |
-			BIT(K_NHID) | BIT(K_FLAGS) | BIT(K_NH),
+			BIT(K_PREF) | BIT(K_NHID) | BIT(K_FLAGS) | BIT(K_NH),
 	[CLASS_LINK] =
 	    BIT(K_EVFLAGS) | BIT(K_IFINDEX) | BIT(K_NAME) | BIT(K_ADMIN) | BIT(K_CARRIER),
 	[CLASS_ADDR] = BIT(K_EVFLAGS) | BIT(K_IFINDEX) | BIT(K_ADDR) | BIT(K_FLAGS),
@@ -920,6 +933,14 @@ static const char *apply_key(enum key k, struct tok v, enum word_class class, st
 		return parse_u8(v, &r->scope) ? NULL : "bad value for scope";
 	case K_PREFSRC:
 		return parse_addr(v, &r->prefsrc) ? NULL : "bad value for prefsrc";
+	case K_PREF:
+		if (tok_is(v, "high"))
+			r->pref = RTW_ROUTE_PREF_HIGH;
+		else if (tok_is(v, "low"))
+			r->pref = RTW_ROUTE_PREF_LOW;
+		else if (!tok_is(v, "medium"))
+			return "bad value for pref";
+		return NULL;
 	case K_NHID:
 		return parse_u32(v, &r->nhid) ? NULL : "bad value for nhid";
 	case K_FLAGS:
@@ -1144,6 +1165,9 @@ int replay_parse_line(const char *line, size_t len, struct replay_line *ret)
 	if (w->class == CLASS_ROUTE) {
 		if (family >= 0 && family != ev->u.route.dst.addr.family)
 			return fail(ret, -EINVAL, "family does not match dst");
+		if (ev->u.route.pref != RTW_ROUTE_PREF_MEDIUM &&
+		    ev->u.route.dst.addr.family != AF_INET6)
+			return fail(ret, -EINVAL, "pref on a route that is not inet6");
 		ev->u.route.nexthops = ev->u.route.n_nexthops ? ret->hops : NULL;
 	} else if (w->class == CLASS_NHOBJ) {
 		ev->u.nhobj.family = family >= 0 ? family : AF_UNSPEC;

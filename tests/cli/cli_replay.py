@@ -129,7 +129,8 @@ t.equal(problems, {}, 'every ROUTE object has every field, well-formed')
 
 r = find(routes, '0.0.0.0/0', gateway='10.0.0.1')
 t.equal(r, {'family': 'inet', 'table': 254, 'type': 'unicast', 'dst': '0.0.0.0/0', 'metric': 100,
-            'tos': 0, 'protocol': 'dhcp', 'scope': 'global', 'prefsrc': '10.0.0.2', 'gateway': '10.0.0.1',
+            'tos': 0, 'protocol': 'dhcp', 'scope': 'global', 'prefsrc': '10.0.0.2', 'pref': None,
+            'gateway': '10.0.0.1',
             'dev': 'eth0', 'nexthops': [{'gateway': '10.0.0.1', 'dev': 'eth0', 'ifindex': 2,
                                          'weight': 1, 'flags': []}], 'flags': []},
         'default route: every field as ip -j names it')
@@ -196,7 +197,7 @@ t.equal(out.splitlines(), [
     '10.70.0.0/16 via inet6 fe80::1 dev eth0 proto bgp',
     '10.71.0.0/16 proto bgp nexthop via inet6 fe80::1 dev eth0 weight 1 '
     'nexthop via 10.0.0.1 dev eth0 weight 1',
-    '2001:db8:70::/48 via fe80::1 dev eth0 proto static metric 1024'],
+    '2001:db8:70::/48 via fe80::1 dev eth0 proto static metric 1024 pref medium'],
     'show (text): a gateway of the other family is named with it')
 
 # ADDR%IF names the recording's interface, not this host's (wlan9 is on no
@@ -324,8 +325,8 @@ with open(REPL, 'w') as f:
         + ' evflags=replace']) + '\n')
 status, out, err = clitest.run(['--replay', REPL, 'monitor'])
 t.equal([line for line in out.splitlines() if line.startswith('route-')],
-        ['route-del 2001:db8:9::/64 dev wlan0 proto static metric 256',
-         'route-add 2001:db8:9::/64 dev eth0 proto static metric 256'],
+        ['route-del 2001:db8:9::/64 dev wlan0 proto static metric 256 pref medium',
+         'route-add 2001:db8:9::/64 dev eth0 proto static metric 256 pref medium'],
         'monitor: a replace is the old route going, then the new one')
 
 # --- watch ---
@@ -619,8 +620,27 @@ t.equal(out.splitlines() if status == 0 else err,
          '10.7.0.0/16 nhid 7 via 10.0.0.5 dev eth0'],
         'show: flags, nhid and weights where ip route puts them')
 status, out, err = clitest.run(['--replay', IPTEXT, 'show', '-6'])
-t.equal(out.splitlines() if status == 0 else err, ['2001:db8:5::/64 dev eth0 metric 0'],
-        'show -6: the metric of an IPv6 route, also 0')
+t.equal(out.splitlines() if status == 0 else err, ['2001:db8:5::/64 dev eth0 metric 0 pref medium'],
+        'show -6: the metric of an IPv6 route, also 0, and its preference last')
+
+# Two default routes of one metric through two links: Linux takes the one of
+# the higher router preference, whichever came first (RFC 4191's pref,
+# from router advertisements or `ip route ... pref`).
+PREF = recording('pref.rec', [
+    'link-up ifindex=2 name=eth0 admin=up carrier=up',
+    'link-up ifindex=3 name=wlan0 admin=up carrier=up',
+    route('route-add', '::/0', metric=1024, proto=9, hops=[('fe80::1', 2, 1)]) + ' pref=low',
+    route('route-add', '::/0', metric=1024, proto=9, hops=[('fe80::2', 3, 1)]) + ' pref=high'
+    + ' evflags=dup-append'])
+status, out, err = clitest.run(['--replay', PREF, 'show', '-6'])
+t.equal(out.splitlines() if status == 0 else err,
+        ['default via fe80::1 dev eth0 proto ra metric 1024 pref low',
+         'default via fe80::2 dev wlan0 proto ra metric 1024 pref high'],
+        'show -6: each route with its preference')
+status, out, err = clitest.run(['--replay', PREF, 'get', '--json', '2001:db8::1'])
+r = json.loads(out) if status == 0 else {}
+t.check(r.get('gateway') == 'fe80::2' and r.get('pref') == 'high',
+        'get: of one metric, the route of the higher preference', f'{status} {out!r} {err!r}')
 
 # --- interfaces of scoped addresses, the recording's ---
 # A link may be named with digits: the name comes first (as on a live host,

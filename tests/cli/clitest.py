@@ -11,7 +11,7 @@ import threading
 import time
 
 ROUTE_KEYS = ['family', 'table', 'type', 'dst', 'metric', 'tos', 'protocol', 'scope', 'prefsrc',
-              'gateway', 'dev', 'nexthops', 'flags']
+              'pref', 'gateway', 'dev', 'nexthops', 'flags']
 NEXTHOP_KEYS = ['gateway', 'dev', 'ifindex', 'weight', 'flags']
 
 
@@ -104,6 +104,9 @@ def route_problems(r):
         bad.append(f'family {r["family"]!r}')
     if not all(isinstance(r[k], int) for k in ('table', 'metric', 'tos')):
         bad.append('table, metric or tos not a number')
+    if r['pref'] != (None if r['family'] == 'inet' else r['pref']) or \
+            r['pref'] not in (None, 'high', 'medium', 'low'):
+        bad.append(f'pref {r["pref"]!r} for {r["family"]}')
     if '/' not in r['dst'] or r['dst'].startswith('default'):
         bad.append(f'dst {r["dst"]!r} is not address/length')
     if not isinstance(r['nexthops'], list) or not isinstance(r['flags'], list):

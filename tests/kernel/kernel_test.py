@@ -3,7 +3,7 @@
 private network namespace (veth pairs only). The C harness (rtw_harness.c)
 keeps a routewatch model by events and prints it; this script changes the
 kernel's routes with ip(8) and compares the model with `ip -j` strictly:
-dst, table, type, metric, tos, protocol, scope, prefsrc, nhid and next hops
+dst, table, type, metric, tos, protocol, scope, prefsrc, pref, nhid and next hops
 (gateway, ifindex, weight, onlink).
 
   kernel_test.py --harness PATH model|storm|foreign|linkdown|nhcompat
@@ -161,6 +161,10 @@ def single_weight(hops):
     return hops
 
 
+# ip(8)'s words for an IPv6 route's router preference, as RTA_PREF codes
+PREF = {"medium": 0, "high": 1, "low": 3}
+
+
 def kernel_routes():
     """The kernel's routes in the model's canonical form, one per ip(8) entry,
     counted: IPv6 keeps several routes under one (table, prefix, metric), and
@@ -186,14 +190,15 @@ def kernel_routes():
             out[(norm_dst(r["dst"], fam), int(r.get("table", 254)), rtype,
                  int(r.get("metric", 0)), int(str(r.get("tos", 0)), 0),
                  int(r.get("protocol", 3)), int(r.get("scope", 0)), r.get("prefsrc") or "",
-                 int(r.get("nhid", 0)), tuple(single_weight(hops)))] += 1
+                 PREF[r.get("pref", "medium")], int(r.get("nhid", 0)),
+                 tuple(single_weight(hops)))] += 1
     return out
 
 
 def model_key(r):
     hops = [hop_key(h["gw"], h["ifindex"], h["weight"], h["onlink"]) for h in r["nexthops"]]
     return (norm_dst(r["dst"], 6 if ":" in r["dst"] else 4), r["table"], r["type"], r["metric"],
-            r["tos"], r["protocol"], r["scope"], r["prefsrc"] or "", r["nhid"],
+            r["tos"], r["protocol"], r["scope"], r["prefsrc"] or "", r["pref"], r["nhid"],
             tuple(single_weight(hops)))
 
 
@@ -293,6 +298,9 @@ def random_op(rng, added, multi6):
             return
         if kind in ("blackhole", "unreachable", "prohibit"):
             dst, spec = kind + " " + dst, ""  # ip(8) wants the type first
+        if fam == 6 and rng.random() < 0.3:
+            spec += rng.choice([" pref high", " pref low"])
+            kind += "+pref"
         if ipq("%s route %s %s table %d metric %d %s" % (f, verb, dst, table, metric, spec)):
             dst = dst.split()[-1]
             added[(fam, dst, table, metric)] = kind
@@ -308,8 +316,11 @@ def random_op(rng, added, multi6):
         # nexthop-object route, which cannot be siblings, the first gateway
         # route under the key), append a route that is no sibling (a
         # device, reject or nexthop-object route), or delete one hop. Not
-        # beside a prefsrc route: a sibling without its prefsrc is a route
-        # the model (one set of attributes per multipath route) cannot hold.
+        # beside a prefsrc route or one with a router preference: a sibling
+        # without them is a route the model (one set of attributes per
+        # multipath route) cannot hold. Routes that are no siblings take a
+        # preference of their own now and then: of those sharing a metric,
+        # the kernel's lookup takes the most preferred.
         fam, dst, table, metric = rng.choice(sorted(added))
         if fam == 4:
             # IPv4 keeps append/prepend duplicates under one key as routes
@@ -320,7 +331,8 @@ def random_op(rng, added, multi6):
             ipq("-4 route %s %s table %d metric %d via %s dev %s" %
                 (verb, dst, table, metric, gw(rng, 4, dev), dev))
             return
-        if added[(fam, dst, table, metric)] == "src":
+        if added[(fam, dst, table, metric)] == "src" or "+pref" in added[(fam, dst, table,
+                                                                          metric)]:
             return
         dev = rng.choice(["v0", "v2"])
         verb = rng.choice(["append", "append", "del"])
@@ -336,14 +348,16 @@ def random_op(rng, added, multi6):
                 (verb, dst, table, metric, gw(rng, 6, dev), dev))
             return
         multi6.add((dst, table, metric))
+        pref = rng.choice(["", "", " pref high", " pref low"])
         if kind == "reject":
-            ipq("-6 route append %s %s table %d metric %d" %
-                (rng.choice(["blackhole", "unreachable", "prohibit"]), dst, table, metric))
+            ipq("-6 route append %s %s table %d metric %d%s" %
+                (rng.choice(["blackhole", "unreachable", "prohibit"]), dst, table, metric, pref))
         elif kind == "dev":
-            ipq("-6 route append %s table %d metric %d dev %s" % (dst, table, metric, dev))
+            ipq("-6 route append %s table %d metric %d dev %s%s" % (dst, table, metric, dev,
+                                                                     pref))
         else:
-            ipq("-6 route append %s table %d metric %d nhid %d" %
-                (dst, table, metric, rng.choice([5, 6, 7])))
+            ipq("-6 route append %s table %d metric %d nhid %d%s" %
+                (dst, table, metric, rng.choice([5, 6, 7]), pref))
         return
     # nexthop objects: replace one (by a gateway or a blackhole), delete one
     # (its routes vanish silently; a group left without members goes too,
@@ -365,6 +379,7 @@ def random_op(rng, added, multi6):
 
 def lookups(h, rng, n):
     bad = []
+    idx = links()
     for _ in range(n):
         if rng.random() < 0.5:
             net = ipaddress.ip_network(rng.choice(V4 + ["10.1.0.0/24", "10.2.0.0/24"]))
@@ -399,15 +414,18 @@ def lookups(h, rng, n):
             bad.append("%s: kernel type %d, model %r" % (a, ktype, route))
             continue
         kgw = kr.get("gateway") or (kr.get("via") or {}).get("host") or None
-        gws = [hh["gw"] for hh in route["nexthops"]]
-        if ktype == 1 and kgw not in gws:
-            bad.append("%s: kernel via %s, model %r" % (a, kgw, route))
+        paths = [(hh["gw"], hh["ifindex"]) for hh in route["nexthops"]]
+        # the device too: of two device routes of one metric, the kernel
+        # takes the more preferred
+        if ktype == 1 and (kgw, idx.get(kr.get("dev"), 0)) not in paths:
+            bad.append("%s: kernel via %s dev %s, model %r" % (a, kgw, kr.get("dev"), route))
     tap(not bad, "%d lookups agree with ip route get" % n, "\n".join(bad[:10]))
 
 
-def send_ra(src, ifname, lifetime):
+def send_ra(src, ifname, lifetime, prf=0):
     """A router advertisement from link-local address src out of ifname: no
-    options, just a default router lifetime (0: the router goes away)."""
+    options, just a default router lifetime (0: the router goes away) and
+    the default router preference prf (RFC 4191: 1 high, 0 medium, 3 low)."""
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
     try:
         idx = socket.if_nametoindex(ifname)
@@ -416,7 +434,7 @@ def send_ra(src, ifname, lifetime):
         s.bind((src, 0, 0, idx))
         # type 134, code, checksum (the kernel's), hop limit, flags,
         # router lifetime, reachable time, retrans timer
-        s.sendto(struct.pack("!BBHBBHII", 134, 0, 0, 64, 0, lifetime, 0, 0),
+        s.sendto(struct.pack("!BBHBBHII", 134, 0, 0, 64, prf << 3, lifetime, 0, 0),
                  ("ff02::1", 0, 0, idx))
     finally:
         s.close()
@@ -532,6 +550,43 @@ def router_advertisements(h):
     send_ra("fe80::a", "v1", 0)
     ra_routes_reach(1)
     compare(h, "after one router left")
+    for _ in range(64):
+        if not json.loads(ip("-j", "-6", "route", "show", "exact", "::/0").stdout):
+            break
+        ip("-6", "route", "del", "::/0", check=False)
+
+    # the second router advertises itself as preferred: the kernel's
+    # lookups take it although its route comes later, until it leaves
+    def via():
+        k = json.loads(ip("-j", "-6", "route", "get", "2001:db8:77::1").stdout)[0]
+        m = json.loads(h.cmd("lookup 2001:db8:77::1"))
+        hops = [hh["gw"] for hh in (m["route"] or {}).get("nexthops", [])]
+        return k.get("gateway"), hops
+
+    send_ra("fe80::a", "v1", 1800, prf=3)
+    ra_routes_reach(1)
+    send_ra("fe80::b", "v1", 1800, prf=1)
+    ra_routes_reach(2)
+    compare(h, "a low and a high preference router")
+    h.sync()
+    k, m = via()
+    tap(k == "fe80::b" and m == ["fe80::b"],
+        "the kernel and the model take the preferred router", "kernel %s, model %s" % (k, m))
+    # a router that changes its preference: the kernel updates its route
+    send_ra("fe80::a", "v1", 1800, prf=1)
+    time.sleep(0.2)
+    compare(h, "the low preference router advertises high")
+    send_ra("fe80::a", "v1", 1800, prf=3)
+    time.sleep(0.2)
+    compare(h, "and low again")
+    send_ra("fe80::b", "v1", 0)
+    ra_routes_reach(1)
+    h.sync()
+    k, m = via()
+    tap(k == "fe80::a" and m == ["fe80::a"],
+        "the preferred router gone: both take the other", "kernel %s, model %s" % (k, m))
+    send_ra("fe80::a", "v1", 0)
+    ra_routes_reach(0)
 
 
 def unspecified_is_this_host(h):

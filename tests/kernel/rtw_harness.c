@@ -43,8 +43,8 @@ static void print_route(const struct rtw_route *r)
 	if (rtw_prefix_format(&r->dst, dst, sizeof(dst)) < 0)
 		strcpy(dst, "?");
 	printf("{\"dst\":\"%s\",\"table\":%u,\"type\":%d,\"metric\":%u,\"tos\":%u,"
-	       "\"protocol\":%u,\"scope\":%u,",
-	       dst, r->table, (int)r->type, r->metric, r->tos, r->protocol, r->scope);
+	       "\"protocol\":%u,\"scope\":%u,\"pref\":%u,",
+	       dst, r->table, (int)r->type, r->metric, r->tos, r->protocol, r->scope, r->pref);
 	print_addr("prefsrc", &r->prefsrc);
 	printf(",\"nhid\":%u,\"nexthops\":[", r->nhid);
 	for (i = 0; i < r->n_nexthops; i++) {

@@ -74,6 +74,7 @@ struct ref_route {
 	uint8_t tos;
 	uint32_t metric;
 	uint8_t type, protocol, scope;
+	uint8_t pref; /* RTW_ROUTE_PREF_*, IPv6 only */
 	unsigned n_hops;
 	struct rtw_nexthop hops[REF_HOPS];
 	uint64_t seq; /* creation order: among equal routes the oldest decides */
@@ -364,42 +365,87 @@ static inline int ref_table_rank(const struct ref *m, uint32_t table)
 	return -1;
 }
 
-/* Whether r decides over b (NULL: none) in one table: the longer prefix,
- * then the lower metric, then the older route. */
-static inline bool ref_better(const struct ref_route *r, const struct ref_route *b)
+/* How Linux ranks an IPv6 router preference: high 3, medium 2, low 1. */
+static inline unsigned ref_pref_rank(const struct ref_route *r)
 {
-	return !b || r->dst.len > b->dst.len ||
-	       (r->dst.len == b->dst.len &&
-		(r->metric < b->metric || (r->metric == b->metric && r->seq < b->seq)));
+	return r->pref == RTW_ROUTE_PREF_HIGH ? 3 : r->pref == RTW_ROUTE_PREF_LOW ? 1 : 2;
+}
+
+/* Whether a lookup of a may take r: its family, no TOS, a covers it, and
+ * (FALLBACK) some link of it is up. */
+static inline bool ref_counts(const struct ref *m, const struct ref_route *r,
+			      const struct rtw_addr *a)
+{
+	return r->dst.addr.family == a->family && !r->tos && prefix_contains(&r->dst, a) &&
+	       !(!ref_usable(m, r) && ref_passes(m, r, a->family));
+}
+
+/* The route of table that decides a lookup of a there, or NULL: the longest
+ * prefix among the routes that count; of its routes, IPv4 takes the lowest
+ * metric, then the oldest. IPv6 (find_rr_leaf) looks first at the routes
+ * with the lowest metric of all the prefix's routes, counting or not: of
+ * those that count, the highest router preference, then the oldest; when
+ * none of them counts, of all the others that count the highest preference,
+ * then the lowest metric, then the oldest. */
+static inline const struct ref_route *ref_pick(const struct ref *m, uint32_t table,
+					       const struct rtw_addr *a)
+{
+	const struct ref_route *best = NULL;
+	uint32_t low = UINT32_MAX;
+	bool low_counts = false;
+	size_t i;
+	int len = -1;
+
+	for (i = 0; i < m->n; i++)
+		if (m->routes[i].table == table && ref_counts(m, &m->routes[i], a) &&
+		    m->routes[i].dst.len > len)
+			len = m->routes[i].dst.len;
+	if (len < 0)
+		return NULL;
+	for (i = 0; i < m->n; i++) {
+		const struct ref_route *r = &m->routes[i];
+
+		if (r->table == table && r->dst.addr.family == a->family && r->dst.len == len &&
+		    prefix_contains(&r->dst, a) && r->metric < low)
+			low = r->metric;
+	}
+	for (i = 0; i < m->n; i++) {
+		const struct ref_route *r = &m->routes[i];
+
+		if (r->table == table && r->dst.len == len && r->metric == low &&
+		    ref_counts(m, r, a))
+			low_counts = true;
+	}
+	for (i = 0; i < m->n; i++) {
+		const struct ref_route *r = &m->routes[i];
+
+		if (r->table != table || r->dst.len != len || !ref_counts(m, r, a))
+			continue;
+		if (a->family == AF_INET6 && low_counts && r->metric != low)
+			continue;
+		if (best && a->family == AF_INET6 && ref_pref_rank(r) != ref_pref_rank(best)) {
+			if (ref_pref_rank(r) > ref_pref_rank(best))
+				best = r;
+			continue;
+		}
+		if (!best || r->metric < best->metric ||
+		    (r->metric == best->metric && r->seq < best->seq))
+			best = r;
+	}
+	return best;
 }
 
 /* The default policy, spelled out: tables in order, the first one with a
- * matching route decides (longest prefix, then lowest metric, then the
- * oldest of IPv6 routes kept apart by interface; TOS 0 only);
- * throw passes on; with FALLBACK a route whose links are all down is as if
- * absent, with FAIL it makes the lookup fail. */
+ * matching route decides (ref_pick()); throw passes on; with FALLBACK a
+ * route whose links are all down is as if absent, with FAIL it makes the
+ * lookup fail. */
 static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
 			     const struct ref_route **ret)
 {
-	const struct ref_route *best[REF_MAX_TABLES] = { NULL };
 	size_t i;
 
-	for (i = 0; i < m->n; i++) {
-		const struct ref_route *r = &m->routes[i];
-		int t;
-
-		if (r->dst.addr.family != a->family || r->tos)
-			continue;
-		t = ref_table_rank(m, r->table);
-		if (t < 0 || !prefix_contains(&r->dst, a))
-			continue;
-		if (!ref_usable(m, r) && ref_passes(m, r, a->family))
-			continue;
-		if (ref_better(r, best[t]))
-			best[t] = r;
-	}
 	for (i = 0; i < m->n_tables; i++) {
-		const struct ref_route *r = best[i];
+		const struct ref_route *r = ref_pick(m, m->tables[i], a);
 
 		if (!r || r->type == RTW_ROUTE_THROW)
 			continue;
@@ -417,7 +463,7 @@ static inline int ref_lookup(const struct ref *m, const struct rtw_addr *a,
  * source address (__ip_dev_find()). */
 static inline bool ref_has_local(const struct ref *m, const struct rtw_addr *a)
 {
-	const struct ref_route *best = NULL;
+	const struct ref_route *best;
 	size_t i;
 
 	for (i = 0; i < m->n_addrs; i++)
@@ -425,16 +471,7 @@ static inline bool ref_has_local(const struct ref *m, const struct rtw_addr *a)
 			return true;
 	if (ref_table_rank(m, RTW_TABLE_LOCAL) < 0)
 		return false;
-	for (i = 0; i < m->n; i++) {
-		const struct ref_route *r = &m->routes[i];
-
-		if (r->table != RTW_TABLE_LOCAL || r->dst.addr.family != a->family || r->tos ||
-		    !prefix_contains(&r->dst, a) ||
-		    (!ref_usable(m, r) && ref_passes(m, r, a->family)))
-			continue;
-		if (ref_better(r, best))
-			best = r;
-	}
+	best = ref_pick(m, RTW_TABLE_LOCAL, a);
 	return best && best->type == RTW_ROUTE_LOCAL;
 }
 
@@ -512,7 +549,7 @@ static inline bool ref_route_is(const struct ref *m, const struct ref_route *r,
 	unsigned j, flags;
 
 	if (!ref_key_is(r, x) || r->type != x->type || r->protocol != x->protocol ||
-	    r->scope != x->scope || r->n_hops != x->n_nexthops)
+	    r->scope != x->scope || r->pref != x->pref || r->n_hops != x->n_nexthops)
 		return false;
 	flags = ref_type_has_hops(r->type) && !ref_usable(m, r) ? RTW_ROUTE_F_LINKDOWN : 0;
 	if (x->flags != flags)
@@ -658,7 +695,7 @@ static inline void gen_gateway(int family, struct rtw_addr *gw)
 	}
 }
 
-/* Attributes only: type, protocol, scope, next hops. */
+/* Attributes only: type, protocol, scope, router preference, next hops. */
 static inline void gen_attrs(const struct gen *g, struct ref_route *r)
 {
 	static const uint8_t types[] = {
@@ -672,6 +709,9 @@ static inline void gen_attrs(const struct gen *g, struct ref_route *r)
 	r->type = types[rnd_below(sizeof(types))];
 	r->protocol = (uint8_t)(2 + rnd_below(3));
 	r->scope = rnd_pct(20) ? 253 : 0;
+	r->pref = RTW_ROUTE_PREF_MEDIUM;
+	if (family == AF_INET6 && rnd_pct(40))
+		r->pref = rnd_pct(50) ? RTW_ROUTE_PREF_HIGH : RTW_ROUTE_PREF_LOW;
 	r->n_hops = 0;
 	memset(r->hops, 0, sizeof(r->hops));
 	/* next hops, sometimes even for types that have none (to be ignored) */
@@ -754,6 +794,7 @@ static inline struct evq_item ref_route_event(enum rtw_event_type t, const struc
 	it.ev.u.route.type = (enum rtw_route_type)r->type;
 	it.ev.u.route.protocol = r->protocol;
 	it.ev.u.route.scope = r->scope;
+	it.ev.u.route.pref = r->pref;
 	it.ev.u.route.n_nexthops = r->n_hops;
 	memcpy(it.hops, r->hops, r->n_hops * sizeof(r->hops[0]));
 	return it;
@@ -772,6 +813,7 @@ static inline void ref_from_event(const struct evq_item *it, struct ref_route *x
 	x->type = (uint8_t)r->type;
 	x->protocol = r->protocol;
 	x->scope = r->scope;
+	x->pref = r->pref;
 	x->n_hops = r->n_nexthops < REF_HOPS ? r->n_nexthops : REF_HOPS;
 	memcpy(x->hops, it->hops, x->n_hops * sizeof(x->hops[0]));
 }

@@ -954,6 +954,36 @@ static void malformed_routes(void **state)
 	}
 }
 
+/* RTA_PREF, as the kernel keeps it: high and low, anything else medium;
+ * an IPv4 route has none. */
+static void router_preference(void **state)
+{
+	static const struct {
+		uint8_t family, code, want;
+	} cases[] = {
+		{ AF_INET6, 1, RTW_ROUTE_PREF_HIGH },	{ AF_INET6, 3, RTW_ROUTE_PREF_LOW },
+		{ AF_INET6, 0, RTW_ROUTE_PREF_MEDIUM }, { AF_INET6, 2, RTW_ROUTE_PREF_MEDIUM },
+		{ AF_INET, 1, RTW_ROUTE_PREF_MEDIUM },
+	};
+	static uint8_t buf[512];
+	static struct log l;
+	struct nlmsghdr *nlh;
+	unsigned i;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		nlh = route_msg(buf, RTM_NEWROUTE, cases[i].family, 0);
+		mnl_attr_put_u8(nlh, RTA_PREF, cases[i].code);
+		assert_int_equal(parse_one(nlh, &l), 1);
+		assert_int_equal(l.e[l.n - 1].ev.u.route.pref, cases[i].want);
+	}
+	/* one of two bytes is malformed */
+	nlh = route_msg(buf, RTM_NEWROUTE, AF_INET6, 0);
+	mnl_attr_put_u16(nlh, RTA_PREF, 1);
+	assert_int_equal(parse_one(nlh, &l), -EBADMSG);
+}
+
 static void malformed_links_addresses_nexthops(void **state)
 {
 	static uint8_t buf[512];
@@ -1130,6 +1160,7 @@ int main(void)
 		cmocka_unit_test(link_down_up_gone),
 		cmocka_unit_test(skipped_routes),
 		cmocka_unit_test(malformed_routes),
+		cmocka_unit_test(router_preference),
 		cmocka_unit_test(malformed_links_addresses_nexthops),
 		cmocka_unit_test(every_truncation_of_the_dump),
 		cmocka_unit_test(corrupted_bytes_never_crash),

@@ -64,6 +64,7 @@ static void assert_event_equal(const struct rtw_event *a, const struct rtw_event
 		assert_int_equal(x->tos, y->tos);
 		assert_int_equal(x->protocol, y->protocol);
 		assert_int_equal(x->scope, y->scope);
+		assert_int_equal(x->pref, y->pref);
 		assert_int_equal(x->prefsrc.family, y->prefsrc.family);
 		assert_memory_equal(x->prefsrc.bytes, y->prefsrc.bytes, 16);
 		assert_int_equal(x->nhid, y->nhid);
@@ -177,6 +178,7 @@ static void roundtrip_routes(void **state)
 	ev.u.route.tos = UINT8_MAX;
 	ev.u.route.protocol = UINT8_MAX;
 	ev.u.route.scope = UINT8_MAX;
+	ev.u.route.pref = RTW_ROUTE_PREF_LOW;
 	ev.u.route.prefsrc = addr("::ffff:192.0.2.1");
 	ev.u.route.nhid = UINT32_MAX;
 	ev.u.route.flags = UINT_MAX;
@@ -369,6 +371,23 @@ static void format_spelling(void **state)
 	assert_non_null(
 	    strstr(text, " evflags=dup-append,dup-prepend,siblings,clears-prefsrc,exact"));
 	roundtrip(&ev);
+
+	/* an IPv6 router preference: medium is left out, the others named */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RTW_EV_ROUTE_ADD;
+	ev.u.route.dst = prefix("::/0");
+	ev.u.route.metric = 1024;
+	assert_true(replay_format_event(&ev, text, sizeof(text)) > 0);
+	assert_null(strstr(text, "pref="));
+	ev.u.route.pref = RTW_ROUTE_PREF_HIGH;
+	assert_true(replay_format_event(&ev, text, sizeof(text)) > 0);
+	assert_string_equal(text, "route-add family=inet6 table=0 dst=::/0 type=unspec metric=1024 "
+				  "tos=0 proto=0 scope=0 prefsrc=none nhid=0 flags=0 pref=high");
+	roundtrip(&ev);
+	ev.u.route.pref = RTW_ROUTE_PREF_LOW;
+	assert_true(replay_format_event(&ev, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, " pref=low"));
+	roundtrip(&ev);
 }
 
 static void format_errors(void **state)
@@ -416,6 +435,12 @@ static void format_errors(void **state)
 	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
 	ev = good;
 	ev.u.route.type = (enum rtw_route_type)256;
+	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
+	ev = good;
+	ev.u.route.pref = RTW_ROUTE_PREF_HIGH; /* IPv4 has none */
+	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
+	ev.u.route.dst = prefix("::/0");
+	ev.u.route.pref = 2; /* the reserved code: Linux keeps none */
 	assert_int_equal(replay_format_event(&ev, text, sizeof(text)), -EINVAL);
 
 	memset(&ev, 0, sizeof(ev));
@@ -543,6 +568,10 @@ static void parse_rejects_bad_lines(void **state)
 		"route-add dst=10.0.0.0/8 family=inet6",
 		"route-add dst=10.0.0.0/8 family=ipx",
 		"route-add dst=10.0.0.0/8 prefsrc=10.0.0.256",
+		"route-add dst=::/0 pref=1",
+		"route-add dst=::/0 pref=HIGH",
+		"route-add dst=::/0 pref=",
+		"route-add dst=10.0.0.0/8 pref=high",	      /* IPv4 has none */
 		"route-add dst=10.0.0.0/8 metric=1 metric=2", /* twice */
 		"route-add dst=10.0.0.0/8 metric",	      /* not key=value */
 		"route-add dst=10.0.0.0/8 =5",
@@ -602,6 +631,10 @@ static void parse_rejects_bad_lines(void **state)
 	assert_string_equal((parse_str("route-add dst=10.0.0.0/8 metric=x", l), l->why),
 			    "bad value for metric");
 	assert_string_equal((parse_str("bogus", l), l->why), "unknown event word");
+	assert_string_equal((parse_str("route-add dst=10.0.0.0/8 pref=low", l), l->why),
+			    "pref on a route that is not inet6");
+	assert_int_equal(parse_str("route-add dst=::/0 pref=medium", l), 1);
+	assert_int_equal(l->event.u.route.pref, RTW_ROUTE_PREF_MEDIUM);
 	/* values longer than any address must not overrun the copy made for libc */
 	{
 		char big[512];
