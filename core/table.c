@@ -2552,6 +2552,17 @@ bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex)
 	return attr_hops_on(m, m->attrs[m->routes[slot].attr], ifindex, &n) > 0;
 }
 
+const struct rtw_nexthop *model_route_hop_on(const struct model *m, uint32_t slot, int ifindex)
+{
+	unsigned n, i;
+	const struct rtw_nexthop *h = attr_hops(m, m->attrs[m->routes[slot].attr], &n);
+
+	for (i = 0; i < n; i++)
+		if (h[i].ifindex == ifindex)
+			return &h[i];
+	return NULL;
+}
+
 int model_lookup_oif(const struct model *m, int family, const uint8_t *key, int oif,
 		     struct lookup_res *ret)
 {

@@ -486,6 +486,9 @@ static inline int model_lookup_on(const struct model *m, int family, const uint8
 }
 /* Whether some next hop of the route in slot goes through ifindex. */
 bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex);
+/* The first next hop of the route in slot through ifindex, or NULL. Owned
+ * by the model, valid until it changes. */
+const struct rtw_nexthop *model_route_hop_on(const struct model *m, uint32_t slot, int ifindex);
 /* The slot of the deciding route, for indexing watches. */
 uint32_t model_res_slot(const struct model *m, const struct rtw_addr *a,
 			const struct lookup_res *res);

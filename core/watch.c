@@ -195,19 +195,6 @@ static uint32_t peer_slot(const struct model *m, const struct rtw_watch *w, int 
 }
 
 /* The hop of the route in slot that goes through ifindex, else dflt. */
-static const struct rtw_nexthop *hop_on(const struct model *m, uint32_t slot, int ifindex,
-					const struct rtw_nexthop *dflt)
-{
-	const struct rtw_nexthop *h;
-	unsigned n, i;
-
-	h = model_attr_hops(m, m->attrs[model_route_attr(m, slot)], &n);
-	for (i = 0; i < n; i++)
-		if (h[i].ifindex == ifindex)
-			return &h[i];
-	return dflt;
-}
-
 static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];
@@ -230,8 +217,13 @@ static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 		w->prefsrc = *model_route_prefsrc(&c->model, slot);
 		/* reached through one device: its packets leave there, over
 		 * whichever path of the route is on it */
-		if (w->scope && n_hops > 1)
-			nh = hop_on(&c->model, slot, w->scope, nh);
+		if (w->scope && n_hops > 1) {
+			const struct rtw_nexthop *on =
+			    model_route_hop_on(&c->model, slot, w->scope);
+
+			if (on)
+				nh = on;
+		}
 		if (nh) {
 			w->egress = nh->ifindex;
 			w->gateway = nh->gateway;
