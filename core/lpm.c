@@ -1154,15 +1154,17 @@ void lpm_set_top_min(struct lpm *t, size_t n)
 	top_update(t, zero, 0, 0);
 }
 
-static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value);
-static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len);
-
 /* What an edit of key can change in the direct index: whether key[0] has a
  * depth-1 node, and the entry below key[0], key[1]. */
 struct top_mark {
 	int depth1;
 	uintptr_t deeper;
 };
+
+static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value,
+		       struct top_mark *before, bool *ret_moved);
+static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len, struct top_mark *before,
+		       bool *ret_moved);
 
 static void top_mark(const struct lpm *t, const uint8_t *key, struct top_mark *ret)
 {
@@ -1184,13 +1186,34 @@ static void top_mark(const struct lpm *t, const uint8_t *key, struct top_mark *r
 		ret->deeper = node_kids(n)[kid_rank(n, key[1])];
 }
 
-/* After a successful edit: an edit below /16 that left both marks alone
- * (most do, now that nodes change in place) has nothing to refresh. */
-static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struct top_mark *before)
+/* The marks of a prefix longer than /16 as its walk down meets them, before
+ * it changes anything: c is the child entry at depth d (0 or 1) on its way. */
+static inline void mark_walk(struct top_mark *m, unsigned d, uintptr_t c)
 {
-	struct top_mark after;
+	if (d == 0 && !is_leaf(c))
+		m->depth1 = 1;
+	else if (d < 2)
+		m->deeper = c;
+}
 
-	top_mark(t, k, &after);
+/* Whether an edit of the node at depth d, whose link held n before it, may
+ * have changed the marks: they are read from the root, the depth-1 node and
+ * the link to the depth-2 one, not from what is deeper. */
+static inline bool mark_moved(unsigned d, uintptr_t n, uintptr_t link)
+{
+	return d < 2 || (d == 2 && n != link);
+}
+
+/* After a successful edit: an edit below /16 that left both marks alone
+ * (most do, now that nodes change in place) has nothing to refresh. moved
+ * false says that the edit left them alone (the marks are not read again). */
+static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struct top_mark *before,
+		      bool moved)
+{
+	struct top_mark after = *before;
+
+	if (moved)
+		top_mark(t, k, &after);
 	if (t->f.top && len > 16 && before->depth1 == after.depth1 &&
 	    before->deeper == after.deeper) {
 		if (t->f.front)
@@ -1297,20 +1320,23 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 
 int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 {
-	struct top_mark before;
+	struct top_mark before = { 0, 0 };
 	uint8_t k[16];
+	bool moved = true;
 	int r;
 
 	if (!t || !key || len > t->bits || value == LPM_NONE)
 		return -EINVAL;
 	key_mask(t, key, len, k);
-	top_mark(t, k, &before);
-	r = insert_trie(t, k, len, value);
+	/* the walk of a longer prefix reads the marks on its way */
+	if (len <= 16)
+		top_mark(t, k, &before);
+	r = insert_trie(t, k, len, value, &before, &moved);
 	/* a replace changes the answers kept in the index, too */
 	if (r >= 0) {
 		unsigned lo, n, o;
 
-		top_after(t, k, len, &before);
+		top_after(t, k, len, &before, moved);
 		octet_range(k, len, &lo, &n);
 		for (o = lo; o < lo + n; o++)
 			t->f.octet0[o >> 6] |= UINT64_C(1) << (o & 63);
@@ -1320,23 +1346,28 @@ int lpm_insert(struct lpm *t, const uint8_t *key, unsigned len, uint32_t value)
 
 int lpm_delete(struct lpm *t, const uint8_t *key, unsigned len)
 {
-	struct top_mark before;
+	struct top_mark before = { 0, 0 };
 	uint8_t k[16];
+	bool moved = true;
 	int r;
 
 	if (!t || !key || len > t->bits)
 		return -EINVAL;
 	key_mask(t, key, len, k);
-	top_mark(t, k, &before);
-	r = delete_trie(t, k, len);
+	if (len <= 16)
+		top_mark(t, k, &before);
+	r = delete_trie(t, k, len, &before, &moved);
 	if (r == 0) {
-		top_after(t, k, len, &before);
+		top_after(t, k, len, &before, moved);
 		octet_refresh(t, k, len);
 	}
 	return r;
 }
 
-static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value)
+/* For a prefix longer than /16, *before gets the marks as they were and
+ * *ret_moved whether the edit may have changed them; left alone else. */
+static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t value,
+		       struct top_mark *before, bool *ret_moved)
 {
 	struct entry e = { k, len, value };
 	struct lpm_node *n;
@@ -1353,11 +1384,15 @@ static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t v
 			idx = pfx_index(k, len);
 			if (bit_test(n->pfx, idx)) {
 				node_vals(n)[pfx_rank(n, idx)] = value;
+				if (td >= 2)
+					*ret_moved = false;
 				return 1;
 			}
 			r = node_apply(t, link, PFX_ADD, idx, value);
 			if (r < 0)
 				return r;
+			if (td >= 2)
+				*ret_moved = mark_moved(d, (uintptr_t)n, *link);
 			t->count++;
 			return 0;
 		}
@@ -1371,10 +1406,14 @@ static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t v
 				lpm_release(t, lf, leaf_size(t));
 				return r;
 			}
+			if (td >= 2)
+				*ret_moved = mark_moved(d, (uintptr_t)n, *link);
 			t->count++;
 			return 0;
 		}
 		slot = &node_kids(n)[kid_rank(n, o)];
+		if (td >= 2)
+			mark_walk(before, d, *slot);
 		if (!is_leaf(*slot)) {
 			link = slot;
 			continue;
@@ -1382,6 +1421,8 @@ static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t v
 		lf = as_leaf(*slot);
 		if (lf->len == len && memcmp(lf->key, k, t->bits / 8) == 0) {
 			lf->value = value;
+			if (td >= 2)
+				*ret_moved = false;
 			return 1;
 		}
 		{
@@ -1393,6 +1434,9 @@ static int insert_trie(struct lpm *t, const uint8_t *k, unsigned len, uint32_t v
 		}
 		*slot = c;
 		lpm_release(t, lf, leaf_size(t));
+		/* the slot is the link of depth d + 1 */
+		if (td >= 2)
+			*ret_moved = d + 1 <= 2;
 		t->count++;
 		return 0;
 	}
@@ -1422,7 +1466,9 @@ static void node_last_prefix(const struct lpm_node *n, unsigned gone, unsigned d
 	ret->value = node_vals(n)[pfx_rank(n, i)];
 }
 
-static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
+/* As insert_trie() for before and *ret_moved. */
+static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len, struct top_mark *before,
+		       bool *ret_moved)
 {
 	uint8_t buf[16];
 	uintptr_t *links[16], *slot, gone = 0, repl;
@@ -1447,6 +1493,8 @@ static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
 		if (!bit_test(n->kid, o))
 			return -ENOENT;
 		slot = &node_kids(n)[kid_rank(n, o)];
+		if (td >= 2)
+			mark_walk(before, d, *slot);
 		if (is_leaf(*slot)) {
 			lf = as_leaf(*slot);
 			if (lf->len != len || memcmp(lf->key, k, t->bits / 8) != 0)
@@ -1508,6 +1556,8 @@ static int delete_trie(struct lpm *t, const uint8_t *k, unsigned len)
 		*links[d] = repl;
 		node_free(t, path[d]);
 	}
+	if (td >= 2)
+		*ret_moved = mark_moved(d, (uintptr_t)path[d], repl);
 	t->count--;
 	return 0;
 }
