@@ -812,10 +812,10 @@ static void head_link(struct model *m, uint32_t slot, uint32_t h)
 }
 
 /* Replace head old by new (SLOT_NONE removes it) in its hash chain; new
- * has old's key. */
-static void head_replace(struct model *m, uint32_t old, uint32_t new)
+ * has old's key, whose key_hash is h (the caller's from route_find()). */
+static void head_replace(struct model *m, uint32_t old, uint32_t new, uint32_t h)
 {
-	uint32_t *b = &m->buckets[rec_hash(&m->routes[old]) & (m->n_buckets - 1)], *p = b;
+	uint32_t *b = &m->buckets[h & (m->n_buckets - 1)], *p = b;
 	uint32_t pred[16], s;
 	unsigned n = 0, tags;
 
@@ -1278,9 +1278,11 @@ static int hops_old_first(struct model *m, const struct attr *old, const struct 
 	return 0;
 }
 
-static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head);
+static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head, uint32_t h);
 
-static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
+/* route_delete_slot() with h, the key's key_hash (read when slot is the
+ * head only). */
+static int route_delete_hashed(struct model *m, uint32_t slot, uint32_t head, uint32_t h)
 {
 	struct route_rec *r = &m->routes[slot];
 	struct lpm *t = lpm_of(m, r->family, r->table);
@@ -1292,19 +1294,25 @@ static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
 		return e;
 	report(m, CHANGE_DEL, slot, r->addr, r->family, r->table, r->len, t ? old_best : SLOT_NONE,
 	       t ? new_best : SLOT_NONE, m->attrs[r->attr]->gateway);
-	route_unlink_free(m, slot, head);
+	route_unlink_free(m, slot, head, h);
 	return 1;
 }
 
-static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head)
+static int route_delete_slot(struct model *m, uint32_t slot, uint32_t head)
+{
+	return route_delete_hashed(m, slot, head, slot == head ? rec_hash(&m->routes[slot]) : 0);
+}
+
+/* h is the key's key_hash, read when slot is the head only. */
+static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head, uint32_t h)
 {
 	struct route_rec *r = &m->routes[slot];
 
 	if (slot == head) {
 		if (r->next != SLOT_NONE) {
-			head_replace(m, slot, r->next);
+			head_replace(m, slot, r->next, h);
 		} else {
-			head_replace(m, slot, SLOT_NONE);
+			head_replace(m, slot, SLOT_NONE, h);
 			m->n_heads--;
 		}
 	} else {
@@ -1594,7 +1602,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		rec->next = *pp;
 		*pp = slot;
 		if (head != prev_head)
-			head_replace(m, prev_head, slot);
+			head_replace(m, prev_head, slot, hash);
 	}
 	/* head is the chain's head now: slot when it went first */
 	new_best = chain_best(m, head);
@@ -1602,7 +1610,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	e = lpm_set(m, t, addr, r->dst.len, best_val(m, old_best), best_val(m, new_best));
 	if (e < 0) {
 		/* undo: unlink without reporting */
-		route_unlink_free(m, slot, head);
+		route_unlink_free(m, slot, head, hash);
 		m->n_routes++; /* route_unlink_free counted a route that never was */
 		return e;
 	}
@@ -1680,7 +1688,7 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 		}
 		mem_free(m->mem, v, vsz);
 	}
-	return route_delete_slot(m, slot, head);
+	return route_delete_hashed(m, slot, head, hash);
 }
 
 /* After attributes changed usability (links, nexthop objects): bring the
