@@ -525,6 +525,17 @@ static void key_mask(const struct lpm *t, const uint8_t *key, unsigned len, uint
 {
 	unsigned nbytes = t->bits / 8, full = len / 8;
 
+	/* IPv4 as a number: copies of a variable size are library calls */
+	if (t->bits == 32) {
+		uint32_t a = lpm_load_be32(key) & (len ? UINT32_MAX << (32 - len) : 0);
+
+		buf[0] = (uint8_t)(a >> 24);
+		buf[1] = (uint8_t)(a >> 16);
+		buf[2] = (uint8_t)(a >> 8);
+		buf[3] = (uint8_t)a;
+		return;
+	}
+
 	memcpy(buf, key, full);
 	memset(buf + full, 0, nbytes - full);
 	if (len % 8)

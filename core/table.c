@@ -1060,7 +1060,11 @@ static void report_change(struct model *m, enum change_kind kind, uint32_t slot,
 	ch.family = family;
 	ch.table = table;
 	ch.dst.addr.family = (sa_family_t)family;
-	memcpy(ch.dst.addr.bytes, addr, addr_len(family));
+	/* copies of a fixed size: a variable one is a library call */
+	if (family == AF_INET)
+		memcpy(ch.dst.addr.bytes, addr, 4);
+	else
+		memcpy(ch.dst.addr.bytes, addr, 16);
 	ch.dst.len = (uint8_t)len;
 	ch.old_best = old_best;
 	ch.new_best = new_best;
