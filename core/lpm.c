@@ -321,9 +321,8 @@ static void node_recount(struct lpm_node *n, enum edit op, unsigned pos)
 		uint8_t d = op == PFX_ADD ? 1 : (uint8_t)-1;
 
 		/* prank counts from word 0 up to word 4, from word 4 after */
-		for (w = w0 + 1; w < 8; w++)
-			if (w <= 4 || w0 >= 4)
-				n->prank[w] = (uint8_t)(n->prank[w] + d);
+		for (w = w0 + 1; w < (w0 < 4 ? 5u : 8u); w++)
+			n->prank[w] = (uint8_t)(n->prank[w] + d);
 		n->npfx = (uint16_t)(n->npfx + (op == PFX_ADD ? 1 : -1));
 	} else {
 		uint8_t d = op == KID_ADD ? 1 : (uint8_t)-1;
