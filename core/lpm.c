@@ -1224,8 +1224,17 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 
 	if (moved)
 		top_mark(t, k, &after);
+	/* a depth-1 node that stays, with a new entry below it (a node
+	 * rebuilt elsewhere, come or gone): the slot's answer up to /16 did
+	 * not change, so its entry is all that top_fill() would write, unless
+	 * the index is to go */
 	if (t->f.top && len > 16 && before->depth1 == after.depth1 &&
-	    before->deeper == after.deeper) {
+	    (before->deeper == after.deeper ||
+	     (after.depth1 && t->top_min && t->count >= t->top_min / 2))) {
+		unsigned s = ((unsigned)k[0] << 8 | k[1]) - t->f.top_lo;
+
+		if (before->deeper != after.deeper && s < t->f.top_n)
+			t->f.top[s].deeper = after.deeper;
 		if (t->f.front)
 			front_fill(t, k, len);
 		return;
