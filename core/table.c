@@ -1095,7 +1095,7 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 
 	if (r->dst.addr.family != AF_INET && r->dst.addr.family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (r->dst.len > addr_bits(r->dst.addr.family))
+	if (r->dst.len > (r->dst.addr.family == AF_INET ? 32 : 128))
 		return -EINVAL;
 	if (r->n_nexthops && !r->nexthops)
 		return -EINVAL;
@@ -1104,6 +1104,21 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 	    (r->dst.addr.family != AF_INET6 ||
 	     (r->pref != RTW_ROUTE_PREF_HIGH && r->pref != RTW_ROUTE_PREF_LOW)))
 		return -EINVAL;
+	/* IPv4, most of a full table's events, masked as a number:
+	 * prefix_mask() clears a tail of variable size, a library call */
+	if (r->dst.addr.family == AF_INET) {
+		const uint8_t *b = r->dst.addr.bytes;
+		uint32_t a =
+		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+
+		a &= r->dst.len ? UINT32_MAX << (32 - r->dst.len) : 0;
+		memset(addr, 0, 16);
+		addr[0] = (uint8_t)(a >> 24);
+		addr[1] = (uint8_t)(a >> 16);
+		addr[2] = (uint8_t)(a >> 8);
+		addr[3] = (uint8_t)a;
+		return 0;
+	}
 	p = r->dst;
 	prefix_mask(&p);
 	memcpy(addr, p.addr.bytes, 16);
