@@ -1273,6 +1273,10 @@ static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
 	}
 }
 
+/* The lines of the entry below the first two octets that lpm_prefetch()
+ * fetches: all of a node of up to ~100 prefixes. */
+#define PREFETCH_LINES 8
+
 void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
 {
 	unsigned s = (unsigned)key[0] << 8 | key[1];
@@ -1295,7 +1299,7 @@ void lpm_prefetch(const struct lpm *t, const uint8_t *key, struct lpm_hint *ret)
 		/* the header, and the values of a node of up to ~100 prefixes
 		 * (most /24s live in such nodes): in flight before the header
 		 * says where the one needed is */
-		for (i = 0; i < 8; i++)
+		for (i = 0; i < PREFETCH_LINES; i++)
 			RTW_PREFETCH(c + 64 * i);
 	}
 	ret->d2 = c;
@@ -1326,6 +1330,9 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 	if (!h->d2 || is_leaf(h->d2) || len <= 16)
 		return;
 	n = as_node(h->d2);
+	/* a node whose lines lpm_prefetch() fetched all needs no rank for more */
+	if (((uintptr_t)n & 63) + node_size(n->npfx, n->nkid) <= PREFETCH_LINES * 64)
+		return;
 	if (len <= 24) {
 		const uint32_t *v = node_vals(n);
 
