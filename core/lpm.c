@@ -1320,6 +1320,7 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 		       const struct lpm_hint *h)
 {
 	const struct lpm_node *n;
+	bool whole;
 
 	if (t->f.front) {
 		uint32_t e = t->f.front[front_index(key)];
@@ -1330,17 +1331,25 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 	if (!h->d2 || is_leaf(h->d2) || len <= 16)
 		return;
 	n = as_node(h->d2);
-	/* a node whose lines lpm_prefetch() fetched all needs no rank for more */
-	if (((uintptr_t)n & 63) + node_size(n->npfx, n->nkid) <= PREFETCH_LINES * 64)
-		return;
+	/* a node whose lines lpm_prefetch() fetched all needs no span */
+	whole = ((uintptr_t)n & 63) + node_size(n->npfx, n->nkid) <= PREFETCH_LINES * 64;
 	if (len <= 24) {
 		const uint32_t *v = node_vals(n);
 
-		prefetch_span(v + pfx_rank(n, pfx_index(key, len)), v + n->npfx);
+		if (!whole)
+			prefetch_span(v + pfx_rank(n, pfx_index(key, len)), v + n->npfx);
 	} else if (bit_test(n->kid, key[2])) {
-		const uintptr_t *k = node_kids(n);
+		const uintptr_t *k = node_kids(n) + kid_rank(n, key[2]);
+		uintptr_t c;
 
-		prefetch_span(k + kid_rank(n, key[2]), k + n->nkid);
+		if (!whole)
+			prefetch_span(k, node_kids(n) + n->nkid);
+		/* the entry a level down, that the edit waits on next (an IPv6
+		 * prefix walks a few): read now, its miss overlaps the route's */
+		c = *k;
+		RTW_PREFETCH(c & ~(uintptr_t)1);
+		if (!is_leaf(c))
+			node_prefetch(as_node(c));
 	}
 }
 
