@@ -1348,8 +1348,18 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 		 * prefix walks a few): read now, its miss overlaps the route's */
 		c = *k;
 		RTW_PREFETCH(c & ~(uintptr_t)1);
-		if (!is_leaf(c))
-			node_prefetch(as_node(c));
+		if (is_leaf(c))
+			return;
+		n = as_node(c);
+		node_prefetch(n);
+		/* and one more below it for a prefix past /32 (most of IPv6):
+		 * that node's header comes in with the route record */
+		if (len > 32 && bit_test(n->kid, key[3])) {
+			c = node_kids(n)[kid_rank(n, key[3])];
+			RTW_PREFETCH(c & ~(uintptr_t)1);
+			if (!is_leaf(c))
+				node_prefetch(as_node(c));
+		}
 	}
 }
 
