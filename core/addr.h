@@ -30,6 +30,14 @@ void addr_as_peer(struct rtw_addr *a);
 
 /* True when the 16 bytes b are an IPv6 unicast link-local address
  * (fe80::/10). */
+/* Whether a route of family may carry router preference pref: the codes
+ * Linux keeps (RTW_ROUTE_PREF_*), and on IPv4 none but medium. */
+static inline bool addr_pref_ok(int family, unsigned pref)
+{
+	return pref == RTW_ROUTE_PREF_MEDIUM ||
+	       (family == AF_INET6 && (pref == RTW_ROUTE_PREF_HIGH || pref == RTW_ROUTE_PREF_LOW));
+}
+
 static inline bool addr_linklocal6(const uint8_t *b)
 {
 	return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;

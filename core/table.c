@@ -1099,10 +1099,7 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 		return -EINVAL;
 	if (r->n_nexthops && !r->nexthops)
 		return -EINVAL;
-	/* the codes Linux keeps, on the family that has them */
-	if (r->pref != RTW_ROUTE_PREF_MEDIUM &&
-	    (r->dst.addr.family != AF_INET6 ||
-	     (r->pref != RTW_ROUTE_PREF_HIGH && r->pref != RTW_ROUTE_PREF_LOW)))
+	if (!addr_pref_ok(r->dst.addr.family, r->pref))
 		return -EINVAL;
 	/* IPv4, most of a full table's events, masked as a number:
 	 * prefix_mask() clears a tail of variable size, a library call */

@@ -318,9 +318,7 @@ static int validate(const struct rtw_event *ev)
 			return -EINVAL;
 		if ((unsigned)r->type > UINT8_MAX || !family_ok(r->prefsrc.family, true))
 			return -EINVAL;
-		if (r->pref != RTW_ROUTE_PREF_MEDIUM &&
-		    (r->dst.addr.family != AF_INET6 ||
-		     (r->pref != RTW_ROUTE_PREF_HIGH && r->pref != RTW_ROUTE_PREF_LOW)))
+		if (!addr_pref_ok(r->dst.addr.family, r->pref))
 			return -EINVAL;
 		if (r->n_nexthops > REPLAY_MAX_HOPS || (r->n_nexthops && !r->nexthops))
 			return -EINVAL;
