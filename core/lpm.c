@@ -524,14 +524,8 @@ static void key_mask(const struct lpm *t, const uint8_t *key, unsigned len, uint
 {
 	unsigned nbytes = t->bits / 8, full = len / 8;
 
-	/* IPv4 as a number: copies of a variable size are library calls */
 	if (t->bits == 32) {
-		uint32_t a = lpm_load_be32(key) & (len ? UINT32_MAX << (32 - len) : 0);
-
-		buf[0] = (uint8_t)(a >> 24);
-		buf[1] = (uint8_t)(a >> 16);
-		buf[2] = (uint8_t)(a >> 8);
-		buf[3] = (uint8_t)a;
+		lpm_mask4(key, len, buf);
 		return;
 	}
 
@@ -854,21 +848,34 @@ static void map_recode(uint64_t *map, unsigned c, unsigned to)
 		map_put(map, to, i, map_get(old, c, i));
 }
 
+/* Whether the map of class c at p (1 << c words, of a record or not) gives
+ * every /24 the same number; *ret_num gets the first /24's. */
+static bool map_uniform(const void *p, unsigned c, unsigned *ret_num)
+{
+	uint64_t mask = lpm_rec_num_mask(c), m, same, diff = 0;
+	unsigned i;
+
+	memcpy(&m, p, sizeof(m));
+	*ret_num = (unsigned)(m & mask);
+	same = map_fill(c, m & mask); /* the first number everywhere */
+	for (i = 0; i < (1u << c); i++) {
+		memcpy(&m, (const char *)p + i * sizeof(m), sizeof(m));
+		diff |= m ^ same;
+	}
+	return !diff;
+}
+
 /* The entry for a block with answers uniq[0 .. nu) mapped by map, of class
  * c, nu at most class_cap(c): one answer, a record of class c (old's when
  * it had one), or FRONT_DEEP when no record can be had. */
 static uint32_t front_mapped(struct lpm *t, uint32_t old, const uint64_t *map, unsigned c,
 			     const uint32_t *uniq, unsigned nu)
 {
-	uint64_t mask = lpm_rec_num_mask(c), diff = 0;
-	uint64_t same = map_fill(c, map[0] & mask); /* the first number everywhere */
 	uint32_t *w, r;
-	unsigned i;
+	unsigned num;
 
-	for (i = 0; i < (1u << c); i++)
-		diff |= map[i] ^ same;
-	if (!diff)
-		return uniq[map[0] & mask];
+	if (map_uniform(map, c, &num))
+		return uniq[num];
 	r = is_rec(old) && rec_class(old) == c ? old >> 6 : rec_get(t, c);
 	if (r == LPM_NONE)
 		return FRONT_DEEP;
@@ -912,7 +919,7 @@ static bool front_map_edit(struct lpm *t, uint32_t blk, uint32_t old, const stru
 {
 	unsigned c = rec_class(old), cap = class_cap(c), o0 = (blk * REC_SUBS) & 255, i, j, bit;
 	uint32_t *w = rec_at(t, old >> 6), *a = w + lpm_rec_ans(c), x;
-	uint64_t mask = lpm_rec_num_mask(c), m, same, diff = 0;
+	uint64_t mask = lpm_rec_num_mask(c), m;
 
 	for (i = sub; i < sub + nsub; i++) {
 		x = front_sub(ts, o0 + i);
@@ -927,14 +934,8 @@ static bool front_map_edit(struct lpm *t, uint32_t blk, uint32_t old, const stru
 		m = (m & ~(mask << (bit % 64))) | (uint64_t)j << (bit % 64);
 		memcpy(w + 2 * (bit / 64), &m, sizeof(m));
 	}
-	memcpy(&m, w, sizeof(m));
-	same = map_fill(c, m & mask);
-	for (i = 0; i < (1u << c); i++) {
-		memcpy(&m, w + 2 * i, sizeof(m));
-		diff |= m ^ same;
-	}
-	if (!diff) {
-		t->f.front[blk] = a[same & mask];
+	if (map_uniform(w, c, &j)) {
+		t->f.front[blk] = a[j];
 		rec_put(t, old);
 	}
 	return true;
@@ -1227,10 +1228,9 @@ static void top_after(struct lpm *t, const uint8_t *k, unsigned len, const struc
 	/* a depth-1 node that stays, with a new entry below it (a node
 	 * rebuilt elsewhere, come or gone): the slot's answer up to /16 did
 	 * not change, so its entry is all that top_fill() would write, unless
-	 * the index is to go */
-	if (t->f.top && len > 16 && before->depth1 == after.depth1 &&
-	    (before->deeper == after.deeper ||
-	     (after.depth1 && t->top_min && t->count >= t->top_min / 2))) {
+	 * the index is to go (top_update() drops it) */
+	if (t->f.top && len > 16 && before->depth1 == after.depth1 && t->top_min &&
+	    t->count >= t->top_min / 2 && (before->deeper == after.deeper || after.depth1)) {
 		unsigned s = ((unsigned)k[0] << 8 | k[1]) - t->f.top_lo;
 
 		if (before->deeper != after.deeper && s < t->f.top_n)

@@ -136,6 +136,19 @@ static inline uint32_t lpm_load_be32(const uint8_t *addr)
 	return (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
 }
 
+/* The IPv4 address a (4 bytes, network order) with the bits past len (at
+ * most 32) cleared, into out: done as a number, since clearing a tail of
+ * variable size byte by byte is a library call (prefix_mask()). */
+static inline void lpm_mask4(const uint8_t *a, unsigned len, uint8_t *out)
+{
+	uint32_t x = lpm_load_be32(a) & (len ? UINT32_MAX << (32 - len) : 0);
+
+	out[0] = (uint8_t)(x >> 24);
+	out[1] = (uint8_t)(x >> 16);
+	out[2] = (uint8_t)(x >> 8);
+	out[3] = (uint8_t)x;
+}
+
 /* The part of lpm_lookup() that needs no walk of the trie: the lookups that
  * end in the front array, in its records or in a direct index slot with
  * nothing deeper (nearly all random ones). v4 says whether to try the

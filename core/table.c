@@ -1101,19 +1101,10 @@ static int route_check(const struct rtw_route *r, uint8_t *addr)
 		return -EINVAL;
 	if (!addr_pref_ok(r->dst.addr.family, r->pref))
 		return -EINVAL;
-	/* IPv4, most of a full table's events, masked as a number:
-	 * prefix_mask() clears a tail of variable size, a library call */
+	/* IPv4: most of a full table's events */
 	if (r->dst.addr.family == AF_INET) {
-		const uint8_t *b = r->dst.addr.bytes;
-		uint32_t a =
-		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-
-		a &= r->dst.len ? UINT32_MAX << (32 - r->dst.len) : 0;
 		memset(addr, 0, 16);
-		addr[0] = (uint8_t)(a >> 24);
-		addr[1] = (uint8_t)(a >> 16);
-		addr[2] = (uint8_t)(a >> 8);
-		addr[3] = (uint8_t)a;
+		lpm_mask4(r->dst.addr.bytes, r->dst.len, addr);
 		return 0;
 	}
 	p = r->dst;

@@ -462,6 +462,41 @@ static void front_array(void **state)
 	free(r.e);
 }
 
+/* The index goes once the table falls below top_min / 2, also when the
+ * deletes that take it there are of long prefixes edited in place, which
+ * leave the direct index's marks as they were. */
+static void index_dropped_by_long_deletes(void **state)
+{
+	struct rtw_mem m = { 0 };
+	struct ref r = { 32, 0, 0, NULL };
+	struct lpm *t = lpm_new(32, &m);
+	char pfx[32];
+	unsigned k;
+
+	(void)state;
+	assert_non_null(t);
+	lpm_set_top_min(t, 8);
+	for (k = 0; k < 20; k++) {
+		snprintf(pfx, sizeof(pfx), "10.1.%u.0/24", k);
+		front_op(t, &r, 1, pfx, k + 1);
+	}
+	assert_true(lpm_index_memory(t) > 0);
+	for (k = 19; k >= 3; k--) {
+		snprintf(pfx, sizeof(pfx), "10.1.%u.0/24", k);
+		front_op(t, &r, 0, pfx, 0);
+		/* kept while 4 = top_min / 2 or more prefixes are left */
+		assert_int_equal(lpm_index_memory(t) > 0, lpm_count(t) >= 4);
+	}
+	front_check(t, &r);
+	for (k = 0; k < 3; k++) {
+		snprintf(pfx, sizeof(pfx), "10.1.%u.0/24", k);
+		front_op(t, &r, 0, pfx, 0);
+	}
+	lpm_free(t);
+	assert_int_equal(m.bytes, 0);
+	free(r.e);
+}
+
 /* The front array's first record needs memory; when it cannot be had, the
  * block goes the long way and answers stay right. */
 static void front_alloc_failure(void **state)
@@ -1043,6 +1078,7 @@ int main(void)
 		cmocka_unit_test(allocation_failure),
 		cmocka_unit_test(real_table),
 		cmocka_unit_test(front_array),
+		cmocka_unit_test(index_dropped_by_long_deletes),
 		cmocka_unit_test(front_alloc_failure),
 		cmocka_unit_test(front_wide_records),
 	};
