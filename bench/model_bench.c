@@ -210,6 +210,89 @@ static void time_events(struct rtw_ctx *c, enum rtw_event_type t, const struct r
 	}
 }
 
+/* A host's default route moved to another link (a failover, Wi-Fi to
+ * Ethernet) while it holds n_addr addresses on lo (a load balancer's) and
+ * n_watch watches without a local address: each watch asks whether the two
+ * links share a network, which must cost the addresses of those links, not
+ * of all. Returns the milliseconds of that one event, or -1. */
+static double failover_ms(unsigned n_addr, unsigned n_watch, unsigned long *ret_fired)
+{
+	static const char *const gw[2] = { "192.168.1.1", "192.168.2.1" };
+	struct rtw_nexthop hop;
+	struct rtw_event e;
+	struct rtw_ctx *c;
+	unsigned k, l;
+	double t0, t1;
+
+	be.n_dump = 1; /* eth0 only */
+	c = rtw_new(NULL);
+	if (!c)
+		return -1;
+	c->ops = &mb_ops;
+	if (rtw_start(c) < 0)
+		return -1;
+	for (l = 1; l <= 3; l += 2) { /* lo and eth1 */
+		memset(&e, 0, sizeof(e));
+		e.type = RTW_EV_LINK_UP;
+		e.u.link.ifindex = (int)l;
+		snprintf(e.u.link.name, sizeof(e.u.link.name), l == 1 ? "lo" : "eth1");
+		e.u.link.admin_up = e.u.link.carrier_up = true;
+		engine_sink(c, &e);
+	}
+	memset(&e, 0, sizeof(e));
+	e.type = RTW_EV_ADDR_ADD;
+	e.u.addr.ifindex = 1;
+	e.u.addr.prefix.addr.family = AF_INET;
+	e.u.addr.prefix.len = 32;
+	for (k = 0; k < n_addr; k++) {
+		e.u.addr.prefix.addr.bytes[0] = 10;
+		e.u.addr.prefix.addr.bytes[1] = 200;
+		e.u.addr.prefix.addr.bytes[2] = (uint8_t)(k >> 8);
+		e.u.addr.prefix.addr.bytes[3] = (uint8_t)k;
+		engine_sink(c, &e);
+	}
+	for (l = 0; l < 2; l++) {
+		e.u.addr.ifindex = 2 + (int)l;
+		rtw_addr_parse(gw[l], &e.u.addr.prefix.addr);
+		e.u.addr.prefix.addr.bytes[3] = 10;
+		e.u.addr.prefix.len = 24;
+		engine_sink(c, &e);
+	}
+	for (k = 0; k < n_watch; k++) {
+		struct sockaddr_in peer;
+
+		memset(&peer, 0, sizeof(peer));
+		peer.sin_family = AF_INET;
+		peer.sin_addr.s_addr = htonl(0x01000000u + k * 37u);
+		if (!rtw_watch_add(c, (struct sockaddr *)&peer, NULL, 0, on_fire, NULL))
+			return -1;
+	}
+	t0 = t1 = 0;
+	for (l = 0; l < 2; l++) {
+		/* the default through eth0, then a better one through eth1 */
+		memset(&hop, 0, sizeof(hop));
+		hop.ifindex = 2 + (int)l;
+		hop.weight = 1;
+		rtw_addr_parse(gw[l], &hop.gateway);
+		memset(&e, 0, sizeof(e));
+		e.type = RTW_EV_ROUTE_ADD;
+		e.u.route.dst.addr.family = AF_INET;
+		e.u.route.table = RTW_TABLE_MAIN;
+		e.u.route.type = RTW_ROUTE_UNICAST;
+		e.u.route.protocol = 3; /* boot */
+		e.u.route.metric = l ? 50 : 100;
+		e.u.route.n_nexthops = 1;
+		e.u.route.nexthops = &hop;
+		*ret_fired = fired;
+		t0 = bench_now();
+		engine_sink(c, &e);
+		t1 = bench_now();
+	}
+	*ret_fired = fired - *ret_fired;
+	rtw_free(c); /* frees the watches too */
+	return (t1 - t0) * 1e3;
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("RTW_SHARED_DATA");
@@ -520,6 +603,17 @@ int main(int argc, char **argv)
 	for (i = 0; i < n_watch; i++)
 		rtw_watch_del(watches[i]);
 	rtw_free(c);
+	{
+		unsigned n_addr = smoke ? 1000 : 10000, n_fw = smoke ? 10000 : 100000;
+		unsigned long moved = 0;
+		double ms = failover_ms(n_addr, n_fw, &moved);
+
+		if (ms < 0)
+			return 1;
+		printf("default route moved to another link, %u addresses on lo, %u watches: "
+		       "%.1f ms (%lu fired)\n",
+		       n_addr, n_fw, ms, moved);
+	}
 	free(watches);
 	free(peers);
 	free(lat_del);

@@ -60,8 +60,14 @@ def parse_model(text):
                   r"watch: ([0-9.]+) us; ratio ([0-9.]+)x", text)
     if not m:
         return None
-    return dict(watches=int(m.group(1)), event_us=float(m.group(2)),
-                brute_us=float(m.group(3)), ratio=float(m.group(4)))
+    out = dict(watches=int(m.group(1)), event_us=float(m.group(2)),
+               brute_us=float(m.group(3)), ratio=float(m.group(4)))
+    m = re.search(r"default route moved to another link, (\d+) addresses on lo, (\d+) watches: "
+                  r"([0-9.]+) ms \((\d+) fired\)", text)
+    if m:
+        out["failover"] = dict(addrs=int(m.group(1)), watches=int(m.group(2)),
+                               ms=float(m.group(3)), fired=int(m.group(4)))
+    return out
 
 
 def parse_model_core(text):
@@ -382,6 +388,14 @@ def main():
           "`rtw_dispatch()`) costs **%s us** on average; re-looking up every watch, as the seed "
           "does, costs **%s us**: **%sx**." % (format(model["watches"], ","), fmt(model["event_us"]),
                                               fmt(model["brute_us"]), fmt(model["ratio"])))
+        f = model.get("failover")
+        if f:
+            w("")
+            w("A host's default route moved to another link (a failover), with %s addresses on lo "
+              "and %s watches without a local address, each of which asks whether the two links "
+              "share a network: **%s ms** for the one event (%s watches fired)." % (
+                  format(f["addrs"], ","), format(f["watches"], ","), fmt(f["ms"]),
+                  format(f["fired"], ",")))
     else:
         w("model_bench did not run.")
     w("")

@@ -2136,15 +2136,56 @@ bool model_has_local(const struct model *m, const struct rtw_addr *a, int ifinde
 	return v != LPM_NONE && m->attrs[v]->type == RTW_ROUTE_LOCAL;
 }
 
+/* Addresses are listed by link too (addr_rec.link_next). ifindex is at
+ * least 0 (model_addr_add()), so that its id is not 0, the empty entry. */
+static uint32_t link_id(int ifindex)
+{
+	return (uint32_t)ifindex + 1;
+}
+
+/* The first address of link ifindex in addrs[], or SLOT_NONE. */
+static uint32_t link_first_addr(const struct model *m, int ifindex)
+{
+	return ifindex >= 0 ? ix_find(&m->addr_link_ix, link_id(ifindex)) : SLOT_NONE;
+}
+
+/* Takes addrs[pos] out of its link's list. */
+static void addr_unlink(struct model *m, uint32_t pos)
+{
+	const struct addr_rec *r = &m->addrs[pos];
+	uint32_t prev = r->link_prev, next = r->link_next;
+
+	if (prev != SLOT_NONE)
+		m->addrs[prev].link_next = next;
+	else if (next != SLOT_NONE)
+		ix_set(&m->addr_link_ix, link_id(r->addr.ifindex), next);
+	else
+		ix_del(&m->addr_link_ix, link_id(r->addr.ifindex));
+	if (next != SLOT_NONE)
+		m->addrs[next].link_prev = prev;
+}
+
+/* The record at pos came from elsewhere in addrs[]: its neighbours learn. */
+static void addr_relink(struct model *m, uint32_t pos)
+{
+	const struct addr_rec *r = &m->addrs[pos];
+
+	if (r->link_prev != SLOT_NONE)
+		m->addrs[r->link_prev].link_next = pos;
+	else
+		ix_set(&m->addr_link_ix, link_id(r->addr.ifindex), pos);
+	if (r->link_next != SLOT_NONE)
+		m->addrs[r->link_next].link_prev = pos;
+}
+
 bool model_link_reaches(const struct model *m, int ifindex, const struct rtw_addr *a)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < m->n_addrs; i++) {
+	for (i = link_first_addr(m, ifindex); i != SLOT_NONE; i = m->addrs[i].link_next) {
 		const struct rtw_address *x = &m->addrs[i].addr;
 
-		if (x->ifindex == ifindex && x->prefix.addr.family == a->family &&
-		    prefix_contains(&x->prefix, a))
+		if (x->prefix.addr.family == a->family && prefix_contains(&x->prefix, a))
 			return true;
 	}
 	return false;
@@ -2152,13 +2193,13 @@ bool model_link_reaches(const struct model *m, int ifindex, const struct rtw_add
 
 bool model_links_share_net(const struct model *m, int a, int b, int family)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < m->n_addrs; i++) {
+	for (i = link_first_addr(m, b); i != SLOT_NONE; i = m->addrs[i].link_next) {
 		const struct rtw_address *y = &m->addrs[i].addr;
 
 		/* every IPv6 link has fe80::/64: no common network */
-		if (y->ifindex != b || y->prefix.addr.family != family ||
+		if (y->prefix.addr.family != family ||
 		    (family == AF_INET6 && addr_linklocal6(y->prefix.addr.bytes)))
 			continue;
 		if (model_link_reaches(m, a, &y->prefix.addr))
@@ -2173,6 +2214,8 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 
 	if (a->prefix.addr.family != AF_INET && a->prefix.addr.family != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (a->ifindex < 0)
+		return -EINVAL;
 	rec = addr_find(m, a);
 	if (rec) {
 		rec->gen = m->gen;
@@ -2181,6 +2224,8 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 		rec->addr = *a;
 		return 1;
 	}
+	if (ix_reserve(m, &m->addr_link_ix, m->n_addrs + 1) < 0)
+		return -ENOMEM;
 	rec = grow_one_indexed(m, &m->addr_ix, m->addrs, m->n_addrs, &m->cap_addrs, sizeof(*rec));
 	if (!rec)
 		return -ENOMEM;
@@ -2188,6 +2233,11 @@ int model_addr_add(struct model *m, const struct rtw_address *a)
 	rec = &m->addrs[m->n_addrs];
 	rec->addr = *a;
 	rec->gen = m->gen;
+	rec->link_prev = SLOT_NONE;
+	rec->link_next = link_first_addr(m, a->ifindex);
+	if (rec->link_next != SLOT_NONE)
+		m->addrs[rec->link_next].link_prev = (uint32_t)m->n_addrs;
+	ix_set(&m->addr_link_ix, link_id(a->ifindex), (uint32_t)m->n_addrs);
 	ix_add(&m->addr_ix, addr_id(&a->prefix.addr), (uint32_t)m->n_addrs++);
 	return 1;
 }
@@ -2212,6 +2262,7 @@ int model_addr_del(struct model *m, const struct rtw_address *a)
 		return 0;
 	pos = m->addr_ix.v[i].pos;
 	rec = &m->addrs[pos];
+	addr_unlink(m, pos);
 	last = (uint32_t)--m->n_addrs;
 	ix_remove_at(&m->addr_ix, i);
 	if (pos != last) {
@@ -2219,6 +2270,7 @@ int model_addr_del(struct model *m, const struct rtw_address *a)
 		*rec = m->addrs[last];
 		e = ix_entry(&m->addr_ix, addr_id(&rec->addr.prefix.addr), last);
 		m->addr_ix.v[e].pos = pos;
+		addr_relink(m, pos);
 	}
 	return 1;
 }
@@ -2938,6 +2990,7 @@ void model_fini(struct model *m)
 	mem_free(m->mem, m->links, m->cap_links * sizeof(*m->links));
 	mem_free(m->mem, m->addrs, m->cap_addrs * sizeof(*m->addrs));
 	mem_free(m->mem, m->addr_ix.v, m->addr_ix.cap * sizeof(*m->addr_ix.v));
+	mem_free(m->mem, m->addr_link_ix.v, m->addr_link_ix.cap * sizeof(*m->addr_link_ix.v));
 	mem_free(m->mem, m->nhobjs, m->cap_nhobjs * sizeof(*m->nhobjs));
 	mem_free(m->mem, m->link_ix.v, m->link_ix.cap * sizeof(*m->link_ix.v));
 	mem_free(m->mem, m->devconf, m->cap_devconf * sizeof(*m->devconf));

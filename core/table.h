@@ -82,6 +82,10 @@ struct id_index {
 struct addr_rec {
 	struct rtw_address addr;
 	uint8_t gen;
+	/* the other addresses of its link, in addrs[] (SLOT_NONE ends): a
+	 * watch moved to another link asks what that link's addresses reach,
+	 * which a host with thousands on lo must not answer by a scan of all */
+	uint32_t link_next, link_prev;
 };
 
 struct nhobj_rec {
@@ -152,7 +156,8 @@ struct model {
 	struct id_index link_ix; /* ifindex -> links[] */
 	struct addr_rec *addrs;
 	size_t n_addrs, cap_addrs;
-	struct id_index addr_ix; /* the address's hash -> addrs[], one entry each */
+	struct id_index addr_ix;      /* the address's hash -> addrs[], one entry each */
+	struct id_index addr_link_ix; /* ifindex + 1 -> addrs[] of the link's first address */
 	struct nhobj_rec *nhobjs;
 	size_t n_nhobjs, cap_nhobjs;
 	struct id_index nhobj_ix; /* id -> nhobjs[] */
@@ -230,6 +235,7 @@ bool model_link_reaches(const struct model *m, int ifindex, const struct rtw_add
 /* Whether links a and b are on a common network of family (link-local ones
  * aside): an address of b lies in a prefix of one of a's. */
 bool model_links_share_net(const struct model *m, int a, int b, int family);
+/* -EINVAL for an ifindex below 0 */
 int model_addr_add(struct model *m, const struct rtw_address *a);
 int model_addr_del(struct model *m, const struct rtw_address *a);
 /* Whether some route names a as its preferred source. */

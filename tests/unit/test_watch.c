@@ -1641,6 +1641,76 @@ static void local_routes_outlive_their_link(void **state)
 	}
 }
 
+/* The model lists each link's addresses (what a watch moved onto a link
+ * asks about): random adds and deletes over a few links, whose records move
+ * in the model's array as others go, answered as a scan of them all does. */
+static void addresses_listed_by_link(void **state)
+{
+	static const uint32_t tables[] = { RTW_TABLE_MAIN };
+	struct rtw_mem mem = { 0 };
+	struct model m;
+	struct rtw_address a;
+	struct rtw_addr probe;
+	unsigned step, i;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	int l, l2, fam;
+
+	(void)state;
+	assert_int_equal(model_init(&m, &mem, tables, 1, RTW_LINKDOWN_FALLBACK), 0);
+	for (step = 0; step < 4000; step++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memset(&a, 0, sizeof(a));
+		a.ifindex = (int)(x % 5); /* 0 .. 4: ifindex 0 is kept, too */
+		fam = (x >> 8) % 4 ? AF_INET : AF_INET6;
+		a.prefix.addr.family = (sa_family_t)fam;
+		a.prefix.addr.bytes[0] = fam == AF_INET ? 10 : 0x20;
+		a.prefix.addr.bytes[1] = (uint8_t)((x >> 12) % 6);
+		a.prefix.addr.bytes[fam == AF_INET ? 3 : 15] = (uint8_t)((x >> 16) % 4 + 1);
+		a.prefix.len =
+		    (uint8_t)(fam == AF_INET ? 16 + (x >> 20) % 17 : 64 + (x >> 20) % 65);
+		if ((x >> 30) % 3)
+			assert_true(model_addr_add(&m, &a) >= 0);
+		else
+			assert_true(model_addr_del(&m, &a) >= 0);
+		/* answers as a scan of every address gives */
+		probe = a.prefix.addr;
+		probe.bytes[fam == AF_INET ? 3 : 15] ^= (uint8_t)(x >> 40);
+		for (l = 0; l < 5; l++) {
+			bool want = false, share;
+
+			for (i = 0; i < m.n_addrs; i++)
+				want = want || (m.addrs[i].addr.ifindex == l &&
+						m.addrs[i].addr.prefix.addr.family == fam &&
+						prefix_contains(&m.addrs[i].addr.prefix, &probe));
+			assert_int_equal(model_link_reaches(&m, l, &probe), want);
+			for (l2 = 0; l2 < 5; l2++) {
+				unsigned j;
+
+				share = false;
+				for (i = 0; i < m.n_addrs; i++) {
+					const struct rtw_address *y = &m.addrs[i].addr;
+
+					if (y->ifindex != l2 || y->prefix.addr.family != fam)
+						continue;
+					for (j = 0; j < m.n_addrs; j++)
+						share =
+						    share ||
+						    (m.addrs[j].addr.ifindex == l &&
+						     m.addrs[j].addr.prefix.addr.family == fam &&
+						     prefix_contains(&m.addrs[j].addr.prefix,
+								     &y->prefix.addr));
+				}
+				assert_int_equal(model_links_share_net(&m, l, l2, fam), share);
+			}
+		}
+	}
+	/* a negative interface index is refused */
+	a.ifindex = -1;
+	assert_int_equal(model_addr_add(&m, &a), -EINVAL);
+	model_fini(&m);
+	assert_int_equal(mem.bytes, 0);
+}
+
 /* Each interface has its own fe80::/64, and a router often has the same
  * link-local address on several: a connection from fe80::1 on eth0 loses
  * its address when eth0 does, whatever eth1 has. */
@@ -1845,6 +1915,7 @@ int main(void)
 		cmocka_unit_test(local_routes_outlive_their_link),
 		cmocka_unit_test(carrier_loss_asks_the_backend_again),
 		cmocka_unit_test(carrier_loss_asks_after_the_queue_is_read),
+		cmocka_unit_test(addresses_listed_by_link),
 		cmocka_unit_test(link_local_address_of_its_interface),
 		cmocka_unit_test(socket_watch_shuts_down),
 	};
