@@ -589,6 +589,57 @@ def router_advertisements(h):
     ra_routes_reach(0)
 
 
+def preference_past_an_unusable_metric(h):
+    """Of a prefix's IPv6 routes the kernel takes the most preferred of those
+    with the lowest metric that can carry traffic; when none of that metric
+    can, the most preferred of all the others, whatever their metric
+    (find_rr_leaf(): the routes after the first metric are scored together).
+    routewatch(3) says so: here the kernel shows it. The gateways answer (on
+    the veth peers), so that no failed neighbour changes the kernel's score."""
+    p, probe = "2001:db8:99::/48", "2001:db8:99::1"
+    sysctl("net.ipv6.conf.v2.ignore_routes_with_linkdown", 1)
+    ip("-6", "addr", "add", "fe80::91/64", "dev", "v3", "nodad")
+    for a in ("fe80::95", "fe80::96"):
+        ip("-6", "addr", "add", a + "/64", "dev", "v1", "nodad")
+    ip("-6", "route", "add", p, "via", "fe80::91", "dev", "v2", "metric", "100")
+    ip("-6", "route", "add", p, "via", "fe80::95", "dev", "v0", "metric", "200", "pref", "low")
+    ip("-6", "route", "add", p, "via", "fe80::96", "dev", "v0", "metric", "300", "pref", "high")
+
+    def via():
+        h.sync()
+        k = json.loads(ip("-j", "-6", "route", "get", probe).stdout)[0]
+        m = json.loads(h.cmd("lookup " + probe))
+        return k.get("gateway"), [hh["gw"] for hh in (m["route"] or {}).get("nexthops", [])]
+
+    k, m = via()
+    tap(k == "fe80::91" and m == ["fe80::91"], "the lowest metric's route while it has carrier",
+        "kernel %s, model %s" % (k, m))
+    ip("link", "set", "v3", "down")  # v2 loses its carrier
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "linkdown" not in ip("-6", "route", "show", p).stdout:
+        time.sleep(0.05)
+    k, m = via()
+    tap(k == "fe80::96" and m == ["fe80::96"],
+        "without it: the most preferred of the others, metric 300 high over 200 low",
+        "kernel %s, model %s" % (k, m))
+    ip("link", "set", "v3", "up")
+    # admin down took v3's addresses
+    ip("-6", "addr", "add", "fe80::91/64", "dev", "v3", "nodad", check=False)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "linkdown" in ip("-6", "route", "show", p).stdout:
+        time.sleep(0.05)
+    k, m = via()
+    tap(k == "fe80::91" and m == ["fe80::91"], "the carrier back: the lowest metric's route again",
+        "kernel %s, model %s" % (k, m))
+    for _ in range(3):
+        ip("-6", "route", "del", p)
+    ip("-6", "addr", "del", "fe80::91/64", "dev", "v3", check=False)
+    for a in ("fe80::95", "fe80::96"):
+        ip("-6", "addr", "del", a + "/64", "dev", "v1")
+    sysctl("net.ipv6.conf.v2.ignore_routes_with_linkdown", 0)
+    compare(h, "after the preference routes")
+
+
 def unspecified_is_this_host(h):
     """A socket connected to 0.0.0.0 or :: talks to the host itself (it names
     127.0.0.1 or ::1 as its peer): the model answers for the unspecified
@@ -676,6 +727,7 @@ def test_model(harness, seed):
     ipv6_address_deletes(h)
     deletions_racing_resyncs(h)
     router_advertisements(h)
+    preference_past_an_unusable_metric(h)
     compare(h, "a fresh dump", fresh=True)
     lookups(h, rng, 300)
     unspecified_is_this_host(h)
