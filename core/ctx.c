@@ -346,28 +346,15 @@ static __attribute__((noinline)) int lookup_hops(const struct model *m, const st
 	return model_attr_verdict(at);
 }
 
-/* A plan of one table whose index answers without a walk (nearly every
- * lookup of a big table): no call on the way, so no registers to save;
- * anything else goes to lookup_plan(). A plan of two tables whose first
- * covers nothing of the address's first octet is the second alone: a
- * host's small local table before main, merged or not. */
-static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
-			 struct rtw_route *ret_route)
+/* What lookup() returns for the answer v (of length len) of table
+ * one_table, the one table that decides: a throw goes on to the next
+ * tables. */
+static inline int lookup_answer(const struct rtw_ctx *c, int family, const uint8_t *key, uint32_t v,
+				unsigned len, uint32_t one_table, struct rtw_route *ret_route)
 {
 	const struct model *m = &c->model;
-	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
-	const struct lpm *one = p->one;
-	uint32_t one_table = p->one_table;
 	const struct attr *at;
-	unsigned len = 0;
-	uint32_t v;
 
-	if (!one && p->n == 2 && lpm_octet_miss(p->lpm[0], key)) {
-		one = p->lpm[1];
-		one_table = p->table[1];
-	}
-	if (!one || !lpm_lookup_fast(one, family == AF_INET, key, &v, &len))
-		return lookup_plan(c, family, key, 0, ret_route);
 	if (v == LPM_NONE)
 		return -ENETUNREACH;
 	at = m->attrs[v];
@@ -379,6 +366,49 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 			return lookup_hops(m, at, ret_route);
 	}
 	return model_attr_verdict(at);
+}
+
+/* lookup() of an address the index of the one table that decides cannot
+ * answer alone (under a prefix longer than /16, which is where most
+ * addresses in use are): that table's walk, not the whole plan again
+ * (lookup_plan() tried every table and the index twice more: a third of an
+ * IPv6 lookup of a table's address). Reached by a tail call, as
+ * lookup_hops(). */
+static __attribute__((noinline)) int lookup_walk(const struct rtw_ctx *c, int family,
+						 const struct lpm *one, uint32_t one_table,
+						 const uint8_t *key, struct rtw_route *ret_route)
+{
+	unsigned len = 0;
+	uint32_t v = lpm_lookup(one, key, &len);
+
+	return lookup_answer(c, family, key, v, len, one_table, ret_route);
+}
+
+/* A plan of one table whose index answers without a walk (nearly every
+ * lookup of a big table): no call on the way, so no registers to save;
+ * a walk goes to lookup_walk(), anything else to lookup_plan(). A plan of
+ * two tables whose first covers nothing of the address's first octet is
+ * the second alone: a host's small local table before main, merged or
+ * not. */
+static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
+			 struct rtw_route *ret_route)
+{
+	const struct model *m = &c->model;
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	const struct lpm *one = p->one;
+	uint32_t one_table = p->one_table;
+	unsigned len = 0;
+	uint32_t v;
+
+	if (!one && p->n == 2 && lpm_octet_miss(p->lpm[0], key)) {
+		one = p->lpm[1];
+		one_table = p->table[1];
+	}
+	if (!one)
+		return lookup_plan(c, family, key, 0, ret_route);
+	if (!lpm_lookup_fast(one, family == AF_INET, key, &v, &len))
+		return lookup_walk(c, family, one, one_table, key, ret_route);
+	return lookup_answer(c, family, key, v, len, one_table, ret_route);
 }
 
 /* One function a family, reached by a tail call: IPv6's short path then
