@@ -384,31 +384,42 @@ static __attribute__((noinline)) int lookup_walk(const struct rtw_ctx *c, int fa
 	return lookup_answer(c, family, key, v, len, one_table, ret_route);
 }
 
-/* A plan of one table whose index answers without a walk (nearly every
- * lookup of a big table): no call on the way, so no registers to save;
- * a walk goes to lookup_walk(), anything else to lookup_plan(). A plan of
- * two tables whose first covers nothing of the address's first octet is
- * the second alone: a host's small local table before main, merged or
- * not. */
+/* The table that decides alone for key, or NULL when the plan must be
+ * followed: a plan of one table, or of two whose first covers nothing of
+ * the address's first octet (a host's small local table before main,
+ * merged or not). p->one_table is its table either way. */
+static inline const struct lpm *lookup_one(const struct lookup_plan *p, const uint8_t *key)
+{
+	if (!p->one && p->n == 2 && lpm_octet_miss(p->lpm[0], key))
+		return p->lpm[1];
+	return p->one;
+}
+
+/* lookup() in one, the table that decides: when its index answers without
+ * a walk (nearly every lookup of a big table) no call on the way, so no
+ * registers to save; a walk goes to lookup_walk(). */
+static inline int lookup_in(const struct rtw_ctx *c, int family, const struct lpm *one,
+			    const uint8_t *key, struct rtw_route *ret_route)
+{
+	const struct model *m = &c->model;
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	unsigned len = 0;
+	uint32_t v;
+
+	if (!lpm_lookup_fast(one, family == AF_INET, key, &v, &len))
+		return lookup_walk(c, family, one, p->one_table, key, ret_route);
+	return lookup_answer(c, family, key, v, len, p->one_table, ret_route);
+}
+
 static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
 			 struct rtw_route *ret_route)
 {
 	const struct model *m = &c->model;
-	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
-	const struct lpm *one = p->one;
-	uint32_t one_table = p->one_table;
-	unsigned len = 0;
-	uint32_t v;
+	const struct lpm *one = lookup_one(family == AF_INET ? &m->plan4 : &m->plan6, key);
 
-	if (!one && p->n == 2 && lpm_octet_miss(p->lpm[0], key)) {
-		one = p->lpm[1];
-		one_table = p->table[1];
-	}
 	if (!one)
 		return lookup_plan(c, family, key, 0, ret_route);
-	if (!lpm_lookup_fast(one, family == AF_INET, key, &v, &len))
-		return lookup_walk(c, family, one, one_table, key, ret_route);
-	return lookup_answer(c, family, key, v, len, one_table, ret_route);
+	return lookup_in(c, family, one, key, ret_route);
 }
 
 /* One function a family, reached by a tail call: IPv6's short path then
@@ -435,12 +446,15 @@ static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint
 					     struct rtw_route *ret_route)
 {
 	const struct model *m = &c->model;
-	const struct lpm *one = m->plan4.one;
+	const struct lookup_plan *p = &m->plan4;
+	const struct lpm *one;
 	const struct attr *at;
 	uint32_t a = lpm_load_be32(key), e;
 
 	if (a == 0) /* this host (addr_as_peer()): predicted, and off the front array's path */
 		return lookup4_any(c, loopback4, ret_route);
+	/* a host's local table (127/8, its own addresses) is beside main */
+	one = lookup_one(p, key);
 	if (!one || !lpm_front4(one, a, &e))
 		return lookup4_any(c, key, ret_route);
 	if ((int32_t)e < 0)
@@ -449,30 +463,36 @@ static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint
 	if (at->type == RTW_ROUTE_THROW)
 		return lookup4_any(c, key, ret_route);
 	if (ret_route) {
-		model_fill_pub4(at, a, e & 63, m->plan4.one_table, ret_route);
+		model_fill_pub4(at, a, e & 63, p->one_table, ret_route);
 		if (at->nhid)
 			return lookup_hops(m, at, ret_route);
 	}
 	return model_attr_verdict(at);
 }
 
-static __attribute__((noinline)) int lookup6_any(const struct rtw_ctx *c, const uint8_t *key,
-						 struct rtw_route *ret_route)
+/* lookup() of IPv6 in one, its table that decides: lookup6()'s way on,
+ * apart so that lookup6() saves no register. */
+static __attribute__((noinline)) int lookup6_in(const struct rtw_ctx *c, const struct lpm *one,
+						const uint8_t *key, struct rtw_route *ret_route)
 {
-	return lookup(c, AF_INET6, key, ret_route);
+	return lookup_in(c, AF_INET6, one, key, ret_route);
 }
 
 /* IPv6's common case on a big table, an address that nothing covers, in one
- * test of the direct index; anything else goes to lookup(). lookup_bench,
- * alternating runs: 167-221 against 151-159 M lookups/s. */
+ * test of the direct index; anything else goes on to lookup_in(), or to
+ * lookup_plan() when no one table decides. lookup_bench, alternating runs:
+ * 167-221 against 151-159 M lookups/s. */
 static __attribute__((noinline)) int lookup6(const struct rtw_ctx *c, const uint8_t *key,
 					     struct rtw_route *ret_route)
 {
-	const struct lpm *one = c->model.plan6.one;
+	/* a host's own addresses make a local table beside main */
+	const struct lpm *one = lookup_one(&c->model.plan6, key);
 
-	if (one && lpm_uncovered6(one, key))
+	if (!one)
+		return lookup_plan(c, AF_INET6, key, 0, ret_route);
+	if (lpm_uncovered6(one, key))
 		return -ENETUNREACH;
-	return lookup6_any(c, key, ret_route);
+	return lookup6_in(c, one, key, ret_route);
 }
 
 int rtw_lookup_addr(const struct rtw_ctx *c, const struct rtw_addr *dst,

@@ -1016,7 +1016,9 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	p->merge = family == AF_INET && m->merge_local_main && p->n >= 2 &&
 		   p->table[0] == RTW_TABLE_LOCAL && p->table[1] == RTW_TABLE_MAIN;
 	p->one = p->n == 1 ? p->lpm[0] : NULL;
-	p->one_table = p->n == 1 ? p->table[0] : 0;
+	/* with two, the second's: it decides alone where the first covers
+	 * nothing of an address's first octet (rtw_lookup()) */
+	p->one_table = p->n == 1 ? p->table[0] : p->n == 2 ? p->table[1] : 0;
 }
 
 static void model_plan(struct model *m)

@@ -191,7 +191,8 @@ struct model {
 		unsigned n;
 		bool merge;
 		/* the LPM and table when there is one of them: rtw_lookup()'s
-		 * short path reads it without the arrays */
+		 * short path reads it without the arrays (one_table: also the
+		 * second's when there are two) */
 		const struct lpm *one;
 		uint32_t one_table;
 	} plan4, plan6;
