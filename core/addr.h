@@ -28,8 +28,6 @@ void addr_unmap(struct rtw_addr *a);
  * that is not yet unmapped (addr_unmap()), are left alone. */
 void addr_as_peer(struct rtw_addr *a);
 
-/* True when the 16 bytes b are an IPv6 unicast link-local address
- * (fe80::/10). */
 /* Whether a route of family may carry router preference pref: the codes
  * Linux keeps (RTW_ROUTE_PREF_*), and on IPv4 none but medium. */
 static inline bool addr_pref_ok(int family, unsigned pref)
@@ -38,6 +36,15 @@ static inline bool addr_pref_ok(int family, unsigned pref)
 	       (family == AF_INET6 && (pref == RTW_ROUTE_PREF_HIGH || pref == RTW_ROUTE_PREF_LOW));
 }
 
+/* ip(8)'s word for router preference pref (RTW_ROUTE_PREF_*): "high",
+ * "medium" or "low"; the tool prints it and recordings spell it so. */
+static inline const char *addr_pref_word(unsigned pref)
+{
+	return pref == RTW_ROUTE_PREF_HIGH ? "high" : pref == RTW_ROUTE_PREF_LOW ? "low" : "medium";
+}
+
+/* True when the 16 bytes b are an IPv6 unicast link-local address
+ * (fe80::/10). */
 static inline bool addr_linklocal6(const uint8_t *b)
 {
 	return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;

@@ -1316,6 +1316,17 @@ static inline void prefetch_span(const void *p, const void *end)
 		RTW_PREFETCH(a);
 }
 
+/* Starts the loads of child entry c (a leaf, or a node's first lines);
+ * returns the node, or NULL for a leaf. */
+static const struct lpm_node *entry_prefetch(uintptr_t c)
+{
+	RTW_PREFETCH(c & ~(uintptr_t)1);
+	if (is_leaf(c))
+		return NULL;
+	node_prefetch(as_node(c));
+	return as_node(c);
+}
+
 void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 		       const struct lpm_hint *h)
 {
@@ -1340,26 +1351,16 @@ void lpm_prefetch_more(const struct lpm *t, const uint8_t *key, unsigned len,
 			prefetch_span(v + pfx_rank(n, pfx_index(key, len)), v + n->npfx);
 	} else if (bit_test(n->kid, key[2])) {
 		const uintptr_t *k = node_kids(n) + kid_rank(n, key[2]);
-		uintptr_t c;
 
 		if (!whole)
 			prefetch_span(k, node_kids(n) + n->nkid);
 		/* the entry a level down, that the edit waits on next (an IPv6
 		 * prefix walks a few): read now, its miss overlaps the route's */
-		c = *k;
-		RTW_PREFETCH(c & ~(uintptr_t)1);
-		if (is_leaf(c))
-			return;
-		n = as_node(c);
-		node_prefetch(n);
+		n = entry_prefetch(*k);
 		/* and one more below it for a prefix past /32 (most of IPv6):
 		 * that node's header comes in with the route record */
-		if (len > 32 && bit_test(n->kid, key[3])) {
-			c = node_kids(n)[kid_rank(n, key[3])];
-			RTW_PREFETCH(c & ~(uintptr_t)1);
-			if (!is_leaf(c))
-				node_prefetch(as_node(c));
-		}
+		if (n && len > 32 && bit_test(n->kid, key[3]))
+			entry_prefetch(node_kids(n)[kid_rank(n, key[3])]);
 	}
 }
 

@@ -194,7 +194,6 @@ static uint32_t peer_slot(const struct model *m, const struct rtw_watch *w, int 
 	return model_res_slot(m, &w->peer, &res);
 }
 
-/* The hop of the route in slot that goes through ifindex, else dflt. */
 static enum rtw_reason watch_path(struct rtw_ctx *c, struct rtw_watch *w)
 {
 	uint8_t key[17];

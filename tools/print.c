@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "print.h"
 #include "utf8.h"
 
@@ -186,12 +187,6 @@ static void json_nexthop_flags(FILE *f, unsigned flags)
 	fputc(']', f);
 }
 
-/* ip(8)'s word for an IPv6 route's router preference. */
-static const char *pref_name(unsigned pref)
-{
-	return pref == RTW_ROUTE_PREF_HIGH ? "high" : pref == RTW_ROUTE_PREF_LOW ? "low" : "medium";
-}
-
 void json_route_fields(const struct printer *p, const struct rtw_route *r)
 {
 	FILE *f = p->f;
@@ -215,7 +210,7 @@ void json_route_fields(const struct printer *p, const struct rtw_route *r)
 	json_addr(f, &r->prefsrc);
 	fputs(",\"pref\":", f);
 	if (r->dst.addr.family == AF_INET6)
-		json_string(f, pref_name(r->pref));
+		json_string(f, addr_pref_word(r->pref));
 	else
 		fputs("null", f);
 	fputs(",\"gateway\":", f);
@@ -367,7 +362,7 @@ void text_route(const struct printer *p, const struct rtw_route *r)
 	}
 	/* Linux reports it for every IPv6 route, and ip(8) prints it last */
 	if (r->dst.addr.family == AF_INET6)
-		fprintf(f, " pref %s", pref_name(r->pref));
+		fprintf(f, " pref %s", addr_pref_word(r->pref));
 }
 
 volatile sig_atomic_t print_flushing;

@@ -286,16 +286,8 @@ static int parse_route(struct nl_parser *p, const struct nlmsghdr *nlh, rtw_sink
 			return -EBADMSG;
 		/* kept as the kernel keeps it (rtm_to_fib6_config()): the
 		 * reserved code 2 counts as medium */
-		switch (mnl_attr_get_u8(t.tb[RTA_PREF])) {
-		case RTW_ROUTE_PREF_HIGH:
-			r->pref = RTW_ROUTE_PREF_HIGH;
-			break;
-		case RTW_ROUTE_PREF_LOW:
-			r->pref = RTW_ROUTE_PREF_LOW;
-			break;
-		default:
-			break;
-		}
+		if (addr_pref_ok(AF_INET6, mnl_attr_get_u8(t.tb[RTA_PREF])))
+			r->pref = mnl_attr_get_u8(t.tb[RTA_PREF]);
 	}
 
 	if (t.tb[RTA_MULTIPATH]) {

@@ -402,7 +402,7 @@ static void emit(struct out *o, const struct rtw_event *ev)
 		/* medium, nearly every route, is left out: older readers skip
 		 * the key, and the lines of most recordings stay as they were */
 		if (r->pref != RTW_ROUTE_PREF_MEDIUM)
-			out_str(o, r->pref == RTW_ROUTE_PREF_HIGH ? " pref=high" : " pref=low");
+			out_fmt(o, " pref=%s", addr_pref_word(r->pref));
 		for (i = 0; i < r->n_nexthops; i++) {
 			out_str(o, " nh=");
 			out_hop(o, &r->nexthops[i]);
@@ -931,14 +931,18 @@ static const char *apply_key(enum key k, struct tok v, enum word_class class, st
 		return parse_u8(v, &r->scope) ? NULL : "bad value for scope";
 	case K_PREFSRC:
 		return parse_addr(v, &r->prefsrc) ? NULL : "bad value for prefsrc";
-	case K_PREF:
-		if (tok_is(v, "high"))
-			r->pref = RTW_ROUTE_PREF_HIGH;
-		else if (tok_is(v, "low"))
-			r->pref = RTW_ROUTE_PREF_LOW;
-		else if (!tok_is(v, "medium"))
-			return "bad value for pref";
-		return NULL;
+	case K_PREF: {
+		static const uint8_t prefs[] = { RTW_ROUTE_PREF_MEDIUM, RTW_ROUTE_PREF_HIGH,
+						 RTW_ROUTE_PREF_LOW };
+		unsigned i;
+
+		for (i = 0; i < sizeof(prefs); i++)
+			if (tok_is(v, addr_pref_word(prefs[i]))) {
+				r->pref = prefs[i];
+				return NULL;
+			}
+		return "bad value for pref";
+	}
 	case K_NHID:
 		return parse_u32(v, &r->nhid) ? NULL : "bad value for nhid";
 	case K_FLAGS:
