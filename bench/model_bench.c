@@ -210,6 +210,111 @@ static void time_events(struct rtw_ctx *c, enum rtw_event_type t, const struct r
 	}
 }
 
+/* A nexthop object with gateway g (its last octet) on link 2. */
+static struct rtw_nhobj nh_single(uint32_t id, unsigned g)
+{
+	struct rtw_nhobj o;
+
+	memset(&o, 0, sizeof(o));
+	o.id = id;
+	o.family = AF_INET;
+	o.hop.ifindex = 2;
+	o.hop.gateway.family = AF_INET;
+	o.hop.gateway.bytes[0] = 10;
+	o.hop.gateway.bytes[1] = (uint8_t)(g >> 16);
+	o.hop.gateway.bytes[2] = (uint8_t)(g >> 8);
+	o.hop.gateway.bytes[3] = (uint8_t)g;
+	return o;
+}
+
+/* Nexthop objects as FRR keeps them: k groups { 1, i + 1 } (1 is in every
+ * one, as an upstream shared by all), the first n_routes IPv4 prefixes of
+ * P spread over the groups. Times, in ms: object 1 replaced, which changes
+ * all k groups (*ret_all), against adding the routes (*ret_routes); then
+ * every object gone in one resync (*ret_sweep) against adding them
+ * (*ret_add). A change must cost a walk of the routes, not one a group.
+ * Returns -1 when the model cannot be built. */
+static int nhobj_times(const struct rtw_prefix *P, size_t n, unsigned k, size_t n_routes,
+		       double *ret_all, double *ret_routes, double *ret_sweep, double *ret_add)
+{
+	static const uint32_t tables[] = { 255, 254, 253 };
+	struct rtw_nhobj_member g[2];
+	struct rtw_link l;
+	struct rtw_nhobj o;
+	struct rtw_mem mem;
+	struct model m;
+	size_t i, r = 0;
+	double t0;
+
+	memset(&mem, 0, sizeof(mem));
+	if (model_init(&m, &mem, tables, 3, RTW_LINKDOWN_FAIL) < 0)
+		return -1;
+	memset(&l, 0, sizeof(l));
+	l.ifindex = 2;
+	snprintf(l.name, sizeof(l.name), "eth0");
+	l.admin_up = l.carrier_up = true;
+	model_link_set(&m, &l);
+	t0 = bench_now();
+	for (i = 1; i <= k + 1; i++) {
+		o = nh_single((uint32_t)i, (unsigned)i);
+		if (model_nhobj_add(&m, &o) < 0)
+			return -1;
+	}
+	for (i = 1; i <= k; i++) {
+		memset(&o, 0, sizeof(o));
+		memset(g, 0, sizeof(g));
+		g[0].id = 1;
+		g[1].id = (uint32_t)i + 1;
+		g[0].weight = g[1].weight = 1;
+		o.id = 1000000 + (uint32_t)i;
+		o.family = AF_UNSPEC;
+		o.n_group = 2;
+		o.group = g;
+		if (model_nhobj_add(&m, &o) < 0)
+			return -1;
+	}
+	*ret_add = (bench_now() - t0) * 1e3;
+	t0 = bench_now();
+	for (i = 0; i < n && r < n_routes; i++) {
+		struct rtw_route rt;
+
+		if (P[i].addr.family != AF_INET)
+			continue;
+		memset(&rt, 0, sizeof(rt));
+		rt.dst = P[i];
+		rt.table = RTW_TABLE_MAIN;
+		rt.type = RTW_ROUTE_UNICAST;
+		rt.protocol = 186;
+		rt.nhid = 1000000 + (uint32_t)(r++ % k) + 1;
+		if (model_route_add(&m, &rt, 0) < 0)
+			return -1;
+	}
+	*ret_routes = (bench_now() - t0) * 1e3;
+	o = nh_single(1, 1u << 20);
+	t0 = bench_now();
+	model_nhobj_add(&m, &o);
+	*ret_all = (bench_now() - t0) * 1e3;
+	/* the routes went first in a resync (its dump lacked them too) */
+	for (i = 0; i < m.n_slots; i++)
+		if (m.routes[i].family) {
+			struct rtw_route rt;
+
+			memset(&rt, 0, sizeof(rt));
+			rt.dst.addr.family = m.routes[i].family;
+			memcpy(rt.dst.addr.bytes, m.routes[i].addr, 16);
+			rt.dst.len = m.routes[i].len;
+			rt.table = m.routes[i].table;
+			model_route_del(&m, &rt, 0);
+		}
+	model_mark_begin(&m);
+	t0 = bench_now();
+	model_sweep(&m, NULL);
+	*ret_sweep = (bench_now() - t0) * 1e3;
+	i = m.n_nhobjs;
+	model_fini(&m);
+	return i == 0 ? 0 : -1;
+}
+
 /* A host's default route moved to another link (a failover, Wi-Fi to
  * Ethernet) while it holds n_addr addresses on lo (a load balancer's) and
  * n_watch watches without a local address: each watch asks whether the two
@@ -613,6 +718,21 @@ int main(int argc, char **argv)
 		printf("default route moved to another link, %u addresses on lo, %u watches: "
 		       "%.1f ms (%lu fired)\n",
 		       n_addr, n_fw, ms, moved);
+	}
+	{
+		unsigned k = smoke ? 200 : 4000;
+		size_t nr = smoke ? 20000 : 500000;
+		double all, routes, sweep, add;
+
+		if (nhobj_times(P, n, k, nr, &all, &routes, &sweep, &add) < 0)
+			return 1;
+		printf("nexthop object in %u groups of %zu routes replaced: %.1f ms, adding the "
+		       "routes: %.1f ms (%.2fx)\n",
+		       k, nr, all, routes, all / routes);
+		printf("%u nexthop objects and groups gone in one resync: %.2f ms, adding them: "
+		       "%.2f ms "
+		       "(%.2fx)\n",
+		       2 * k + 1, sweep, add, sweep / add);
 	}
 	free(watches);
 	free(peers);

@@ -67,6 +67,16 @@ def parse_model(text):
     if m:
         out["failover"] = dict(addrs=int(m.group(1)), watches=int(m.group(2)),
                                ms=float(m.group(3)), fired=int(m.group(4)))
+    m = re.search(r"nexthop object in (\d+) groups of (\d+) routes replaced: ([0-9.]+) ms, "
+                  r"adding the routes: ([0-9.]+) ms", text)
+    if m:
+        out["nh_groups"] = dict(groups=int(m.group(1)), routes=int(m.group(2)),
+                                ms=float(m.group(3)), add_ms=float(m.group(4)))
+    m = re.search(r"(\d+) nexthop objects and groups gone in one resync: ([0-9.]+) ms, "
+                  r"adding them: ([0-9.]+) ms", text)
+    if m:
+        out["nh_sweep"] = dict(objects=int(m.group(1)), ms=float(m.group(2)),
+                               add_ms=float(m.group(3)))
     return out
 
 
@@ -396,6 +406,20 @@ def main():
               "share a network: **%s ms** for the one event (%s watches fired)." % (
                   format(f["addrs"], ","), format(f["watches"], ","), fmt(f["ms"]),
                   format(f["fired"], ",")))
+        g, sw = model.get("nh_groups"), model.get("nh_sweep")
+        if g:
+            w("")
+            w("Nexthop objects as FRR keeps them (`bench/model_bench`, the model alone): one "
+              "object in all of %s groups, %s routes over the groups, replaced: **%s ms**, "
+              "against %s ms to add those routes (**%sx**): one walk of the routes for all the "
+              "groups." % (
+                  format(g["groups"], ","), format(g["routes"], ","), fmt(g["ms"]),
+                  fmt(g["add_ms"]), fmt(ratio(g["ms"], g["add_ms"]))))
+        if sw:
+            w("")
+            w("All %s of those objects and groups gone in one resync: **%s ms**, against %s ms "
+              "to add them (**%sx**)." % (format(sw["objects"], ","), fmt(sw["ms"]),
+                                        fmt(sw["add_ms"]), fmt(ratio(sw["ms"], sw["add_ms"]))))
     else:
         w("model_bench did not run.")
     w("")

@@ -1748,11 +1748,35 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 	return err;
 }
 
-/* Recompute every attribute that goes through ifindex (0: all) or uses
- * nexthop object nhid, then the affected prefixes. A failure half way
- * leaves attributes and indexes out of step (the caller's undo can fail
- * too): the model is marked stale, and the next sweep mends it. */
+/* Marks on nexthop objects (nhobj_rec.mark), for changes to many objects at
+ * once: a group's routes are refreshed by one walk of the routes for all the
+ * groups an event changed, not one walk each (a member in a thousand groups
+ * went, the resync after FRR restarted). */
+#define NH_DYING   1 /* goes, with its routes */
+#define NH_TOUCHED 2 /* its hops changed */
+
+static bool nhobj_marked(const struct model *m, uint32_t id, uint8_t mark)
+{
+	const struct nhobj_rec *o = id ? nhobj_find(m, id) : NULL;
+
+	return o && o->mark & mark;
+}
+
+static int attrs_refresh_sel(struct model *m, int ifindex, uint32_t nhid, bool touched,
+			     bool replace_report);
+
 static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool replace_report)
+{
+	return attrs_refresh_sel(m, ifindex, nhid, false, replace_report);
+}
+
+/* Recompute every attribute that goes through ifindex (0: all) or uses
+ * nexthop object nhid, or with touched an object marked NH_TOUCHED, then the
+ * affected prefixes. A failure half way leaves attributes and indexes out of
+ * step (the caller's undo can fail too): the model is marked stale, and the
+ * next sweep mends it. */
+static int attrs_refresh_sel(struct model *m, int ifindex, uint32_t nhid, bool touched,
+			     bool replace_report)
 {
 	uint8_t *changed;
 	uint32_t i;
@@ -1774,7 +1798,9 @@ static int attrs_refresh(struct model *m, int ifindex, uint32_t nhid, bool repla
 		if (!attr_live(m, i))
 			continue;
 		a = m->attrs[i];
-		if (nhid)
+		if (touched)
+			touches = nhobj_marked(m, a->nhid, NH_TOUCHED);
+		else if (nhid)
 			touches = a->nhid == nhid;
 		else
 			touches = attr_hops_on(m, a, ifindex, &n) > 0 || (!ifindex && n > 0);
@@ -2309,7 +2335,7 @@ static int nhobj_resolve(struct model *m, struct nhobj_rec *o)
 		for (i = 0; i < o->n_group; i++) {
 			const struct nhobj_rec *mo = nhobj_find(m, o->group[i].id);
 
-			if (!mo || mo->n_group || mo->blackhole)
+			if (!mo || mo->n_group || mo->blackhole || mo->mark & NH_DYING)
 				continue;
 			v[n] = mo->hop;
 			v[n].weight = o->group[i].weight;
@@ -2327,10 +2353,20 @@ static int nhobj_resolve(struct model *m, struct nhobj_rec *o)
 	return 0;
 }
 
+static void nhobjs_unmark(struct model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_nhobjs; i++)
+		m->nhobjs[i].mark = 0;
+}
+
+/* The groups with member id take its new hops. */
 static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
 {
 	size_t i;
 	unsigned j;
+	bool any = false;
 	int err = 0;
 
 	for (i = 0; i < m->n_nhobjs; i++)
@@ -2338,10 +2374,14 @@ static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
 			if (m->nhobjs[i].group[j].id == id) {
 				if (nhobj_resolve(m, &m->nhobjs[i]) < 0)
 					err = -ENOMEM;
-				if (attrs_refresh(m, 0, m->nhobjs[i].id, true) < 0)
-					err = -ENOMEM;
+				m->nhobjs[i].mark |= NH_TOUCHED;
+				any = true;
 				break;
 			}
+	if (any && attrs_refresh_sel(m, 0, 0, true, true) < 0)
+		err = -ENOMEM;
+	if (any)
+		nhobjs_unmark(m);
 	return err;
 }
 
@@ -2361,7 +2401,7 @@ static bool attrs_blackhole_over(const struct model *m, uint32_t nhid)
 int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 {
 	struct nhobj_rec *rec = nhobj_find(m, o->id), nw, old;
-	bool had = rec != NULL;
+	bool had = rec != NULL, member;
 	int e;
 
 	if (!o->id || (o->n_group && !o->group))
@@ -2425,9 +2465,12 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		nhobj_free_parts(m, &nw);
 		return e;
 	}
+	/* groups take their members' hops; a group is never a member (Linux
+	 * refuses nested groups, and a single never becomes a group) */
+	member = !nw.n_group || (had && !old.n_group);
 	if (had)
 		nhobj_free_parts(m, &old);
-	if (e == 0)
+	if (e == 0 && member)
 		e = nhobj_resolve_groups_with(m, nw.id);
 	if (e < 0)
 		return e;
@@ -2436,80 +2479,121 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		   : 1;
 }
 
-static int routes_drop_nhid(struct model *m, uint32_t nhid)
+/* The routes over an object marked NH_DYING go (one walk of the routes for
+ * all such objects); nothing changes when memory is short. */
+static int routes_drop_dying(struct model *m)
 {
-	uint32_t s;
+	uint32_t i, s, n = m->n_attrs;
+	bool any = false;
+	uint8_t *drop;
 	int err = 0;
 
-	if (!attrs_use(m, 0, nhid))
+	for (i = 0; i < n && !any; i++)
+		any = attr_live(m, i) && nhobj_marked(m, m->attrs[i]->nhid, NH_DYING);
+	if (!any)
 		return 0;
+	drop = mem_calloc(m->mem, n, 1);
+	if (!drop)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		drop[i] = attr_live(m, i) && nhobj_marked(m, m->attrs[i]->nhid, NH_DYING);
 	for (s = 0; s < m->n_slots; s++) {
 		struct route_rec *r = &m->routes[s];
 
-		if (r->family && m->attrs[r->attr]->nhid == nhid) {
+		if (r->family && drop[r->attr]) {
 			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
 
 			if (route_delete_slot(m, s, head) < 0)
 				err = -ENOMEM;
 		}
 	}
+	mem_free(m->mem, drop, n);
 	return err;
-}
-
-/* The sets over object id learn where it moved (their lookups would find
- * it by id without: slower, not wrong). */
-static void attrs_repoint(struct model *m, uint32_t id, uint32_t pos)
-{
-	struct attr *a;
-	uint32_t i = 0;
-
-	while ((a = attr_over(m, id, &i)))
-		a->nhpos = pos;
 }
 
 /* The kernel deletes the routes that use a removed nexthop object without a
  * message, and removes it from the groups it was in (a group left empty is
- * removed in turn). */
+ * removed in turn; a member is never a group). This removes every object
+ * marked NH_DYING so, all at once: a resync that finds thousands gone, or an
+ * object in thousands of groups, costs a walk of the objects and one of the
+ * routes, not one each. The marks are cleared. Returns 1, or -ENOMEM: with
+ * nothing changed when the routes could not all go; otherwise a group whose
+ * new hops could not be had keeps its members and hops, which a resync
+ * finds different from the kernel's. */
+static int nhobjs_drop_marked(struct model *m)
+{
+	bool touched = false, moved = false;
+	size_t i;
+	unsigned j, k;
+	int err;
+
+	for (i = 0; i < m->n_nhobjs; i++) {
+		struct nhobj_rec *g = &m->nhobjs[i];
+
+		if (!g->n_group || g->mark & NH_DYING)
+			continue;
+		for (j = k = 0; j < g->n_group; j++)
+			k += !nhobj_marked(m, g->group[j].id, NH_DYING);
+		if (k == 0)
+			g->mark |= NH_DYING;
+		else if (k < g->n_group)
+			g->mark |= NH_TOUCHED;
+	}
+	err = routes_drop_dying(m);
+	if (err < 0) {
+		nhobjs_unmark(m);
+		return err;
+	}
+	for (i = 0; i < m->n_nhobjs; i++) {
+		struct nhobj_rec *g = &m->nhobjs[i];
+
+		if (!(g->mark & NH_TOUCHED))
+			continue;
+		/* its hops without the dying members first: on failure the
+		 * group stays as it was */
+		if (nhobj_resolve(m, g) < 0) {
+			g->mark &= (uint8_t)~NH_TOUCHED;
+			err = -ENOMEM;
+			continue;
+		}
+		for (j = k = 0; j < g->n_group; j++)
+			if (!nhobj_marked(m, g->group[j].id, NH_DYING))
+				g->group[k++] = g->group[j];
+		g->n_group = k; /* shrinking in place: cap_group keeps the allocation's size */
+		touched = true;
+	}
+	for (i = 0; i < m->n_nhobjs;) {
+		struct nhobj_rec *o = &m->nhobjs[i];
+		uint32_t id = o->id;
+
+		if (!(o->mark & NH_DYING)) {
+			i++;
+			continue;
+		}
+		nhobj_free_parts(m, o);
+		*o = m->nhobjs[--m->n_nhobjs];
+		ix_moved(&m->nhobj_ix, id, o->id, (uint32_t)i);
+		moved = true;
+	}
+	/* the sets over objects that moved learn where they are now (their
+	 * lookups would find them by id without: slower, not wrong) */
+	for (i = 0; moved && i < m->n_attrs; i++)
+		if (attr_live(m, (uint32_t)i) && m->attrs[i]->nhid)
+			m->attrs[i]->nhpos = ix_find(&m->nhobj_ix, m->attrs[i]->nhid);
+	if (touched && attrs_refresh_sel(m, 0, 0, true, true) < 0)
+		err = -ENOMEM;
+	nhobjs_unmark(m);
+	return err < 0 ? err : 1;
+}
+
 int model_nhobj_del(struct model *m, uint32_t id)
 {
 	struct nhobj_rec *rec = nhobj_find(m, id);
-	size_t i;
-	int e;
 
 	if (!rec)
 		return 0;
-	e = routes_drop_nhid(m, id);
-	if (e < 0)
-		return e;
-	rec = nhobj_find(m, id);
-	nhobj_free_parts(m, rec);
-	*rec = m->nhobjs[--m->n_nhobjs];
-	ix_moved(&m->nhobj_ix, id, rec->id, (uint32_t)(rec - m->nhobjs));
-	if ((size_t)(rec - m->nhobjs) < m->n_nhobjs)
-		attrs_repoint(m, rec->id, (uint32_t)(rec - m->nhobjs));
-	for (i = 0; i < m->n_nhobjs; i++) {
-		struct nhobj_rec *g = &m->nhobjs[i];
-		unsigned j, k = 0;
-
-		if (!g->n_group)
-			continue;
-		for (j = 0; j < g->n_group; j++)
-			if (g->group[j].id != id)
-				g->group[k++] = g->group[j];
-		if (k == g->n_group)
-			continue;
-		if (k == 0) {
-			uint32_t gid = g->id;
-
-			model_nhobj_del(m, gid);
-			i = (size_t)-1; /* the array changed: start over */
-			continue;
-		}
-		g->n_group = k; /* shrinking in place: cap_group keeps the allocation's size */
-		nhobj_resolve(m, g);
-		attrs_refresh(m, 0, g->id, true);
-	}
-	return 1;
+	rec->mark |= NH_DYING;
+	return nhobjs_drop_marked(m);
 }
 
 /* ---- resync ----------------------------------------------------------- */
@@ -2535,14 +2619,11 @@ int model_sweep(struct model *m, const struct sweep_ops *ops)
 				err = -ENOMEM;
 		}
 	}
-	for (i = 0; i < m->n_nhobjs;) {
-		if (m->nhobjs[i].gen != m->gen) {
-			model_nhobj_del(m, m->nhobjs[i].id);
-			i = 0;
-			continue;
-		}
-		i++;
-	}
+	for (i = 0; i < m->n_nhobjs; i++)
+		if (m->nhobjs[i].gen != m->gen)
+			m->nhobjs[i].mark |= NH_DYING;
+	if (nhobjs_drop_marked(m) < 0)
+		err = -ENOMEM;
 	for (i = 0; i < m->n_addrs;) {
 		if (m->addrs[i].gen != m->gen) {
 			struct rtw_address a = m->addrs[i].addr;

@@ -93,6 +93,7 @@ struct nhobj_rec {
 	int family;
 	bool blackhole;
 	uint8_t gen;
+	uint8_t mark; /* NH_DYING, NH_TOUCHED (table.c): only within one model call */
 	struct rtw_nexthop hop;
 	unsigned n_group, cap_group;
 	struct rtw_nhobj_member *group;

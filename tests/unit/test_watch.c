@@ -1407,6 +1407,138 @@ static void nexthop_group_emptied(void **state)
 	}
 }
 
+/* lookup of 10.<o>.1.1: the matched length, and with gw the gateway of its
+ * one hop */
+static void group_answer(struct rtw_ctx *c, unsigned o, unsigned len, const char *gw)
+{
+	struct sockaddr_storage a;
+	struct rtw_route r;
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "10.%u.1.1", o);
+	a = evq_sa(buf);
+	assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+	assert_int_equal(r.dst.len, len);
+	if (!gw)
+		return;
+	assert_int_equal(r.n_nexthops, 1);
+	rtw_addr_format(&r.nexthops[0].gateway, buf, sizeof(buf));
+	assert_string_equal(buf, gw);
+}
+
+/* 10.<o>.0.0/16 over nexthop object nhid, queued live or in the dump. */
+static struct evq_item object_route(unsigned o, uint32_t nhid)
+{
+	char dst[32];
+	struct evq_item it;
+
+	snprintf(dst, sizeof(dst), "10.%u.0.0/16", o);
+	it = evq_route(RTW_EV_ROUTE_ADD, dst, NULL, 0, 0, 254, RTW_ROUTE_UNICAST);
+	it.ev.u.route.n_nexthops = 0;
+	it.ev.u.route.nhid = nhid;
+	return it;
+}
+
+/* Objects that go together: one member of twenty-one groups (of one it was
+ * the only usable member), a member whose groups it was the last of (they
+ * go, with their routes, as in the kernel), and a resync that finds six
+ * objects gone at once. Every group keeps its other members and nothing
+ * else. */
+static void nexthop_objects_gone_together(void **state)
+{
+	static struct rtw_nhobj_member two[21][2], five = { 5, 1 },
+						   six_seven[2] = { { 6, 1 }, { 7, 1 } };
+	static struct rtw_nhobj_member one[21], with_41[2] = { { 41, 1 }, { 40, 1 } };
+	struct evq_item it;
+	struct fired f = { 0 };
+	char gw[21][32];
+	unsigned i;
+	int indexed;
+
+	(void)state;
+	for (i = 1; i <= 20; i++) {
+		snprintf(gw[i], sizeof(gw[i]), "192.0.2.%u", 100 + i);
+		two[i][0].id = i;
+		two[i][1].id = 40;
+		two[i][0].weight = two[i][1].weight = 1;
+		one[i].id = i;
+		one[i].weight = 1;
+	}
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = started_indexed(indexed);
+
+		for (i = 1; i <= 20; i++)
+			evq_push(evq_nhobj(i, 2, gw[i]));
+		evq_push(evq_nhobj(40, 3, "198.51.100.40"));
+		for (i = 1; i <= 20; i++) {
+			evq_push(group_event(1000 + i, two[i], 2));
+			evq_push(object_route(100 + i, 1000 + i));
+		}
+		evq_push(group_event(1030, &five, 1));
+		evq_push(group_event(1031, six_seven, 2));
+		evq_push(object_route(200, 1030));
+		evq_push(object_route(201, 1031));
+		evq_push(object_route(202, 8));
+		/* 1032 is usable through 40 alone: wg0 is down */
+		evq_push(evq_link(4, "wg0", false, false));
+		evq_push(evq_nhobj(41, 4, "100.64.0.41"));
+		evq_push(group_event(1032, with_41, 2));
+		evq_push(object_route(203, 1032));
+		rtw_dispatch(c);
+		assert_int_equal(c->model.n_nhobjs, 45);
+		group_answer(c, 203, 16, NULL);
+
+		/* 40 leaves all twenty groups */
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_NEXTHOP_DEL;
+		it.ev.u.nhobj.id = 40;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(c->model.n_nhobjs, 44);
+		for (i = 1; i <= 20; i++)
+			group_answer(c, 100 + i, 16, gw[i]);
+		group_answer(c, 203, 0, NULL);
+
+		/* 5 was the last member of 1005 and 1030 */
+		f.n = 0;
+		watch(c, "10.200.1.1", NULL, 0, &f);
+		it.ev.u.nhobj.id = 5;
+		evq_push(it);
+		rtw_dispatch(c);
+		assert_int_equal(f.n, 1);
+		assert_int_equal(f.reason, RTW_REASON_ROUTE_REMOVED);
+		assert_int_equal(c->model.n_nhobjs, 41);
+		group_answer(c, 105, 0, NULL);
+		group_answer(c, 200, 0, NULL);
+		group_answer(c, 201, 16, NULL);
+
+		/* events were lost while 6, 7 and 8 went, and with them 1006,
+		 * 1007, 1031 and the routes over all of those: the re-dump lists
+		 * the rest */
+		evq_dump_add(evq_nhobj(41, 4, "100.64.0.41"));
+		evq_dump_add(group_event(1032, &with_41[0], 1));
+		evq_dump_add(object_route(203, 1032));
+		for (i = 1; i <= 20; i++) {
+			if (i >= 5 && i <= 8)
+				continue;
+			evq_dump_add(evq_nhobj(i, 2, gw[i]));
+			evq_dump_add(group_event(1000 + i, &one[i], 1));
+			evq_dump_add(object_route(100 + i, 1000 + i));
+		}
+		memset(&it, 0, sizeof(it));
+		it.ev.type = RTW_EV_OVERFLOW;
+		evq_push(it);
+		assert_true(rtw_dispatch(c) >= 0);
+		assert_int_equal(c->model.n_nhobjs, 34);
+		for (i = 1; i <= 20; i++)
+			group_answer(c, 100 + i, i >= 5 && i <= 8 ? 0 : 16,
+				     i >= 5 && i <= 8 ? NULL : gw[i]);
+		group_answer(c, 201, 0, NULL);
+		group_answer(c, 202, 0, NULL);
+		rtw_free(c);
+	}
+}
+
 /* A link-local peer is reached on the interface its scope id names: every
  * link has its own fe80::/64, and the lookup and the watch use that
  * interface's route alone, as the kernel does for such a destination. So a
@@ -1908,6 +2040,7 @@ int main(void)
 		cmocka_unit_test(nexthop_object_lookup),
 		cmocka_unit_test(nexthop_group_of_one),
 		cmocka_unit_test(nexthop_group_emptied),
+		cmocka_unit_test(nexthop_objects_gone_together),
 		cmocka_unit_test(nexthop_object_blackhole),
 		cmocka_unit_test(link_local_peer_scope),
 		cmocka_unit_test(link_local_multicast_scope),
