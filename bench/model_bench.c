@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "benchutil.h"
 #include "ctx.h"
+#include "host.h"
 
 /* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
  * environment): meson passes the checkout's ../shared/data. */
@@ -449,16 +450,18 @@ int main(int argc, char **argv)
 	rtw_addr_parse("192.0.2.1", &hop4.gateway);
 	rtw_addr_parse("fe80::1", &hop6.gateway);
 
-	/* the dump: a link, then every prefix */
+	/* the dump: a link (failover_ms() takes it alone), the host's own
+	 * links, addresses and routes, then every prefix */
 	prefixes = P;
-	be.dump = calloc(n + 1 + n_nhobjs, sizeof(*be.dump));
+	be.dump = calloc(n + 1 + BENCH_HOST_EVENTS + n_nhobjs, sizeof(*be.dump));
 	be.live = calloc(4, sizeof(*be.live));
 	be.dump[0].type = RTW_EV_LINK_UP;
 	be.dump[0].u.link.ifindex = 2;
 	strcpy(be.dump[0].u.link.name, "eth0");
 	be.dump[0].u.link.admin_up = be.dump[0].u.link.carrier_up = true;
+	be.n_dump = 1 + bench_host_events(&be.dump[1]);
 	for (i = 0; i < n_nhobjs; i++) {
-		struct rtw_event *e = &be.dump[i + 1];
+		struct rtw_event *e = &be.dump[be.n_dump++];
 
 		e->type = RTW_EV_NEXTHOP_ADD;
 		e->u.nhobj.id = (uint32_t)i + 1;
@@ -466,8 +469,7 @@ int main(int argc, char **argv)
 		e->u.nhobj.hop = hop4;
 	}
 	for (i = 0; i < n; i++)
-		be.dump[i + 1 + n_nhobjs] = route_event(RTW_EV_ROUTE_ADD, &P[i]);
-	be.n_dump = n + 1 + n_nhobjs;
+		be.dump[be.n_dump++] = route_event(RTW_EV_ROUTE_ADD, &P[i]);
 
 	rss0 = bench_rss_kib();
 	c = rtw_new(NULL);
