@@ -2697,9 +2697,7 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
 
 bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex)
 {
-	unsigned n;
-
-	return attr_hops_on(m, m->attrs[m->routes[slot].attr], ifindex, &n) > 0;
+	return model_route_hop_on(m, slot, ifindex) != NULL;
 }
 
 const struct rtw_nexthop *model_route_hop_on(const struct model *m, uint32_t slot, int ifindex)

@@ -78,12 +78,14 @@ static const struct flag_name addr_flags[] = {
 	{ 0, NULL },
 };
 
-/* Indexed by enum rtw_route_type; other numbers are written as digits. */
-static const char *const type_names[] = {
-	"unspec",    "unicast",	    "local",	"broadcast", "anycast", "multicast",
-	"blackhole", "unreachable", "prohibit", "throw",     "nat",	"xresolve",
-};
-#define N_TYPES (sizeof(type_names) / sizeof(type_names[0]))
+/* A route type's word is rtw_route_type_str()'s; a number it has no word
+ * for is written as digits. */
+static const char *type_word(unsigned t)
+{
+	const char *w = rtw_route_type_str((enum rtw_route_type)t);
+
+	return strcmp(w, "unknown") == 0 ? NULL : w;
+}
 
 /* ---- output ---- */
 
@@ -390,8 +392,8 @@ static void emit(struct out *o, const struct rtw_event *ev)
 		out_fmt(o, " family=%s table=%" PRIu32 " dst=", family_name(r->dst.addr.family),
 			r->table);
 		out_str(o, dst);
-		if ((unsigned)r->type < N_TYPES)
-			out_fmt(o, " type=%s", type_names[r->type]);
+		if (type_word(r->type))
+			out_fmt(o, " type=%s", type_word(r->type));
 		else
 			out_fmt(o, " type=%u", (unsigned)r->type);
 		out_fmt(o, " metric=%" PRIu32 " tos=%u proto=%u scope=%u prefsrc=", r->metric,
@@ -908,10 +910,10 @@ static const char *apply_key(enum key k, struct tok v, enum word_class class, st
 		return NULL;
 	}
 	case K_TYPE: {
-		size_t i;
+		unsigned i;
 
-		for (i = 0; i < N_TYPES; i++) {
-			if (tok_is(v, type_names[i])) {
+		for (i = 0; type_word(i); i++) {
+			if (tok_is(v, type_word(i))) {
 				r->type = (enum rtw_route_type)i;
 				return NULL;
 			}

@@ -229,8 +229,12 @@ t.check(all(not clitest.route_problems(o) for o in lines if o.get('event', '').s
         'monitor: route events carry every ROUTE field')
 final = lines[-1] if lines else {}
 now = json.loads(live('show', '--json', '--table', 'all') or '{}')
-t.equal(rw_routes(final.get('routes', [])), rw_routes(now.get('routes', [])),
-        'monitor --show-on-exit: the model kept from events is the kernel\'s')
+if not t.equal(rw_routes(final.get('routes', [])), rw_routes(now.get('routes', [])),
+               'monitor --show-on-exit: the model kept from events is the kernel\'s'):
+    # seen once in CI, not understood: the last line held no route
+    t.diag(f'{len(mon.lines)} lines; the last three, cut at 400 characters:')
+    for s in mon.lines[-3:]:
+        t.diag(s[:400])
 
 # --- a gateway behind a nexthop object is a gateway too ---
 mon = clitest.Background(['monitor', '--json'])
