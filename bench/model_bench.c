@@ -598,6 +598,46 @@ int main(int argc, char **argv)
 		}
 		t1 = bench_now();
 		printf("; nexthop object without routes: %.1f us\n", (t1 - t0) * 1e6 / rounds);
+
+		/* a VPN's link with a few routes loses its carrier and gets it
+		 * back: the routes over it, not all the table's, are looked at */
+		memset(&e, 0, sizeof(e));
+		e.type = RTW_EV_LINK_UP;
+		e.u.link.ifindex = 200000;
+		snprintf(e.u.link.name, sizeof(e.u.link.name), "wg0");
+		e.u.link.admin_up = e.u.link.carrier_up = true;
+		engine_sink(c, &e);
+		for (k = 0; k < 3; k++) {
+			struct rtw_nexthop vpn = { .ifindex = 200000, .weight = 1 };
+			struct rtw_prefix p;
+			struct rtw_event re;
+
+			memset(&p, 0, sizeof(p));
+			p.addr.family = AF_INET;
+			p.addr.bytes[0] = 10;
+			p.addr.bytes[1] = 250;
+			p.addr.bytes[2] = (uint8_t)k;
+			p.len = 24;
+			re = route_event(RTW_EV_ROUTE_ADD, &p);
+			re.u.route.nhid = 0;
+			re.u.route.n_nexthops = 1;
+			re.u.route.nexthops = &vpn;
+			engine_sink(c, &re);
+		}
+		t0 = bench_now();
+		for (k = 0; k < rounds; k++) {
+			e.type = RTW_EV_LINK_DOWN;
+			e.u.link.carrier_up = false;
+			engine_sink(c, &e);
+			e.type = RTW_EV_LINK_UP;
+			e.u.link.carrier_up = true;
+			engine_sink(c, &e);
+		}
+		t1 = bench_now();
+		printf("link with 3 routes, carrier lost and back: %.1f us (%.0fx an insert's "
+		       "median)\n",
+		       (t1 - t0) * 1e6 / rounds / 2,
+		       (t1 - t0) / rounds / 2 / lat_add[n_events * 5]);
 	}
 
 	/* many local addresses (a load balancer's service addresses on lo):

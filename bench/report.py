@@ -72,6 +72,11 @@ def parse_model(text):
     if m:
         out["nh_groups"] = dict(groups=int(m.group(1)), routes=int(m.group(2)),
                                 ms=float(m.group(3)), add_ms=float(m.group(4)))
+    m = re.search(r"link with (\d+) routes, carrier lost and back: ([0-9.]+) us \(([0-9.]+)x",
+                  text)
+    if m:
+        out["few_link"] = dict(routes=int(m.group(1)), us=float(m.group(2)),
+                               x_insert=float(m.group(3)))
     m = re.search(r"(\d+) nexthop objects and groups gone in one resync: ([0-9.]+) ms, "
                   r"adding them: ([0-9.]+) ms", text)
     if m:
@@ -406,6 +411,12 @@ def main():
               "share a network: **%s ms** for the one event (%s watches fired)." % (
                   format(f["addrs"], ","), format(f["watches"], ","), fmt(f["ms"]),
                   format(f["fired"], ",")))
+        fl = model.get("few_link")
+        if fl:
+            w("")
+            w("A link with %s routes (a VPN's) losing its carrier and getting it back, on the real "
+              "table: **%s us** an event, %sx an insert's median: the routes over it are listed, "
+              "not found by a walk of all." % (fl["routes"], fmt(fl["us"]), fmt(fl["x_insert"])))
         g, sw = model.get("nh_groups"), model.get("nh_sweep")
         if g:
             w("")

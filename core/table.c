@@ -671,6 +671,7 @@ static void attr_release(struct model *m, uint32_t id)
 
 	if (--a->refs)
 		return;
+	mem_free(m->mem, a->slots, a->cap_slots * sizeof(*a->slots));
 	attr_index_remove(m, id);
 	mem_free(m->mem, a, sizeof(*a) + (size_t)a->n_nh * sizeof(a->nh[0]));
 	/* free list threaded through the pointer array (odd values are links) */
@@ -682,6 +683,59 @@ static void attr_release(struct model *m, uint32_t id)
 static bool attr_live(const struct model *m, uint32_t id)
 {
 	return id < m->n_attrs && !((uintptr_t)m->attrs[id] & 1);
+}
+
+/* Routes an attribute set lists by slot (attr.slots): a few, for a link or
+ * a nexthop object that few routes use among a full table's (a VPN's, a
+ * container's), whose change costs a walk of a million routes otherwise. */
+#define ATTR_FEW 64
+
+/* Room in set id's list for one more route: -ENOMEM changes nothing. Past
+ * ATTR_FEW routes the set has no list (many), and the walks stay. */
+static int attr_list_reserve(struct model *m, uint32_t id)
+{
+	struct attr *a = m->attrs[id];
+	unsigned cap = a->cap_slots ? a->cap_slots * 2u : 4u;
+	uint32_t *v;
+
+	if (a->many || a->n_slots < a->cap_slots)
+		return 0;
+	if (cap > ATTR_FEW) {
+		mem_free(m->mem, a->slots, a->cap_slots * sizeof(*v));
+		a->slots = NULL;
+		a->n_slots = a->cap_slots = 0;
+		a->many = true;
+		return 0;
+	}
+	v = mem_realloc(m->mem, a->slots, a->cap_slots * sizeof(*v), cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	a->slots = v;
+	a->cap_slots = (uint8_t)cap;
+	return 0;
+}
+
+/* After attr_list_reserve(). */
+static void attr_list_route(struct model *m, uint32_t id, uint32_t slot)
+{
+	struct attr *a = m->attrs[id];
+
+	if (!a->many)
+		a->slots[a->n_slots++] = slot;
+}
+
+static void attr_unlist_route(struct model *m, uint32_t id, uint32_t slot)
+{
+	struct attr *a = m->attrs[id];
+	unsigned i;
+
+	if (a->many)
+		return;
+	for (i = 0; i < a->n_slots; i++)
+		if (a->slots[i] == slot) {
+			a->slots[i] = a->slots[--a->n_slots];
+			return;
+		}
 }
 
 static int64_t attr_intern_route(struct model *m, const struct rtw_route *r)
@@ -1212,8 +1266,10 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 	/* read before the route takes its new attributes: a throw replaced in
 	 * place must still be reported as a throw that went */
 	bool gw, old_throw = is_throw(m, old_best);
-	int e;
+	int e = attr_list_reserve(m, new_attr);
 
+	if (e < 0)
+		return e;
 	r->attr = new_attr;
 	new_best = chain_best(m, head);
 	e = lpm_set(m, t, r->addr, r->len, old_val, best_val(m, new_best));
@@ -1221,6 +1277,8 @@ static int route_set_attr(struct model *m, uint32_t slot, uint32_t head, uint32_
 		r->attr = old_attr;
 		return e;
 	}
+	attr_unlist_route(m, old_attr, slot);
+	attr_list_route(m, new_attr, slot);
 	gw = m->attrs[old_attr]->gateway || m->attrs[new_attr]->gateway;
 	report_change(m, CHANGE_REPLACE, slot, r->addr, r->family, r->table, r->len,
 		      t ? old_best : SLOT_NONE, t ? new_best : SLOT_NONE, gw, t && old_throw,
@@ -1331,6 +1389,7 @@ static void route_unlink_free(struct model *m, uint32_t slot, uint32_t head, uin
 			p = m->routes[p].next;
 		m->routes[p].next = r->next;
 	}
+	attr_unlist_route(m, r->attr, slot);
 	attr_release(m, r->attr);
 	slot_put(m, slot);
 	m->n_routes--;
@@ -1571,7 +1630,8 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 		id = attr_intern_route(m, r);
 	if (id < 0)
 		return (int)id;
-	if (slots_reserve(m) < 0 || (head == SLOT_NONE && buckets_reserve(m, m->n_heads + 1) < 0)) {
+	if (slots_reserve(m) < 0 || (head == SLOT_NONE && buckets_reserve(m, m->n_heads + 1) < 0) ||
+	    attr_list_reserve(m, (uint32_t)id) < 0) {
 		attr_release(m, (uint32_t)id);
 		return -ENOMEM;
 	}
@@ -1588,6 +1648,7 @@ int model_route_add(struct model *m, const struct rtw_route *r, unsigned evflags
 	rec->attr = (uint32_t)id;
 	rec->next = SLOT_NONE;
 	rec->hnext = SLOT_NONE;
+	attr_list_route(m, (uint32_t)id, slot);
 
 	old_best = head == SLOT_NONE ? SLOT_NONE : chain_best(m, head);
 	/* insert in (tos descending as Linux orders aliases, then metric) order */
@@ -1700,51 +1761,69 @@ int model_route_del(struct model *m, const struct rtw_route *r, unsigned evflags
 	return route_delete_hashed(m, slot, head, hash);
 }
 
-/* After attributes changed usability (links, nexthop objects): bring the
- * LPM of every affected prefix up to date. Changed attributes are flagged
- * in changed[] by id. The scan is O(routes), as the kernel's own. */
+/* After attributes changed usability (links, nexthop objects): the LPM
+ * entry of route s's prefix brought up to date, once a prefix, and with
+ * replace_report s reported replaced. Changed attributes are flagged in
+ * changed[] by id. */
+static int route_rebest(struct model *m, uint32_t s, const uint8_t *changed, bool replace_report)
+{
+	struct route_rec *r = &m->routes[s];
+	uint32_t head, old_best, new_best, old_val, x;
+	struct lpm *t;
+	bool seen_before = false;
+
+	head = head_find(m, r->family, r->table, r->addr, r->len);
+	/* handle each prefix once: at the first changed route of its chain */
+	for (x = head; x != s; x = m->routes[x].next)
+		if (changed[m->routes[x].attr])
+			seen_before = true;
+	if (replace_report)
+		report(m, CHANGE_REPLACE, s, r->addr, r->family, r->table, r->len, SLOT_NONE,
+		       SLOT_NONE, m->attrs[r->attr]->gateway || (changed[r->attr] & 2));
+	if (seen_before)
+		return 0;
+	t = lpm_of(m, r->family, r->table);
+	if (!t)
+		return 0;
+	new_best = chain_best(m, head);
+	old_val = lpm_get(t, r->addr, r->len);
+	if (old_val == best_val(m, new_best))
+		return 0;
+	old_best = SLOT_NONE;
+	for (x = head; x != SLOT_NONE; x = m->routes[x].next)
+		if (m->routes[x].attr == old_val)
+			old_best = x;
+	if (lpm_set(m, t, r->addr, r->len, old_val, best_val(m, new_best)) < 0)
+		return -ENOMEM;
+	report(m, CHANGE_BEST, new_best, r->addr, r->family, r->table, r->len, old_best, new_best,
+	       false);
+	return 0;
+}
+
+/* Each route whose attribute set changed (flagged in changed[], by id) is
+ * visited once: through the sets' lists of routes when they all have one
+ * (attr.slots), else by a walk of all routes (O(routes), as the kernel's
+ * own). No route or set comes or goes meanwhile. */
 static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_report)
 {
-	uint32_t s;
+	uint32_t i, j, s, n = m->n_attrs;
+	bool few = true;
 	int err = 0;
 
-	for (s = 0; s < m->n_slots; s++) {
-		struct route_rec *r = &m->routes[s];
-		uint32_t head, old_best, new_best, old_val, x;
-		struct lpm *t;
-		bool seen_before = false;
-
-		if (!r->family || !changed[r->attr])
-			continue;
-		head = head_find(m, r->family, r->table, r->addr, r->len);
-		/* handle each prefix once: at the first changed route of its chain */
-		for (x = head; x != s; x = m->routes[x].next)
-			if (changed[m->routes[x].attr])
-				seen_before = true;
-		if (replace_report)
-			report(m, CHANGE_REPLACE, s, r->addr, r->family, r->table, r->len,
-			       SLOT_NONE, SLOT_NONE,
-			       m->attrs[r->attr]->gateway || (changed[r->attr] & 2));
-		if (seen_before)
-			continue;
-		t = lpm_of(m, r->family, r->table);
-		if (!t)
-			continue;
-		new_best = chain_best(m, head);
-		old_val = lpm_get(t, r->addr, r->len);
-		if (old_val == best_val(m, new_best))
-			continue;
-		old_best = SLOT_NONE;
-		for (x = head; x != SLOT_NONE; x = m->routes[x].next)
-			if (m->routes[x].attr == old_val)
-				old_best = x;
-		if (lpm_set(m, t, r->addr, r->len, old_val, best_val(m, new_best)) < 0) {
-			err = -ENOMEM;
-			continue;
-		}
-		report(m, CHANGE_BEST, new_best, r->addr, r->family, r->table, r->len, old_best,
-		       new_best, false);
+	for (i = 0; i < n && few; i++)
+		few = !changed[i] || !m->attrs[i]->many;
+	if (few) {
+		for (i = 0; i < n; i++)
+			for (j = 0; changed[i] && j < m->attrs[i]->n_slots; j++)
+				if (route_rebest(m, m->attrs[i]->slots[j], changed,
+						 replace_report) < 0)
+					err = -ENOMEM;
+		return err;
 	}
+	for (s = 0; s < m->n_slots; s++)
+		if (m->routes[s].family && changed[m->routes[s].attr] &&
+		    route_rebest(m, s, changed, replace_report) < 0)
+			err = -ENOMEM;
 	return err;
 }
 
@@ -3058,10 +3137,12 @@ void model_fini(struct model *m)
 			lpm_free(m->lpm6[i]);
 	}
 	for (i = 0; i < m->n_attrs; i++)
-		if (attr_live(m, i))
-			mem_free(m->mem, m->attrs[i],
-				 sizeof(struct attr) +
-				     m->attrs[i]->n_nh * sizeof(struct rtw_nexthop));
+		if (attr_live(m, i)) {
+			struct attr *a = m->attrs[i];
+
+			mem_free(m->mem, a->slots, a->cap_slots * sizeof(*a->slots));
+			mem_free(m->mem, a, sizeof(*a) + a->n_nh * sizeof(a->nh[0]));
+		}
 	for (i = 0; i < m->n_nhobjs; i++)
 		nhobj_free_parts(m, &m->nhobjs[i]);
 	mem_free(m->mem, m->attrs, m->cap_attrs * sizeof(*m->attrs));

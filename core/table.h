@@ -57,6 +57,12 @@ struct attr {
 	 * so that the fields a lookup of a plain route reads keep the offsets
 	 * they were measured with, and the struct its size. */
 	uint32_t nhpos;
+	/* the slots of its routes while they are few (table.c, ATTR_FEW):
+	 * a link or object change refreshes a few routes without a walk of
+	 * all; past that (or without memory) many is set and walks stay */
+	bool many;
+	uint8_t n_slots, cap_slots;
+	uint32_t *slots;
 	struct rtw_nexthop nh[]; /* RTW_NH_LINKDOWN kept in step with the links */
 };
 
