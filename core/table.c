@@ -2014,54 +2014,70 @@ static struct attr *attr_over(const struct model *m, uint32_t nhid, uint32_t *i)
 	return NULL;
 }
 
-/* Whether some route may use link ifindex (without a nexthop object) or
- * nexthop object nhid (when not 0): attribute sets are few, routes many, so
- * an interface or object no route uses goes without a walk of every route
- * (2 ms on the full table for each veth or FRR object removed). */
-static bool attrs_use(const struct model *m, int ifindex, uint32_t nhid)
+/* Whether attribute set id has hops of its own (no nexthop object) on
+ * ifindex. */
+static bool attr_on_link(const struct model *m, uint32_t id, int ifindex)
 {
-	uint32_t i = 0;
 	unsigned n;
 
-	if (nhid)
-		return attr_over(m, nhid, &i) != NULL;
-	for (; i < m->n_attrs; i++)
-		if (attr_live(m, i) && !m->attrs[i]->nhid &&
-		    attr_hops_on(m, m->attrs[i], ifindex, &n) > 0)
-			return true;
-	return false;
+	return attr_live(m, id) && !m->attrs[id]->nhid &&
+	       attr_hops_on(m, m->attrs[id], ifindex, &n) > 0;
+}
+
+/* The route in slot, when ifindex goes: IPv4 kills the whole route when one
+ * of its hops' device goes (fib_sync_down_dev on unregister); IPv6 drops
+ * only those hops. Nexthop objects on that link are dropped by their own
+ * event. */
+static int route_drop_on(struct model *m, uint32_t slot, int ifindex)
+{
+	const struct route_rec *r = &m->routes[slot];
+	const struct attr *a = m->attrs[r->attr];
+	unsigned n, on;
+
+	if (a->nhid)
+		return 0;
+	on = attr_hops_on(m, a, ifindex, &n);
+	if (!on || (on < n && r->family != AF_INET))
+		return 0;
+	return route_delete_slot(m, slot, head_find(m, r->family, r->table, r->addr, r->len));
 }
 
 /* The kernel removes every route through a link that goes away (IPv4 and
- * IPv6 alike), so the model does too, through the normal delete path. */
+ * IPv6 alike), so the model does too, through the normal delete path.
+ * Attribute sets are few and routes many: a link no route uses goes without
+ * a walk of every route (2 ms on the full table for each veth removed), and
+ * one that few use (a VPN's) through their sets' lists. */
 static int routes_drop_ifindex(struct model *m, int ifindex)
 {
-	uint32_t s;
+	uint32_t i, j, s, n, v[ATTR_FEW];
+	bool any = false, few = true;
 	int err = 0;
 
-	if (!attrs_use(m, ifindex, 0))
-		return 0;
-	for (s = 0; s < m->n_slots; s++) {
-		struct route_rec *r = &m->routes[s];
-		const struct attr *a;
-		unsigned n, on;
-
-		if (!r->family)
-			continue;
-		a = m->attrs[r->attr];
-		if (a->nhid)
-			continue; /* nexthop objects on that link are dropped by their own event */
-		on = attr_hops_on(m, a, ifindex, &n);
-		/* IPv4 kills the whole route when one of its hops' device goes
-		 * (fib_sync_down_dev on unregister); IPv6 drops only those hops */
-		if (on && (on == n || r->family == AF_INET)) {
-			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
-			int e = route_delete_slot(m, s, head);
-
-			if (e < 0)
-				err = e;
+	for (i = 0; i < m->n_attrs && few; i++)
+		if (attr_on_link(m, i, ifindex)) {
+			any = true;
+			few = !m->attrs[i]->many;
 		}
+	if (!any)
+		return 0;
+	if (few) {
+		for (i = 0; i < m->n_attrs; i++) {
+			if (!attr_on_link(m, i, ifindex))
+				continue;
+			/* a copy: the deletes take the routes off the list, and
+			 * the last one frees the set */
+			n = m->attrs[i]->n_slots;
+			for (j = 0; j < n; j++)
+				v[j] = m->attrs[i]->slots[j];
+			for (j = 0; j < n; j++)
+				if (route_drop_on(m, v[j], ifindex) < 0)
+					err = -ENOMEM;
+		}
+		return err;
 	}
+	for (s = 0; s < m->n_slots; s++)
+		if (m->routes[s].family && route_drop_on(m, s, ifindex) < 0)
+			err = -ENOMEM;
 	return err;
 }
 
@@ -2558,19 +2574,43 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		   : 1;
 }
 
-/* The routes over an object marked NH_DYING go (one walk of the routes for
- * all such objects); nothing changes when memory is short. */
+/* The routes over an object marked NH_DYING go, through their sets' lists
+ * when all have one, else in one walk of the routes for all such objects.
+ * -ENOMEM when some could not go. */
 static int routes_drop_dying(struct model *m)
 {
-	uint32_t i, s, n = m->n_attrs;
-	bool any = false;
+	uint32_t i, j, k, s, n = m->n_attrs, v[ATTR_FEW];
+	bool any = false, few = true;
 	uint8_t *drop;
 	int err = 0;
 
-	for (i = 0; i < n && !any; i++)
-		any = attr_live(m, i) && nhobj_marked(m, m->attrs[i]->nhid, NH_DYING);
+	for (i = 0; i < n; i++)
+		if (attr_live(m, i) && nhobj_marked(m, m->attrs[i]->nhid, NH_DYING)) {
+			any = true;
+			few = few && !m->attrs[i]->many;
+		}
 	if (!any)
 		return 0;
+	if (few) {
+		for (i = 0; i < n; i++) {
+			if (!attr_live(m, i) || !nhobj_marked(m, m->attrs[i]->nhid, NH_DYING))
+				continue;
+			/* a copy: the deletes take the routes off the list, and
+			 * the last one frees the set */
+			k = m->attrs[i]->n_slots;
+			for (j = 0; j < k; j++)
+				v[j] = m->attrs[i]->slots[j];
+			for (j = 0; j < k; j++) {
+				const struct route_rec *r = &m->routes[v[j]];
+
+				if (route_delete_slot(
+					m, v[j],
+					head_find(m, r->family, r->table, r->addr, r->len)) < 0)
+					err = -ENOMEM;
+			}
+		}
+		return err;
+	}
 	drop = mem_calloc(m->mem, n, 1);
 	if (!drop)
 		return -ENOMEM;
@@ -2595,10 +2635,11 @@ static int routes_drop_dying(struct model *m)
  * removed in turn; a member is never a group). This removes every object
  * marked NH_DYING so, all at once: a resync that finds thousands gone, or an
  * object in thousands of groups, costs a walk of the objects and one of the
- * routes, not one each. The marks are cleared. Returns 1, or -ENOMEM: with
- * nothing changed when the routes could not all go; otherwise a group whose
- * new hops could not be had keeps its members and hops, which a resync
- * finds different from the kernel's. */
+ * routes, not one each. The marks are cleared. Returns 1, or -ENOMEM: when
+ * the routes could not all go, the objects stay (with the routes that did
+ * go gone, as in the kernel); otherwise a group whose new hops could not be
+ * had keeps its members and hops, which a resync finds different from the
+ * kernel's. */
 static int nhobjs_drop_marked(struct model *m)
 {
 	bool touched = false, moved = false;
