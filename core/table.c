@@ -2430,6 +2430,7 @@ static int nhobj_resolve(struct model *m, struct nhobj_rec *o)
 		for (i = 0; i < o->n_group; i++) {
 			const struct nhobj_rec *mo = nhobj_find(m, o->group[i].id);
 
+			m->nh_missing = m->nh_missing || !mo;
 			if (!mo || mo->n_group || mo->blackhole || mo->mark & NH_DYING)
 				continue;
 			v[n] = mo->hop;
@@ -2456,23 +2457,31 @@ static void nhobjs_unmark(struct model *m)
 		m->nhobjs[i].mark = 0;
 }
 
-/* The groups with member id take its new hops. */
+/* The groups with member id take its new hops; whether a group still names
+ * a member not held (m->nh_missing) is found on the way. */
 static int nhobj_resolve_groups_with(struct model *m, uint32_t id)
 {
+	bool any = false, missing = false;
 	size_t i;
 	unsigned j;
-	bool any = false;
 	int err = 0;
 
-	for (i = 0; i < m->n_nhobjs; i++)
-		for (j = 0; j < m->nhobjs[i].n_group; j++)
-			if (m->nhobjs[i].group[j].id == id) {
-				if (nhobj_resolve(m, &m->nhobjs[i]) < 0)
-					err = -ENOMEM;
-				m->nhobjs[i].mark |= NH_TOUCHED;
-				any = true;
-				break;
-			}
+	for (i = 0; i < m->n_nhobjs; i++) {
+		struct nhobj_rec *g = &m->nhobjs[i];
+		bool in = false;
+
+		for (j = 0; j < g->n_group; j++) {
+			in = in || g->group[j].id == id;
+			missing = missing || !nhobj_find(m, g->group[j].id);
+		}
+		if (in) {
+			if (nhobj_resolve(m, g) < 0)
+				err = -ENOMEM;
+			g->mark |= NH_TOUCHED;
+			any = true;
+		}
+	}
+	m->nh_missing = missing;
 	if (any && attrs_refresh_sel(m, 0, 0, true, true) < 0)
 		err = -ENOMEM;
 	if (any)
@@ -2561,8 +2570,9 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		return e;
 	}
 	/* groups take their members' hops; a group is never a member (Linux
-	 * refuses nested groups, and a single never becomes a group) */
-	member = !nw.n_group || (had && !old.n_group);
+	 * refuses nested groups, and a single never becomes a group), and a
+	 * new single is in none unless some group names a member not held */
+	member = had ? !old.n_group : !nw.n_group && m->nh_missing;
 	if (had)
 		nhobj_free_parts(m, &old);
 	if (e == 0 && member)
@@ -2673,6 +2683,7 @@ static int nhobjs_drop_marked(struct model *m)
 		 * group stays as it was */
 		if (nhobj_resolve(m, g) < 0) {
 			g->mark &= (uint8_t)~NH_TOUCHED;
+			m->nh_missing = true; /* it keeps naming the members that go */
 			err = -ENOMEM;
 			continue;
 		}

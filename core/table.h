@@ -168,6 +168,10 @@ struct model {
 	struct nhobj_rec *nhobjs;
 	size_t n_nhobjs, cap_nhobjs;
 	struct id_index nhobj_ix; /* id -> nhobjs[] */
+	/* some group may name a member not (yet) held: until then a new
+	 * single object is in no group, and its add needs no look at them
+	 * (FRR's thousands, in a dump) */
+	bool nh_missing;
 
 	/* Linux's ignore_routes_with_linkdown per device, once the backend
 	 * reports it for a family (ld_follow); until then linkdown[] holds for

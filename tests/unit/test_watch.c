@@ -1407,6 +1407,36 @@ static void nexthop_group_emptied(void **state)
 	}
 }
 
+/* A group whose id is below a member's comes before that member in a dump
+ * (Linux dumps by id: `ip nexthop add id 10 group 9/11` after 9 and 11):
+ * the member, once there, joins the group's hops. */
+static void nexthop_group_before_member(void **state)
+{
+	static const struct rtw_nhobj_member members[] = { { 9, 1 }, { 11, 1 } };
+	struct sockaddr_storage a = evq_sa("10.77.1.1");
+	struct rtw_route r;
+	int indexed;
+
+	(void)state;
+	for (indexed = 0; indexed < 2; indexed++) {
+		struct rtw_ctx *c = started_indexed(indexed);
+
+		evq_push(evq_nhobj(9, 2, "192.0.2.9"));
+		evq_push(group_event(10, members, 2));
+		push_route_over_object(10);
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.n_nexthops, 1);
+		evq_push(evq_nhobj(11, 3, "198.51.100.11"));
+		rtw_dispatch(c);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+		assert_int_equal(r.dst.len, 16);
+		assert_int_equal(r.n_nexthops, 2);
+		assert_int_equal(r.nexthops[1].ifindex, 3);
+		rtw_free(c);
+	}
+}
+
 /* lookup of 10.<o>.1.1: the matched length, and with gw the gateway of its
  * one hop */
 static void group_answer(struct rtw_ctx *c, unsigned o, unsigned len, const char *gw)
@@ -2041,6 +2071,7 @@ int main(void)
 		cmocka_unit_test(nexthop_group_of_one),
 		cmocka_unit_test(nexthop_group_emptied),
 		cmocka_unit_test(nexthop_objects_gone_together),
+		cmocka_unit_test(nexthop_group_before_member),
 		cmocka_unit_test(nexthop_object_blackhole),
 		cmocka_unit_test(link_local_peer_scope),
 		cmocka_unit_test(link_local_multicast_scope),
