@@ -390,9 +390,7 @@ static __attribute__((noinline)) int lookup_walk(const struct rtw_ctx *c, int fa
  * merged or not). p->one_table is its table either way. */
 static inline const struct lpm *lookup_one(const struct lookup_plan *p, const uint8_t *key)
 {
-	if (!p->one && p->n == 2 && lpm_octet_miss(p->lpm[0], key))
-		return p->lpm[1];
-	return p->one;
+	return p->by_octet[key[0]];
 }
 
 /* lookup() in one, the table that decides: when its index answers without
@@ -411,6 +409,22 @@ static inline int lookup_in(const struct rtw_ctx *c, int family, const struct lp
 	return lookup_answer(c, family, key, v, len, p->one_table, ret_route);
 }
 
+/* lookup_one() gave no table, for a plan of two: the first (a host's local
+ * table) covers the address's first octet, and mostly holds nothing for
+ * the address itself (a host's own addresses are few); then the second
+ * decides, on its short path, not through the plan's walk of both. Reached
+ * by a tail call, as lookup_hops(). */
+static __attribute__((noinline)) int lookup_beside(const struct rtw_ctx *c, int family,
+						   const uint8_t *key, struct rtw_route *ret_route)
+{
+	const struct lookup_plan *p = family == AF_INET ? &c->model.plan4 : &c->model.plan6;
+	unsigned len;
+
+	if (p->n == 2 && lpm_lookup(p->lpm[0], key, &len) == LPM_NONE)
+		return lookup_in(c, family, p->lpm[1], key, ret_route);
+	return lookup_plan(c, family, key, 0, ret_route);
+}
+
 static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key,
 			 struct rtw_route *ret_route)
 {
@@ -418,7 +432,7 @@ static inline int lookup(const struct rtw_ctx *c, int family, const uint8_t *key
 	const struct lpm *one = lookup_one(family == AF_INET ? &m->plan4 : &m->plan6, key);
 
 	if (!one)
-		return lookup_plan(c, family, key, 0, ret_route);
+		return lookup_beside(c, family, key, ret_route);
 	return lookup_in(c, family, one, key, ret_route);
 }
 
@@ -489,7 +503,7 @@ static __attribute__((noinline)) int lookup6(const struct rtw_ctx *c, const uint
 	const struct lpm *one = lookup_one(&c->model.plan6, key);
 
 	if (!one)
-		return lookup_plan(c, AF_INET6, key, 0, ret_route);
+		return lookup_beside(c, AF_INET6, key, ret_route);
 	if (lpm_uncovered6(one, key))
 		return -ENETUNREACH;
 	return lookup6_in(c, one, key, ret_route);

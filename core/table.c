@@ -1053,6 +1053,19 @@ static uint32_t best_val(const struct model *m, uint32_t slot)
 }
 
 /* The tables a lookup of this family visits: the non-empty ones, in order. */
+static void plan_octets(struct lookup_plan *p)
+{
+	unsigned o;
+
+	for (o = 0; o < 256; o++) {
+		uint8_t k = (uint8_t)o;
+
+		p->by_octet[o] = p->one					      ? p->one
+				 : p->n == 2 && lpm_octet_miss(p->lpm[0], &k) ? p->lpm[1]
+									      : NULL;
+	}
+}
+
 static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 {
 	struct lpm *const *v = family == AF_INET ? m->lpm4 : m->lpm6;
@@ -1070,6 +1083,7 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	p->merge = family == AF_INET && m->merge_local_main && p->n >= 2 &&
 		   p->table[0] == RTW_TABLE_LOCAL && p->table[1] == RTW_TABLE_MAIN;
 	p->one = p->n == 1 ? p->lpm[0] : NULL;
+	plan_octets(p);
 	/* with two, the second's: it decides alone where the first covers
 	 * nothing of an address's first octet (rtw_lookup()) */
 	p->one_table = p->n == 1 ? p->table[0] : p->n == 2 ? p->table[1] : 0;
@@ -1098,6 +1112,10 @@ static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned
 		r = lpm_insert(t, addr, len, new);
 	if (was_empty != (lpm_count(t) == 0))
 		model_plan(m);
+	else if (m->plan4.n == 2 && t == m->plan4.lpm[0])
+		plan_octets(&m->plan4); /* the first octets it covers may have changed */
+	else if (m->plan6.n == 2 && t == m->plan6.lpm[0])
+		plan_octets(&m->plan6);
 	return r < 0 ? r : 0;
 }
 

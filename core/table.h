@@ -206,6 +206,12 @@ struct model {
 		 * second's when there are two) */
 		const struct lpm *one;
 		uint32_t one_table;
+		/* by an address's first octet, the table that decides alone:
+		 * one, or with two the second where the first (a host's local
+		 * table) covers nothing of that octet; NULL where the plan
+		 * must be followed. One load on the short path, whatever the
+		 * local table holds. Kept up to date by lpm_set(). */
+		const struct lpm *by_octet[256];
 	} plan4, plan6;
 
 	uint8_t gen;
