@@ -8,7 +8,7 @@
 #define RTW_BENCH_HOST_H
 
 #include <stdbool.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "addr.h"
@@ -52,9 +52,13 @@ static inline void bench_host_route(struct rtw_event *e, const char *dst, uint32
  * up; the events point into static storage. */
 static inline size_t bench_host_events(struct rtw_event *v)
 {
-	static const char *const addrs[][2] = {
-		{ "127.0.0.1", "8" },	  { "192.0.2.10", "24" }, { "::1", "128" },
-		{ "2001:db8::10", "64" }, { "fe80::10", "64" },
+	static const struct {
+		const char *addr;
+		uint8_t len;
+		int ifindex;
+	} addrs[] = {
+		{ "127.0.0.1", 8, 1 },	   { "192.0.2.10", 24, 2 }, { "::1", 128, 1 },
+		{ "2001:db8::10", 64, 2 }, { "fe80::10", 64, 2 },
 	};
 	static struct rtw_nexthop lo = { .ifindex = 1, .weight = 1 },
 				  eth0 = { .ifindex = 2, .weight = 1 };
@@ -72,9 +76,9 @@ static inline size_t bench_host_events(struct rtw_event *v)
 	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
 		memset(&v[n], 0, sizeof(v[n]));
 		v[n].type = RTW_EV_ADDR_ADD;
-		rtw_addr_parse(addrs[i][0], &v[n].u.addr.prefix.addr);
-		v[n].u.addr.prefix.len = (uint8_t)atoi(addrs[i][1]);
-		v[n].u.addr.ifindex = i == 0 || i == 2 ? 1 : 2;
+		rtw_addr_parse(addrs[i].addr, &v[n].u.addr.prefix.addr);
+		v[n].u.addr.prefix.len = addrs[i].len;
+		v[n].u.addr.ifindex = addrs[i].ifindex;
 		n++;
 	}
 	bench_host_route(&v[n++], "127.0.0.0/8", local, RTW_ROUTE_LOCAL, 254, "127.0.0.1", 0, &lo);

@@ -494,7 +494,7 @@ static __attribute__((noinline)) int lookup6_in(const struct rtw_ctx *c, const s
 
 /* IPv6's common case on a big table, an address that nothing covers, in one
  * test of the direct index; anything else goes on to lookup_in(), or to
- * lookup_plan() when no one table decides. lookup_bench, alternating runs:
+ * lookup_beside() when no one table decides. lookup_bench, alternating runs:
  * 167-221 against 151-159 M lookups/s. */
 static __attribute__((noinline)) int lookup6(const struct rtw_ctx *c, const uint8_t *key,
 					     struct rtw_route *ret_route)

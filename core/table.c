@@ -665,15 +665,20 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 	return id;
 }
 
+static void attr_free(struct model *m, struct attr *a)
+{
+	mem_free(m->mem, a->slots, a->cap_slots * sizeof(*a->slots));
+	mem_free(m->mem, a, sizeof(*a) + (size_t)a->n_nh * sizeof(a->nh[0]));
+}
+
 static void attr_release(struct model *m, uint32_t id)
 {
 	struct attr *a = m->attrs[id];
 
 	if (--a->refs)
 		return;
-	mem_free(m->mem, a->slots, a->cap_slots * sizeof(*a->slots));
 	attr_index_remove(m, id);
-	mem_free(m->mem, a, sizeof(*a) + (size_t)a->n_nh * sizeof(a->nh[0]));
+	attr_free(m, a);
 	/* free list threaded through the pointer array (odd values are links) */
 	m->attrs[id] = (struct attr *)(((uintptr_t)(uint32_t)(m->free_attr + 1) << 1) | 1);
 	m->free_attr = id;
@@ -1052,7 +1057,7 @@ static uint32_t best_val(const struct model *m, uint32_t slot)
 	return slot == SLOT_NONE ? LPM_NONE : m->routes[slot].attr;
 }
 
-/* The tables a lookup of this family visits: the non-empty ones, in order. */
+/* plan.by_octet[] from the plan's tables and the first one's octets. */
 static void plan_octets(struct lookup_plan *p)
 {
 	unsigned o;
@@ -1060,12 +1065,13 @@ static void plan_octets(struct lookup_plan *p)
 	for (o = 0; o < 256; o++) {
 		uint8_t k = (uint8_t)o;
 
-		p->by_octet[o] = p->one					      ? p->one
+		p->by_octet[o] = p->n == 1				      ? p->lpm[0]
 				 : p->n == 2 && lpm_octet_miss(p->lpm[0], &k) ? p->lpm[1]
 									      : NULL;
 	}
 }
 
+/* The tables a lookup of this family visits: the non-empty ones, in order. */
 static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 {
 	struct lpm *const *v = family == AF_INET ? m->lpm4 : m->lpm6;
@@ -1082,7 +1088,6 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	}
 	p->merge = family == AF_INET && m->merge_local_main && p->n >= 2 &&
 		   p->table[0] == RTW_TABLE_LOCAL && p->table[1] == RTW_TABLE_MAIN;
-	p->one = p->n == 1 ? p->lpm[0] : NULL;
 	plan_octets(p);
 	/* with two, the second's: it decides alone where the first covers
 	 * nothing of an address's first octet (rtw_lookup()) */
@@ -1818,31 +1823,72 @@ static int route_rebest(struct model *m, uint32_t s, const uint8_t *changed, boo
 	return 0;
 }
 
-/* Each route whose attribute set changed (flagged in changed[], by id) is
- * visited once: through the sets' lists of routes when they all have one
- * (attr.slots), else by a walk of all routes (O(routes), as the kernel's
- * own). No route or set comes or goes meanwhile. */
-static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_report)
+/* Calls fn(m, slot, arg) for each route whose attribute set pick(m, id,
+ * arg) takes (no set comes meanwhile): through the sets' lists when every
+ * set taken has one (attr.slots), each copied first, as fn may delete the
+ * route and with the last one the set; else in one walk of all routes
+ * (O(routes), as the kernel's own). A set taken by none costs no walk.
+ * Returns -ENOMEM when a call did; the others still run. */
+static int routes_of_sets(struct model *m,
+			  bool (*pick)(const struct model *m, uint32_t id, const void *arg),
+			  int (*fn)(struct model *m, uint32_t slot, const void *arg),
+			  const void *arg)
 {
-	uint32_t i, j, s, n = m->n_attrs;
-	bool few = true;
+	uint32_t i, j, k, s, n = m->n_attrs, v[ATTR_FEW];
+	bool any = false, few = true;
 	int err = 0;
 
 	for (i = 0; i < n && few; i++)
-		few = !changed[i] || !m->attrs[i]->many;
+		if (pick(m, i, arg)) {
+			any = true;
+			few = !m->attrs[i]->many;
+		}
+	if (!any)
+		return 0;
 	if (few) {
-		for (i = 0; i < n; i++)
-			for (j = 0; changed[i] && j < m->attrs[i]->n_slots; j++)
-				if (route_rebest(m, m->attrs[i]->slots[j], changed,
-						 replace_report) < 0)
+		for (i = 0; i < n; i++) {
+			if (!pick(m, i, arg))
+				continue;
+			k = m->attrs[i]->n_slots;
+			for (j = 0; j < k; j++)
+				v[j] = m->attrs[i]->slots[j];
+			for (j = 0; j < k; j++)
+				if (fn(m, v[j], arg) < 0)
 					err = -ENOMEM;
+		}
 		return err;
 	}
 	for (s = 0; s < m->n_slots; s++)
-		if (m->routes[s].family && changed[m->routes[s].attr] &&
-		    route_rebest(m, s, changed, replace_report) < 0)
+		if (m->routes[s].family && pick(m, m->routes[s].attr, arg) && fn(m, s, arg) < 0)
 			err = -ENOMEM;
 	return err;
+}
+
+struct rebest_arg {
+	const uint8_t *changed;
+	bool replace_report;
+};
+
+static bool attr_changed(const struct model *m, uint32_t id, const void *arg)
+{
+	(void)m;
+	return ((const struct rebest_arg *)arg)->changed[id];
+}
+
+static int route_rebest_fn(struct model *m, uint32_t slot, const void *arg)
+{
+	const struct rebest_arg *a = arg;
+
+	return route_rebest(m, slot, a->changed, a->replace_report);
+}
+
+/* Each route whose attribute set changed (flagged in changed[], by id) is
+ * visited once. */
+static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_report)
+{
+	const struct rebest_arg a = { changed, replace_report };
+
+	return routes_of_sets(m, attr_changed, route_rebest_fn, &a);
 }
 
 /* Marks on nexthop objects (nhobj_rec.mark), for changes to many objects at
@@ -2033,20 +2079,20 @@ static struct attr *attr_over(const struct model *m, uint32_t nhid, uint32_t *i)
 }
 
 /* Whether attribute set id has hops of its own (no nexthop object) on
- * ifindex. */
-static bool attr_on_link(const struct model *m, uint32_t id, int ifindex)
+ * link *(const int *)arg. */
+static bool attr_on_link(const struct model *m, uint32_t id, const void *arg)
 {
 	unsigned n;
 
 	return attr_live(m, id) && !m->attrs[id]->nhid &&
-	       attr_hops_on(m, m->attrs[id], ifindex, &n) > 0;
+	       attr_hops_on(m, m->attrs[id], *(const int *)arg, &n) > 0;
 }
 
-/* The route in slot, when ifindex goes: IPv4 kills the whole route when one
- * of its hops' device goes (fib_sync_down_dev on unregister); IPv6 drops
- * only those hops. Nexthop objects on that link are dropped by their own
- * event. */
-static int route_drop_on(struct model *m, uint32_t slot, int ifindex)
+/* The route in slot, when link *(const int *)arg goes: IPv4 kills the
+ * whole route when one of its hops' device goes (fib_sync_down_dev on
+ * unregister); IPv6 drops only those hops. Nexthop objects on that link
+ * are dropped by their own event. */
+static int route_drop_on(struct model *m, uint32_t slot, const void *arg)
 {
 	const struct route_rec *r = &m->routes[slot];
 	const struct attr *a = m->attrs[r->attr];
@@ -2054,7 +2100,7 @@ static int route_drop_on(struct model *m, uint32_t slot, int ifindex)
 
 	if (a->nhid)
 		return 0;
-	on = attr_hops_on(m, a, ifindex, &n);
+	on = attr_hops_on(m, a, *(const int *)arg, &n);
 	if (!on || (on < n && r->family != AF_INET))
 		return 0;
 	return route_delete_slot(m, slot, head_find(m, r->family, r->table, r->addr, r->len));
@@ -2067,36 +2113,7 @@ static int route_drop_on(struct model *m, uint32_t slot, int ifindex)
  * one that few use (a VPN's) through their sets' lists. */
 static int routes_drop_ifindex(struct model *m, int ifindex)
 {
-	uint32_t i, j, s, n, v[ATTR_FEW];
-	bool any = false, few = true;
-	int err = 0;
-
-	for (i = 0; i < m->n_attrs && few; i++)
-		if (attr_on_link(m, i, ifindex)) {
-			any = true;
-			few = !m->attrs[i]->many;
-		}
-	if (!any)
-		return 0;
-	if (few) {
-		for (i = 0; i < m->n_attrs; i++) {
-			if (!attr_on_link(m, i, ifindex))
-				continue;
-			/* a copy: the deletes take the routes off the list, and
-			 * the last one frees the set */
-			n = m->attrs[i]->n_slots;
-			for (j = 0; j < n; j++)
-				v[j] = m->attrs[i]->slots[j];
-			for (j = 0; j < n; j++)
-				if (route_drop_on(m, v[j], ifindex) < 0)
-					err = -ENOMEM;
-		}
-		return err;
-	}
-	for (s = 0; s < m->n_slots; s++)
-		if (m->routes[s].family && route_drop_on(m, s, ifindex) < 0)
-			err = -ENOMEM;
-	return err;
+	return routes_of_sets(m, attr_on_link, route_drop_on, &ifindex);
 }
 
 static void devconf_del(struct model *m, int ifindex)
@@ -2602,60 +2619,34 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
 		   : 1;
 }
 
-/* The routes over an object marked NH_DYING go, through their sets' lists
- * when all have one, else in one walk of the routes for all such objects.
- * -ENOMEM when some could not go. */
+/* Whether set id is over an object marked NH_DYING: the set's hint first,
+ * as a walk of the routes asks it for each. */
+static bool attr_over_dying(const struct model *m, uint32_t id, const void *arg)
+{
+	const struct attr *a;
+
+	(void)arg;
+	if (!attr_live(m, id) || !m->attrs[id]->nhid)
+		return false;
+	a = m->attrs[id];
+	if (a->nhpos < m->n_nhobjs && m->nhobjs[a->nhpos].id == a->nhid)
+		return m->nhobjs[a->nhpos].mark & NH_DYING;
+	return nhobj_marked(m, a->nhid, NH_DYING);
+}
+
+static int route_drop(struct model *m, uint32_t slot, const void *arg)
+{
+	const struct route_rec *r = &m->routes[slot];
+
+	(void)arg;
+	return route_delete_slot(m, slot, head_find(m, r->family, r->table, r->addr, r->len));
+}
+
+/* The routes over an object marked NH_DYING go. -ENOMEM when some could
+ * not. */
 static int routes_drop_dying(struct model *m)
 {
-	uint32_t i, j, k, s, n = m->n_attrs, v[ATTR_FEW];
-	bool any = false, few = true;
-	uint8_t *drop;
-	int err = 0;
-
-	for (i = 0; i < n; i++)
-		if (attr_live(m, i) && nhobj_marked(m, m->attrs[i]->nhid, NH_DYING)) {
-			any = true;
-			few = few && !m->attrs[i]->many;
-		}
-	if (!any)
-		return 0;
-	if (few) {
-		for (i = 0; i < n; i++) {
-			if (!attr_live(m, i) || !nhobj_marked(m, m->attrs[i]->nhid, NH_DYING))
-				continue;
-			/* a copy: the deletes take the routes off the list, and
-			 * the last one frees the set */
-			k = m->attrs[i]->n_slots;
-			for (j = 0; j < k; j++)
-				v[j] = m->attrs[i]->slots[j];
-			for (j = 0; j < k; j++) {
-				const struct route_rec *r = &m->routes[v[j]];
-
-				if (route_delete_slot(
-					m, v[j],
-					head_find(m, r->family, r->table, r->addr, r->len)) < 0)
-					err = -ENOMEM;
-			}
-		}
-		return err;
-	}
-	drop = mem_calloc(m->mem, n, 1);
-	if (!drop)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		drop[i] = attr_live(m, i) && nhobj_marked(m, m->attrs[i]->nhid, NH_DYING);
-	for (s = 0; s < m->n_slots; s++) {
-		struct route_rec *r = &m->routes[s];
-
-		if (r->family && drop[r->attr]) {
-			uint32_t head = head_find(m, r->family, r->table, r->addr, r->len);
-
-			if (route_delete_slot(m, s, head) < 0)
-				err = -ENOMEM;
-		}
-	}
-	mem_free(m->mem, drop, n);
-	return err;
+	return routes_of_sets(m, attr_over_dying, route_drop, NULL);
 }
 
 /* The kernel deletes the routes that use a removed nexthop object without a
@@ -3207,12 +3198,8 @@ void model_fini(struct model *m)
 			lpm_free(m->lpm6[i]);
 	}
 	for (i = 0; i < m->n_attrs; i++)
-		if (attr_live(m, i)) {
-			struct attr *a = m->attrs[i];
-
-			mem_free(m->mem, a->slots, a->cap_slots * sizeof(*a->slots));
-			mem_free(m->mem, a, sizeof(*a) + a->n_nh * sizeof(a->nh[0]));
-		}
+		if (attr_live(m, i))
+			attr_free(m, m->attrs[i]);
 	for (i = 0; i < m->n_nhobjs; i++)
 		nhobj_free_parts(m, &m->nhobjs[i]);
 	mem_free(m->mem, m->attrs, m->cap_attrs * sizeof(*m->attrs));

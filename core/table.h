@@ -201,17 +201,14 @@ struct model {
 		uint32_t *table;
 		unsigned n;
 		bool merge;
-		/* the LPM and table when there is one of them: rtw_lookup()'s
-		 * short path reads it without the arrays (one_table: also the
-		 * second's when there are two) */
-		const struct lpm *one;
-		uint32_t one_table;
 		/* by an address's first octet, the table that decides alone:
-		 * one, or with two the second where the first (a host's local
-		 * table) covers nothing of that octet; NULL where the plan
-		 * must be followed. One load on the short path, whatever the
-		 * local table holds. Kept up to date by lpm_set(). */
+		 * the only one, or with two the second where the first (a
+		 * host's local table) covers nothing of that octet; NULL where
+		 * the plan must be followed. One load on rtw_lookup()'s short
+		 * path, whatever the local table holds. Kept up to date by
+		 * lpm_set(). one_table is the table number of either. */
 		const struct lpm *by_octet[256];
+		uint32_t one_table;
 	} plan4, plan6;
 
 	uint8_t gen;

@@ -384,6 +384,7 @@ static void emit(struct out *o, const struct rtw_event *ev)
 	case CLASS_ROUTE: {
 		const struct rtw_route *r = &ev->u.route;
 		char dst[INET6_ADDRSTRLEN + 8];
+		const char *w;
 
 		if (rtw_prefix_format(&r->dst, dst, sizeof(dst)) < 0) {
 			o->err = -EINVAL;
@@ -392,8 +393,8 @@ static void emit(struct out *o, const struct rtw_event *ev)
 		out_fmt(o, " family=%s table=%" PRIu32 " dst=", family_name(r->dst.addr.family),
 			r->table);
 		out_str(o, dst);
-		if (type_word(r->type))
-			out_fmt(o, " type=%s", type_word(r->type));
+		if ((w = type_word(r->type)) != NULL)
+			out_fmt(o, " type=%s", w);
 		else
 			out_fmt(o, " type=%u", (unsigned)r->type);
 		out_fmt(o, " metric=%" PRIu32 " tos=%u proto=%u scope=%u prefsrc=", r->metric,
@@ -910,10 +911,11 @@ static const char *apply_key(enum key k, struct tok v, enum word_class class, st
 		return NULL;
 	}
 	case K_TYPE: {
+		const char *w;
 		unsigned i;
 
-		for (i = 0; type_word(i); i++) {
-			if (tok_is(v, type_word(i))) {
+		for (i = 0; (w = type_word(i)) != NULL; i++) {
+			if (tok_is(v, w)) {
 				r->type = (enum rtw_route_type)i;
 				return NULL;
 			}
