@@ -418,9 +418,11 @@ static __attribute__((noinline)) int lookup_beside(const struct rtw_ctx *c, int 
 						   const uint8_t *key, struct rtw_route *ret_route)
 {
 	const struct lookup_plan *p = family == AF_INET ? &c->model.plan4 : &c->model.plan6;
-	unsigned len;
+	unsigned len, s = p->sub_of[key[0]];
 
-	if (p->n == 2 && lpm_lookup(p->lpm[0], key, &len) == LPM_NONE)
+	/* mostly the first covers nothing of the address's second octet */
+	if (p->n == 2 && ((s && !((p->sub[s - 1][key[1] >> 6] >> (key[1] & 63)) & 1)) ||
+			  lpm_lookup(p->lpm[0], key, &len) == LPM_NONE))
 		return lookup_in(c, family, p->lpm[1], key, ret_route);
 	return lookup_plan(c, family, key, 0, ret_route);
 }
@@ -499,9 +501,13 @@ static __attribute__((noinline)) int lookup6_in(const struct rtw_ctx *c, const s
 static __attribute__((noinline)) int lookup6(const struct rtw_ctx *c, const uint8_t *key,
 					     struct rtw_route *ret_route)
 {
-	/* a host's own addresses make a local table beside main */
-	const struct lpm *one = lookup_one(&c->model.plan6, key);
+	unsigned s = ((unsigned)key[0] << 8 | key[1]) - BARE6_LO;
+	const struct lpm *one;
 
+	if (s < BARE6_N && (c->model.bare6[s / 64] >> (s % 64) & 1))
+		return -ENETUNREACH;
+	/* a host's own addresses make a local table beside main */
+	one = lookup_one(&c->model.plan6, key);
 	if (!one)
 		return lookup_beside(c, AF_INET6, key, ret_route);
 	if (lpm_uncovered6(one, key))

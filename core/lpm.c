@@ -1273,6 +1273,72 @@ static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
 	}
 }
 
+/* Sets bits lo to lo + n - 1 of a 256-bit map. */
+static void map_span(uint64_t map[4], unsigned lo, unsigned n)
+{
+	unsigned x;
+
+	for (x = lo; x < lo + n; x++)
+		map[x >> 6] |= UINT64_C(1) << (x & 63);
+}
+
+void lpm_octet_cover(const struct lpm *t, unsigned o, uint64_t ret[4])
+{
+	const struct lpm_node *root = as_node(t->root), *n;
+	unsigned w, b, i, l;
+	uint64_t bits;
+	uintptr_t c;
+
+	memset(ret, 0, 4 * sizeof(*ret));
+	if (node_best(root, o)) { /* a prefix up to /8 */
+		map_span(ret, 0, 256);
+		return;
+	}
+	if (!bit_test(root->kid, o))
+		return;
+	c = node_kids(root)[kid_rank(root, o)];
+	if (is_leaf(c)) {
+		const struct lpm_leaf *lf = as_leaf(c);
+
+		/* a leaf below the root is longer than /8 */
+		l = lf->len >= 16 ? 0 : 16 - lf->len;
+		map_span(ret, lf->key[1] >> l << l, 1u << l);
+		return;
+	}
+	n = as_node(c);
+	/* /9 to /16 in its prefix bitmap: index (1 << l) | b covers second
+	 * octets b << (8 - l) on, 1 << (8 - l) of them */
+	for (w = 0; w < 8; w++)
+		for (bits = n->pfx[w]; bits; bits &= bits - 1) {
+			i = 64 * w + (unsigned)__builtin_ctzll(bits);
+			l = 31 - (unsigned)__builtin_clz(i);
+			b = i - (1u << l);
+			map_span(ret, b << (8 - l), 1u << (8 - l));
+		}
+	for (w = 0; w < 4; w++) /* anything longer below a second octet */
+		ret[w] |= n->kid[w];
+}
+
+bool lpm_meets16(const struct lpm *t, const uint8_t *key)
+{
+	const struct lpm_node *root = as_node(t->root), *n;
+	uintptr_t c;
+
+	if (node_best(root, key[0])) /* a prefix up to /8 */
+		return true;
+	if (!bit_test(root->kid, key[0]))
+		return false;
+	c = node_kids(root)[kid_rank(root, key[0])];
+	if (is_leaf(c)) {
+		const struct lpm_leaf *lf = as_leaf(c);
+		unsigned l = lf->len >= 16 ? 0 : 16 - lf->len; /* longer than /8 */
+
+		return lf->key[1] >> l == key[1] >> l;
+	}
+	n = as_node(c);
+	return node_best(n, key[1]) || bit_test(n->kid, key[1]);
+}
+
 /* The lines of the entry below the first two octets that lpm_prefetch()
  * fetches: all of a node of up to ~100 prefixes. */
 #define PREFETCH_LINES 8

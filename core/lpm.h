@@ -211,6 +211,15 @@ static inline bool lpm_octet_miss(const struct lpm *t, const uint8_t *addr)
 	return !((f->octet0[addr[0] >> 6] >> (addr[0] & 63)) & 1);
 }
 
+/* Into ret, a 256-bit map, bit x for each second octet x such that some
+ * prefix of t covers addresses whose first two octets are o, x: where it
+ * is clear, no prefix of t can match. */
+void lpm_octet_cover(const struct lpm *t, unsigned o, uint64_t ret[4]);
+
+/* Whether some prefix of t covers an address whose first 16 bits are key's
+ * (two bytes, network order). */
+bool lpm_meets16(const struct lpm *t, const uint8_t *key);
+
 /* lpm_lookup(), with what lpm_lookup_fast() answers inline, and addresses
  * whose first octet no prefix covers. ret_len must not be NULL. */
 static inline uint32_t lpm_lookup_inline(const struct lpm *t, const uint8_t *addr,

@@ -1057,18 +1057,39 @@ static uint32_t best_val(const struct model *m, uint32_t slot)
 	return slot == SLOT_NONE ? LPM_NONE : m->routes[slot].attr;
 }
 
-/* plan.by_octet[] from the plan's tables and the first one's octets. */
-static void plan_octets(struct lookup_plan *p)
+/* plan.by_octet[o] and, where it is NULL in a plan of two, o's map of the
+ * second octets the first table covers, while a map is free. */
+static void plan_octet(struct lookup_plan *p, unsigned o)
 {
-	unsigned o;
+	uint8_t k = (uint8_t)o;
+	bool both = p->n == 2 && !lpm_octet_miss(p->lpm[0], &k);
+	unsigned s = p->sub_of[o];
 
-	for (o = 0; o < 256; o++) {
-		uint8_t k = (uint8_t)o;
-
-		p->by_octet[o] = p->n == 1				      ? p->lpm[0]
-				 : p->n == 2 && lpm_octet_miss(p->lpm[0], &k) ? p->lpm[1]
-									      : NULL;
+	p->by_octet[o] = p->n == 1 ? p->lpm[0] : p->n == 2 && !both ? p->lpm[1] : NULL;
+	if (!both) {
+		if (s)
+			p->sub_used &= (uint8_t) ~(1u << (s - 1));
+		p->sub_of[o] = 0;
+		return;
 	}
+	if (!s) {
+		for (s = 1; s <= PLAN_SUBS && (p->sub_used >> (s - 1) & 1); s++)
+			;
+		if (s > PLAN_SUBS)
+			return; /* none free: this octet's lookups walk the first table */
+		p->sub_used |= (uint8_t)(1u << (s - 1));
+		p->sub_of[o] = (uint8_t)s;
+	}
+	lpm_octet_cover(p->lpm[0], o, p->sub[s - 1]);
+}
+
+/* plan_octet() for the first octets a prefix of len bits at addr covers. */
+static void plan_octets(struct lookup_plan *p, const uint8_t *addr, unsigned len)
+{
+	unsigned n = len >= 8 ? 1 : 1u << (8 - len), lo = len ? addr[0] & ~(n - 1) : 0, o;
+
+	for (o = lo; o < lo + n; o++)
+		plan_octet(p, o);
 }
 
 /* The tables a lookup of this family visits: the non-empty ones, in order. */
@@ -1088,10 +1109,40 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	}
 	p->merge = family == AF_INET && m->merge_local_main && p->n >= 2 &&
 		   p->table[0] == RTW_TABLE_LOCAL && p->table[1] == RTW_TABLE_MAIN;
-	plan_octets(p);
+	plan_octets(p, NULL, 0);
 	/* with two, the second's: it decides alone where the first covers
 	 * nothing of an address's first octet (rtw_lookup()) */
 	p->one_table = p->n == 1 ? p->table[0] : p->n == 2 ? p->table[1] : 0;
+}
+
+/* model.bare6 for the /16s lo to lo + n - 1 (numbers of their first 16
+ * bits, within the map's range). */
+static void bare6_refresh(struct model *m, unsigned lo, unsigned n)
+{
+	const struct lookup_plan *p = &m->plan6;
+	unsigned s, i;
+
+	for (s = lo; s < lo + n; s++) {
+		const uint8_t k[2] = { (uint8_t)(s >> 8), (uint8_t)s };
+		uint64_t *w = &m->bare6[(s - BARE6_LO) / 64], bit = UINT64_C(1)
+								    << (s - BARE6_LO) % 64;
+
+		for (i = 0; i < p->n && !lpm_meets16(p->lpm[i], k); i++)
+			;
+		*w = i == p->n ? *w | bit : *w & ~bit;
+	}
+}
+
+/* bare6_refresh() of the /16s in the map that the IPv6 prefix addr/len meets. */
+static void bare6_prefix(struct model *m, const uint8_t *addr, unsigned len)
+{
+	unsigned n = len >= 16 ? 1 : 1u << (16 - len);
+	unsigned lo = ((unsigned)addr[0] << 8 | addr[1]) & ~(n - 1), hi = lo + n;
+
+	lo = lo > BARE6_LO ? lo : BARE6_LO;
+	hi = hi < BARE6_LO + BARE6_N ? hi : BARE6_LO + BARE6_N;
+	if (lo < hi)
+		bare6_refresh(m, lo, hi - lo);
 }
 
 static void model_plan(struct model *m)
@@ -1100,6 +1151,17 @@ static void model_plan(struct model *m)
 		return; /* model_init failed half way */
 	plan_build(m, AF_INET, &m->plan4);
 	plan_build(m, AF_INET6, &m->plan6);
+	bare6_refresh(m, BARE6_LO, BARE6_N);
+}
+
+/* Whether t is one of the tables an IPv6 lookup visits. */
+static bool in_plan6(const struct model *m, const struct lpm *t)
+{
+	unsigned i;
+
+	for (i = 0; i < m->plan6.n && m->plan6.lpm[i] != t; i++)
+		;
+	return i < m->plan6.n;
 }
 
 static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old,
@@ -1115,12 +1177,15 @@ static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned
 		r = lpm_delete(t, addr, len);
 	else
 		r = lpm_insert(t, addr, len, new);
-	if (was_empty != (lpm_count(t) == 0))
+	if (was_empty != (lpm_count(t) == 0)) {
 		model_plan(m);
-	else if (m->plan4.n == 2 && t == m->plan4.lpm[0])
-		plan_octets(&m->plan4); /* the first octets it covers may have changed */
-	else if (m->plan6.n == 2 && t == m->plan6.lpm[0])
-		plan_octets(&m->plan6);
+	} else if (m->plan4.n == 2 && t == m->plan4.lpm[0]) {
+		plan_octets(&m->plan4, addr, len); /* what it covers may have changed */
+	} else if (in_plan6(m, t)) {
+		if (m->plan6.n == 2 && t == m->plan6.lpm[0])
+			plan_octets(&m->plan6, addr, len);
+		bare6_prefix(m, addr, len);
+	}
 	return r < 0 ? r : 0;
 }
 

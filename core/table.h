@@ -134,6 +134,15 @@ struct route_change {
 
 typedef void model_change_fn(void *arg, const struct route_change *ch);
 
+/* First octets of a plan's second-octet maps (struct lookup_plan): a host's
+ * local table touches a few (IPv4: 127, its own addresses' and their
+ * broadcasts'; IPv6: ::1's, fe80::'s, ff00::'s and its addresses'). */
+#define PLAN_SUBS 8
+
+/* The /16s of struct model's bare6 map: 2000::/3, IPv6's global unicast */
+#define BARE6_LO 0x2000u
+#define BARE6_N	 0x2000u
+
 struct model {
 	struct rtw_mem *mem;
 	/* per family ([0] IPv4, [1] IPv6; Linux sets them apart), never
@@ -209,7 +218,22 @@ struct model {
 		 * lpm_set(). one_table is the table number of either. */
 		const struct lpm *by_octet[256];
 		uint32_t one_table;
+		/* where by_octet[] says NULL in a plan of two (the first table,
+		 * a host's local one, covers something of that first octet o),
+		 * bit x of sub[sub_of[o] - 1] is set when it covers something
+		 * of o.x: clear, the second decides alone (a random address
+		 * sharing its first octet with one of the host's own). sub_of[o]
+		 * 0: no map (more such octets than maps), the first is walked */
+		uint8_t sub_of[256];
+		uint8_t sub_used; /* bit i: sub[i] belongs to an octet */
+		uint64_t sub[PLAN_SUBS][4];
 	} plan4, plan6;
+
+	/* bit s - BARE6_LO: no table of the IPv6 plan has a prefix meeting
+	 * the /16 whose first 16 bits are s. A full table leaves 99 in 100 of
+	 * 2000::/3 bare, and a random address there is answered from this
+	 * 1 KiB map, which stays in the nearest cache. Kept by lpm_set(). */
+	uint64_t bare6[BARE6_N / 64];
 
 	uint8_t gen;
 	/* an attribute refresh failed half way (memory): lookups may not

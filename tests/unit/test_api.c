@@ -564,6 +564,111 @@ static void indexed_lookups(void **state)
 	rtw_free(c);
 }
 
+/* Answers of rtw_lookup() for "o.x.y.z" with first octets 1 to 30: want_local
+ * says which hold their local /32 at o.1.2.3. Main has o.0.0.0/8 for each. */
+static void check_local_beside(struct rtw_ctx *c, const bool *want_local)
+{
+	unsigned o;
+
+	for (o = 1; o <= 30; o++) {
+		static const struct {
+			const char *fmt;
+			bool local; /* local's when want_local[o]; else main's /8 */
+			unsigned len;
+		} probe[] = { { "%u.1.2.3", true, 32 },
+			      { "%u.1.2.4", false, 8 },
+			      { "%u.2.0.1", false, 8 } };
+		size_t i;
+
+		for (i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+			bool local = probe[i].local && want_local[o];
+			struct sockaddr_storage a;
+			struct rtw_route r;
+			char text[32];
+
+			snprintf(text, sizeof(text), probe[i].fmt, o);
+			a = evq_sa(text);
+			assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+			if (r.table != (local ? 255u : 254u) ||
+			    r.dst.len != (local ? probe[i].len : 8))
+				fail_msg("%s: table %u /%u, want table %u /%u", text, r.table,
+					 r.dst.len, local ? 255u : 254u, local ? probe[i].len : 8);
+		}
+	}
+	{
+		/* a local /11 (second octets 32 to 63) beside main's 1.0.0.0/8 */
+		struct sockaddr_storage in = evq_sa("1.63.0.1"), out = evq_sa("1.64.0.1");
+		struct rtw_route r;
+
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&in, &r), 0);
+		assert_int_equal(r.table, 255);
+		assert_int_equal(r.dst.len, 11);
+		assert_int_equal(rtw_lookup(c, (struct sockaddr *)&out, &r), 0);
+		assert_int_equal(r.table, 254);
+		assert_int_equal(r.dst.len, 8);
+	}
+}
+
+/* A host's local table beside main, under first octets main also holds: the
+ * local routes answer for their addresses, main for the rest of the octet,
+ * with more such octets than rtw_lookup()'s per-octet maps, and as local
+ * routes go from some octets and come to others. */
+static void local_beside_main(void **state)
+{
+	struct rtw_ctx *c = setup(NULL);
+	bool want_local[31] = { false };
+	char dst[32];
+	unsigned o;
+
+	(void)state;
+	for (o = 1; o <= 30; o++) {
+		snprintf(dst, sizeof(dst), "%u.0.0.0/8", o);
+		evq_dump_add(
+		    evq_route(RTW_EV_ROUTE_ADD, dst, "192.0.2.1", 2, 0, 254, RTW_ROUTE_UNICAST));
+	}
+	for (o = 1; o <= 12; o++) {
+		snprintf(dst, sizeof(dst), "%u.1.2.3/32", o);
+		evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, dst, NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		want_local[o] = true;
+	}
+	evq_dump_add(evq_route(RTW_EV_ROUTE_ADD, "1.32.0.0/11", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	assert_int_equal(rtw_start(c), 0);
+	check_local_beside(c, want_local);
+	/* local routes leave octets 3 to 8 and come to 20 to 27 */
+	for (o = 3; o <= 8; o++) {
+		snprintf(dst, sizeof(dst), "%u.1.2.3/32", o);
+		evq_push(evq_route(RTW_EV_ROUTE_DEL, dst, NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		want_local[o] = false;
+	}
+	for (o = 20; o <= 27; o++) {
+		snprintf(dst, sizeof(dst), "%u.1.2.3/32", o);
+		evq_push(evq_route(RTW_EV_ROUTE_ADD, dst, NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+		want_local[o] = true;
+	}
+	rtw_dispatch(c);
+	check_local_beside(c, want_local);
+	/* more under an octet that has local routes, and again under one
+	 * that had: other second octets */
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "2.9.9.9/32", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	evq_push(evq_route(RTW_EV_ROUTE_ADD, "3.7.7.7/32", NULL, 1, 0, 255, RTW_ROUTE_LOCAL));
+	rtw_dispatch(c);
+	check_local_beside(c, want_local);
+	{
+		static const char *const mine[] = { "2.9.9.9", "3.7.7.7" };
+		size_t i;
+
+		for (i = 0; i < 2; i++) {
+			struct sockaddr_storage a = evq_sa(mine[i]);
+			struct rtw_route r;
+
+			assert_int_equal(rtw_lookup(c, (struct sockaddr *)&a, &r), 0);
+			assert_int_equal(r.table, 255);
+			assert_int_equal(r.dst.len, 32);
+		}
+	}
+	rtw_free(c);
+}
+
 /* The unspecified address is this host, as connect() and sendto() take it
  * (a socket connected to 0.0.0.0 names 127.0.0.1 as its peer): lookups of
  * 0.0.0.0, :: and ::ffff:0.0.0.0 answer with the loopback routes, never the
@@ -1355,6 +1460,7 @@ int main(void)
 		cmocka_unit_test(wrong_state),
 		cmocka_unit_test(bad_lookups),
 		cmocka_unit_test(indexed_lookups),
+		cmocka_unit_test(local_beside_main),
 		cmocka_unit_test(unspecified_is_this_host),
 		cmocka_unit_test(bad_watches),
 		cmocka_unit_test(enumerations),

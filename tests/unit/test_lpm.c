@@ -698,6 +698,37 @@ static void hint(const struct lpm *t, const uint8_t *key, unsigned len)
 	lpm_prefetch_more(t, key, len, &h);
 }
 
+/* lpm_octet_cover() of first octet o against the reference: bit x set
+ * exactly where some prefix meets the addresses starting o, x; and
+ * lpm_meets16() of each o, x alike. */
+static void check_cover(const struct lpm *t, const struct ref *r, unsigned o)
+{
+	uint64_t got[4], want[4] = { 0 };
+	unsigned x, s;
+	size_t i;
+
+	lpm_octet_cover(t, o, got);
+	for (i = 0; i < r->n; i++) {
+		const struct ref_entry *e = &r->e[i];
+
+		for (x = 0; x < 256; x++) {
+			s = e->len < 16 ? 16 - e->len : 0; /* bits of o.x below the prefix */
+			if ((o << 8 | x) >> s == ((unsigned)e->key[0] << 8 | e->key[1]) >> s)
+				want[x >> 6] |= UINT64_C(1) << (x & 63);
+		}
+	}
+	for (x = 0; x < 4; x++)
+		if (got[x] != want[x])
+			fail_msg("cover of octet %u, word %u: got %016llx, want %016llx", o, x,
+				 (unsigned long long)got[x], (unsigned long long)want[x]);
+	for (x = 0; x < 256; x++) {
+		const uint8_t k[2] = { (uint8_t)o, (uint8_t)x };
+
+		if (lpm_meets16(t, k) != (bool)(want[x >> 6] >> (x & 63) & 1))
+			fail_msg("lpm_meets16(%u.%u) is %d", o, x, lpm_meets16(t, k));
+	}
+}
+
 static unsigned long differential_run(unsigned bits, unsigned rounds, unsigned ops)
 {
 	uint8_t centre[6][16], key[16];
@@ -755,6 +786,7 @@ static unsigned long differential_run(unsigned bits, unsigned rounds, unsigned o
 				struct ref_entry *e = ref_find(&r, key, len);
 
 				assert_int_equal(lpm_get(t, key, len), e ? e->value : LPM_NONE);
+				check_cover(t, &r, key[0]);
 			} else if (what < 10 && i % 64 == 0) {
 				compare_fresh(t, &r);
 			} else {
