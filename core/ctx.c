@@ -553,9 +553,12 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 		return -EINVAL;
 	if (dst->sa_family == AF_INET6) {
 		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
+		/* 2000::/3 first: lookup6()'s test is all a bare /16 takes */
+		if ((key[0] & 0xe0) == 0x20)
+			return lookup6(c, key, ret_route);
 		/* a first byte of 0x01-0xfd: neither v4-mapped nor scoped */
 		if ((uint8_t)(key[0] + 2) > 2)
-			return lookup6(c, key, ret_route);
+			return lookup6_on(c, key, ret_route);
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
 		if (memcmp(key, loopback6, 15) == 0 && key[15] == 0) /* addr_as_peer() */
