@@ -47,7 +47,7 @@ struct rtw_ctx *rtw_new(const struct rtw_options *opt)
 	}
 	c->mem = mem;
 	c->ops = o.replay_path ? &rtw_backend_replay : rtw_backend_native;
-	c->record_fd = -1;
+	c->record_fd = c->record_due_fd = -1;
 	c->flags = o.flags;
 	c->rng = 0x9e3779b9u;
 	if (o.replay_path) {
@@ -861,6 +861,13 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 	return replay_write_event(fd, &ev);
 }
 
+int record_begin(struct rtw_ctx *c, int fd)
+{
+	int r = record_header(c, fd);
+
+	return r < 0 ? r : record_snapshot(c, fd);
+}
+
 int rtw_record_error(const struct rtw_ctx *c)
 {
 	return c ? c->record_err : -EINVAL;
@@ -878,7 +885,7 @@ int rtw_record(struct rtw_ctx *c, int fd)
 		return -EBUSY;
 	/* already recording there: a second header would make the file
 	 * unreadable */
-	if (fd >= 0 && fd == c->record_fd)
+	if (fd >= 0 && (fd == c->record_fd || fd == c->record_due_fd))
 		return 0;
 	c->record_in_block = false; /* a block of the backend's, of another recording */
 	c->record_overflow_at = c->record_block_overflow_at = -1;
@@ -888,22 +895,23 @@ int rtw_record(struct rtw_ctx *c, int fd)
 	/* another fd ends the recording to the old one first, whether the
 	 * new one starts or not (its pending error goes: stop with -1 first
 	 * to learn it) */
-	c->record_fd = -1;
+	c->record_fd = c->record_due_fd = -1;
 	if (fd < 0)
 		return r;
-	if (!c->started) {
-		/* The header names the kernel's link-down policies, known once
-		 * the backend is open: rtw_start() writes it. */
+	if (!c->started || c->applying) {
 		if (fcntl(fd, F_GETFL) < 0)
 			return -errno;
-		c->record_fd = fd;
-		c->record_header_due = true;
+		/* The header names the kernel's link-down policies, known once
+		 * the backend is open: rtw_start() writes it. */
+		if (!c->started) {
+			c->record_fd = fd;
+			c->record_header_due = true;
+		} else {
+			c->record_due_fd = fd; /* engine_sink(), once applied */
+		}
 		return 0;
 	}
-	r = record_header(c, fd);
-	if (r < 0)
-		return r;
-	r = record_snapshot(c, fd);
+	r = record_begin(c, fd);
 	if (r < 0)
 		return r;
 	c->record_fd = fd;

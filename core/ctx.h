@@ -83,6 +83,11 @@ struct rtw_ctx {
 	void *notice_user;
 	int record_fd;
 	bool record_header_due; /* rtw_record() before rtw_start(): see there */
+	/* rtw_record() from a callback while an event is applied: the fd it
+	 * starts on once the event is (-1: none), so that the snapshot holds
+	 * the event's effect and the event is not written after it again */
+	int record_due_fd;
+	bool applying; /* engine_sink() is in apply() */
 	/* the write error that ended the recording, for rtw_record(c, -1) */
 	int record_err;
 	/* a dump block of the backend is open in the recording, begun at
@@ -110,6 +115,9 @@ void watch_reap(struct rtw_ctx *c);
 
 /* engine.c */
 int engine_sink(void *arg, const struct rtw_event *ev);
+/* The start of a recording on fd once the context has started: the header
+ * and a snapshot of the model. Returns 0 or -errno. */
+int record_begin(struct rtw_ctx *c, int fd);
 void engine_on_change(void *arg, const struct route_change *ch);
 void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why);
 

@@ -283,7 +283,9 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 	/* a callback freed the context: stop the backend's loop */
 	if (c->freeing)
 		return -ECANCELED;
+	c->applying = true;
 	r = apply(c, ev);
+	c->applying = false;
 	/* Recorded once applied, so that a refused event the backend offers
 	 * again is not in the recording twice; a refused one is recorded as an
 	 * overflow, which makes a replay resync as the core does. */
@@ -322,6 +324,16 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 			c->record_err = e;
 			c->record_fd = -1;
 		}
+	}
+	if (c->record_due_fd >= 0 && !c->freeing) {
+		/* started by a callback of this event: from the model it made */
+		int fd = c->record_due_fd, e = record_begin(c, fd);
+
+		c->record_due_fd = -1;
+		if (e < 0)
+			c->record_err = e; /* as a failed write: at the stop */
+		else
+			c->record_fd = fd;
 	}
 	c->stats.events++;
 	engine_evaluate(c, ev->type);

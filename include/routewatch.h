@@ -351,8 +351,11 @@ RTW_API int rtw_get_link(const struct rtw_ctx *c, int ifindex, struct rtw_link *
  * before a dump block it cut short. Another fd ends the recording to the
  * old one first, whether the new one starts or not (an error of the old one
  * is dropped: stop with -1 first to learn it); the fd being recorded to
- * again changes nothing. The caller keeps owning fd. Returns 0, -EBUSY
- * from a callback during a dump, or -errno. */
+ * again changes nothing. From a callback of an event the snapshot is
+ * written once the event is applied (it holds the event, which does not
+ * follow it); its write error then ends the recording as a failed write
+ * does. The caller keeps owning fd. Returns 0, -EBUSY from a callback
+ * during a dump, or -errno. */
 RTW_API int rtw_record(struct rtw_ctx *c, int fd);
 
 /* The error that ended the recording early (a write that failed), or 0

@@ -1513,6 +1513,114 @@ static void recording_limits(void **state)
 	unlink(path);
 }
 
+static int record_in_event_fd = -1, record_in_event_rc = 1;
+
+/* Starts a recording on record_in_event_fd at the first route notice; asks
+ * for the same fd again, which changes nothing. */
+static void record_in_event(const struct rtw_notice *n, const char *json, void *user)
+{
+	(void)json;
+	if (record_in_event_rc != 1 || n->type != RTW_NOTICE_ROUTE_ADD)
+		return;
+	record_in_event_rc = rtw_record(user, record_in_event_fd);
+	assert_int_equal(rtw_record(user, record_in_event_fd), 0);
+}
+
+/* The lines of text that hold part. */
+static unsigned count_lines(const char *text, const char *part)
+{
+	unsigned n = 0;
+	const char *l, *end;
+
+	for (l = text; *l; l = *end ? end + 1 : end) {
+		const char *hit = strstr(l, part);
+
+		end = strchr(l, '\n');
+		end = end ? end : l + strlen(l);
+		n += hit && hit < end;
+	}
+	return n;
+}
+
+/* A recording started from a callback of an event (a route-add's notice)
+ * begins with the model that event made, and the event is not written
+ * after it again: each route once, and a replay of it has the new route.
+ * A snapshot that cannot be written then is reported as a failed write. */
+static void recording_started_in_event(void **state)
+{
+	static char buf[8192];
+	struct rtw_options o;
+	struct rtw_addr a;
+	struct rtw_route r;
+	struct rtw_ctx *c;
+	char *path, *copy;
+	FILE *f;
+	size_t n;
+	int p[2];
+
+	(void)state;
+	signal(SIGPIPE, SIG_DFL); /* the library must not raise it */
+	memset(&o, 0, sizeof(o));
+	path =
+	    write_file("routewatch-record 1\ndump-begin\n" UPLINKS_LINKS UPLINKS_ROUTES "dump-end\n"
+		       "route-add dst=10.9.0.0/16 table=254 type=unicast nh=192.0.2.9@2:1:0\n");
+	o.replay_path = path;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	f = tmpfile();
+	assert_non_null(f);
+	record_in_event_fd = fileno(f);
+	rtw_set_notice_cb(c, record_in_event, c);
+	assert_int_equal(rtw_start(c), 0);
+	while (rtw_dispatch(c) > 0)
+		;
+	assert_int_equal(record_in_event_rc, 0);
+	assert_int_equal(rtw_record(c, -1), 0);
+	rtw_free(c);
+
+	/* the snapshot's write failing there ends the recording, as a failed
+	 * write does: the error at rtw_record_error() and at the stop */
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	record_in_event_fd = p[1];
+	record_in_event_rc = 1;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	rtw_set_notice_cb(c, record_in_event, c);
+	assert_int_equal(rtw_start(c), 0);
+	while (rtw_dispatch(c) > 0)
+		;
+	assert_int_equal(record_in_event_rc, 0);
+	assert_int_equal(rtw_record_error(c), -EPIPE);
+	assert_int_equal(rtw_record(c, -1), -EPIPE);
+	close(p[1]);
+	rtw_free(c);
+	unlink(path);
+
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	assert_int_equal(count_lines(buf, "routewatch-record 1"), 1);
+	assert_int_equal(count_lines(buf, "dump-begin"), 1);
+	assert_int_equal(count_lines(buf, " dst=10.9.0.0/16 "), 1);
+	assert_int_equal(count_lines(buf, "route-add "), 5);
+	/* after the snapshot, nothing: the event is in it */
+	assert_non_null(strstr(buf, "dump-end\n"));
+	assert_string_equal(strstr(buf, "dump-end\n"), "dump-end\n");
+
+	copy = write_file(buf);
+	o.replay_path = copy;
+	c = rtw_new(&o);
+	assert_non_null(c);
+	assert_int_equal(rtw_start(c), 0);
+	assert_int_equal(rtw_addr_parse("10.9.1.1", &a), 0);
+	assert_int_equal(rtw_lookup_addr(c, &a, &r), 0);
+	assert_int_equal(r.dst.len, 16);
+	rtw_free(c);
+	unlink(copy);
+}
+
 /* The edges of rtw_record(): a start whose backend cannot open ends a
  * recording asked for before it; the fd being recorded to again gets no
  * second header; a switch to an fd that fails ends the old recording too. */
@@ -1611,7 +1719,9 @@ static void recording_cut_in_a_resync(void **state)
 			_exit(3);
 		while ((r = rtw_dispatch(c)) > 0)
 			;
-		_exit(r == -ENODATA && rtw_record(c, -1) == -EFBIG ? 0 : 1);
+		r = r == -ENODATA && rtw_record(c, -1) == -EFBIG ? 0 : 1;
+		rtw_free(c); /* valgrind follows the child: no leak there either */
+		_exit(r);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -2308,6 +2418,7 @@ int main(void)
 		cmocka_unit_test(snapshot_keeps_netconf),
 		cmocka_unit_test(snapshot_keeps_routes_sharing_a_key),
 		cmocka_unit_test(recording_limits),
+		cmocka_unit_test(recording_started_in_event),
 		cmocka_unit_test(recording_switches),
 		cmocka_unit_test(recording_cut_in_a_resync),
 		cmocka_unit_test(recording_survives_allocation_failures),
