@@ -1322,8 +1322,13 @@ void lpm_octet_cover(const struct lpm *t, unsigned o, uint64_t ret[4])
 bool lpm_meets16(const struct lpm *t, const uint8_t *key)
 {
 	const struct lpm_node *root = as_node(t->root), *n;
+	unsigned s = ((unsigned)key[0] << 8 | key[1]) - t->f.top_lo;
 	uintptr_t c;
 
+	/* the direct index has it in one slot: a prefix up to /16 over it, or
+	 * an entry below it */
+	if (t->f.top && s < t->f.top_n)
+		return t->f.top[s].value != LPM_NONE || t->f.top[s].deeper;
 	if (node_best(root, key[0])) /* a prefix up to /8 */
 		return true;
 	if (!bit_test(root->kid, key[0]))

@@ -1115,34 +1115,68 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	p->one_table = p->n == 1 ? p->table[0] : p->n == 2 ? p->table[1] : 0;
 }
 
+/* Bit s of model.bare6 set to bare. */
+static void bare6_put(struct model *m, unsigned s, bool bare)
+{
+	uint64_t *w = &m->bare6[(s - BARE6_LO) / 64], bit = UINT64_C(1) << (s - BARE6_LO) % 64;
+
+	*w = bare ? *w | bit : *w & ~bit;
+}
+
 /* model.bare6 for the /16s lo to lo + n - 1 (numbers of their first 16
- * bits, within the map's range). */
+ * bits, within the map's range): a few one by one, a span of many (a
+ * default route gone, a plan rebuilt) by first octet from the tables'
+ * second-octet covers, 32 octets instead of 8192 /16s. */
 static void bare6_refresh(struct model *m, unsigned lo, unsigned n)
 {
 	const struct lookup_plan *p = &m->plan6;
-	unsigned s, i;
+	unsigned s, i, end;
 
-	for (s = lo; s < lo + n; s++) {
+	for (s = lo; s < lo + n && n < 64; s++) {
 		const uint8_t k[2] = { (uint8_t)(s >> 8), (uint8_t)s };
-		uint64_t *w = &m->bare6[(s - BARE6_LO) / 64], bit = UINT64_C(1)
-								    << (s - BARE6_LO) % 64;
 
 		for (i = 0; i < p->n && !lpm_meets16(p->lpm[i], k); i++)
 			;
-		*w = i == p->n ? *w | bit : *w & ~bit;
+		bare6_put(m, s, i == p->n);
+	}
+	for (; s < lo + n; s = end) {
+		uint64_t met[4] = { 0 }, one[4];
+		unsigned w;
+
+		end = (s | 255) + 1 < lo + n ? (s | 255) + 1 : lo + n;
+		for (i = 0; i < p->n; i++) {
+			lpm_octet_cover(p->lpm[i], s >> 8, one);
+			for (w = 0; w < 4; w++)
+				met[w] |= one[w];
+		}
+		for (; s < end; s++)
+			bare6_put(m, s, !((met[(s & 255) / 64] >> (s & 63)) & 1));
 	}
 }
 
-/* bare6_refresh() of the /16s in the map that the IPv6 prefix addr/len meets. */
-static void bare6_prefix(struct model *m, const uint8_t *addr, unsigned len)
+/* bare6_refresh() of the /16s in the map that the IPv6 prefix addr/len meets;
+ * a prefix added meets them all, so they are cleared without a look. */
+static void bare6_prefix(struct model *m, const uint8_t *addr, unsigned len, bool added)
 {
 	unsigned n = len >= 16 ? 1 : 1u << (16 - len);
 	unsigned lo = ((unsigned)addr[0] << 8 | addr[1]) & ~(n - 1), hi = lo + n;
 
 	lo = lo > BARE6_LO ? lo : BARE6_LO;
 	hi = hi < BARE6_LO + BARE6_N ? hi : BARE6_LO + BARE6_N;
-	if (lo < hi)
+	if (lo >= hi)
+		return;
+	if (!added) {
 		bare6_refresh(m, lo, hi - lo);
+		return;
+	}
+	while (lo < hi) {
+		if (lo % 64 == 0 && hi - lo >= 64) { /* a span of many: whole words */
+			m->bare6[(lo - BARE6_LO) / 64] = 0;
+			lo += 64;
+		} else {
+			bare6_put(m, lo++, false);
+		}
+	}
 }
 
 static void model_plan(struct model *m)
@@ -1184,7 +1218,7 @@ static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned
 	} else if (in_plan6(m, t)) {
 		if (m->plan6.n == 2 && t == m->plan6.lpm[0])
 			plan_octets(&m->plan6, addr, len);
-		bare6_prefix(m, addr, len);
+		bare6_prefix(m, addr, len, r >= 0 && new != LPM_NONE);
 	}
 	return r < 0 ? r : 0;
 }
