@@ -38,6 +38,18 @@ static bool cause_printed;
 /* The recording could not start (its header or first snapshot not written). */
 static bool record_start_failed;
 
+/* A stop was asked for while output was being written: the grace below. */
+static volatile sig_atomic_t stop_while_writing;
+
+/* The grace of a stop asked for while writing has run out: a write still
+ * under way waits for a reader that stopped reading. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+	if (print_flushing || dispatch_writes)
+		_exit(EXIT_SUCCESS);
+}
+
 static void on_signal(int sig)
 {
 	int saved = errno;
@@ -45,11 +57,19 @@ static void on_signal(int sig)
 	ssize_t n;
 
 	/* A write that waits for a reader that stopped reading would wait on
-	 * after the signal (restarted, or retried where it was cut short): a
-	 * stop asked for then is done here, as a clean one. Lines are written
-	 * whole but for the one being written, which is cut. */
-	if (print_flushing || dispatch_writes)
-		_exit(EXIT_SUCCESS);
+	 * after the signal (restarted, or retried where it was cut short): such
+	 * a stop is done by on_alarm() a second on, or here at a second signal,
+	 * as a clean one (lines are written whole but for the one being
+	 * written, which is cut). A write that ends at once (a line to a
+	 * reader that reads: nearly always) goes on, and so does the stop,
+	 * with what --show-on-exit prints: an _exit() here at once had dropped
+	 * that when the signal came during any line's write. */
+	if (print_flushing || dispatch_writes) {
+		if (stop_while_writing)
+			_exit(EXIT_SUCCESS);
+		stop_while_writing = 1;
+		alarm(1);
+	}
 	n = write(signal_pipe[1], &byte, 1);
 
 	(void)n; /* a full pipe already holds a wake-up */
@@ -80,6 +100,9 @@ static int signals_install(void)
 	 * poll() still wakes up, because the pipe becomes readable. */
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
+	sa.sa_handler = on_alarm;
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
 		return -errno;
 	return 0;
 }
@@ -117,9 +140,8 @@ static void print_replay_error(int r, const char *detail)
 					 : "");
 }
 
-/* Polls the context until a signal arrives or a replay ends.
- * Returns 0 then, or -errno. */
-static int run_until_stopped(struct rtw_ctx *ctx)
+/* run_until_stopped()'s loop. */
+static int run_loop(struct rtw_ctx *ctx)
 {
 	for (;;) {
 		struct pollfd pfd[3];
@@ -170,6 +192,19 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 		if (pfd[1].revents & POLLIN)
 			return output_error;
 	}
+}
+
+/* Polls the context until a signal arrives or a replay ends.
+ * Returns 0 then, or -errno. */
+static int run_until_stopped(struct rtw_ctx *ctx)
+{
+	int r = run_loop(ctx);
+
+	/* the writes under way at a signal are done: what follows
+	 * (--show-on-exit) has no deadline */
+	alarm(0);
+	stop_while_writing = 0;
+	return r;
 }
 
 /* scope: the interface of a scoped IPv6 address (ADDR%IF), else 0. */
