@@ -486,28 +486,15 @@ static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint
 	return model_attr_verdict(at);
 }
 
-/* lookup() of IPv6 in one, its table that decides: lookup6()'s way on,
- * apart so that lookup6() saves no register. */
-static __attribute__((noinline)) int lookup6_in(const struct rtw_ctx *c, const struct lpm *one,
-						const uint8_t *key, struct rtw_route *ret_route)
-{
-	return lookup_in(c, AF_INET6, one, key, ret_route);
-}
-
-/* IPv6 past the bare /16s: the direct index of the one table that decides
- * (a /16 that the local table shares with main, say), lookup_in(), or
- * lookup_beside() when no one table decides. */
+/* IPv6 past the bare /16s (lookup6()), and the addresses outside 2000::/3:
+ * lookup(), apart so that rtw_lookup() saves no register for it. A /16 that
+ * model.bare6 does not call bare has something in some table of the plan,
+ * so the direct index's test for an empty slot that this path had is left
+ * to lpm_lookup_fast(). */
 static __attribute__((noinline)) int lookup6_on(const struct rtw_ctx *c, const uint8_t *key,
 						struct rtw_route *ret_route)
 {
-	/* a host's own addresses make a local table beside main */
-	const struct lpm *one = lookup_one(&c->model.plan6, key);
-
-	if (!one)
-		return lookup_beside(c, AF_INET6, key, ret_route);
-	if (lpm_uncovered6(one, key))
-		return -ENETUNREACH;
-	return lookup6_in(c, one, key, ret_route);
+	return lookup(c, AF_INET6, key, ret_route);
 }
 
 /* IPv6's common case on a big table, an address of 2000::/3 in a /16 that
@@ -553,8 +540,9 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 		return -EINVAL;
 	if (dst->sa_family == AF_INET6) {
 		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
-		/* 2000::/3 first: lookup6()'s test is all a bare /16 takes */
-		if ((key[0] & 0xe0) == 0x20)
+		/* model.bare6's range (2000::/3) first: lookup6()'s test is all
+		 * a bare /16 takes */
+		if ((unsigned)key[0] - (BARE6_LO >> 8) < (BARE6_N >> 8))
 			return lookup6(c, key, ret_route);
 		/* a first byte of 0x01-0xfd: neither v4-mapped nor scoped */
 		if ((uint8_t)(key[0] + 2) > 2)
@@ -898,17 +886,17 @@ int rtw_record(struct rtw_ctx *c, int fd)
 	c->record_fd = c->record_due_fd = -1;
 	if (fd < 0)
 		return r;
-	if (!c->started || c->applying) {
-		if (fcntl(fd, F_GETFL) < 0)
-			return -errno;
+	if ((!c->started || c->applying) && fcntl(fd, F_GETFL) < 0)
+		return -errno;
+	if (!c->started) {
 		/* The header names the kernel's link-down policies, known once
 		 * the backend is open: rtw_start() writes it. */
-		if (!c->started) {
-			c->record_fd = fd;
-			c->record_header_due = true;
-		} else {
-			c->record_due_fd = fd; /* engine_sink(), once applied */
-		}
+		c->record_fd = fd;
+		c->record_header_due = true;
+		return 0;
+	}
+	if (c->applying) {
+		c->record_due_fd = fd; /* engine_sink(), once the event is applied */
 		return 0;
 	}
 	r = record_begin(c, fd);

@@ -101,6 +101,11 @@ struct rtw_ctx {
 	struct rtw_stats stats;
 };
 
+/* ctx.c */
+/* The start of a recording on fd once the context has started: the header
+ * and a snapshot of the model. Returns 0 or -errno. */
+int record_begin(struct rtw_ctx *c, int fd);
+
 /* watch.c */
 void windex_key_addr(uint8_t key[17], const struct rtw_addr *a);
 void windex_key_num(uint8_t key[17], uint32_t v);
@@ -115,9 +120,6 @@ void watch_reap(struct rtw_ctx *c);
 
 /* engine.c */
 int engine_sink(void *arg, const struct rtw_event *ev);
-/* The start of a recording on fd once the context has started: the header
- * and a snapshot of the model. Returns 0 or -errno. */
-int record_begin(struct rtw_ctx *c, int fd);
 void engine_on_change(void *arg, const struct route_change *ch);
 void engine_evaluate(struct rtw_ctx *c, enum rtw_event_type why);
 

@@ -1282,27 +1282,44 @@ static void map_span(uint64_t map[4], unsigned lo, unsigned n)
 		map[x >> 6] |= UINT64_C(1) << (x & 63);
 }
 
+/* What t holds under first octet o: 1 when a prefix up to /8 covers all of
+ * it, else its child entry there (0: none). */
+static uintptr_t octet_entry(const struct lpm *t, unsigned o)
+{
+	const struct lpm_node *root = as_node(t->root);
+
+	if (node_best(root, o))
+		return 1;
+	return bit_test(root->kid, o) ? node_kids(root)[kid_rank(root, o)] : 0;
+}
+
+/* The second octets a leaf below the root covers (it is longer than /8):
+ * *ret_n of them from *ret_lo. */
+static void leaf_seconds(const struct lpm_leaf *lf, unsigned *ret_lo, unsigned *ret_n)
+{
+	unsigned l = lf->len >= 16 ? 0 : 16 - lf->len;
+
+	*ret_lo = lf->key[1] >> l << l;
+	*ret_n = 1u << l;
+}
+
 void lpm_octet_cover(const struct lpm *t, unsigned o, uint64_t ret[4])
 {
-	const struct lpm_node *root = as_node(t->root), *n;
+	uintptr_t c = octet_entry(t, o);
+	const struct lpm_node *n;
 	unsigned w, b, i, l;
 	uint64_t bits;
-	uintptr_t c;
 
 	memset(ret, 0, 4 * sizeof(*ret));
-	if (node_best(root, o)) { /* a prefix up to /8 */
+	if (c == 1) {
 		map_span(ret, 0, 256);
 		return;
 	}
-	if (!bit_test(root->kid, o))
+	if (!c)
 		return;
-	c = node_kids(root)[kid_rank(root, o)];
 	if (is_leaf(c)) {
-		const struct lpm_leaf *lf = as_leaf(c);
-
-		/* a leaf below the root is longer than /8 */
-		l = lf->len >= 16 ? 0 : 16 - lf->len;
-		map_span(ret, lf->key[1] >> l << l, 1u << l);
+		leaf_seconds(as_leaf(c), &b, &l);
+		map_span(ret, b, l);
 		return;
 	}
 	n = as_node(c);
@@ -1321,27 +1338,23 @@ void lpm_octet_cover(const struct lpm *t, unsigned o, uint64_t ret[4])
 
 bool lpm_meets16(const struct lpm *t, const uint8_t *key)
 {
-	const struct lpm_node *root = as_node(t->root), *n;
-	unsigned s = ((unsigned)key[0] << 8 | key[1]) - t->f.top_lo;
+	unsigned s = ((unsigned)key[0] << 8 | key[1]) - t->f.top_lo, lo, n;
+	const struct lpm_node *node;
 	uintptr_t c;
 
 	/* the direct index has it in one slot: a prefix up to /16 over it, or
 	 * an entry below it */
 	if (t->f.top && s < t->f.top_n)
 		return t->f.top[s].value != LPM_NONE || t->f.top[s].deeper;
-	if (node_best(root, key[0])) /* a prefix up to /8 */
-		return true;
-	if (!bit_test(root->kid, key[0]))
-		return false;
-	c = node_kids(root)[kid_rank(root, key[0])];
+	c = octet_entry(t, key[0]);
+	if (c <= 1)
+		return c == 1;
 	if (is_leaf(c)) {
-		const struct lpm_leaf *lf = as_leaf(c);
-		unsigned l = lf->len >= 16 ? 0 : 16 - lf->len; /* longer than /8 */
-
-		return lf->key[1] >> l == key[1] >> l;
+		leaf_seconds(as_leaf(c), &lo, &n);
+		return key[1] - lo < n;
 	}
-	n = as_node(c);
-	return node_best(n, key[1]) || bit_test(n->kid, key[1]);
+	node = as_node(c);
+	return node_best(node, key[1]) || bit_test(node->kid, key[1]);
 }
 
 /* The lines of the entry below the first two octets that lpm_prefetch()

@@ -187,21 +187,6 @@ static inline bool lpm_lookup_fast(const struct lpm *t, bool v4, const uint8_t *
 	return false;
 }
 
-/* True when t's direct index says that no prefix covers the IPv6 address
- * addr: none up to /16 and nothing deeper. One test for what random IPv6
- * addresses mostly meet (a full table covers under 1% of 2000::/3). */
-static inline bool lpm_uncovered6(const struct lpm *t, const uint8_t *addr)
-{
-	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
-	unsigned i = ((unsigned)addr[0] << 8 | addr[1]) - f->top_lo;
-	const struct lpm_top_slot *s;
-
-	if (!f->top || i >= f->top_n)
-		return false;
-	s = &f->top[i];
-	return (s->deeper | (uintptr_t)(s->value ^ LPM_NONE)) == 0;
-}
-
 /* True when no prefix of t can match addr (its first octet is not covered):
  * no walk needed. */
 static inline bool lpm_octet_miss(const struct lpm *t, const uint8_t *addr)

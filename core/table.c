@@ -1997,6 +1997,15 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
 #define NH_DYING   1 /* goes, with its routes */
 #define NH_TOUCHED 2 /* its hops changed */
 
+/* The object set a is over: where its hint says when the id there is
+ * its own (model_attr_obj_hops() reads it so inline), else found by id. */
+static const struct nhobj_rec *attr_obj(const struct model *m, const struct attr *a)
+{
+	if (a->nhpos < m->n_nhobjs && m->nhobjs[a->nhpos].id == a->nhid)
+		return &m->nhobjs[a->nhpos];
+	return nhobj_find(m, a->nhid);
+}
+
 static bool nhobj_marked(const struct model *m, uint32_t id, uint8_t mark)
 {
 	const struct nhobj_rec *o = id ? nhobj_find(m, id) : NULL;
@@ -2191,6 +2200,14 @@ static bool attr_on_link(const struct model *m, uint32_t id, const void *arg)
  * whole route when one of its hops' device goes (fib_sync_down_dev on
  * unregister); IPv6 drops only those hops. Nexthop objects on that link
  * are dropped by their own event. */
+static int route_drop(struct model *m, uint32_t slot, const void *arg)
+{
+	const struct route_rec *r = &m->routes[slot];
+
+	(void)arg;
+	return route_delete_slot(m, slot, head_find(m, r->family, r->table, r->addr, r->len));
+}
+
 static int route_drop_on(struct model *m, uint32_t slot, const void *arg)
 {
 	const struct route_rec *r = &m->routes[slot];
@@ -2202,7 +2219,7 @@ static int route_drop_on(struct model *m, uint32_t slot, const void *arg)
 	on = attr_hops_on(m, a, *(const int *)arg, &n);
 	if (!on || (on < n && r->family != AF_INET))
 		return 0;
-	return route_delete_slot(m, slot, head_find(m, r->family, r->table, r->addr, r->len));
+	return route_drop(m, slot, NULL);
 }
 
 /* The kernel removes every route through a link that goes away (IPv4 and
@@ -2722,23 +2739,13 @@ int model_nhobj_add(struct model *m, const struct rtw_nhobj *o)
  * as a walk of the routes asks it for each. */
 static bool attr_over_dying(const struct model *m, uint32_t id, const void *arg)
 {
-	const struct attr *a;
+	const struct nhobj_rec *o;
 
 	(void)arg;
 	if (!attr_live(m, id) || !m->attrs[id]->nhid)
 		return false;
-	a = m->attrs[id];
-	if (a->nhpos < m->n_nhobjs && m->nhobjs[a->nhpos].id == a->nhid)
-		return m->nhobjs[a->nhpos].mark & NH_DYING;
-	return nhobj_marked(m, a->nhid, NH_DYING);
-}
-
-static int route_drop(struct model *m, uint32_t slot, const void *arg)
-{
-	const struct route_rec *r = &m->routes[slot];
-
-	(void)arg;
-	return route_delete_slot(m, slot, head_find(m, r->family, r->table, r->addr, r->len));
+	o = attr_obj(m, m->attrs[id]);
+	return o && o->mark & NH_DYING;
 }
 
 /* The routes over an object marked NH_DYING go. -ENOMEM when some could
