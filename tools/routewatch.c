@@ -38,8 +38,8 @@ static bool cause_printed;
 /* The recording could not start (its header or first snapshot not written). */
 static bool record_start_failed;
 
-/* A stop was asked for while output was being written: the grace below. */
-static volatile sig_atomic_t stop_while_writing;
+/* Stops asked for (signals taken) so far. */
+static volatile sig_atomic_t stops;
 
 /* The grace of a stop asked for while writing has run out: a write still
  * under way waits for a reader that stopped reading. */
@@ -58,18 +58,19 @@ static void on_signal(int sig)
 
 	/* A write that waits for a reader that stopped reading would wait on
 	 * after the signal (restarted, or retried where it was cut short): such
-	 * a stop is done by on_alarm() a second on, or here at a second signal,
-	 * as a clean one (lines are written whole but for the one being
+	 * a stop is done by on_alarm() a second on, or here at once when it is
+	 * not the first (a second signal, or one during --show-on-exit's
+	 * output, which follows a stop), as a clean one (lines are written whole but for the one being
 	 * written, which is cut). A write that ends at once (a line to a
 	 * reader that reads: nearly always) goes on, and so does the stop,
 	 * with what --show-on-exit prints: an _exit() here at once had dropped
 	 * that when the signal came during any line's write. */
 	if (print_flushing || dispatch_writes) {
-		if (stop_while_writing)
+		if (stops)
 			_exit(EXIT_SUCCESS);
-		stop_while_writing = 1;
 		alarm(1);
 	}
+	stops = 1;
 	n = write(signal_pipe[1], &byte, 1);
 
 	(void)n; /* a full pipe already holds a wake-up */
@@ -201,9 +202,8 @@ static int run_until_stopped(struct rtw_ctx *ctx)
 	int r = run_loop(ctx);
 
 	/* the writes under way at a signal are done: what follows
-	 * (--show-on-exit) has no deadline */
+	 * (--show-on-exit) has no deadline, but a signal then ends it */
 	alarm(0);
-	stop_while_writing = 0;
 	return r;
 }
 
