@@ -497,16 +497,31 @@ static __attribute__((noinline)) int lookup6_on(const struct rtw_ctx *c, const u
 	return lookup(c, AF_INET6, key, ret_route);
 }
 
+/* Whether model.bare6 calls the /16 k16 (the address's first 16 bits, in
+ * 2000::/3) bare. */
+static inline bool bare6(const struct rtw_ctx *c, unsigned k16)
+{
+	/* BARE6_LO is a multiple of 64: the word's offset folds into the load */
+	return c->model.bare6[(size_t)(k16 / 64) - BARE6_LO / 64] >> (k16 % 64) & 1;
+}
+
+static inline unsigned first16(const uint8_t *key)
+{
+	return (unsigned)key[0] << 8 | key[1];
+}
+
 /* IPv6's common case on a big table, an address of 2000::/3 in a /16 that
  * no table meets (model.bare6), is one test, inline in rtw_lookup(): no
  * call, no load but the map's word. callgrind, instructions a random
  * lookup with lookup_bench's loop: 54.4 through the direct index (ffe9721),
- * 40.5 with the map tested in a function of its own (686d323). */
+ * 40.5 with the map tested in a function of its own (686d323). rtw_lookup()
+ * tests the range once and falls through to the map: lookup_bench's random
+ * IPv6 rate went from ~295 to ~390 M/s on an AMD EPYC host. */
 static inline int lookup6(const struct rtw_ctx *c, const uint8_t *key, struct rtw_route *ret_route)
 {
-	unsigned s = ((unsigned)key[0] << 8 | key[1]) - BARE6_LO;
+	unsigned k16 = first16(key);
 
-	if (s < BARE6_N && (c->model.bare6[s / 64] >> (s % 64) & 1))
+	if (k16 - BARE6_LO < BARE6_N && bare6(c, k16))
 		return -ENETUNREACH;
 	return lookup6_on(c, key, ret_route);
 }
@@ -534,25 +549,31 @@ int rtw_lookup(const struct rtw_ctx *c, const struct sockaddr *dst, struct rtw_r
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	static const uint8_t loopback6[16] = { [15] = 1 };
 	const uint8_t *key;
+	unsigned k16;
 	int oif;
 
 	if (!c || !dst)
 		return -EINVAL;
 	if (dst->sa_family == AF_INET6) {
 		key = (const uint8_t *)&((const struct sockaddr_in6 *)dst)->sin6_addr;
-		/* model.bare6's range (2000::/3) first: lookup6()'s test is all
-		 * a bare /16 takes */
-		if ((unsigned)key[0] - (BARE6_LO >> 8) < (BARE6_N >> 8))
-			return lookup6(c, key, ret_route);
+		/* model.bare6's range (2000::/3, where global unicast is: the
+		 * likely case) first, with one range test: a bare /16 takes no
+		 * more */
+		k16 = first16(key);
+		if (__builtin_expect(k16 - BARE6_LO < BARE6_N, 1)) {
+			if (bare6(c, k16))
+				return -ENETUNREACH;
+			return lookup6_on(c, key, ret_route);
+		}
 		/* a first byte of 0x01-0xfd: neither v4-mapped nor scoped */
-		if ((uint8_t)(key[0] + 2) > 2)
+		if ((uint8_t)((k16 >> 8) + 2) > 2)
 			return lookup6_on(c, key, ret_route);
 		if (memcmp(key, v4mapped, 12) == 0)
 			return lookup4(c, key + 12, ret_route);
 		if (memcmp(key, loopback6, 15) == 0 && key[15] == 0) /* addr_as_peer() */
 			return lookup6(c, loopback6, ret_route);
 		/* a link-local destination on the interface its scope names */
-		if (key[0] >= 0xfe && (oif = addr_scope(dst)) != 0)
+		if (k16 >= 0xfe00 && (oif = addr_scope(dst)) != 0)
 			return lookup_plan(c, AF_INET6, key, oif, ret_route);
 		return lookup6(c, key, ret_route);
 	}
