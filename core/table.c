@@ -787,29 +787,29 @@ static bool rec_same_prefix(const struct route_rec *r, int family, uint32_t tabl
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-/* The head of the key's chain, looked for from s, the first of its bucket. */
-static uint32_t head_find_from(const struct model *m, uint32_t s, int family, uint32_t table,
-			       const uint8_t *addr, unsigned len)
-{
-	for (; s != SLOT_NONE; s = m->routes[s].hnext)
-		if (rec_same_prefix(&m->routes[s], family, table, addr, len))
-			return s;
-	return SLOT_NONE;
-}
-
-/* A bucket word holds its chain's first slot and a summary of the chain:
- * bit BKT_SLOT_BITS + t is set when some key in it has tag t. A key whose
- * tag is not set is not in the chain, and nothing of the chain is read: an
- * add of a new prefix (nearly every add) then waits on the bucket alone,
- * not on the records of its chain (one more miss on average at 1 to 1.5
- * heads a bucket). Tags come from hash bits the bucket number does not use
- * (up to 2^24 buckets). The summary stays exact as heads leave, so that a
- * prefix deleted and added again (a flap) is not read for: each head keeps
- * the tags of the heads after it (tail_tags), and a removal recomputes the
- * summary from the heads before it, which it has just walked. */
+/* A bucket holds up to BKT_WAYS heads in ways of their own, each with a
+ * tag of six hash bits, and the rest in a chain through the records'
+ * hnext. A way's word is its slot in the low BKT_SLOT_BITS bits (all set:
+ * an empty way) and its tag above; a lookup reads the record of a way
+ * whose tag is the key's, nearly always the key's own: one record after
+ * the bucket, where a chain of all a bucket's heads read 1.5 on average
+ * at a full table's load (each a cache miss an edit waited on; deletes
+ * from the full table took ~65 ns less a median with four times the
+ * buckets, which this gets within twice the memory). The chain's word
+ * holds its first slot and a summary of its keys: bit BKT_SLOT_BITS + t
+ * is set when some key in it has tag t. A key whose tags are not set is
+ * not in the bucket, and nothing of it is read: an add of a new prefix
+ * (nearly every add) then waits on the bucket alone. Tags come from hash
+ * bits the bucket number does not use (up to 2^24 buckets). The summary
+ * stays exact as heads leave, so that a prefix deleted and added again (a
+ * flap) is not read for: each chained head keeps the tags of the heads
+ * after it (tail_tags), and a removal recomputes the summary from the
+ * heads before it, which it has just walked. */
 #define BKT_SLOT_BITS 26
 #define BKT_SLOT_MASK ((UINT32_C(1) << BKT_SLOT_BITS) - 1) /* also: no slot */
 #define BKT_TAGS      6
+/* heads a bucket may hold on average before the buckets double */
+#define BKT_LOAD 3
 
 static inline uint32_t bkt_first(uint32_t w)
 {
@@ -817,7 +817,8 @@ static inline uint32_t bkt_first(uint32_t w)
 	return w == BKT_SLOT_MASK ? SLOT_NONE : w;
 }
 
-/* The tag bit of a key_hash, as tail_tags holds it (below bit BKT_TAGS). */
+/* The chain summary's tag bit of a key_hash, as tail_tags holds it (below
+ * bit BKT_TAGS). */
 static inline unsigned bkt_tag(uint32_t hash)
 {
 	return 1u << (((hash >> 24) * BKT_TAGS) >> 8);
@@ -833,22 +834,87 @@ static inline unsigned bkt_tags(uint32_t w)
 	return w >> BKT_SLOT_BITS;
 }
 
-/* The first slot of the chain key_hash h falls in, or SLOT_NONE when its
- * summary says the key is not there. */
-static inline uint32_t bkt_lookup(const struct model *m, uint32_t h)
+/* A way's word for slot, whose key_hash is h. */
+static inline uint32_t way_word(uint32_t slot, uint32_t h)
 {
-	uint32_t w = m->buckets[h & (m->n_buckets - 1)];
+	return (h >> BKT_SLOT_BITS) << BKT_SLOT_BITS | slot;
+}
 
-	return bkt_tags(w) & bkt_tag(h) ? bkt_first(w) : SLOT_NONE;
+/* The slot in way word w when its tag is that of key_hash h, else
+ * SLOT_NONE (an empty way too). */
+static inline uint32_t way_match(uint32_t w, uint32_t h)
+{
+	return (w ^ h) >> BKT_SLOT_BITS ? SLOT_NONE : bkt_first(w);
+}
+
+static inline struct bucket *bucket_of(const struct model *m, uint32_t h)
+{
+	return &m->buckets[h & (m->n_buckets - 1)];
+}
+
+static inline void bucket_clear(struct bucket *b)
+{
+	unsigned i;
+
+	for (i = 0; i < BKT_WAYS; i++)
+		b->way[i] = BKT_SLOT_MASK;
+	b->chain = BKT_SLOT_MASK;
+}
+
+/* The first slot of bucket b's chain when its summary allows the key of
+ * key_hash h, else SLOT_NONE. */
+static inline uint32_t chain_lookup(const struct bucket *b, uint32_t h)
+{
+	return bkt_tags(b->chain) & bkt_tag(h) ? bkt_first(b->chain) : SLOT_NONE;
+}
+
+/* A record may span two lines. */
+static inline void rec_prefetch(const struct model *m, uint32_t s)
+{
+	RTW_PREFETCH(&m->routes[s]);
+	RTW_PREFETCH((const char *)&m->routes[s] + sizeof(struct route_rec) - 1);
+}
+
+/* Starts the loads of the records that may hold the key of key_hash h in
+ * bucket b: its tag's way (or ways) and the chain's first. */
+static inline void bucket_prefetch(const struct model *m, const struct bucket *b, uint32_t h)
+{
+	uint32_t s;
+	unsigned i;
+
+	for (i = 0; i < BKT_WAYS; i++)
+		if ((s = way_match(b->way[i], h)) != SLOT_NONE)
+			rec_prefetch(m, s);
+	if ((s = chain_lookup(b, h)) != SLOT_NONE)
+		rec_prefetch(m, s);
+}
+
+/* The head of the key (key_hash h), or SLOT_NONE. */
+static uint32_t head_find_hashed(const struct model *m, uint32_t h, int family, uint32_t table,
+				 const uint8_t *addr, unsigned len)
+{
+	const struct bucket *b;
+	uint32_t s;
+	unsigned i;
+
+	if (!m->n_buckets)
+		return SLOT_NONE;
+	b = bucket_of(m, h);
+	for (i = 0; i < BKT_WAYS; i++) {
+		s = way_match(b->way[i], h);
+		if (s != SLOT_NONE && rec_same_prefix(&m->routes[s], family, table, addr, len))
+			return s;
+	}
+	for (s = chain_lookup(b, h); s != SLOT_NONE; s = m->routes[s].hnext)
+		if (rec_same_prefix(&m->routes[s], family, table, addr, len))
+			return s;
+	return SLOT_NONE;
 }
 
 static uint32_t head_find(const struct model *m, int family, uint32_t table, const uint8_t *addr,
 			  unsigned len)
 {
-	if (!m->n_buckets)
-		return SLOT_NONE;
-	return head_find_from(m, bkt_lookup(m, key_hash(family, table, addr, len)), family, table,
-			      addr, len);
+	return head_find_hashed(m, key_hash(family, table, addr, len), family, table, addr, len);
 }
 
 static uint32_t rec_hash(const struct route_rec *r)
@@ -856,28 +922,48 @@ static uint32_t rec_hash(const struct route_rec *r)
 	return key_hash(r->family, r->table, r->addr, r->len);
 }
 
-/* Puts slot first in bucket b (of buckets), whose key_hash is h. */
-static void head_push(struct model *m, uint32_t *b, uint32_t slot, uint32_t h)
+/* Puts slot first in chain word *c, slot's key_hash being h. */
+static void head_push(struct model *m, uint32_t *c, uint32_t slot, uint32_t h)
 {
-	m->routes[slot].hnext = bkt_first(*b);
-	m->routes[slot].tail_tags = (uint8_t)bkt_tags(*b);
-	*b = bkt_word(slot, bkt_tags(*b) | bkt_tag(h));
+	m->routes[slot].hnext = bkt_first(*c);
+	m->routes[slot].tail_tags = (uint8_t)bkt_tags(*c);
+	*c = bkt_word(slot, bkt_tags(*c) | bkt_tag(h));
 }
 
-/* Links slot, whose key_hash is h, as a new head. */
+/* Links slot, whose key_hash is h, as a new head: in a free way of its
+ * bucket, else first in the chain. */
 static void head_link(struct model *m, uint32_t slot, uint32_t h)
 {
-	head_push(m, &m->buckets[h & (m->n_buckets - 1)], slot, h);
+	struct bucket *b = bucket_of(m, h);
+	unsigned i;
+
+	for (i = 0; i < BKT_WAYS; i++)
+		if (bkt_first(b->way[i]) == SLOT_NONE) {
+			b->way[i] = way_word(slot, h);
+			m->routes[slot].hnext = SLOT_NONE;
+			return;
+		}
+	head_push(m, &b->chain, slot, h);
 }
 
-/* Replace head old by new (SLOT_NONE removes it) in its hash chain; new
- * has old's key, whose key_hash is h (the caller's from route_find()). */
+/* Replace head old by new (SLOT_NONE removes it) in its bucket; new has
+ * old's key, whose key_hash is h (the caller's from route_find()). A way
+ * left empty stays so until a new head takes it: moving a chained head
+ * up would read its record. */
 static void head_replace(struct model *m, uint32_t old, uint32_t new, uint32_t h)
 {
-	uint32_t *b = &m->buckets[h & (m->n_buckets - 1)], *p = b;
+	struct bucket *bk = bucket_of(m, h);
+	uint32_t *b = &bk->chain, *p = b;
 	uint32_t pred[16], s;
-	unsigned n = 0, tags;
+	unsigned n = 0, tags, i;
 
+	for (i = 0; i < BKT_WAYS; i++)
+		if (bkt_first(bk->way[i]) == old) {
+			bk->way[i] = new == SLOT_NONE ? BKT_SLOT_MASK : way_word(new, h);
+			if (new != SLOT_NONE)
+				m->routes[new].hnext = SLOT_NONE;
+			return;
+		}
 	for (s = bkt_first(*b); s != old; s = m->routes[s].hnext) {
 		if (n < 16)
 			pred[n] = s;
@@ -907,14 +993,15 @@ static void head_replace(struct model *m, uint32_t old, uint32_t new, uint32_t h
 
 static int buckets_reserve(struct model *m, size_t heads)
 {
-	uint32_t old = m->n_buckets, n = old ? old : 256, i, *b;
+	uint32_t old = m->n_buckets, n = old ? old : 64, i, k, s, nx, ways[BKT_WAYS];
+	struct bucket *b;
 
-	/* up to 1.5 heads a bucket (0.75 right after a doubling): a hit reads
-	 * 1.75 records on average at the fullest, and a full table of 1.06M
-	 * prefixes fits 2^20 buckets (4 MiB, 4 bytes a route) instead of 2^21 */
-	if (heads * 2 <= (size_t)n * 3 && old)
+	/* up to BKT_LOAD heads a bucket (half that right after a doubling): a
+	 * full table of 1.06M prefixes fits 2^19 buckets (8 MiB, 8 bytes a
+	 * route), its heads but ~5% in ways */
+	if (heads <= (size_t)n * BKT_LOAD && old)
 		return 0;
-	while (heads * 2 > (size_t)n * 3)
+	while (heads > (size_t)n * BKT_LOAD)
 		n *= 2;
 	/* grown in place: freeing a big block makes glibc raise its mmap
 	 * threshold, and the heap holes that follow stay resident */
@@ -922,22 +1009,24 @@ static int buckets_reserve(struct model *m, size_t heads)
 	if (!b)
 		return -ENOMEM;
 	for (i = old; i < n; i++)
-		b[i] = BKT_SLOT_MASK;
-	/* a chain of bucket i moves only to buckets i + k * old, which are
-	 * new and empty, so each old chain is split on its own */
+		bucket_clear(&b[i]);
+	/* the heads of bucket i move only to buckets i + k * old, which are
+	 * new and empty, so each old bucket is split on its own */
 	m->buckets = b;
+	m->n_buckets = n;
 	for (i = 0; i < old; i++) {
-		uint32_t s = bkt_first(b[i]);
-
-		b[i] = BKT_SLOT_MASK;
-		while (s != SLOT_NONE) {
-			uint32_t nx = m->routes[s].hnext, h = rec_hash(&m->routes[s]);
-
-			head_push(m, &b[h & (n - 1)], s, h);
-			s = nx;
+		memcpy(ways, b[i].way, sizeof(ways));
+		s = bkt_first(b[i].chain);
+		bucket_clear(&b[i]);
+		for (k = 0; k < BKT_WAYS; k++)
+			if (bkt_first(ways[k]) != SLOT_NONE)
+				head_link(m, bkt_first(ways[k]),
+					  rec_hash(&m->routes[bkt_first(ways[k])]));
+		for (; s != SLOT_NONE; s = nx) {
+			nx = m->routes[s].hnext;
+			head_link(m, s, rec_hash(&m->routes[s]));
 		}
 	}
-	m->n_buckets = n;
 	return 0;
 }
 
@@ -1330,32 +1419,26 @@ static uint64_t rec_disc(const struct model *m, const struct route_rec *r)
 	return hops_disc(r->family, a->type, a->nhid, a->nh, a->n_nh);
 }
 
-/* An add or delete waits on two chains of cache misses, the route's hash
- * chain and the LPM's path, each miss on the one before: started here side
- * by side, they overlap. Returns the first route of the key's bucket, or
- * SLOT_NONE when its summary rules the key out; *ret_hash gets the key's
+/* An add or delete waits on two chains of cache misses, the route's
+ * bucket and record and the LPM's path, each miss on the one before:
+ * started here side by side, they overlap. *ret_hash gets the key's
  * hash. */
-static uint32_t route_prefetch(const struct model *m, int family, uint32_t table,
-			       const uint8_t *addr, unsigned len, uint32_t *ret_hash)
+static void route_prefetch(const struct model *m, int family, uint32_t table, const uint8_t *addr,
+			   unsigned len, uint32_t *ret_hash)
 {
 	const struct lpm *t = lpm_of(m, family, table);
-	uint32_t s, hash = key_hash(family, table, addr, len);
+	uint32_t hash = key_hash(family, table, addr, len);
 	struct lpm_hint h;
 
 	*ret_hash = hash;
 	if (!m->n_buckets)
-		return SLOT_NONE;
-	RTW_PREFETCH(&m->buckets[hash & (m->n_buckets - 1)]);
+		return;
+	RTW_PREFETCH(bucket_of(m, hash));
 	if (t)
 		lpm_prefetch(t, addr, &h);
-	s = bkt_lookup(m, hash);
-	if (s != SLOT_NONE) {
-		RTW_PREFETCH(&m->routes[s]);
-		RTW_PREFETCH((const char *)&m->routes[s] + sizeof(struct route_rec) - 1);
-	}
+	bucket_prefetch(m, bucket_of(m, hash), hash);
 	if (t)
 		lpm_prefetch_more(t, addr, len, &h);
-	return s;
 }
 
 /* The route under the full key, and the head of its (table, prefix) chain
@@ -1364,9 +1447,10 @@ static uint32_t route_find(const struct model *m, int family, uint32_t table, co
 			   unsigned len, uint8_t tos, uint32_t metric, uint64_t disc,
 			   uint32_t *ret_head, uint32_t *ret_hash)
 {
-	uint32_t s = route_prefetch(m, family, table, addr, len, ret_hash);
+	uint32_t s;
 
-	s = head_find_from(m, s, family, table, addr, len);
+	route_prefetch(m, family, table, addr, len, ret_hash);
+	s = head_find_hashed(m, *ret_hash, family, table, addr, len);
 	*ret_head = s;
 	for (; s != SLOT_NONE; s = m->routes[s].next) {
 		const struct attr *a = m->attrs[m->routes[s].attr];

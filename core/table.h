@@ -143,6 +143,14 @@ typedef void model_change_fn(void *arg, const struct route_change *ch);
 #define BARE6_LO 0x2000u
 #define BARE6_N	 0x2000u
 
+/* BKT_WAYS heads with their own tags, the rest in a chain (table.c): 16
+ * bytes, so that a bucket never spans two cache lines. */
+#define BKT_WAYS 3
+struct bucket {
+	uint32_t way[BKT_WAYS];
+	uint32_t chain;
+};
+
 struct model {
 	struct rtw_mem *mem;
 	/* per family ([0] IPv4, [1] IPv6; Linux sets them apart), never
@@ -153,10 +161,8 @@ struct model {
 	uint32_t n_slots, cap_slots, free_slot;
 	size_t n_routes;
 
-	/* heads of (table, prefix) chains: the first slot in the low
-	 * BKT_SLOT_BITS bits (all set: none), above it which of six tags the
-	 * chain's keys have (see table.c) */
-	uint32_t *buckets;
+	/* heads of (table, prefix) chains, by key_hash (see table.c) */
+	struct bucket *buckets;
 	uint32_t n_buckets;
 	size_t n_heads;
 

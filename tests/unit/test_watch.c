@@ -927,8 +927,8 @@ static size_t count_routes(struct rtw_ctx *c)
 	return st.routes;
 }
 
-/* Prefixes of one hash bucket: index i of N, the first added deepest in
- * the chain. */
+/* Prefixes of one hash bucket: index i of N. The first three added take
+ * the bucket's ways, the others its chain, the first of them deepest. */
 #define CHAIN_N 40
 static char chain_pfx[CHAIN_N][24];
 
@@ -973,11 +973,13 @@ static void chain_step(struct rtw_ctx *c, unsigned i, bool del, size_t routes)
 		assert_int_equal(r.dst.len, 32);
 }
 
-/* The model finds a route by hashing its key; a bucket's chain also holds a
- * summary of its keys, kept as heads come and go, and a deletion handles
- * the heads before it one way up to 16 and another way past that. Whatever
- * the place in a long chain, a delete takes the route it names, a repeat
- * finds nothing, and an add of a present key replaces it (no second). */
+/* The model finds a route by hashing its key; a bucket holds a few keys in
+ * ways of their own and the rest in a chain, which also holds a summary of
+ * its keys, kept as heads come and go; a deletion handles the heads before
+ * it one way up to 16 and another way past that. Whatever the place in a
+ * bucket, a way or a long chain, a delete takes the route it names, a
+ * repeat finds nothing, and an add of a present key replaces it (no
+ * second); a way left empty takes the next new key. */
 static void long_hash_chain(void **state)
 {
 	static const unsigned order[] = { 0, 5, 39, 20, 12, 38, 1, 23 };
