@@ -469,6 +469,12 @@ static __attribute__((noinline)) int lookup4(const struct rtw_ctx *c, const uint
 
 	if (a == 0) /* this host (addr_as_peer()): predicted, and off the front array's path */
 		return lookup4_any(c, loopback4, ret_route);
+	/* a /16 that no table meets (model.bare4, a quarter of random
+	 * addresses on the real table): answered from the map, before the
+	 * front array's miss, so that the branch on it resolves early;
+	 * lookup_bench's IPv4 random rate rose ~8% */
+	if (m->bare4[a >> 22] >> (a >> 16 & 63) & 1)
+		return -ENETUNREACH;
 	/* a host's local table (127/8, its own addresses) is beside main */
 	one = lookup_one(p, key);
 	if (!one || !lpm_front4(one, a, &e))

@@ -1276,10 +1276,15 @@ static void octet_refresh(struct lpm *t, const uint8_t *k, unsigned len)
 /* Sets bits lo to lo + n - 1 of a 256-bit map. */
 static void map_span(uint64_t map[4], unsigned lo, unsigned n)
 {
-	unsigned x;
+	unsigned hi = lo + n, w, a, b;
 
-	for (x = lo; x < lo + n; x++)
-		map[x >> 6] |= UINT64_C(1) << (x & 63);
+	/* a word at a time: a default route's refresh of the bare maps
+	 * (table.c) spans whole octets many times over */
+	for (w = lo >> 6; w < 4 && 64 * w < hi; w++) {
+		a = lo > 64 * w ? lo - 64 * w : 0;
+		b = hi < 64 * (w + 1) ? hi - 64 * w : 64;
+		map[w] |= (b - a == 64 ? UINT64_MAX : ((UINT64_C(1) << (b - a)) - 1)) << a;
+	}
 }
 
 /* What t holds under first octet o: 1 when a prefix up to /8 covers all of

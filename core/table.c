@@ -1204,29 +1204,39 @@ static void plan_build(const struct model *m, int family, struct lookup_plan *p)
 	p->one_table = p->n == 1 ? p->table[0] : p->n == 2 ? p->table[1] : 0;
 }
 
-/* Bit s of model.bare6 set to bare. */
-static void bare6_put(struct model *m, unsigned s, bool bare)
+/* The bare map of family (model.bare4 or bare6) and the first 16-bit
+ * value it covers. */
+static uint64_t *bare_map(struct model *m, int family, unsigned *ret_lo, unsigned *ret_n)
 {
-	uint64_t *w = &m->bare6[(s - BARE6_LO) / 64], bit = UINT64_C(1) << (s - BARE6_LO) % 64;
+	*ret_lo = family == AF_INET ? 0 : BARE6_LO;
+	*ret_n = family == AF_INET ? BARE4_N : BARE6_N;
+	return family == AF_INET ? m->bare4 : m->bare6;
+}
+
+/* Bit s of map (whose first value is lo) set to bare. */
+static void bare_put(uint64_t *map, unsigned lo, unsigned s, bool bare)
+{
+	uint64_t *w = &map[(s - lo) / 64], bit = UINT64_C(1) << (s - lo) % 64;
 
 	*w = bare ? *w | bit : *w & ~bit;
 }
 
-/* model.bare6 for the /16s lo to lo + n - 1 (numbers of their first 16
- * bits, within the map's range): a few one by one, a span of many (a
- * default route gone, a plan rebuilt) by first octet from the tables'
- * second-octet covers, 32 octets instead of 8192 /16s. */
-static void bare6_refresh(struct model *m, unsigned lo, unsigned n)
+/* The bare map of family for the /16s lo to lo + n - 1 (numbers of their
+ * first 16 bits, within the map's range): a few one by one, a span of many
+ * (a default route gone, a plan rebuilt) by first octet from the tables'
+ * second-octet covers, 256 values at a time instead of one. */
+static void bare_refresh(struct model *m, int family, unsigned lo, unsigned n)
 {
-	const struct lookup_plan *p = &m->plan6;
-	unsigned s, i, end;
+	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
+	unsigned s, i, end, map_lo, map_n;
+	uint64_t *map = bare_map(m, family, &map_lo, &map_n);
 
 	for (s = lo; s < lo + n && n < 64; s++) {
 		const uint8_t k[2] = { (uint8_t)(s >> 8), (uint8_t)s };
 
 		for (i = 0; i < p->n && !lpm_meets16(p->lpm[i], k); i++)
 			;
-		bare6_put(m, s, i == p->n);
+		bare_put(map, map_lo, s, i == p->n);
 	}
 	for (; s < lo + n; s = end) {
 		uint64_t met[4] = { 0 }, one[4];
@@ -1238,32 +1248,38 @@ static void bare6_refresh(struct model *m, unsigned lo, unsigned n)
 			for (w = 0; w < 4; w++)
 				met[w] |= one[w];
 		}
+		if (s % 256 == 0 && end - s == 256) { /* a whole octet: its four words */
+			for (w = 0; w < 4; w++)
+				map[(s - map_lo) / 64 + w] = ~met[w];
+			s = end;
+		}
 		for (; s < end; s++)
-			bare6_put(m, s, !((met[(s & 255) / 64] >> (s & 63)) & 1));
+			bare_put(map, map_lo, s, !((met[(s & 255) / 64] >> (s & 63)) & 1));
 	}
 }
 
-/* bare6_refresh() of the /16s in the map that the IPv6 prefix addr/len meets;
- * a prefix added meets them all, so they are cleared without a look. */
-static void bare6_prefix(struct model *m, const uint8_t *addr, unsigned len, bool added)
+/* bare_refresh() of the /16s in the map that the prefix addr/len meets; a
+ * prefix added meets them all, so they are cleared without a look. */
+static void bare_prefix(struct model *m, int family, const uint8_t *addr, unsigned len, bool added)
 {
-	unsigned n = len >= 16 ? 1 : 1u << (16 - len);
+	unsigned n = len >= 16 ? 1 : 1u << (16 - len), map_lo, map_n;
 	unsigned lo = ((unsigned)addr[0] << 8 | addr[1]) & ~(n - 1), hi = lo + n;
+	uint64_t *map = bare_map(m, family, &map_lo, &map_n);
 
-	lo = lo > BARE6_LO ? lo : BARE6_LO;
-	hi = hi < BARE6_LO + BARE6_N ? hi : BARE6_LO + BARE6_N;
+	lo = lo > map_lo ? lo : map_lo;
+	hi = hi < map_lo + map_n ? hi : map_lo + map_n;
 	if (lo >= hi)
 		return;
 	if (!added) {
-		bare6_refresh(m, lo, hi - lo);
+		bare_refresh(m, family, lo, hi - lo);
 		return;
 	}
 	while (lo < hi) {
 		if (lo % 64 == 0 && hi - lo >= 64) { /* a span of many: whole words */
-			m->bare6[(lo - BARE6_LO) / 64] = 0;
+			map[(lo - map_lo) / 64] = 0;
 			lo += 64;
 		} else {
-			bare6_put(m, lo++, false);
+			bare_put(map, map_lo, lo++, false);
 		}
 	}
 }
@@ -1274,17 +1290,18 @@ static void model_plan(struct model *m)
 		return; /* model_init failed half way */
 	plan_build(m, AF_INET, &m->plan4);
 	plan_build(m, AF_INET6, &m->plan6);
-	bare6_refresh(m, BARE6_LO, BARE6_N);
+	bare_refresh(m, AF_INET, 0, BARE4_N);
+	bare_refresh(m, AF_INET6, BARE6_LO, BARE6_N);
 }
 
 /* Whether t is one of the tables an IPv6 lookup visits. */
-static bool in_plan6(const struct model *m, const struct lpm *t)
+static bool in_plan(const struct lookup_plan *p, const struct lpm *t)
 {
 	unsigned i;
 
-	for (i = 0; i < m->plan6.n && m->plan6.lpm[i] != t; i++)
+	for (i = 0; i < p->n && p->lpm[i] != t; i++)
 		;
-	return i < m->plan6.n;
+	return i < p->n;
 }
 
 static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned len, uint32_t old,
@@ -1302,12 +1319,16 @@ static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned
 		r = lpm_insert(t, addr, len, new);
 	if (was_empty != (lpm_count(t) == 0)) {
 		model_plan(m);
-	} else if (m->plan4.n == 2 && t == m->plan4.lpm[0]) {
-		plan_octets(&m->plan4, addr, len); /* what it covers may have changed */
-	} else if (in_plan6(m, t)) {
-		if (m->plan6.n == 2 && t == m->plan6.lpm[0])
-			plan_octets(&m->plan6, addr, len);
-		bare6_prefix(m, addr, len, r >= 0 && new != LPM_NONE);
+	} else {
+		struct lookup_plan *p = in_plan(&m->plan4, t) ? &m->plan4 : &m->plan6;
+
+		if (!in_plan(p, t))
+			return r < 0 ? r : 0;
+		/* what the local table covers may have changed */
+		if (p->n == 2 && t == p->lpm[0])
+			plan_octets(p, addr, len);
+		bare_prefix(m, p == &m->plan4 ? AF_INET : AF_INET6, addr, len,
+			    r >= 0 && new != LPM_NONE);
 	}
 	return r < 0 ? r : 0;
 }

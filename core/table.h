@@ -142,6 +142,8 @@ typedef void model_change_fn(void *arg, const struct route_change *ch);
 /* The /16s of struct model's bare6 map: 2000::/3, IPv6's global unicast */
 #define BARE6_LO 0x2000u
 #define BARE6_N	 0x2000u
+/* and of its bare4 map: all of IPv4 */
+#define BARE4_N 0x10000u
 
 /* BKT_WAYS heads with their own tags, the rest in a chain (table.c): 16
  * bytes, so that a bucket never spans two cache lines. */
@@ -240,6 +242,12 @@ struct model {
 	 * 2000::/3 bare, and a random address there is answered from this
 	 * 1 KiB map, which stays in the nearest cache. Kept by lpm_set(). */
 	uint64_t bare6[BARE6_N / 64];
+	/* bit s: no table of the IPv4 plan has a prefix meeting the /16 s.
+	 * A full table without a default route leaves a quarter of random
+	 * addresses in such /16s, answered from this 8 KiB map before the
+	 * front array's miss; a default route clears it all. Kept by
+	 * lpm_set(). */
+	uint64_t bare4[BARE4_N / 64];
 
 	uint8_t gen;
 	/* an attribute refresh failed half way (memory): lookups may not
