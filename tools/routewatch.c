@@ -57,14 +57,13 @@ static void on_signal(int sig)
 	ssize_t n;
 
 	/* A write that waits for a reader that stopped reading would wait on
-	 * after the signal (restarted, or retried where it was cut short): such
-	 * a stop is done by on_alarm() a second on, or here at once when it is
-	 * not the first (a second signal, or one during --show-on-exit's
-	 * output, which follows a stop), as a clean one (lines are written whole but for the one being
-	 * written, which is cut). A write that ends at once (a line to a
-	 * reader that reads: nearly always) goes on, and so does the stop,
-	 * with what --show-on-exit prints: an _exit() here at once had dropped
-	 * that when the signal came during any line's write. */
+	 * after the signal (restarted, or retried where it was cut short). So
+	 * a signal during a write ends the tool as a clean stop (the line
+	 * being written cut): at once when a stop was asked for before (a
+	 * second signal, or one during --show-on-exit's output), else a second
+	 * on, by on_alarm(). A write that ends within that second (a line to
+	 * a reader that reads: nearly always) lets the stop go on as usual,
+	 * --show-on-exit's output included. */
 	if (print_flushing || dispatch_writes) {
 		if (stops)
 			_exit(EXIT_SUCCESS);
