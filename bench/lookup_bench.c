@@ -1,12 +1,14 @@
 /* bench/lookup_bench.c: lookups through the public rtw_lookup(), resident
  * memory per route, and insert/delete rates, against DPDK rte_lpm/rte_lpm6,
  * nDPI's patricia tree and a first-match linear scan, each peer in its own
- * process. Usage: lookup_bench [--smoke] [--quick] [--rounds N] [--data DIR]
+ * process, all of a table's alive at once and measuring in turn.
+ * Usage: lookup_bench [--smoke] [--quick] [--rounds N] [--data DIR]
  * [--only syn-1k|syn-10k|syn-100k|real] [--impl routewatch|rte_lpm|ndpi|scan] */
 #include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -641,13 +643,11 @@ static const struct impl impls[] = {
 
 /* ---- one measurement, in a child process ---- */
 
+/* What a child's build tells the parent. */
 struct result {
 	int ok;
 	double rss_b;	  /* resident growth while building, bytes per route */
 	double build_mps; /* million inserts/s building the whole table */
-	double mlps[2];	  /* million lookups/s: random keys, table keys */
-	double ins_mps;	  /* million inserts/s back into the full table */
-	double del_mps;	  /* million deletes/s from the full table */
 };
 
 static volatile uint64_t sink_v;
@@ -684,19 +684,19 @@ static double time_lookups(const struct impl *im, void *h, const void *q, size_t
 	return median(rate, 5);
 }
 
-static void measure(const struct impl *im, const struct table *t, uint8_t (*const keys[2])[16],
-		    size_t nkeys, double min_s, struct result *r)
+/* Builds the table in a fresh process: resident growth and insert rate
+ * into *r (r->ok set when it all went in). Returns the handle, or NULL. */
+static void *build(const struct impl *im, const struct table *t, struct result *r)
 {
-	size_t i, m, done;
+	size_t i;
 	long rss0, rss1;
-	double t0, budget;
-	void *h, *q;
-	unsigned w;
+	double t0;
+	void *h;
 
 	memset(r, 0, sizeof(*r));
 	g_bits = t->bits;
 	if (im->init && im->init(t) < 0)
-		return;
+		return NULL;
 #ifdef __GLIBC__
 	malloc_trim(0); /* what the parent freed is not ours to count */
 #endif
@@ -704,133 +704,245 @@ static void measure(const struct impl *im, const struct table *t, uint8_t (*cons
 	t0 = bench_cpu_now();
 	h = im->create(t);
 	if (!h)
-		return;
+		return NULL;
 	for (i = 0; i < t->n; i++)
 		if (im->insert(h, &t->p[i], (uint32_t)i) < 0) {
 			fprintf(stderr, "lookup_bench: %s: insert %zu of %s failed\n", im->name4, i,
 				t->name);
-			return;
+			return NULL;
 		}
 	r->build_mps = (double)t->n / (bench_cpu_now() - t0) / 1e6;
 	rss1 = bench_rss_kib();
 	r->rss_b = (double)(rss1 - rss0) * 1024.0 / (double)t->n;
-	for (w = 0; w < 2; w++) {
-		q = im->queries(h, (const uint8_t(*)[16])keys[w], nkeys);
-		r->mlps[w] = time_lookups(im, h, q, nkeys, min_s);
-		if (q != (void *)keys[w])
-			free(q);
-	}
-	/* a sample spread over the table by a stride prime to its size: all
-	 * deletes first, then the inserts back, so that neither finds the
-	 * path warm from the other; slow structures stop at a time budget */
-	m = t->n < 20000 ? t->n : 20000;
-	budget = min_s;
-	t0 = bench_cpu_now();
+	r->ok = 1;
+	return h;
+}
+
+/* Delete and insert rates into ret[0], ret[1]: a sample spread over the
+ * table by a stride prime to its size, all deletes first, then the inserts
+ * back (the table is whole again after), so that neither finds the path
+ * warm from the other; slow structures stop at a time budget. */
+static void edit_rates(const struct impl *im, const struct table *t, void *h, double budget,
+		       double ret[2])
+{
+	size_t m = t->n < 20000 ? t->n : 20000, done;
+	double t0 = bench_cpu_now();
+
 	for (done = 0; done < m && (done % 64 || bench_cpu_now() - t0 < budget); done++)
 		im->remove(h, &t->p[(done * 7919) % t->n]);
-	r->del_mps = (double)done / (bench_cpu_now() - t0) / 1e6;
+	ret[0] = (double)done / (bench_cpu_now() - t0) / 1e6;
 	m = done;
 	t0 = bench_cpu_now();
 	for (done = 0; done < m; done++)
 		im->insert(h, &t->p[(done * 7919) % t->n], (uint32_t)((done * 7919) % t->n));
-	r->ins_mps = (double)done / (bench_cpu_now() - t0) / 1e6;
-	r->ok = 1;
+	ret[1] = (double)done / (bench_cpu_now() - t0) / 1e6;
 }
 
-static int run_child(const struct impl *im, const struct table *t, uint8_t (*const keys[2])[16],
-		     size_t nkeys, double min_s, struct result *ret)
+/* ---- the implementations of one table, alive side by side ----
+ *
+ * Each is built in its own process (its memory is its own), and all stay
+ * alive while the parent lets them measure in turn, a slice of lookups
+ * each: this host's speed swings over minutes, and peers measured one
+ * after another (as this program did) could land in different phases (a
+ * ratio of 0.64 against 1.01 minutes later). Slices of a fraction of a
+ * second side by side see the same machine, and the first of the five
+ * parts a slice is the median of pays for the caches the other left. */
+
+enum ask { ASK_LOOKUP, ASK_EDIT, ASK_QUIT };
+
+struct ask_msg {
+	int ask;
+	int w;	  /* ASK_LOOKUP: random (0) or table-drawn (1) keys */
+	double s; /* CPU seconds: a lookup slice, or an edit round's budget */
+};
+
+struct kid {
+	pid_t pid; /* -1: not running */
+	int to, from;
+	struct result built;
+};
+
+static void kid_main(const struct impl *im, const struct table *t, uint8_t (*const keys[2])[16],
+		     size_t nkeys, double warm_s, int in, int out)
 {
-	int fds[2], status;
-	pid_t pid;
-	ssize_t got;
+	struct ask_msg a;
+	struct result r;
+	void *q[2] = { NULL, NULL }, *h = build(im, t, &r);
+	unsigned w;
 
-	if (pipe(fds) < 0)
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		struct result r;
+	for (w = 0; h && w < 2; w++)
+		if (!(q[w] = im->queries(h, (const uint8_t(*)[16])keys[w], nkeys)))
+			r.ok = 0;
+	/* untimed: pages of a table never written (rte_lpm's tbl24 for a
+	 * small table) fault in on the first reads */
+	for (w = 0; r.ok && w < 2; w++)
+		sink_v += (uint64_t)time_lookups(im, h, q[w], nkeys, warm_s);
+	if (write(out, &r, sizeof(r)) != (ssize_t)sizeof(r) || !r.ok)
+		_exit(1);
+	while (read(in, &a, sizeof(a)) == (ssize_t)sizeof(a) && a.ask != ASK_QUIT) {
+		double v[2] = { 0, 0 };
 
-		close(fds[0]);
-		measure(im, t, keys, nkeys, min_s, &r);
-		if (write(fds[1], &r, sizeof(r)) != (ssize_t)sizeof(r))
-			_exit(1);
-		_exit(0);
+		if (a.ask == ASK_LOOKUP)
+			v[0] = time_lookups(im, h, q[a.w], nkeys, a.s);
+		else
+			edit_rates(im, t, h, a.s, v);
+		if (write(out, v, sizeof(v)) != (ssize_t)sizeof(v))
+			break;
 	}
-	close(fds[1]);
-	got = read(fds[0], ret, sizeof(*ret));
-	close(fds[0]);
-	waitpid(pid, &status, 0);
-	if (got != (ssize_t)sizeof(*ret))
-		ret->ok = 0;
-	return ret->ok ? 0 : -EIO;
+	_exit(0);
+}
+
+static void kid_stop(struct kid *k)
+{
+	int status;
+
+	if (k->pid < 0)
+		return;
+	close(k->to);
+	close(k->from);
+	waitpid(k->pid, &status, 0);
+	k->pid = -1;
+}
+
+/* Starts kids[i] and waits for its table to be built, so that no two
+ * builds share the machine. */
+static void kid_start(struct kid *kids, unsigned i, const struct table *t,
+		      uint8_t (*const keys[2])[16], size_t nkeys, double warm_s)
+{
+	struct kid *k = &kids[i];
+	int to[2], from[2];
+	unsigned j;
+
+	k->pid = -1;
+	if (pipe(to) < 0)
+		return;
+	if (pipe(from) < 0) {
+		close(to[0]);
+		close(to[1]);
+		return;
+	}
+	fflush(NULL);
+	k->pid = fork();
+	if (k->pid == 0) {
+		/* the others' pipes closed here, so that each sees its end */
+		for (j = 0; j < i; j++)
+			if (kids[j].pid >= 0) {
+				close(kids[j].to);
+				close(kids[j].from);
+			}
+		close(to[1]);
+		close(from[0]);
+		kid_main(&impls[i], t, keys, nkeys, warm_s, to[0], from[1]);
+	}
+	close(to[0]);
+	close(from[1]);
+	k->to = to[1];
+	k->from = from[0];
+	if (k->pid < 0) {
+		close(k->to);
+		close(k->from);
+		return;
+	}
+	if (read(k->from, &k->built, sizeof(k->built)) != (ssize_t)sizeof(k->built) || !k->built.ok)
+		kid_stop(k);
+}
+
+/* Asks k, and reads its two numbers into ret; a kid that fails is stopped. */
+static int kid_ask(struct kid *k, int ask, int w, double s, double ret[2])
+{
+	struct ask_msg a = { ask, w, s };
+
+	if (k->pid < 0)
+		return -1;
+	if (write(k->to, &a, sizeof(a)) != (ssize_t)sizeof(a) ||
+	    read(k->from, ret, 2 * sizeof(double)) != (ssize_t)(2 * sizeof(double))) {
+		kid_stop(k);
+		return -1;
+	}
+	return 0;
 }
 
 /* --only TABLE, --impl NAME: a part of the run (profiling one peer) */
 static const char *only_table, *only_impl;
 
+#define MAX_ROUNDS   9
+#define ALTS_A_ROUND 3
+
+/* rounds edit rounds, and ALTS_A_ROUND times as many lookup slices of
+ * min_s / ALTS_A_ROUND each (per key set): as much lookup time as rounds
+ * runs of min_s had. Prints a lookup line an implementation (medians), and
+ * a pair line for each peer and key set: routewatch's rate over the peer's
+ * in the same turn, median, lowest and highest. */
 static void run_table(const struct table *t, size_t nkeys, double min_s, unsigned rounds)
 {
+	static const char *const key_names[2] = { "rand", "tbl" };
 	uint8_t(*keys[2])[16];
-	struct result res[NIMPL][9];
-	int slow[NIMPL] = { 0 };
-	unsigned k, w, i;
-	double t0;
+	struct kid kids[NIMPL];
+	double rate[NIMPL][2][MAX_ROUNDS * ALTS_A_ROUND], del[NIMPL][MAX_ROUNDS],
+	    ins[NIMPL][MAX_ROUNDS], v[2];
+	unsigned k, w, i, alts = rounds * ALTS_A_ROUND, n_ok[NIMPL] = { 0 };
+	void (*old_pipe)(int);
 
 	if (only_table && strcmp(only_table, t->name) != 0)
 		return;
-
 	for (w = 0; w < 2; w++) {
 		keys[w] = malloc(nkeys * 16);
 		if (!keys[w])
 			fatal("out of memory for keys");
 		tables_make_keys(t, (int)w, keys[w], nkeys);
 	}
-	/* rounds go over every implementation in turn, so that a burst of
-	 * other load on the machine falls on all of them alike; one whose run
-	 * took over 30 s (rte_lpm building the real table) runs once */
-	for (i = 0; i < rounds; i++)
-		for (k = 0; k < NIMPL; k++) {
-			res[k][i].ok = 0;
-			if (i > 0 && slow[k])
-				continue;
-			if (impls[k].max_n && t->n > impls[k].max_n)
-				continue;
-			if (only_impl && strcmp(only_impl, impls[k].name4) != 0 &&
-			    strcmp(only_impl, impls[k].name6) != 0)
-				continue;
-			t0 = bench_now();
-			run_child(&impls[k], t, keys, nkeys, min_s, &res[k][i]);
-			slow[k] = bench_now() - t0 > 30;
-		}
+	old_pipe = signal(SIGPIPE, SIG_IGN); /* a kid that died fails its ask */
 	for (k = 0; k < NIMPL; k++) {
-		double v[6][9];
-		unsigned n = 0, f;
-
-		for (i = 0; i < rounds; i++) {
-			const struct result *r = &res[k][i];
-
-			if (!r->ok)
-				continue;
-			v[0][n] = r->mlps[0];
-			v[1][n] = r->mlps[1];
-			v[2][n] = r->rss_b;
-			v[3][n] = r->build_mps;
-			v[4][n] = r->ins_mps;
-			v[5][n] = r->del_mps;
-			n++;
-		}
-		if (n == 0)
+		kids[k].pid = -1;
+		if (impls[k].max_n && t->n > impls[k].max_n)
 			continue;
-		printf("lookup ipv%u %s %zu %s", t->bits == 32 ? 4 : 6, t->name, t->n,
-		       t->bits == 32 ? impls[k].name4 : impls[k].name6);
-		for (f = 0; f < 6; f++)
-			printf(" %.4g", median(v[f], n));
-		printf("\n");
-		fflush(stdout);
+		if (only_impl && strcmp(only_impl, impls[k].name4) != 0 &&
+		    strcmp(only_impl, impls[k].name6) != 0)
+			continue;
+		kid_start(kids, k, t, keys, nkeys, min_s / ALTS_A_ROUND);
 	}
+	for (i = 0; i < alts; i++)
+		for (w = 0; w < 2; w++)
+			for (k = 0; k < NIMPL; k++)
+				rate[k][w][i] = kid_ask(&kids[k], ASK_LOOKUP, (int)w,
+							min_s / ALTS_A_ROUND, v) == 0
+						    ? v[0]
+						    : -1;
+	for (i = 0; i < rounds; i++)
+		for (k = 0; k < NIMPL; k++)
+			if (kid_ask(&kids[k], ASK_EDIT, 0, min_s, v) == 0) {
+				del[k][i] = v[0];
+				ins[k][i] = v[1];
+				n_ok[k]++;
+			}
+	for (k = 0; k < NIMPL; k++) {
+		if (kids[k].pid >= 0)
+			(void)!write(kids[k].to, &(struct ask_msg){ ASK_QUIT, 0, 0 },
+				     sizeof(struct ask_msg));
+		kid_stop(&kids[k]);
+	}
+	signal(SIGPIPE, old_pipe);
+	for (k = 0; k < NIMPL; k++) {
+		if (n_ok[k] != rounds) /* stopped on the way: no figures */
+			continue;
+		printf("lookup ipv%u %s %zu %s %.4g %.4g %.4g %.4g %.4g %.4g\n",
+		       t->bits == 32 ? 4 : 6, t->name, t->n,
+		       t->bits == 32 ? impls[k].name4 : impls[k].name6, median(rate[k][0], alts),
+		       median(rate[k][1], alts), kids[k].built.rss_b, kids[k].built.build_mps,
+		       median(ins[k], rounds), median(del[k], rounds));
+	}
+	for (k = 1; k < NIMPL && n_ok[0] == rounds; k++)
+		for (w = 0; w < 2 && n_ok[k] == rounds; w++) {
+			double r[MAX_ROUNDS * ALTS_A_ROUND], mid;
+
+			for (i = 0; i < alts; i++)
+				r[i] = rate[0][w][i] / rate[k][w][i];
+			mid = median(r, alts); /* sorted now: lowest and highest at the ends */
+			printf("pair ipv%u %s %s %s %.4g %.4g %.4g %u\n", t->bits == 32 ? 4 : 6,
+			       t->name, t->bits == 32 ? impls[k].name4 : impls[k].name6,
+			       key_names[w], mid, r[0], r[alts - 1], alts);
+		}
+	fflush(stdout);
 	free(keys[0]);
 	free(keys[1]);
 }
@@ -950,7 +1062,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (rounds < 1 || rounds > 9)
+	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 3;
 	if (do_smoke)
 		return smoke();

@@ -211,6 +211,47 @@ static void time_events(struct rtw_ctx *c, enum rtw_event_type t, const struct r
 	}
 }
 
+/* What the latencies above stand on, on this machine: the median of an
+ * empty interval timed as time_events() times an event (the clock's own
+ * cost, in every latency), and of a read that depends on the one before at
+ * random in 64 MiB (a cache miss to memory, as an edit's first reads of
+ * the route index and then the route's record are, one after the other). */
+static volatile size_t floor_sink;
+
+static void floor_times(double *ret_clock_ns, double *ret_miss_ns)
+{
+	const size_t n = (64u << 20) / 64, hops = 1u << 20;
+	size_t *next = malloc(n * 64), i, j, p = 0;
+	double lat[1001], t0;
+
+	for (i = 0; i < 1001; i++) {
+		t0 = bench_now();
+		lat[i] = bench_now() - t0;
+	}
+	qsort(lat, 1001, sizeof(double), bench_cmp_double);
+	*ret_clock_ns = lat[500] * 1e9;
+	*ret_miss_ns = 0;
+	if (!next)
+		return;
+	/* one cycle through every line (Sattolo), a line's first word */
+	for (i = 0; i < n; i++)
+		next[i * 8] = i;
+	for (i = n - 1; i > 0; i--) {
+		size_t t;
+
+		j = (size_t)(rnd() % i);
+		t = next[i * 8];
+		next[i * 8] = next[j * 8];
+		next[j * 8] = t;
+	}
+	t0 = bench_now();
+	for (i = 0; i < hops; i++)
+		p = next[p * 8];
+	*ret_miss_ns = (bench_now() - t0) * 1e9 / (double)hops;
+	floor_sink = p;
+	free(next);
+}
+
 /* A nexthop object with gateway g (its last octet) on link 2. */
 static struct rtw_nhobj nh_single(uint32_t id, unsigned g)
 {
@@ -566,6 +607,14 @@ int main(int argc, char **argv)
 	    "delete median %.0f ns, p99 %.0f ns; insert median %.0f ns, p99 %.0f ns (%zu routes)\n",
 	    lat_del[n_events * 5] * 1e9, lat_del[n_events * 10 * 99 / 100] * 1e9,
 	    lat_add[n_events * 5] * 1e9, lat_add[n_events * 10 * 99 / 100] * 1e9, n_events * 10);
+	{
+		double clock_ns, miss_ns;
+
+		floor_times(&clock_ns, &miss_ns);
+		printf("clock (an empty timed interval) %.0f ns; a dependent read at random in 64 "
+		       "MiB %.0f ns\n",
+		       clock_ns, miss_ns);
+	}
 
 	/* an interface and a nexthop object that no route uses come and go
 	 * (a container's veth, FRR cleaning up): their cost must not grow

@@ -38,6 +38,18 @@ def parse_lookup(text):
     return out
 
 
+def parse_pairs(text):
+    """{(fam, table, peer, keys): (median, lowest, highest, turns)}: routewatch's
+    lookup rate over the peer's, turn by turn (lookup_bench's pair lines)."""
+    out = {}
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) != 9 or f[0] != "pair":
+            continue
+        out[(f[1], f[2], f[3], f[4])] = (float(f[5]), float(f[6]), float(f[7]), int(f[8]))
+    return out
+
+
 def parse_ingest(text):
     """{routes: {method: (median_ms, min_ms, seen)}}, load seconds"""
     out, load = {}, {}
@@ -102,6 +114,10 @@ def parse_model_core(text):
                   text)
     if m:
         out["del_med"], out["del_p99"], out["ins_med"], out["ins_p99"] = map(float, m.groups())
+    m = re.search(r"clock \(an empty timed interval\) (\d+) ns; a dependent read at random in "
+                  r"64 MiB (\d+) ns", text)
+    if m:
+        out["clock_ns"], out["miss_ns"] = map(float, m.groups())
     m = re.search(r"insert median \d+ ns, p99 \d+ ns \((\d+) routes\)", text)
     out["sample"] = int(m.group(1)) if m else 0
     for what, key in (("IPv4 random", "l4"), ("IPv6 random", "l6"), ("table-drawn", "lt")):
@@ -138,8 +154,9 @@ def ratio(a, b):
     return a / b
 
 
-def goal_row(goals, what, value, target, higher_better=True, unit="x"):
-    """value and target are ratios; says met, or missed and by how much."""
+def goal_row(goals, what, value, target, higher_better=True, unit="x", spread=None):
+    """value and target are ratios; says met, or missed and by how much.
+    spread: (lowest, highest, turns) shown beside the value."""
     if value is None:
         goals.append((what, "-", "%s%s" % (fmt(target), unit), "not measured in this run"))
         return
@@ -157,13 +174,17 @@ def goal_row(goals, what, value, target, higher_better=True, unit="x"):
             "%.3fx" % short if short < 1.05 else "%.1fx" % short)
     else:
         verdict = "**missed**: %.1fx over the goal" % (value / target)
-    goals.append((what, "%s%s" % (shown, unit), "%s %s%s" % (
+    shown += unit
+    if spread:
+        shown += " (%s-%s%s over %d turns)" % (fmt(spread[0]), fmt(spread[1]), unit, spread[2])
+    goals.append((what, shown, "%s %s%s" % (
         ">=" if higher_better else "<=", fmt(target), unit), verdict))
 
 
 def main():
     d, doc = sys.argv[1], sys.argv[2]
     lk = parse_lookup(read(d, "lookup.txt"))
+    pairs = parse_pairs(read(d, "lookup.txt"))
     ing, load = parse_ingest(read(d, "ingest.txt"))
     model = parse_model(read(d, "model.txt"))
     lat = parse_latency(read(d, "latency.txt"))
@@ -191,17 +212,24 @@ def main():
         return row[impl][key] if impl in row else None
 
     big = "real" if ("ipv4", "real") in lk else "syn-100k"
-    for keys, label in (("rand", "random"), ("tbl", "table-drawn")):
-        goal_row(goals, "IPv4 lookups vs rte_lpm (%s table, %s addresses)" % (big, label),
-                 ratio(get("ipv4", big, "routewatch", keys), get("ipv4", big, "rte_lpm", keys)), 1.5)
-    for keys, label in (("rand", "random"), ("tbl", "table-drawn")):
-        goal_row(goals, "IPv6 lookups vs rte_lpm6 (%s table, %s addresses)" % (big, label),
-                 ratio(get("ipv6", big, "routewatch", keys), get("ipv6", big, "rte_lpm6", keys)), 2)
-    for fam in ("ipv4", "ipv6"):
+
+    def lookup_goal(fam, peer, keys, label, target):
+        """The turn-by-turn ratio where lookup_bench gave one, else the
+        ratio of the medians."""
+        what = "%s lookups vs %s (%s table, %s addresses)" % (
+            "IPv4" if fam == "ipv4" else "IPv6",
+            "nDPI patricia" if peer == "ndpi" else peer, big, label)
+        p = pairs.get((fam, big, peer, keys))
+        if p:
+            goal_row(goals, what, p[0], target, spread=p[1:])
+        else:
+            goal_row(goals, what, ratio(get(fam, big, "routewatch", keys),
+                                        get(fam, big, peer, keys)), target)
+
+    for fam, peer, target in (("ipv4", "rte_lpm", 1.5), ("ipv6", "rte_lpm6", 2),
+                              ("ipv4", "ndpi", 10), ("ipv6", "ndpi", 10)):
         for keys, label in (("rand", "random"), ("tbl", "table-drawn")):
-            goal_row(goals, "%s lookups vs nDPI patricia (%s table, %s addresses)" % (
-                "IPv4" if fam == "ipv4" else "IPv6", big, label),
-                ratio(get(fam, big, "routewatch", keys), get(fam, big, "ndpi", keys)), 10)
+            lookup_goal(fam, peer, keys, label, target)
     for fam, peer in (("ipv4", "rte_lpm"), ("ipv6", "rte_lpm6"), ("ipv4", "ndpi"), ("ipv6", "ndpi")):
         goal_row(goals, "%s memory per route vs %s (%s table)" % (
             "IPv4" if fam == "ipv4" else "IPv6", peer, big),
@@ -302,13 +330,20 @@ def main():
     w("`rtw_lookup()` through the public API (a `sockaddr` in, a filled `struct rtw_route` out, "
       "the lookup policy over the local, main and default tables) on a context holding the table, against DPDK "
       "`rte_lpm`/`rte_lpm6` (EAL with `--no-huge --no-pci`), nDPI's patricia tree and the seed's "
-      "first-match scan of an unsorted list. Each implementation is built and measured in its "
-      "own process (RSS growth while building the table = memory per route), %s rounds, "
-      "medians. Lookup rates are million lookups per second of CPU time over 1-2M addresses: "
+      "first-match scan of an unsorted list. Each implementation is built once, in its own "
+      "process (RSS growth while building the table = memory per route); a table's processes "
+      "then stay alive side by side and measure in turn, so that a slow phase of the machine "
+      "falls on all of them alike: %s turns of a lookup slice (a fifth of a second of CPU time) "
+      "per address set, then %s rounds of inserts and deletes; medians. Lookup rates are "
+      "million lookups per second of CPU time over 1-2M addresses: "
       "random (IPv6: inside 2000::/3) and drawn from inside the table's prefixes. "
-      "x = routewatch's rate / this one's. Insert and delete rates: a 20,000-route sample "
+      "x = routewatch's rate / this one's; the goals above take that ratio turn by turn (the "
+      "turns are a fraction of a second apart), its median, with the lowest and the highest. "
+      "Insert and delete rates: a 20,000-route sample "
       "deleted from the full table, then inserted back (routewatch: as route events through "
-      "the engine, as the backend delivers them)." % meta.get("rounds", "?"))
+      "the engine, as the backend delivers them)." % (
+          int(meta["rounds"]) * 3 if meta.get("rounds", "").isdigit() else "?",
+          meta.get("rounds", "?")))
     w("")
     for fam, impls in (("ipv4", IMPLS4), ("ipv6", IMPLS6)):
         for t in TABLES:
@@ -381,6 +416,14 @@ def main():
               format(core.get("sample", 0), ","), fmt(core.get("del_med")), fmt(core.get("del_p99")),
               fmt(core.get("ins_med")), fmt(core.get("ins_p99")), fmt(core.get("l4")),
               fmt(core.get("l6")), fmt(core.get("lt"))))
+        if core.get("miss_ns"):
+            w("")
+            w("What those latencies stand on, measured by model_bench on this machine: the clock "
+              "costs %s ns an interval (in each latency), and a read that depends on the one "
+              "before at random in 64 MiB (a cache miss to memory) %s ns. A delete reads the "
+              "route index, then the route's record, one miss after the other, before it can "
+              "change anything." % (
+                  fmt(core["clock_ns"]), fmt(core["miss_ns"])))
     else:
         w("model_bench did not run.")
     nh = parse_model_core(read(d, "model-nh.txt"))
