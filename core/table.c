@@ -1260,9 +1260,11 @@ static void bare_refresh(struct model *m, int family, unsigned lo, unsigned n)
 	}
 }
 
-/* bare_refresh() of the /16s in the map that the prefix addr/len meets; a
- * prefix added meets them all, so they are cleared without a look. */
-static void bare_prefix(struct model *m, int family, const uint8_t *addr, unsigned len, bool added)
+/* bare_refresh() of the /16s in the map that the prefix addr/len meets,
+ * after an edit of table t; a prefix added meets them all, so they are
+ * cleared without a look. */
+static void bare_prefix(struct model *m, const struct lpm *t, int family, const uint8_t *addr,
+			unsigned len, bool added)
 {
 	unsigned n = len >= 16 ? 1 : 1u << (16 - len), map_lo, map_n;
 	unsigned lo = ((unsigned)addr[0] << 8 | addr[1]) & ~(n - 1), hi = lo + n;
@@ -1272,6 +1274,13 @@ static void bare_prefix(struct model *m, int family, const uint8_t *addr, unsign
 	hi = hi < map_lo + map_n ? hi : map_lo + map_n;
 	if (lo >= hi)
 		return;
+	/* a prefix past /16 gone from a /16 that t still meets (nearly every
+	 * delete of a full table): its bit is clear, without a look at the
+	 * plan's other tables */
+	if (!added && n == 1 && lpm_meets16(t, addr)) {
+		bare_put(map, map_lo, lo, false);
+		return;
+	}
 	if (!added) {
 		bare_refresh(m, family, lo, hi - lo);
 		return;
@@ -1329,7 +1338,7 @@ static int lpm_set(struct model *m, struct lpm *t, const uint8_t *addr, unsigned
 		/* what the local table covers may have changed */
 		if (p->n == 2 && t == p->lpm[0])
 			plan_octets(p, addr, len);
-		bare_prefix(m, p == &m->plan4 ? AF_INET : AF_INET6, addr, len,
+		bare_prefix(m, t, p == &m->plan4 ? AF_INET : AF_INET6, addr, len,
 			    r >= 0 && new != LPM_NONE);
 	}
 	return r < 0 ? r : 0;
