@@ -872,19 +872,20 @@ static const char *only_table, *only_impl;
  * min_s / ALTS_A_ROUND each (per key set): as much lookup time as rounds
  * runs of min_s had. Prints a lookup line an implementation (medians), and
  * a pair line for each peer and key set: routewatch's rate over the peer's
- * in the same turn, median, lowest and highest. */
-static void run_table(const struct table *t, size_t nkeys, double min_s, unsigned rounds)
+ * in the same turn, median, lowest and highest. Returns how many
+ * implementations were measured. */
+static unsigned run_table(const struct table *t, size_t nkeys, double min_s, unsigned rounds)
 {
 	static const char *const key_names[2] = { "rand", "tbl" };
 	uint8_t(*keys[2])[16];
 	struct kid kids[NIMPL];
 	double rate[NIMPL][2][MAX_ROUNDS * ALTS_A_ROUND], del[NIMPL][MAX_ROUNDS],
 	    ins[NIMPL][MAX_ROUNDS], v[2];
-	unsigned k, w, i, alts = rounds * ALTS_A_ROUND, n_ok[NIMPL] = { 0 };
+	unsigned k, w, i, alts = rounds * ALTS_A_ROUND, n_ok[NIMPL] = { 0 }, measured = 0;
 	void (*old_pipe)(int);
 
 	if (only_table && strcmp(only_table, t->name) != 0)
-		return;
+		return 0;
 	for (w = 0; w < 2; w++) {
 		keys[w] = malloc(nkeys * 16);
 		if (!keys[w])
@@ -925,6 +926,7 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, unsigne
 	for (k = 0; k < NIMPL; k++) {
 		if (n_ok[k] != rounds) /* stopped on the way: no figures */
 			continue;
+		measured++;
 		printf("lookup ipv%u %s %zu %s %.4g %.4g %.4g %.4g %.4g %.4g\n",
 		       t->bits == 32 ? 4 : 6, t->name, t->n,
 		       t->bits == 32 ? impls[k].name4 : impls[k].name6, median(rate[k][0], alts),
@@ -945,6 +947,7 @@ static void run_table(const struct table *t, size_t nkeys, double min_s, unsigne
 	fflush(stdout);
 	free(keys[0]);
 	free(keys[1]);
+	return measured;
 }
 
 /* ---- smoke: every implementation builds, runs and gives the same answers ---- */
@@ -954,6 +957,20 @@ static int smoke(void)
 	unsigned b, k, failed = 0;
 	size_t i, nk = 4096;
 
+	/* the measuring run in miniature, before this process starts DPDK
+	 * (its children start their own): every implementation built, asked
+	 * in turn and stopped */
+	for (b = 0; b < 2; b++) {
+		struct table t;
+
+		tables_make_synthetic(&t, NULL, b ? 128 : 32, 1000, "smoke");
+		if (run_table(&t, 4096, 0.03, 1) != NIMPL) {
+			fprintf(stderr, "smoke: IPv%u: not every implementation was measured\n",
+				b ? 6 : 4);
+			failed = 1;
+		}
+		free(t.p);
+	}
 	for (k = 0; k < NIMPL; k++)
 		if (impls[k].init && impls[k].init(NULL) < 0) {
 			fprintf(stderr, "smoke: %s cannot start\n", impls[k].name4);
