@@ -133,7 +133,7 @@ static bool callbacks_end(struct rtw_ctx *c)
  * policies and rules (merged local and main tables are Linux's alone). */
 static int record_header(const struct rtw_ctx *c, int fd)
 {
-	return replay_write_header(fd, model_linkdown(&c->model, AF_INET),
+	return replay_write_header(fd, c->record_sink, model_linkdown(&c->model, AF_INET),
 				   model_linkdown(&c->model, AF_INET6), c->model.merge_local_main);
 }
 
@@ -777,10 +777,10 @@ static int snap_route(void *arg, uint32_t slot)
 		ev.flags |= RTW_EVF_DUP_APPEND;
 	s->prev = *r;
 	s->has_prev = true;
-	return replay_write_event(s->fd, &ev);
+	return replay_write_event(s->fd, s->c->record_sink, &ev);
 }
 
-static int snap_netconf_one(int fd, int family, int ifindex, bool ignore)
+static int snap_netconf_one(int fd, enum replay_sink sink, int family, int ifindex, bool ignore)
 {
 	struct rtw_event ev;
 
@@ -789,11 +789,11 @@ static int snap_netconf_one(int fd, int family, int ifindex, bool ignore)
 	ev.u.netconf.family = family;
 	ev.u.netconf.ifindex = ifindex;
 	ev.u.netconf.ignore_linkdown = ignore;
-	return replay_write_event(fd, &ev);
+	return replay_write_event(fd, sink, &ev);
 }
 
 /* The devices' link-down settings of the families that follow them. */
-static int snap_netconf(const struct model *m, int fd)
+static int snap_netconf(const struct model *m, int fd, enum replay_sink sink)
 {
 	unsigned f;
 	size_t i;
@@ -804,13 +804,14 @@ static int snap_netconf(const struct model *m, int fd)
 
 		if (!m->ld_follow[f])
 			continue;
-		if ((r = snap_netconf_one(fd, family, RTW_NETCONF_ALL,
+		if ((r = snap_netconf_one(fd, sink, family, RTW_NETCONF_ALL,
 					  m->linkdown[f] == RTW_LINKDOWN_FALLBACK)) < 0 ||
-		    (r = snap_netconf_one(fd, family, RTW_NETCONF_DEFAULT, m->ld_dflt[f])) < 0)
+		    (r = snap_netconf_one(fd, sink, family, RTW_NETCONF_DEFAULT, m->ld_dflt[f])) <
+			0)
 			return r;
 		for (i = 0; i < m->n_devconf; i++)
 			if (m->devconf[i].known[f] &&
-			    (r = snap_netconf_one(fd, family, m->devconf[i].ifindex,
+			    (r = snap_netconf_one(fd, sink, family, m->devconf[i].ifindex,
 						  m->devconf[i].ignore[f])) < 0)
 				return r;
 	}
@@ -832,24 +833,24 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_DUMP_BEGIN;
-	if ((r = replay_write_event(fd, &ev)) < 0)
+	if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
 		return r;
 	for (i = 0; i < c->model.n_links; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.u.link = c->model.links[i].link;
 		ev.type =
 		    ev.u.link.admin_up && ev.u.link.carrier_up ? RTW_EV_LINK_UP : RTW_EV_LINK_DOWN;
-		if ((r = replay_write_event(fd, &ev)) < 0)
+		if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
 			return r;
 	}
-	r = snap_netconf(&c->model, fd);
+	r = snap_netconf(&c->model, fd, c->record_sink);
 	if (r < 0)
 		return r;
 	for (i = 0; i < c->model.n_addrs; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.type = RTW_EV_ADDR_ADD;
 		ev.u.addr = c->model.addrs[i].addr;
-		if ((r = replay_write_event(fd, &ev)) < 0)
+		if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
 			return r;
 	}
 	for (i = 0; i < c->model.n_nhobjs; i++) {
@@ -863,7 +864,7 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 		ev.u.nhobj.hop = o->hop;
 		ev.u.nhobj.n_group = o->n_group;
 		ev.u.nhobj.group = o->group;
-		if ((r = replay_write_event(fd, &ev)) < 0)
+		if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
 			return r;
 	}
 	r = model_foreach_route(&c->model, snap_route, &s);
@@ -871,7 +872,7 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 		return r;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_DUMP_END;
-	return replay_write_event(fd, &ev);
+	return replay_write_event(fd, c->record_sink, &ev);
 }
 
 int record_begin(struct rtw_ctx *c, int fd)
@@ -913,6 +914,7 @@ int rtw_record(struct rtw_ctx *c, int fd)
 		return r;
 	if ((!c->started || c->applying) && fcntl(fd, F_GETFL) < 0)
 		return -errno;
+	c->record_sink = replay_sink_of(fd);
 	if (!c->started) {
 		/* The header names the kernel's link-down policies, known once
 		 * the backend is open: rtw_start() writes it. */

@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "mem.h"
+#include "replay/format.h"
 #include "table.h"
 
 /* A node of a watch index: a treap keyed by 17 bytes (family + address, or
@@ -82,6 +83,8 @@ struct rtw_ctx {
 	rtw_notice_cb *notice_cb;
 	void *notice_user;
 	int record_fd;
+	/* what record_fd (or record_due_fd) is: how a write keeps SIGPIPE away */
+	enum replay_sink record_sink;
 	bool record_header_due; /* rtw_record() before rtw_start(): see there */
 	/* rtw_record() from a callback while an event is applied: the fd it
 	 * starts on once the event is (-1: none), so that the snapshot holds

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,7 @@ struct out {
 	size_t size;
 	size_t len;
 	int fd;
+	enum replay_sink sink;
 	int err;
 	size_t written; /* bytes of this line already written */
 };
@@ -127,11 +129,33 @@ static ssize_t write_nosigpipe(int fd, const char *p, size_t n)
 	return w;
 }
 
+enum replay_sink replay_sink_of(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return REPLAY_SINK_PIPE;
+	if (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return REPLAY_SINK_FILE;
+	return S_ISSOCK(st.st_mode) ? REPLAY_SINK_SOCKET : REPLAY_SINK_PIPE;
+}
+
+static ssize_t sink_write(int fd, enum replay_sink sink, const char *p, size_t n)
+{
+	if (sink == REPLAY_SINK_FILE)
+		return write(fd, p, n);
+#ifdef MSG_NOSIGNAL /* not on macOS: the way of a pipe there */
+	if (sink == REPLAY_SINK_SOCKET)
+		return send(fd, p, n, MSG_NOSIGNAL);
+#endif
+	return write_nosigpipe(fd, p, n);
+}
+
 /* *done (when not NULL) grows by what was written, also on failure. */
-static int write_all(int fd, const char *p, size_t n, size_t *done)
+static int write_all(int fd, enum replay_sink sink, const char *p, size_t n, size_t *done)
 {
 	while (n > 0) {
-		ssize_t w = write_nosigpipe(fd, p, n);
+		ssize_t w = sink_write(fd, sink, p, n);
 
 		if (w < 0) {
 			if (errno == EINTR)
@@ -196,7 +220,7 @@ static void out_bytes(struct out *o, const char *s, size_t n)
 		}
 		room = o->size - o->len;
 		if (room == 0) {
-			o->err = write_all(o->fd, o->buf, o->len, &o->written);
+			o->err = write_all(o->fd, o->sink, o->buf, o->len, &o->written);
 			o->len = 0;
 			continue;
 		}
@@ -487,7 +511,7 @@ static const char *linkdown_word(enum rtw_linkdown_policy p)
 	return p == RTW_LINKDOWN_FAIL ? "fail" : "fallback";
 }
 
-int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
+int replay_write_header(int fd, enum replay_sink sink, enum rtw_linkdown_policy linkdown4,
 			enum rtw_linkdown_policy linkdown6, bool linux_rules)
 {
 	char header[96];
@@ -503,16 +527,16 @@ int replay_write_header(int fd, enum rtw_linkdown_policy linkdown4,
 	if (linux_rules)
 		n += snprintf(header + n, sizeof(header) - (size_t)n, " rules=linux");
 	header[n++] = '\n';
-	r = write_all(fd, header, (size_t)n, &done);
+	r = write_all(fd, sink, header, (size_t)n, &done);
 	if (r < 0)
 		unwrite(fd, done);
 	return r;
 }
 
-int replay_write_event(int fd, const struct rtw_event *ev)
+int replay_write_event(int fd, enum replay_sink sink, const struct rtw_event *ev)
 {
 	char stage[2048];
-	struct out o = { .buf = stage, .size = sizeof(stage), .fd = fd };
+	struct out o = { .buf = stage, .size = sizeof(stage), .fd = fd, .sink = sink };
 	int r;
 
 	if (!ev || fd < 0)
@@ -523,7 +547,7 @@ int replay_write_event(int fd, const struct rtw_event *ev)
 	emit(&o, ev);
 	out_bytes(&o, "\n", 1);
 	if (!o.err && o.len)
-		o.err = write_all(fd, stage, o.len, &o.written);
+		o.err = write_all(fd, sink, stage, o.len, &o.written);
 	if (o.err)
 		unwrite(fd, o.written);
 	return o.err;
