@@ -259,11 +259,20 @@ static bool hops_have_gateway(const struct rtw_nexthop *h, unsigned n)
 }
 
 /* Hops of an attribute set: its own, or its nexthop object's. */
+/* The object set a (with an nhid) is over: where its hint says when the id
+ * there is its own (model_attr_obj_hint()), else found by id. */
+static const struct nhobj_rec *attr_obj(const struct model *m, const struct attr *a)
+{
+	const struct nhobj_rec *o = model_attr_obj_hint(m, a);
+
+	return o ? o : nhobj_find(m, a->nhid);
+}
+
 static const struct rtw_nexthop *attr_hops(const struct model *m, const struct attr *a,
 					   unsigned *ret_n)
 {
 	if (a->nhid) {
-		const struct nhobj_rec *o = nhobj_find(m, a->nhid);
+		const struct nhobj_rec *o = attr_obj(m, a);
 
 		*ret_n = o ? o->n_hops : 0;
 		return o ? o->hops : NULL;
@@ -2112,15 +2121,6 @@ static int routes_rebest(struct model *m, const uint8_t *changed, bool replace_r
  * went, the resync after FRR restarted). */
 #define NH_DYING   1 /* goes, with its routes */
 #define NH_TOUCHED 2 /* its hops changed */
-
-/* The object set a is over: where its hint says when the id there is
- * its own (model_attr_obj_hops() reads it so inline), else found by id. */
-static const struct nhobj_rec *attr_obj(const struct model *m, const struct attr *a)
-{
-	if (a->nhpos < m->n_nhobjs && m->nhobjs[a->nhpos].id == a->nhid)
-		return &m->nhobjs[a->nhpos];
-	return nhobj_find(m, a->nhid);
-}
 
 static bool nhobj_marked(const struct model *m, uint32_t id, uint8_t mark)
 {

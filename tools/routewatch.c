@@ -38,7 +38,7 @@ static bool cause_printed;
 /* The recording could not start (its header or first snapshot not written). */
 static bool record_start_failed;
 
-/* Stops asked for (signals taken) so far. */
+/* A stop was asked for (a signal taken). */
 static volatile sig_atomic_t stops;
 
 /* The grace of a stop asked for while writing has run out: a write still

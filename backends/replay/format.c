@@ -144,7 +144,7 @@ static ssize_t sink_write(int fd, enum replay_sink sink, const char *p, size_t n
 {
 	if (sink == REPLAY_SINK_FILE)
 		return write(fd, p, n);
-#ifdef MSG_NOSIGNAL /* not on macOS: the way of a pipe there */
+#ifdef MSG_NOSIGNAL /* a system without it: the way of a pipe */
 	if (sink == REPLAY_SINK_SOCKET)
 		return send(fd, p, n, MSG_NOSIGNAL);
 #endif
