@@ -100,8 +100,9 @@ _Static_assert(REC_UNIT_SIZE == 16 && REC_SUBS == 64 && LPM_REC_ANS == 2 * 4 &&
 #define FRONT_SIZE	 (FRONT_N * sizeof(uint32_t))
 #define FRONT_HUGE	 ((size_t)2 << 20)
 /* the whole huge pages the array sits in, advised so */
-#define FRONT_SPAN  (FRONT_SIZE > FRONT_HUGE ? FRONT_SIZE : FRONT_HUGE)
-#define FRONT_ALLOC (FRONT_SPAN + FRONT_HUGE)
+#define FRONT_RECS_SIZE (FRONT_N / 8) /* lpm_fast.front_recs, right after the array */
+#define FRONT_SPAN	(FRONT_SIZE > FRONT_HUGE ? FRONT_SIZE : FRONT_HUGE)
+#define FRONT_ALLOC	(FRONT_SPAN + FRONT_HUGE)
 
 #define TOP_SIZE(t) ((t)->f.top_n * sizeof(struct lpm_top_slot))
 
@@ -660,6 +661,20 @@ static inline bool is_rec(uint32_t e)
 	return (e & 60) == FRONT_REC;
 }
 
+/* Every front entry is written here: the map of the blocks with a record
+ * (lpm_fast.front_recs) must say so of each, or a lookup would take a
+ * record's number for an answer. */
+static inline void front_put(struct lpm *t, uint32_t blk, uint32_t e)
+{
+	uint64_t bit = UINT64_C(1) << (blk % 64);
+
+	t->f.front[blk] = e;
+	if (is_rec(e))
+		t->f.front_recs[blk / 64] |= bit;
+	else
+		t->f.front_recs[blk / 64] &= ~bit;
+}
+
 /* The class of the record of entry e: 0, 1, 2 for a map of 1 << class
  * bits a /24, REC_DIRECT. */
 static inline unsigned rec_class(uint32_t e)
@@ -935,7 +950,7 @@ static bool front_map_edit(struct lpm *t, uint32_t blk, uint32_t old, const stru
 		memcpy(w + 2 * (bit / 64), &m, sizeof(m));
 	}
 	if (map_uniform(w, c, &j)) {
-		t->f.front[blk] = a[j];
+		front_put(t, blk, a[j]);
 		rec_put(t, old);
 	}
 	return true;
@@ -1030,7 +1045,7 @@ full:
 out:
 	if (is_rec(old) && old != e)
 		rec_put(t, old);
-	t->f.front[blk] = e;
+	front_put(t, blk, e);
 }
 
 /* After top slot s changed from old: its answer up to /16 (the fallback)
@@ -1054,7 +1069,7 @@ static void front_refallback(struct lpm *t, unsigned s, const struct lpm_top_slo
 		if (fo == FRONT_DEEP) {
 			front_set(t, b, 0, REC_SUBS);
 		} else if (e == fo) {
-			t->f.front[b] = fn;
+			front_put(t, b, fn);
 		} else if (is_rec(e)) {
 			w = rec_answers(t, e);
 			for (k = 0; k < rec_cap(e); k++)
@@ -1099,11 +1114,13 @@ static void front_build(struct lpm *t)
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 	madvise(t->f.front, FRONT_SPAN, MADV_HUGEPAGE);
 #endif
-	memset(t->f.front, 0, FRONT_SIZE);
+	/* the map in the array's huge page: no TLB entry of its own */
+	t->f.front_recs = (uint64_t *)(void *)(t->f.front + FRONT_N);
+	memset(t->f.front, 0, FRONT_SIZE + FRONT_RECS_SIZE);
 	t->spare[0] = t->front_mem;
 	t->spare_len[0] = p - (uintptr_t)t->front_mem;
-	t->spare[1] = (char *)(t->f.front + FRONT_N);
-	t->spare_len[1] = FRONT_ALLOC - t->spare_len[0] - FRONT_SIZE;
+	t->spare[1] = (char *)t->f.front_recs + FRONT_RECS_SIZE;
+	t->spare_len[1] = FRONT_ALLOC - t->spare_len[0] - FRONT_SIZE - FRONT_RECS_SIZE;
 	front_fill(t, zero, 0);
 }
 
@@ -1116,6 +1133,7 @@ static void front_drop(struct lpm *t)
 	t->bytes -= FRONT_ALLOC;
 	t->front_mem = NULL;
 	t->f.front = NULL;
+	t->f.front_recs = NULL;
 }
 
 /* After an edit of key/len: the slots under the prefix when it is /16 or

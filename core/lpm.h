@@ -66,6 +66,11 @@ struct lpm_top_slot {
  * below; only lpm.c writes it. */
 struct lpm_fast {
 	uint32_t *front;
+	/* bit b: front entry b names a record. Tested before the entry
+	 * arrives, so that the branch on it (a fifth of random addresses
+	 * take a record on a full table) resolves from a line in the
+	 * nearest caches, not after the front array's miss */
+	uint64_t *front_recs;
 	uint32_t **rec_dir; /* chunks of front record slots */
 	struct lpm_top_slot *top;
 	unsigned top_lo, top_n; /* the first-16-bit values top covers */
@@ -108,12 +113,13 @@ static inline uint32_t *lpm_rec_words(const struct lpm_fast *f, uint32_t r)
 static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
 {
 	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
-	uint32_t e;
+	uint32_t b, e;
 
 	if (!f->front)
 		return false;
-	e = f->front[a >> (32 - LPM_FRONT_BITS)];
-	if ((e & 60) == LPM_FRONT_REC) {
+	b = a >> (32 - LPM_FRONT_BITS);
+	e = f->front[b];
+	if ((f->front_recs[b / 64] >> (b % 64)) & 1) {
 		const uint32_t *w = lpm_rec_words(f, e >> 6);
 		unsigned lk = e & 3, i = (a >> 8) & 63, bit = i << lk;
 		uint64_t map;
