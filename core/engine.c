@@ -255,6 +255,7 @@ static int apply(struct rtw_ctx *c, const struct rtw_event *ev)
 		r = model_sweep(&c->model, &sweep);
 		if (c->coldplug) {
 			c->coldplug = false;
+			model_relayout(&c->model);
 			resolve_all(c);
 		} else if (r >= 0) {
 			c->stats.resyncs++;

@@ -885,6 +885,22 @@ static inline void rec_prefetch(const struct model *m, uint32_t s)
 	RTW_PREFETCH((const char *)&m->routes[s] + sizeof(struct route_rec) - 1);
 }
 
+/* The home slots of the bucket of key_hash h (model_relayout()), loaded
+ * with the bucket rather than after it: a route laid out there has its
+ * record in flight one miss sooner (an edit otherwise waits on the
+ * bucket's miss, then on the record's). Only the initial dump is laid out:
+ * a route added later takes a free slot, and once the buckets double their
+ * homes are elsewhere; the lines loaded then are a waste, not an error. */
+static inline void home_prefetch(const struct model *m, uint32_t h)
+{
+	uint32_t s = 2 * (h & (m->n_buckets - 1));
+
+	if (s + 1 < m->n_slots) {
+		RTW_PREFETCH(&m->routes[s]);
+		RTW_PREFETCH((const char *)&m->routes[s + 2] - 1);
+	}
+}
+
 /* Starts the loads of the records that may hold the key of key_hash h in
  * bucket b: its tag's way (or ways) and the chain's first. */
 static inline void bucket_prefetch(const struct model *m, const struct bucket *b, uint32_t h)
@@ -1475,6 +1491,7 @@ static void route_prefetch(const struct model *m, int family, uint32_t table, co
 	if (!m->n_buckets)
 		return;
 	RTW_PREFETCH(bucket_of(m, hash));
+	home_prefetch(m, hash);
 	if (t)
 		lpm_prefetch(t, addr, &h);
 	bucket_prefetch(m, bucket_of(m, hash), hash);
@@ -3055,6 +3072,94 @@ const struct rtw_nexthop *model_attr_hops(const struct model *m, const struct at
 					  unsigned *ret_n)
 {
 	return attr_hops(m, a, ret_n);
+}
+
+/* Slot s of before model_relayout() as it is numbered after (s past the
+ * old slots: an unused link, kept). */
+static inline uint32_t slot_moved(const uint32_t *map, uint32_t n, uint32_t s)
+{
+	return s < n ? map[s] : s;
+}
+
+void model_relayout(struct model *m)
+{
+	uint32_t n = m->n_slots, cap = 0, room, *map, *inv, s, t, b, k;
+	struct route_rec *v;
+
+	for (s = 0; s < n; s++)
+		cap += m->routes[s].family != 0;
+	if (!m->n_buckets || !cap)
+		return;
+	/* room for a few adds, as slots_reserve() gives a small table */
+	room = cap < 64 ? 64 : cap;
+	map = mem_alloc(m->mem, (size_t)n * sizeof(*map));
+	inv = mem_alloc(m->mem, (size_t)cap * sizeof(*inv));
+	v = mem_alloc(m->mem, (size_t)room * sizeof(*v));
+	if (!map || !inv || !v) {
+		/* only speed is lost: the records stay where they are */
+		mem_free(m->mem, map, (size_t)n * sizeof(*map));
+		mem_free(m->mem, inv, (size_t)cap * sizeof(*inv));
+		mem_free(m->mem, v, (size_t)room * sizeof(*v));
+		return;
+	}
+	for (s = 0; s < n; s++)
+		map[s] = SLOT_NONE;
+	for (t = 0; t < cap; t++)
+		inv[t] = SLOT_NONE;
+	/* each bucket's first two heads (its ways' first) to its home slots */
+	for (b = 0; b < m->n_buckets && 2 * (size_t)b < cap; b++) {
+		const struct bucket *bk = &m->buckets[b];
+		uint32_t h[2], nh = 0;
+
+		for (k = 0; k < BKT_WAYS && nh < 2; k++)
+			if ((s = bkt_first(bk->way[k])) != SLOT_NONE)
+				h[nh++] = s;
+		for (s = bkt_first(bk->chain); s != SLOT_NONE && nh < 2; s = m->routes[s].hnext)
+			h[nh++] = s;
+		for (k = 0; k < nh && 2 * b + k < cap; k++) {
+			map[h[k]] = 2 * b + k;
+			inv[2 * b + k] = h[k];
+		}
+	}
+	/* everything else, in its order, into the slots left */
+	for (s = 0, t = 0; s < n; s++) {
+		if (!m->routes[s].family || map[s] != SLOT_NONE)
+			continue;
+		while (inv[t] != SLOT_NONE)
+			t++;
+		map[s] = t;
+		inv[t] = s;
+	}
+	for (t = 0; t < cap; t++) {
+		v[t] = m->routes[inv[t]];
+		v[t].next = slot_moved(map, n, v[t].next);
+		v[t].hnext = slot_moved(map, n, v[t].hnext);
+	}
+	for (b = 0; b < m->n_buckets; b++) {
+		struct bucket *bk = &m->buckets[b];
+
+		for (k = 0; k < BKT_WAYS; k++)
+			if ((s = bkt_first(bk->way[k])) != SLOT_NONE)
+				bk->way[k] = (bk->way[k] & ~BKT_SLOT_MASK) | map[s];
+		if ((s = bkt_first(bk->chain)) != SLOT_NONE)
+			bk->chain = (bk->chain & ~BKT_SLOT_MASK) | map[s];
+	}
+	for (k = 0; k < m->n_attrs; k++) {
+		struct attr *a;
+		unsigned i;
+
+		if (!attr_live(m, k) || (a = m->attrs[k])->many)
+			continue;
+		for (i = 0; i < a->n_slots; i++)
+			a->slots[i] = map[a->slots[i]];
+	}
+	mem_free(m->mem, m->routes, (size_t)m->cap_slots * sizeof(*m->routes));
+	m->routes = v;
+	m->n_slots = cap;
+	m->cap_slots = room;
+	m->free_slot = SLOT_NONE;
+	mem_free(m->mem, map, (size_t)n * sizeof(*map));
+	mem_free(m->mem, inv, (size_t)cap * sizeof(*inv));
 }
 
 bool model_route_uses_link(const struct model *m, uint32_t slot, int ifindex)

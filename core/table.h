@@ -316,6 +316,12 @@ struct sweep_ops {
 	void *arg;
 };
 int model_sweep(struct model *m, const struct sweep_ops *ops);
+/* After the initial dump, before anything holds a route's slot (watches
+ * resolve after it): the route records are moved so that each bucket's
+ * first two heads sit in its home slots, 2b and 2b + 1 for bucket b, which
+ * an edit prefetches before it reads the bucket (table.c, route_prefetch()).
+ * Slots are renumbered; a failed allocation leaves them as they were. */
+void model_relayout(struct model *m);
 
 /* The answer of a lookup: the deciding route is the one of table with the
  * prefix a/len whose attributes are attr (SLOT_NONE when no route decided). */
