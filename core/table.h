@@ -317,9 +317,9 @@ struct sweep_ops {
 };
 int model_sweep(struct model *m, const struct sweep_ops *ops);
 /* After the initial dump, before anything holds a route's slot (watches
- * resolve after it): the route records are moved so that each bucket's
- * first two heads sit in its home slots, 2b and 2b + 1 for bucket b, which
- * an edit prefetches before it reads the bucket (table.c, route_prefetch()).
+ * resolve after it): the route records are moved so that bucket b's heads
+ * sit in the free slots of its home window from 2b (table.c, HOME_SLOTS),
+ * which an edit prefetches before it reads the bucket (route_prefetch()).
  * Slots are renumbered; a failed allocation leaves them as they were. */
 void model_relayout(struct model *m);
 
