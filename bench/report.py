@@ -420,11 +420,12 @@ def main():
             w("")
             w("What those latencies stand on, measured by model_bench on this machine: the clock "
               "costs %s ns an interval (in each latency), and a read that depends on the one "
-              "before at random in 64 MiB (a cache miss to memory) %s ns. A delete waits on two "
-              "such misses in a row, the route index's bucket, then the route's record; the "
-              "lines of the LPM it edits, fetched beside them, come no sooner (a delete that "
-              "skipped the record, tried at cd53d06, was no faster), and a delete of an IPv4 /24 "
-              "executes about 2,100 instructions (callgrind at cd53d06)." % (
+              "before at random in 64 MiB (a cache miss to memory) %s ns. A delete reads the "
+              "route index's bucket, which names the route's record: two such misses in a row, "
+              "but for the routes of the initial dump, laid out in their bucket's home slots "
+              "(86%% of the real table's, by a model of the placement), the record's lines are "
+              "fetched beside the bucket's, as are the lines of the LPM it edits (7a94006). A "
+              "delete of an IPv4 /24 executes about 2,100 instructions (callgrind at cd53d06)." % (
                   fmt(core["clock_ns"]), fmt(core["miss_ns"])))
     else:
         w("model_bench did not run.")
