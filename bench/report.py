@@ -342,8 +342,7 @@ def main():
       "Insert and delete rates: a 20,000-route sample "
       "deleted from the full table, then inserted back (routewatch: as route events through "
       "the engine, as the backend delivers them)." % (
-          int(meta["rounds"]) * 3 if meta.get("rounds", "").isdigit() else "?",
-          meta.get("rounds", "?")))
+          max((p[3] for p in pairs.values()), default="?"), meta.get("rounds", "?")))
     w("")
     for fam, impls in (("ipv4", IMPLS4), ("ipv6", IMPLS6)):
         for t in TABLES:

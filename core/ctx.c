@@ -129,6 +129,11 @@ static bool callbacks_end(struct rtw_ctx *c)
 	return true;
 }
 
+int record_event(const struct rtw_ctx *c, int fd, const struct rtw_event *ev)
+{
+	return replay_write_event(fd, c->record_sink, ev);
+}
+
 /* The header of a recording: the format's, with this kernel's link-down
  * policies and rules (merged local and main tables are Linux's alone). */
 static int record_header(const struct rtw_ctx *c, int fd)
@@ -777,10 +782,10 @@ static int snap_route(void *arg, uint32_t slot)
 		ev.flags |= RTW_EVF_DUP_APPEND;
 	s->prev = *r;
 	s->has_prev = true;
-	return replay_write_event(s->fd, s->c->record_sink, &ev);
+	return record_event(s->c, s->fd, &ev);
 }
 
-static int snap_netconf_one(int fd, enum replay_sink sink, int family, int ifindex, bool ignore)
+static int snap_netconf_one(const struct rtw_ctx *c, int fd, int family, int ifindex, bool ignore)
 {
 	struct rtw_event ev;
 
@@ -789,12 +794,13 @@ static int snap_netconf_one(int fd, enum replay_sink sink, int family, int ifind
 	ev.u.netconf.family = family;
 	ev.u.netconf.ifindex = ifindex;
 	ev.u.netconf.ignore_linkdown = ignore;
-	return replay_write_event(fd, sink, &ev);
+	return record_event(c, fd, &ev);
 }
 
 /* The devices' link-down settings of the families that follow them. */
-static int snap_netconf(const struct model *m, int fd, enum replay_sink sink)
+static int snap_netconf(const struct rtw_ctx *c, int fd)
 {
+	const struct model *m = &c->model;
 	unsigned f;
 	size_t i;
 	int r;
@@ -804,14 +810,13 @@ static int snap_netconf(const struct model *m, int fd, enum replay_sink sink)
 
 		if (!m->ld_follow[f])
 			continue;
-		if ((r = snap_netconf_one(fd, sink, family, RTW_NETCONF_ALL,
+		if ((r = snap_netconf_one(c, fd, family, RTW_NETCONF_ALL,
 					  m->linkdown[f] == RTW_LINKDOWN_FALLBACK)) < 0 ||
-		    (r = snap_netconf_one(fd, sink, family, RTW_NETCONF_DEFAULT, m->ld_dflt[f])) <
-			0)
+		    (r = snap_netconf_one(c, fd, family, RTW_NETCONF_DEFAULT, m->ld_dflt[f])) < 0)
 			return r;
 		for (i = 0; i < m->n_devconf; i++)
 			if (m->devconf[i].known[f] &&
-			    (r = snap_netconf_one(fd, sink, family, m->devconf[i].ifindex,
+			    (r = snap_netconf_one(c, fd, family, m->devconf[i].ifindex,
 						  m->devconf[i].ignore[f])) < 0)
 				return r;
 	}
@@ -833,24 +838,24 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_DUMP_BEGIN;
-	if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
+	if ((r = record_event(c, fd, &ev)) < 0)
 		return r;
 	for (i = 0; i < c->model.n_links; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.u.link = c->model.links[i].link;
 		ev.type =
 		    ev.u.link.admin_up && ev.u.link.carrier_up ? RTW_EV_LINK_UP : RTW_EV_LINK_DOWN;
-		if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
+		if ((r = record_event(c, fd, &ev)) < 0)
 			return r;
 	}
-	r = snap_netconf(&c->model, fd, c->record_sink);
+	r = snap_netconf(c, fd);
 	if (r < 0)
 		return r;
 	for (i = 0; i < c->model.n_addrs; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.type = RTW_EV_ADDR_ADD;
 		ev.u.addr = c->model.addrs[i].addr;
-		if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
+		if ((r = record_event(c, fd, &ev)) < 0)
 			return r;
 	}
 	for (i = 0; i < c->model.n_nhobjs; i++) {
@@ -864,7 +869,7 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 		ev.u.nhobj.hop = o->hop;
 		ev.u.nhobj.n_group = o->n_group;
 		ev.u.nhobj.group = o->group;
-		if ((r = replay_write_event(fd, c->record_sink, &ev)) < 0)
+		if ((r = record_event(c, fd, &ev)) < 0)
 			return r;
 	}
 	r = model_foreach_route(&c->model, snap_route, &s);
@@ -872,7 +877,7 @@ static int record_snapshot(struct rtw_ctx *c, int fd)
 		return r;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = RTW_EV_DUMP_END;
-	return replay_write_event(fd, c->record_sink, &ev);
+	return record_event(c, fd, &ev);
 }
 
 int record_begin(struct rtw_ctx *c, int fd)

@@ -108,6 +108,9 @@ struct rtw_ctx {
 /* The start of a recording on fd once the context has started: the header
  * and a snapshot of the model. Returns 0 or -errno. */
 int record_begin(struct rtw_ctx *c, int fd);
+/* ev as a line of the recording to fd, which rtw_record() took (its kind is
+ * c->record_sink). Returns 0 or -errno. */
+int record_event(const struct rtw_ctx *c, int fd, const struct rtw_event *ev);
 
 /* watch.c */
 void windex_key_addr(uint8_t key[17], const struct rtw_addr *a);

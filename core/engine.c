@@ -304,7 +304,7 @@ int engine_sink(void *arg, const struct rtw_event *ev)
 			e = record_block_begin(c);
 		/* one a backend offers again is recorded when it is applied */
 		if (e == 0 && !(r < 0 && c->ops->offers_refused_again)) {
-			e = replay_write_event(c->record_fd, c->record_sink, r < 0 ? &ov : ev);
+			e = record_event(c, c->record_fd, r < 0 ? &ov : ev);
 			written = e == 0;
 		}
 		if (written && !(r >= 0 && ev->type == RTW_EV_DUMP_BEGIN))

@@ -258,7 +258,6 @@ static bool hops_have_gateway(const struct rtw_nexthop *h, unsigned n)
 	return false;
 }
 
-/* Hops of an attribute set: its own, or its nexthop object's. */
 /* The object set a (with an nhid) is over: where its hint says when the id
  * there is its own (model_attr_obj_hint()), else found by id. */
 static const struct nhobj_rec *attr_obj(const struct model *m, const struct attr *a)
@@ -268,6 +267,7 @@ static const struct nhobj_rec *attr_obj(const struct model *m, const struct attr
 	return o ? o : nhobj_find(m, a->nhid);
 }
 
+/* Hops of an attribute set: its own, or its nexthop object's. */
 static const struct rtw_nexthop *attr_hops(const struct model *m, const struct attr *a,
 					   unsigned *ret_n)
 {
@@ -1261,8 +1261,12 @@ static void bare_put(uint64_t *map, unsigned lo, unsigned s, bool bare)
 /* The bare map of family for the /16s lo to lo + n - 1 (numbers of their
  * first 16 bits, within the map's range): a few one by one, a span of many
  * (a default route gone, a plan rebuilt) by first octet from the tables'
- * second-octet covers, 256 values at a time instead of one. */
-static void bare_refresh(struct model *m, int family, unsigned lo, unsigned n)
+ * second-octet covers, 256 values at a time instead of one. first (NULL:
+ * none), a table of the plan, is asked first one by one: the table an edit
+ * changed, which after a delete from a full table nearly always still
+ * meets the /16, so that the plan's other tables are not looked at. */
+static void bare_refresh(struct model *m, int family, unsigned lo, unsigned n,
+			 const struct lpm *first)
 {
 	const struct lookup_plan *p = family == AF_INET ? &m->plan4 : &m->plan6;
 	unsigned s, i, end, map_lo, map_n;
@@ -1271,6 +1275,10 @@ static void bare_refresh(struct model *m, int family, unsigned lo, unsigned n)
 	for (s = lo; s < lo + n && n < 64; s++) {
 		const uint8_t k[2] = { (uint8_t)(s >> 8), (uint8_t)s };
 
+		if (first && lpm_meets16(first, k)) {
+			bare_put(map, map_lo, s, false);
+			continue;
+		}
 		for (i = 0; i < p->n && !lpm_meets16(p->lpm[i], k); i++)
 			;
 		bare_put(map, map_lo, s, i == p->n);
@@ -1296,8 +1304,8 @@ static void bare_refresh(struct model *m, int family, unsigned lo, unsigned n)
 }
 
 /* bare_refresh() of the /16s in the map that the prefix addr/len meets,
- * after an edit of table t; a prefix added meets them all, so they are
- * cleared without a look. */
+ * after an edit of table t (of the plan); a prefix added meets them all, so
+ * they are cleared without a look. */
 static void bare_prefix(struct model *m, const struct lpm *t, int family, const uint8_t *addr,
 			unsigned len, bool added)
 {
@@ -1309,15 +1317,8 @@ static void bare_prefix(struct model *m, const struct lpm *t, int family, const 
 	hi = hi < map_lo + map_n ? hi : map_lo + map_n;
 	if (lo >= hi)
 		return;
-	/* a prefix past /16 gone from a /16 that t still meets (nearly every
-	 * delete of a full table): its bit is clear, without a look at the
-	 * plan's other tables */
-	if (!added && n == 1 && lpm_meets16(t, addr)) {
-		bare_put(map, map_lo, lo, false);
-		return;
-	}
 	if (!added) {
-		bare_refresh(m, family, lo, hi - lo);
+		bare_refresh(m, family, lo, hi - lo, t);
 		return;
 	}
 	while (lo < hi) {
@@ -1336,8 +1337,8 @@ static void model_plan(struct model *m)
 		return; /* model_init failed half way */
 	plan_build(m, AF_INET, &m->plan4);
 	plan_build(m, AF_INET6, &m->plan6);
-	bare_refresh(m, AF_INET, 0, BARE4_N);
-	bare_refresh(m, AF_INET6, BARE6_LO, BARE6_N);
+	bare_refresh(m, AF_INET, 0, BARE4_N, NULL);
+	bare_refresh(m, AF_INET6, BARE6_LO, BARE6_N, NULL);
 }
 
 /* The lookup plan that visits t, or NULL. */
