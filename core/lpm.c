@@ -89,11 +89,12 @@ _Static_assert(REC_UNIT_SIZE == 16 && REC_SUBS == 64 && LPM_REC_ANS == 2 * 4 &&
  * to pack, and /24s holding a prefix longer than /24, have the answer
  * FRONT_DEEP: the lookup goes on through the direct index; so does a block
  * for which no record could be had. Values stay below 2^25, so that bit 31
- * set means no prefix at all (FRONT_NONE). */
+ * set means no prefix at all (FRONT_NONE) or FRONT_DEEP, whose value bits
+ * are all set too: a lookup tells both from an answer with one test. */
 #define FRONT_BITS	 LPM_FRONT_BITS
 #define FRONT_REC	 LPM_FRONT_REC /* value bits: number of the block's record */
 #define FRONT_REC_DIRECT LPM_FRONT_REC_DIRECT
-#define FRONT_DEEP	 LPM_FRONT_DEEP
+#define FRONT_DEEP	 (0xffffffc0u | LPM_FRONT_DEEP)
 #define FRONT_NONE	 0xffffffc0u
 #define FRONT_VMAX	 ((UINT32_C(1) << 25) - 1)
 #define FRONT_N		 (UINT32_C(1) << FRONT_BITS)
@@ -976,7 +977,7 @@ static void front_set(struct lpm *t, uint32_t blk, unsigned sub, unsigned nsub)
 		e = front_pack(ts->value, ts->len);
 		goto out;
 	}
-	if ((old & 63) != FRONT_DEEP && nsub < REC_SUBS) {
+	if ((old & 63) != LPM_FRONT_DEEP && nsub < REC_SUBS) {
 		if (is_rec(old) && is_direct(old)) {
 			uint32_t *w = rec_at(t, old >> 6);
 

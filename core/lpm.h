@@ -105,35 +105,47 @@ static inline uint32_t *lpm_rec_words(const struct lpm_fast *f, uint32_t r)
 	return f->rec_dir[r >> LPM_REC_CHUNK_BITS] + LPM_REC_UNIT * (r & (LPM_REC_CHUNK - 1));
 }
 
-/* The front array's answer for IPv4 address a (host order): false when t
- * has none or the block needs the walk, else true with *ret_e the entry
- * (value << 6 | len, or bit 31 set for no prefix). Shared by
- * lpm_lookup_fast() and rtw_lookup()'s IPv4 path, which reads the entry
- * itself to spend fewer instructions on it. */
-static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
+/* The front array's entry for IPv4 address a (host order), the block's
+ * record read when it has one; f must have a front array. value << 6 |
+ * len is an answer; bit 31 set is no prefix (value bits all set) or, with
+ * the low six bits LPM_FRONT_DEEP, a block that needs the walk: one test
+ * on the common path of rtw_lookup(), which reads the entry itself. */
+static inline uint32_t lpm_front4_entry(const struct lpm_fast *f, uint32_t a)
 {
-	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
 	uint32_t b, e;
 
-	if (!f->front)
-		return false;
 	b = a >> (32 - LPM_FRONT_BITS);
 	e = f->front[b];
 	if ((f->front_recs[b / 64] >> (b % 64)) & 1) {
+		/* by class: where the answers start, the mask of a /24's
+		 * number in the map, and of its own number (a direct record,
+		 * whose answer is at the /24's number: a map word is read
+		 * but masked out). Loads from a cached line instead of a
+		 * branch on the class and four shifts by a count (each
+		 * wanting the count register) */
+		static const uint8_t base[4] = { 2, 4, 8, 0 }, num[4] = { 1, 3, 15, 0 },
+				     own[4] = { 0, 0, 0, 63 };
 		const uint32_t *w = lpm_rec_words(f, e >> 6);
 		unsigned lk = e & 3, i = (a >> 8) & 63, bit = i << lk;
 		uint64_t map;
 
-		if (lk == 3) { /* direct: the answer at the /24's number */
-			e = w[i];
-		} else {
-			/* the /24's 1 << lk bits, at bit i << lk of the map */
-			memcpy(&map, w + 2 * (bit >> 6), sizeof(map));
-			e = w[lpm_rec_ans(lk) + ((map >> (bit & 63)) & lpm_rec_num_mask(lk))];
-		}
+		/* the /24's 1 << lk bits, at bit i << lk of the map */
+		memcpy(&map, w + 2 * (bit >> 6), sizeof(map));
+		e = w[(base[lk] + ((unsigned)(map >> (bit & 63)) & num[lk])) | (i & own[lk])];
 	}
-	*ret_e = e;
-	return (e & 63) != LPM_FRONT_DEEP;
+	return e;
+}
+
+/* lpm_front4_entry(): false when t has no front array or the block needs
+ * the walk, else true with *ret_e the entry. */
+static inline bool lpm_front4(const struct lpm *t, uint32_t a, uint32_t *ret_e)
+{
+	const struct lpm_fast *f = (const struct lpm_fast *)(const void *)t;
+
+	if (!f->front)
+		return false;
+	*ret_e = lpm_front4_entry(f, a);
+	return (*ret_e & 63) != LPM_FRONT_DEEP;
 }
 
 /* An IPv4 address in network order as a host-order number. */

@@ -650,6 +650,7 @@ static int64_t attr_intern(struct model *m, const struct attr_key *k)
 	a->metric = k->metric;
 	a->prefsrc = *k->prefsrc;
 	a->nhid = k->nhid;
+	a->unprepared = a->type == RTW_ROUTE_THROW || a->nhid;
 	a->n_nh = n;
 	if (n)
 		memcpy(a->nh, nh, (size_t)n * sizeof(*nh));

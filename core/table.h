@@ -46,7 +46,11 @@ struct attr {
 	bool pass[2];	/* lookups of IPv4 [0], IPv6 [1] pass over its routes (links down) */
 	int8_t verdict; /* what a lookup it decides returns (model_attr_verdict) */
 	uint8_t pref;	/* RTW_ROUTE_PREF_* (IPv6 only): in the padding before nhid */
-	uint32_t nhid;	/* Linux nexthop object: hops come from it */
+	/* pub is not the whole answer: a throw passes on to the next table,
+	 * an object's hops are read at lookup. One test on IPv4's common
+	 * path for both (rtw_lookup()); in the padding too */
+	bool unprepared;
+	uint32_t nhid; /* Linux nexthop object: hops come from it */
 	struct rtw_addr prefsrc;
 	/* the answer a lookup copies, but for dst and table (which the
 	 * attributes do not hold); kept in step with usable. With nhid set it
