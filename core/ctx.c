@@ -484,8 +484,8 @@ static __attribute__((noinline)) int lookup4_unprepared(const struct rtw_ctx *c,
  * processor has in flight while it waits on the front array (6b66efa: 68-72
  * against 58-62 M lookups/s through lookup()). The entry's sign tells no
  * prefix and a block that needs the walk from an answer, the attributes'
- * unprepared flag a throw and a nexthop object from a plain answer: a test
- * each where there were two and three; inline in rtw_lookup(), IPv4 tested
+ * unprepared flag a throw and a nexthop object from a plain answer: one
+ * test for each pair where there were two; inline in rtw_lookup(), IPv4 tested
  * first. callgrind, random addresses on the real table: 69.7 instructions
  * a call, against 76.9 as a function of its own behind the IPv6 test; a
  * harness timing rtw_lookup() beside a fixed copy of the old path, builds

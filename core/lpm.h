@@ -89,14 +89,17 @@ struct lpm_fast {
 /* A mapped record of class c (0, 1, 2) numbers each /24's answer in 1 << c
  * bits of a map of 1 << c 64-bit words; its answers start at 32-bit word
  * lpm_rec_ans(c), right after the map. */
+#define LPM_REC_ANS_OF(c)      (2u << (c))
+#define LPM_REC_NUM_MASK_OF(c) ((1u << (1u << (c))) - 1)
+
 static inline unsigned lpm_rec_ans(unsigned c)
 {
-	return 2u << c;
+	return LPM_REC_ANS_OF(c);
 }
 
 static inline unsigned lpm_rec_num_mask(unsigned c)
 {
-	return (1u << (1u << c)) - 1;
+	return LPM_REC_NUM_MASK_OF(c);
 }
 
 /* The words of front record r (in units of LPM_REC_UNIT words). */
@@ -123,7 +126,10 @@ static inline uint32_t lpm_front4_entry(const struct lpm_fast *f, uint32_t a)
 		 * but masked out). Loads from a cached line instead of a
 		 * branch on the class and four shifts by a count (each
 		 * wanting the count register) */
-		static const uint8_t base[4] = { 2, 4, 8, 0 }, num[4] = { 1, 3, 15, 0 },
+		static const uint8_t base[4] = { LPM_REC_ANS_OF(0), LPM_REC_ANS_OF(1),
+						 LPM_REC_ANS_OF(2), 0 },
+				     num[4] = { LPM_REC_NUM_MASK_OF(0), LPM_REC_NUM_MASK_OF(1),
+						LPM_REC_NUM_MASK_OF(2), 0 },
 				     own[4] = { 0, 0, 0, 63 };
 		const uint32_t *w = lpm_rec_words(f, e >> 6);
 		unsigned lk = e & 3, i = (a >> 8) & 63, bit = i << lk;
