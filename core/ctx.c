@@ -511,7 +511,7 @@ static inline int lookup4_in(const struct rtw_ctx *c, const uint8_t *key,
 	if (bare16(m->bare4, 0, a >> 16))
 		return -ENETUNREACH;
 	/* a host's local table (127/8, its own addresses) is beside main */
-	f = (const struct lpm_fast *)(const void *)lookup_one(p, key);
+	f = lpm_fast_of(lookup_one(p, key));
 	if (!f || !f->front)
 		return lookup4_any(c, key, ret_route);
 	e = lpm_front4_entry(f, a);

@@ -3102,8 +3102,10 @@ void model_relayout(struct model *m)
 		cap += m->routes[s].family != 0;
 	if (!m->n_buckets || !cap)
 		return;
-	/* room for a few adds, as slots_reserve() gives a small table */
-	room = cap < 64 ? 64 : cap;
+	/* the room the array had (cap <= n <= cap_slots): an array cut to
+	 * cap would be copied whole by the first add after the start (38 MB
+	 * on a full table); pages never written cost no memory */
+	room = m->cap_slots;
 	map = mem_alloc(m->mem, (size_t)n * sizeof(*map));
 	inv = mem_alloc(m->mem, (size_t)cap * sizeof(*inv));
 	v = mem_alloc(m->mem, (size_t)room * sizeof(*v));
