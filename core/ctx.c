@@ -180,9 +180,10 @@ int rtw_start(struct rtw_ctx *c)
 
 	if (!c)
 		return -EINVAL;
+	/* cleared on every return, so that no detail outlives its call */
+	c->detail[0] = '\0';
 	if (c->started)
 		return -EALREADY;
-	c->detail[0] = '\0';
 	if (c->ops->open_why)
 		r = c->ops->open_why(&c->b, &c->bopt, c->detail, sizeof(c->detail));
 	else
@@ -276,13 +277,13 @@ int rtw_dispatch(struct rtw_ctx *c)
 
 	if (!c)
 		return -EINVAL;
+	c->detail[0] = '\0'; /* as rtw_start() */
 	if (!c->started)
 		return -ENOTCONN;
 	if (c->in_dispatch)
 		return -EBUSY; /* called from a callback */
 	c->in_dispatch = true;
 	c->gw_changed = false;
-	c->detail[0] = '\0';
 	if (!c->need_resync) {
 		bool later;
 

@@ -43,7 +43,7 @@ void notice_simple(struct rtw_ctx *c, enum rtw_notice_type t)
 		emit(c, &n, "{\"resync\":\"done\"}");
 }
 
-/* JSON string body: escapes quotes, backslashes and control bytes. A byte
+/* JSON string body: escapes quotes, backslashes, control bytes and DEL. A byte
  * that is not part of valid UTF-8 becomes the Latin-1 character of that
  * number, as the routewatch tool writes it: JSON must be UTF-8, and names
  * are bytes. */
@@ -53,7 +53,7 @@ static size_t json_escape(char *out, size_t size, const char *s)
 	size_t o = 0, left = strlen(s);
 
 	while (left && o + 7 < size) {
-		size_t n = u[0] < 0x20 ? 0 : rtw_utf8_len(u, left);
+		size_t n = u[0] < 0x20 || u[0] == 0x7f ? 0 : rtw_utf8_len(u, left);
 
 		if (u[0] == '"' || u[0] == '\\') {
 			out[o++] = '\\';

@@ -79,8 +79,10 @@ void usage(FILE *f)
 	      "  --replay FILE   read a recording made by 'record' instead of the kernel\n"
 	      "  -j, --json      one JSON object per line (field names of 'ip -j route')\n"
 	      "  -4, -6          only IPv4 or IPv6 routes\n"
-	      "  -t, --table ID  a table number, main, local, default, or all (default: main)\n"
-	      "  --show-on-exit  on SIGINT/SIGTERM, print the routes kept from the events\n"
+	      "  -t, --table ID  a table number, main, local, default, or all (default: main;\n"
+	      "                  all with the BSD routing socket)\n"
+	      "  --show-on-exit  before exiting (SIGINT/SIGTERM, or a replay's end), print\n"
+	      "                  the routes kept from the events\n"
 	      "  --path-change   also report a watch whose best path changed\n"
 	      "  --rcvbuf BYTES  kernel socket receive buffer (default: 8 MiB)\n"
 	      "  -h, --help      this text\n"
@@ -118,7 +120,9 @@ static int parse_u32_base(const char *s, int base, unsigned long max, unsigned l
 	char *end;
 	unsigned long v;
 
-	if (!(base == 16 ? isxdigit((unsigned char)s[0]) : s[0] >= '0' && s[0] <= '9'))
+	/* digits only: strtoul() would also take a sign, spaces, or a
+	 * second "0x" after the one parse_table() took */
+	if (!s[0] || s[strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789")] != '\0')
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, base);

@@ -1195,8 +1195,8 @@ int replay_parse_line(const char *line, size_t len, struct replay_line *ret)
 	if (w->class == CLASS_ROUTE) {
 		if (family >= 0 && family != ev->u.route.dst.addr.family)
 			return fail(ret, -EINVAL, "family does not match dst");
-		if (ev->u.route.pref != RTW_ROUTE_PREF_MEDIUM &&
-		    ev->u.route.dst.addr.family != AF_INET6)
+		/* any pref, medium too: the writer gives it to inet6 only */
+		if ((seen & BIT(K_PREF)) && ev->u.route.dst.addr.family != AF_INET6)
 			return fail(ret, -EINVAL, "pref on a route that is not inet6");
 		ev->u.route.nexthops = ev->u.route.n_nexthops ? ret->hops : NULL;
 	} else if (w->class == CLASS_NHOBJ) {

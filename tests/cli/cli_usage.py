@@ -23,6 +23,8 @@ BAD = [
     (['show', '--table', '010'], "not a table"),
     (['show', '--table', '0x'], "not a table"),
     (['show', '--table', '0x1g'], "not a table"),
+    # strtoul() takes an optional 0x itself: not twice
+    (['show', '--table', '0x0x10'], "not a table"),
     (['show', '--table', '0x100000000'], "not a table"),
     (['show', '-4', '-6'], 'at most one of -4 and -6'),
     (['show', '--json=1'], "option '--json' takes no value"),

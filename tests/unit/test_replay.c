@@ -634,6 +634,8 @@ static void parse_rejects_bad_lines(void **state)
 	assert_string_equal((parse_str("bogus", l), l->why), "unknown event word");
 	assert_string_equal((parse_str("route-add dst=10.0.0.0/8 pref=low", l), l->why),
 			    "pref on a route that is not inet6");
+	assert_string_equal((parse_str("route-add dst=10.0.0.0/8 pref=medium", l), l->why),
+			    "pref on a route that is not inet6");
 	assert_int_equal(parse_str("route-add dst=::/0 pref=medium", l), 1);
 	assert_int_equal(l->event.u.route.pref, RTW_ROUTE_PREF_MEDIUM);
 	/* values longer than any address must not overrun the copy made for libc */
@@ -1840,6 +1842,9 @@ static void error_detail_names_the_line(void **state)
 	assert_string_equal(rtw_error_detail(c), "");
 	assert_int_equal(rtw_start(c), -EINVAL);
 	assert_string_equal(rtw_error_detail(c), "line 3: bad value for metric");
+	/* a call that fails before reaching the backend leaves none of it */
+	assert_int_equal(rtw_dispatch(c), -ENOTCONN);
+	assert_string_equal(rtw_error_detail(c), "");
 	rtw_free(c);
 	unlink(path);
 
@@ -1863,6 +1868,8 @@ static void error_detail_names_the_line(void **state)
 		;
 	assert_int_equal(rtw_dispatch(c), -EINVAL);
 	assert_non_null(strstr(rtw_error_detail(c), "line 5: "));
+	assert_int_equal(rtw_start(c), -EALREADY);
+	assert_string_equal(rtw_error_detail(c), "");
 	rtw_free(c);
 	unlink(path);
 }

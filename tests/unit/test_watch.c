@@ -670,11 +670,12 @@ static void notices(void **state)
 	assert_int_equal(s.link, 1);
 	assert_string_equal(s.last, "{\"link\":\"down\",\"ifindex\":4,\"name\":\"wg\\\"0\"}");
 	/* names are bytes: JSON gets UTF-8 as is, control bytes and bytes that
-	 * are not UTF-8 (a stray 0xff, a cut sequence) as \u escapes */
-	evq_push(evq_link(4, "w\\g\x01\xc3\xa4\xff\xe2\x82", true, false));
+	 * are not UTF-8 (a stray 0xff, a cut sequence) as \u escapes, DEL too
+	 * (as the routewatch tool writes it) */
+	evq_push(evq_link(4, "w\\g\x01\xc3\xa4\xff\x7f\xe2\x82", true, false));
 	rtw_dispatch(c);
 	assert_string_equal(s.last, "{\"link\":\"down\",\"ifindex\":4,\"name\":"
-				    "\"w\\\\g\\u0001\xc3\xa4\\u00ff\\u00e2\\u0082\"}");
+				    "\"w\\\\g\\u0001\xc3\xa4\\u00ff\\u007f\\u00e2\\u0082\"}");
 	evq_push(evq_addr(RTW_EV_ADDR_ADD, "10.3.0.1", 16, 4));
 	rtw_dispatch(c);
 	assert_string_equal(s.last, "{\"addr\":\"add\",\"ifindex\":4,\"address\":\"10.3.0.1/16\"}");
