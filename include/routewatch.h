@@ -8,7 +8,9 @@
  *
  * Errors: functions return 0 (or a positive count) on success and a negative
  * errno value on failure. Constructors return NULL and set errno.
- * Output parameters are named ret_* and are written only on success.
+ * Output parameters are named ret_* and are written only on success, but
+ * for rtw_lookup()'s and rtw_lookup_addr()'s route on -EHOSTUNREACH (the
+ * route whose link is down) and rtw_watch_status()'s (see there).
  * Destructors accept NULL.
  */
 #ifndef ROUTEWATCH_H
@@ -77,7 +79,7 @@ enum rtw_route_type {
 #define RTW_NH_ONLINK	 0x01 /* gateway is on-link even outside the subnet */
 #define RTW_NH_LINKDOWN	 0x02 /* its link is down (no carrier): it carries no traffic */
 #define RTW_NH_DEAD	 0x04 /* its link is taken down (see routewatch(3), linkdown) */
-#define RTW_NH_PERVASIVE 0x08
+#define RTW_NH_PERVASIVE 0x08 /* Linux RTNH_F_PERVASIVE: the gateway is resolved recursively */
 
 struct rtw_nexthop {
 	int ifindex;		 /* 0 when the kernel gave none */
@@ -240,8 +242,9 @@ RTW_API struct rtw_ctx *rtw_new(const struct rtw_options *opt);
 /* Open the backend and load the initial dump (links, addresses, routes).
  * Watches added before are resolved when the dump ends; nothing is
  * invalidated by it. Returns 0, or -errno (-EPERM, -EALREADY, -ENOMEM, ...);
- * -ECANCELED when a notice callback of the dump freed the context, which is
- * then gone. */
+ * -EBUSY when the kernel kept interrupting the dump (the table kept changing,
+ * about 5 s); -ECANCELED when a notice callback of the dump freed the
+ * context, which is then gone. */
 RTW_API int rtw_start(struct rtw_ctx *c);
 
 /* A descriptor to poll for readability (level-triggered), or -EBADF before
@@ -251,14 +254,15 @@ RTW_API int rtw_fd(const struct rtw_ctx *c);
 /* Handle everything pending without blocking: apply events, call watch and
  * notice callbacks. Returns the number of events applied (>= 0), or -errno.
  * -ENODATA means a replay has ended; -ENOTCONN: before rtw_start(); -EBUSY:
- * called from inside a callback; -ECANCELED: a callback freed the context,
+ * called from inside a callback, or a resync's dump kept being interrupted
+ * (the next call tries again); -ECANCELED: a callback freed the context,
  * which is gone when this returns; -EINVAL without c. */
 RTW_API int rtw_dispatch(struct rtw_ctx *c);
 
 /* What made the last rtw_start() or rtw_dispatch() fail, in words, where
  * the backend knows more than the error number says: a replay names the
  * line of the recording ("line 12: bad value for metric"). "" when there is
- * nothing to add, when that call succeeded (each clears it first), or when c
+ * nothing to add, when that call succeeded (every call clears it first), or when c
  * is NULL. The context owns the string; it stays valid until the next
  * rtw_start(), rtw_dispatch() or rtw_free(). */
 RTW_API const char *rtw_error_detail(const struct rtw_ctx *c);
@@ -389,8 +393,9 @@ RTW_API int rtw_prefix_parse(const char *s, struct rtw_prefix *ret_prefix);
 RTW_API int rtw_addr_format(const struct rtw_addr *a, char *buf, size_t size);
 RTW_API int rtw_prefix_format(const struct rtw_prefix *p, char *buf, size_t size);
 
-/* Names of reasons ("no-route", ...) and route types ("unicast", ...);
- * never NULL: "unknown" for a number they do not know. */
+/* Names of reasons ("none" for RTW_REASON_NONE, "no-route", ...) and route
+ * types ("unicast", ...); never NULL: "unknown" for a number they do not
+ * know. */
 RTW_API const char *rtw_reason_str(enum rtw_reason r);
 RTW_API const char *rtw_route_type_str(enum rtw_route_type t);
 
