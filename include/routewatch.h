@@ -144,7 +144,9 @@ enum rtw_reason {
 	RTW_REASON_ROUTE_REMOVED,	  /* "route-removed" */
 	RTW_REASON_LINK_DOWN,		  /* "link-down": egress link down or gone */
 	RTW_REASON_LOCAL_ADDRESS_REMOVED, /* "local-address-removed" */
-	RTW_REASON_PATH_CHANGED,	  /* "path-changed": with RTW_WATCH_PATH_CHANGE */
+	RTW_REASON_PATH_CHANGED,	  /* "path-changed": with RTW_WATCH_PATH_CHANGE;
+					   * without, when the traffic moves off the link
+					   * of its source address (routewatch(3)) */
 };
 
 /* Notice kinds: one notice per model change (a replaced route: ROUTE_DEL
