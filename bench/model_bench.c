@@ -16,6 +16,7 @@
 #include "benchutil.h"
 #include "ctx.h"
 #include "host.h"
+#include "tables.h"
 
 /* Where the shared data is when RTW_SHARED_DATA is unset (kyua sets no
  * environment): meson passes the checkout's ../shared/data. */
@@ -138,38 +139,29 @@ static struct rtw_prefix *load_prefixes(const char *path, size_t *ret_n, bool sm
 	return v;
 }
 
-/* n distinct prefixes, five IPv4 /24s to one IPv6 /48 in 2000::/3: an odd
- * multiplier permutes the numbers, so none repeats */
+/* The smoke run's table where the shared data is missing: tables.c's
+ * synthetic ones (the real table's length mix, duplicates dropped), five
+ * IPv4 prefixes to one IPv6. */
 static struct rtw_prefix *synthetic_prefixes(size_t n, size_t *ret_n)
 {
 	struct rtw_prefix *v = calloc(n, sizeof(*v));
-	size_t i;
+	struct table t[2];
+	size_t i, k = 0;
+	unsigned f;
 
 	if (!v)
 		exit(1);
-	for (i = 0; i < n; i++) {
-		uint64_t x = (uint64_t)i * 2654435761u;
-
-		if (i % 6 == 5) {
-			x &= (UINT64_C(1) << 45) - 1;
-			v[i].addr.family = AF_INET6;
-			v[i].addr.bytes[0] = (uint8_t)(0x20 | x >> 40);
-			v[i].addr.bytes[1] = (uint8_t)(x >> 32);
-			v[i].addr.bytes[2] = (uint8_t)(x >> 24);
-			v[i].addr.bytes[3] = (uint8_t)(x >> 16);
-			v[i].addr.bytes[4] = (uint8_t)(x >> 8);
-			v[i].addr.bytes[5] = (uint8_t)x;
-			v[i].len = 48;
-		} else {
-			x &= (UINT64_C(1) << 24) - 1;
-			v[i].addr.family = AF_INET;
-			v[i].addr.bytes[0] = (uint8_t)(x >> 16);
-			v[i].addr.bytes[1] = (uint8_t)(x >> 8);
-			v[i].addr.bytes[2] = (uint8_t)x;
-			v[i].len = 24;
+	tables_make_synthetic(&t[0], NULL, 32, n - n / 6, "syn4");
+	tables_make_synthetic(&t[1], NULL, 128, n / 6, "syn6");
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < t[f].n; i++, k++) {
+			v[k].addr.family = f ? AF_INET6 : AF_INET;
+			memcpy(v[k].addr.bytes, t[f].p[i].key, sizeof(v[k].addr.bytes));
+			v[k].len = t[f].p[i].len;
 		}
+		free(t[f].p);
 	}
-	*ret_n = n;
+	*ret_n = k;
 	return v;
 }
 

@@ -1,7 +1,6 @@
 /* tools/args.c: the routewatch command line: options may come before or after
  * the command; each option is checked against the commands it applies to,
  * and every failure is one clear line on stderr. */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -118,7 +117,6 @@ static const struct option *find_option(const char *word, const char **ret_value
 /* A number in base 10 or 16, digits only (no sign, no space). */
 static int parse_u32_base(const char *s, int base, unsigned long max, unsigned long *ret)
 {
-	char *end;
 	unsigned long v;
 
 	/* digits only: strtoul() would also take a sign, spaces, or a
@@ -126,8 +124,8 @@ static int parse_u32_base(const char *s, int base, unsigned long max, unsigned l
 	if (!s[0] || s[strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789")] != '\0')
 		return -EINVAL;
 	errno = 0;
-	v = strtoul(s, &end, base);
-	if (errno != 0 || *end != '\0' || v > max)
+	v = strtoul(s, NULL, base);
+	if (errno != 0 || v > max)
 		return -EINVAL;
 	*ret = v;
 	return 0;
